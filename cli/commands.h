@@ -1,0 +1,12 @@
+// The `ascent` subcommands. Each registers itself on the app; the logic lives in the libraries.
+#pragma once
+
+#include "CLI/CLI.hpp"
+
+void cli_add_init_model(CLI::App& app);
+void cli_add_generate(CLI::App& app);
+void cli_add_score(CLI::App& app);
+void cli_add_version(CLI::App& app);
+
+// Prints "ascent <cmd>: <message>" to stderr and returns exit code 1; used by every subcommand on failure.
+int cli_fail(const char* cmd, const std::string& message);

@@ -1,0 +1,12 @@
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ascent: reinforcement-learning post-training of language models"};
+  app.require_subcommand(1);
+  cli_add_init_model(app);
+  cli_add_generate(app);
+  cli_add_score(app);
+  cli_add_version(app);
+  CLI11_PARSE(app, argc, argv);
+  return 0;
+}

@@ -1,0 +1,73 @@
+#include "model/adamw.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <omp.h>
+
+void adamw_init(AdamWState& s, int64_t n) {
+  s.m.assign(static_cast<size_t>(n), 0.0f);
+  s.v.assign(static_cast<size_t>(n), 0.0f);
+  s.step = 0;
+}
+
+void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params, const float* grads, int64_t n) {
+  s.step += 1;
+  const float b2 = static_cast<float>(cfg.beta2);
+  const float one_minus_b1 = static_cast<float>(1.0 - cfg.beta1), one_minus_b2 = static_cast<float>(1.0 - cfg.beta2);
+  const double bc1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(s.step));
+  const double bc2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(s.step));
+  const float step_size = static_cast<float>(lr / bc1);
+  const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
+  const float decay = static_cast<float>(1.0 - lr * cfg.weight_decay);
+  const float eps = static_cast<float>(cfg.eps);
+  float* m = s.m.data();
+  float* v = s.v.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = grads[i];
+    float p = params[i] * decay;
+    m[i] = m[i] + (g - m[i]) * one_minus_b1;  // torch: exp_avg.lerp_(grad, 1 - beta1)
+    v[i] = v[i] * b2 + one_minus_b2 * g * g;
+    const float denom = std::sqrt(v[i]) / bc2_sqrt + eps;
+    params[i] = p - step_size * (m[i] / denom);
+  }
+}
+
+double grad_clip_global_norm(float* grads, int64_t n, double max_norm) {
+  // Fixed-size blocks summed in order: the same norm for any thread count.
+  constexpr int64_t kBlock = 1 << 16;
+  const int64_t nb = (n + kBlock - 1) / kBlock;
+  std::vector<double> part(static_cast<size_t>(nb), 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < nb; ++b) {
+    double s = 0.0;
+    for (int64_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) s += static_cast<double>(grads[i]) * grads[i];
+    part[b] = s;
+  }
+  double total = 0.0;
+  for (double p : part) total += p;
+  const double norm = std::sqrt(total);
+  if (max_norm > 0.0) {
+    const double coef = std::min(1.0, max_norm / (norm + 1e-6));
+    if (coef < 1.0) {
+      const float c = static_cast<float>(coef);
+#pragma omp parallel for schedule(static)
+      for (int64_t i = 0; i < n; ++i) grads[i] *= c;
+    }
+  }
+  return norm;
+}
+
+double lr_schedule_at(const LrSchedule& s, int64_t step) {
+  if (s.warmup_steps > 0 && step <= s.warmup_steps) {
+    return s.lr * static_cast<double>(step) / static_cast<double>(s.warmup_steps);
+  }
+  if (s.kind == "cosine" && s.total_steps > s.warmup_steps) {
+    const double t = std::clamp(static_cast<double>(step - s.warmup_steps) /
+                                    static_cast<double>(s.total_steps - s.warmup_steps),
+                                0.0, 1.0);
+    return s.min_lr + 0.5 * (s.lr - s.min_lr) * (1.0 + std::cos(M_PI * t));
+  }
+  return s.lr;
+}

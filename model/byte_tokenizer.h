@@ -1,0 +1,15 @@
+// The byte-level tokenizer used until Hugging Face tokenizers are supported: ids 0..255 are bytes, then
+// 256 <|endoftext|> (eos), 257 <|bos|>, 258 <|pad|>. Presets have vocab_size >= 259.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+constexpr int32_t kByteEos = 256;
+constexpr int32_t kByteBos = 257;
+constexpr int32_t kBytePad = 258;
+
+std::vector<int32_t> byte_tokenizer_encode(const std::string& text);
+// Special tokens are dropped; ids outside 0..255 that are not special print as <|id|>.
+std::string byte_tokenizer_decode(const std::vector<int32_t>& ids);

@@ -1,0 +1,150 @@
+#include "model/cpu/attention.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace {
+constexpr int64_t kRowBlock = 64;  // query rows per work item; keys beyond the block's last row are skipped
+
+struct Item {
+  int64_t span;
+  int64_t head;  // query head (forward) or kv head (backward)
+  int64_t r0, r1;
+};
+
+std::vector<float>& scratch(int which) {
+  thread_local std::vector<float> bufs[2];
+  return bufs[which];
+}
+
+// Softmax over row i's visible keys [0, lim) of S (row stride ld), masked tail zeroed; returns log-sum-exp.
+float softmax_row(float* s, int64_t lim, int64_t ld) {
+  float mx = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < lim; ++j) mx = std::max(mx, s[j]);
+  float sum = 0.0f;
+  for (int64_t j = 0; j < lim; ++j) {
+    s[j] = std::exp(s[j] - mx);
+    sum += s[j];
+  }
+  const float inv = 1.0f / sum;
+  for (int64_t j = 0; j < lim; ++j) s[j] *= inv;
+  for (int64_t j = lim; j < ld; ++j) s[j] = 0.0f;
+  return mx + std::log(sum);
+}
+}  // namespace
+
+void attention_forward(float* out, float* lse, const float* q, const std::vector<AttnSpan>& spans, int64_t H,
+                       int64_t KV, int64_t D) {
+  const int64_t HD = H * D, KVD = KV * D, rep = H / KV;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+  std::vector<Item> items;
+  for (int64_t s = 0; s < static_cast<int64_t>(spans.size()); ++s) {
+    for (int64_t h = 0; h < H; ++h) {
+      for (int64_t r0 = 0; r0 < spans[s].n_q; r0 += kRowBlock) {
+        items.push_back({s, h, r0, std::min(spans[s].n_q, r0 + kRowBlock)});
+      }
+    }
+  }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t it = 0; it < static_cast<int64_t>(items.size()); ++it) {
+    const Item& item = items[it];
+    const AttnSpan& sp = spans[item.span];
+    const int64_t h = item.head, g = h / rep, rb = item.r1 - item.r0;
+    const int64_t shift = sp.n_k - sp.n_q;  // query i sees keys [0, shift + i]
+    const int64_t nvis = shift + item.r1;   // keys any row of the block can see
+    const float* qh = q + (sp.q_start + item.r0) * HD + h * D;
+    const float* kg = sp.k + g * D;
+    const float* vg = sp.v + g * D;
+    float* oh = out + (sp.q_start + item.r0) * HD + h * D;
+    std::vector<float>& S = scratch(0);
+    S.resize(static_cast<size_t>(rb * nvis));
+    if (rb == 1) {  // decode: one query row; plain dot products beat a 1-row GEMM call
+      for (int64_t j = 0; j < nvis; ++j) {
+        const float* kj = kg + j * KVD;
+        float acc = 0.0f;
+        for (int64_t d = 0; d < D; ++d) acc += qh[d] * kj[d];
+        S[j] = acc * scale;
+      }
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, scale, qh, HD, kg, KVD, 0.0f, S.data(),
+                  nvis);
+    }
+    for (int64_t i = 0; i < rb; ++i) {
+      float l = softmax_row(S.data() + i * nvis, shift + item.r0 + i + 1, nvis);
+      if (lse) lse[(sp.q_start + item.r0 + i) * H + h] = l;
+    }
+    if (rb == 1) {
+      for (int64_t d = 0; d < D; ++d) oh[d] = 0.0f;
+      for (int64_t j = 0; j < nvis; ++j) {
+        const float p = S[j];
+        const float* vj = vg + j * KVD;
+        for (int64_t d = 0; d < D; ++d) oh[d] += p * vj[d];
+      }
+    } else {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rb, D, nvis, 1.0f, S.data(), nvis, vg, KVD, 0.0f, oh,
+                  HD);
+    }
+  }
+}
+
+void attention_backward(float* dq, const float* dout, const float* q, const float* out, const float* lse,
+                        const std::vector<AttnSpan>& spans, int64_t H, int64_t KV, int64_t D) {
+  const int64_t HD = H * D, KVD = KV * D, rep = H / KV;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+  // One work item per (span, kv head): the heads sharing a kv head accumulate into the same dk/dv rows, so they
+  // run in one item, in order (deterministic, no atomics).
+  std::vector<Item> items;
+  for (int64_t s = 0; s < static_cast<int64_t>(spans.size()); ++s) {
+    for (int64_t g = 0; g < KV; ++g) items.push_back({s, g, 0, spans[s].n_q});
+  }
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int64_t it = 0; it < static_cast<int64_t>(items.size()); ++it) {
+    const AttnSpan& sp = spans[items[it].span];
+    const int64_t g = items[it].head;
+    const int64_t shift = sp.n_k - sp.n_q;
+    const float* kg = sp.k + g * D;
+    const float* vg = sp.v + g * D;
+    float* dkg = sp.dk + g * D;
+    float* dvg = sp.dv + g * D;
+    std::vector<float>& P = scratch(0);
+    std::vector<float>& dS = scratch(1);
+    for (int64_t h = g * rep; h < (g + 1) * rep; ++h) {
+      for (int64_t r0 = 0; r0 < sp.n_q; r0 += kRowBlock) {
+        const int64_t r1 = std::min(sp.n_q, r0 + kRowBlock), rb = r1 - r0, nvis = shift + r1;
+        const int64_t row0 = sp.q_start + r0;
+        const float* qh = q + row0 * HD + h * D;
+        const float* oh = out + row0 * HD + h * D;
+        const float* doh = dout + row0 * HD + h * D;
+        P.resize(static_cast<size_t>(rb * nvis));
+        dS.resize(static_cast<size_t>(rb * nvis));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, scale, qh, HD, kg, KVD, 0.0f, P.data(),
+                    nvis);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, 1.0f, doh, HD, vg, KVD, 0.0f, dS.data(),
+                    nvis);
+        for (int64_t i = 0; i < rb; ++i) {
+          const int64_t lim = shift + r0 + i + 1;
+          const float l = lse[(row0 + i) * H + h];
+          float di = 0.0f;  // D_i = sum_d dO_i,d * O_i,d = sum_j P_ij dP_ij
+          for (int64_t d = 0; d < D; ++d) di += doh[i * HD + d] * oh[i * HD + d];
+          float* p = P.data() + i * nvis;
+          float* ds = dS.data() + i * nvis;
+          for (int64_t j = 0; j < lim; ++j) {
+            p[j] = std::exp(p[j] - l);
+            ds[j] = p[j] * (ds[j] - di);
+          }
+          for (int64_t j = lim; j < nvis; ++j) p[j] = 0.0f, ds[j] = 0.0f;
+        }
+        // dV += P^T dO; dQ = scale dS K; dK += scale dS^T Q
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nvis, D, rb, 1.0f, P.data(), nvis, doh, HD, 1.0f, dvg,
+                    KVD);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rb, D, nvis, scale, dS.data(), nvis, kg, KVD, 0.0f,
+                    dq + row0 * HD + h * D, HD);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nvis, D, rb, scale, dS.data(), nvis, qh, HD, 1.0f, dkg,
+                    KVD);
+      }
+    }
+  }
+}

@@ -1,0 +1,181 @@
+#include "model/model.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "core/rng.h"
+#include "core/status.h"
+#include "model/safetensors.h"
+#include "nlohmann/json.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+constexpr const char* kSingleFile = "model.safetensors";
+constexpr const char* kIndexFile = "model.safetensors.index.json";
+
+void bind(Model& m) {
+  m.w = model_weights_bind(m.cfg, m.layout, m.params.data());
+  if (!m.grads.empty()) m.g = model_weights_bind(m.cfg, m.layout, m.grads.data());
+}
+
+DType dtype_of_config(const ModelConfig& cfg) {
+  DType t = DType::kF32;
+  dtype_parse(cfg.torch_dtype, &t);
+  return t;
+}
+}  // namespace
+
+absl::StatusOr<Model> model_create(const ModelConfig& cfg, DType dtype) {
+  Model m;
+  m.cfg = cfg;
+  m.cfg.torch_dtype = dtype == DType::kF32 ? "float32" : dtype == DType::kBF16 ? "bfloat16" : "float16";
+  m.layout = param_layout_build(cfg);
+  m.params.assign(static_cast<size_t>(m.layout.total), 0.0f);
+  m.disk_dtype.assign(m.layout.params.size(), dtype);
+  m.disk_shard.assign(m.layout.params.size(), kSingleFile);
+  bind(m);
+  return m;
+}
+
+void model_init_random(Model& m, uint64_t seed) {
+  Rng rng(seed);
+  const float stdv = static_cast<float>(m.cfg.initializer_range);
+  for (size_t i = 0; i < m.layout.params.size(); ++i) {
+    const ParamInfo& p = m.layout.params[i];
+    float* x = m.params.data() + p.offset;
+    const bool is_norm = p.name.find("norm.weight") != std::string::npos;
+    const bool is_bias = p.name.size() > 5 && p.name.compare(p.name.size() - 5, 5, ".bias") == 0;
+    for (int64_t j = 0; j < p.numel; ++j) {
+      x[j] = is_norm ? 1.0f : is_bias ? 0.0f : static_cast<float>(rng.next_normal()) * stdv;
+    }
+    // Round to the storage dtype so the in-memory copy is exactly what a save writes.
+    if (m.disk_dtype[i] != DType::kF32) {
+      std::vector<uint16_t> tmp(static_cast<size_t>(p.numel));
+      dtype_from_f32(m.disk_dtype[i], x, tmp.data(), p.numel);
+      dtype_to_f32(m.disk_dtype[i], tmp.data(), x, p.numel);
+    }
+  }
+}
+
+void model_grads_enable(Model& m) {
+  if (m.grads.empty()) m.grads.assign(m.params.size(), 0.0f);
+  bind(m);
+}
+
+void model_grads_zero(Model& m) { std::fill(m.grads.begin(), m.grads.end(), 0.0f); }
+
+absl::StatusOr<Model> model_load(const std::string& dir) {
+  ASCENT_ASSIGN_OR_RETURN(ModelConfig cfg, model_config_load((fs::path(dir) / "config.json").string()));
+  Model m;
+  m.cfg = cfg;
+  m.layout = param_layout_build(cfg);
+  m.params.assign(static_cast<size_t>(m.layout.total), 0.0f);
+  m.disk_dtype.assign(m.layout.params.size(), dtype_of_config(cfg));
+  m.disk_shard.assign(m.layout.params.size(), kSingleFile);
+
+  // name -> file, from the index when sharded.
+  std::map<std::string, std::string> weight_map;
+  const fs::path index_path = fs::path(dir) / kIndexFile;
+  const bool sharded = fs::exists(index_path);
+  if (sharded) {
+    std::ifstream f(index_path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    json j = json::parse(ss.str(), nullptr, false);
+    if (j.is_discarded() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
+      return absl::DataLossError(index_path.string() + ": not valid JSON with a 'weight_map' object");
+    }
+    for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
+      if (!it->is_string()) return absl::DataLossError(index_path.string() + ": weight_map['" + it.key() + "'] is not a file name");
+      weight_map[it.key()] = it->get<std::string>();
+    }
+  }
+  std::map<std::string, std::unique_ptr<SafetensorsFile>> files;
+  auto file_for = [&](const std::string& fname) -> absl::StatusOr<SafetensorsFile*> {
+    auto it = files.find(fname);
+    if (it != files.end()) return it->second.get();
+    ASCENT_ASSIGN_OR_RETURN(SafetensorsFile f, SafetensorsFile::open((fs::path(dir) / fname).string()));
+    auto p = std::make_unique<SafetensorsFile>(std::move(f));
+    SafetensorsFile* raw = p.get();
+    files[fname] = std::move(p);
+    return raw;
+  };
+  for (size_t i = 0; i < m.layout.params.size(); ++i) {
+    const ParamInfo& p = m.layout.params[i];
+    std::string fname = kSingleFile;
+    if (sharded) {
+      auto it = weight_map.find(p.name);
+      if (it == weight_map.end()) {
+        return absl::NotFoundError(index_path.string() + ": tensor '" + p.name + "' is missing from weight_map");
+      }
+      fname = it->second;
+    }
+    ASCENT_ASSIGN_OR_RETURN(SafetensorsFile * f, file_for(fname));
+    ASCENT_RETURN_IF_ERROR(f->read_f32(p.name, p.shape, m.params.data() + p.offset));
+    m.disk_dtype[i] = f->entries().at(p.name).dtype;
+    m.disk_shard[i] = fname;
+  }
+  bind(m);
+  return m;
+}
+
+absl::Status model_save(const Model& m, const std::string& dir, int64_t shard_bytes) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return absl::InternalError(dir + ": cannot create directory: " + ec.message());
+  // Decide the shard of every tensor.
+  std::vector<std::string> shard(m.layout.params.size());
+  if (shard_bytes > 0) {
+    std::vector<int> idx(m.layout.params.size());
+    int cur = 0;
+    int64_t used = 0;
+    for (size_t i = 0; i < m.layout.params.size(); ++i) {
+      int64_t bytes = m.layout.params[i].numel * dtype_size(m.disk_dtype[i]);
+      if (used > 0 && used + bytes > shard_bytes) ++cur, used = 0;
+      idx[i] = cur;
+      used += bytes;
+    }
+    const int n = cur + 1;
+    for (size_t i = 0; i < shard.size(); ++i) {
+      char buf[64];
+      if (n == 1) std::snprintf(buf, sizeof buf, "%s", kSingleFile);
+      else std::snprintf(buf, sizeof buf, "model-%05d-of-%05d.safetensors", idx[i] + 1, n);
+      shard[i] = buf;
+    }
+  } else {
+    shard = m.disk_shard;
+  }
+  std::map<std::string, std::vector<SafetensorsTensor>> by_file;
+  int64_t total_size = 0;
+  for (size_t i = 0; i < m.layout.params.size(); ++i) {
+    const ParamInfo& p = m.layout.params[i];
+    by_file[shard[i]].push_back({p.name, m.disk_dtype[i], p.shape, m.params.data() + p.offset});
+    total_size += p.numel * dtype_size(m.disk_dtype[i]);
+  }
+  for (const auto& [fname, tensors] : by_file) {
+    ASCENT_RETURN_IF_ERROR(safetensors_write((fs::path(dir) / fname).string(), tensors, {{"format", "pt"}}));
+  }
+  const fs::path index_path = fs::path(dir) / kIndexFile;
+  if (by_file.size() > 1 || by_file.begin()->first != kSingleFile) {
+    json idx;
+    idx["metadata"] = {{"total_size", total_size}};
+    idx["weight_map"] = json::object();
+    for (size_t i = 0; i < m.layout.params.size(); ++i) idx["weight_map"][m.layout.params[i].name] = shard[i];
+    std::ofstream(index_path) << idx.dump(2) << "\n";
+  } else {
+    fs::remove(index_path, ec);
+  }
+  json cfg = model_config_to_json(m.cfg);
+  std::ofstream out(fs::path(dir) / "config.json");
+  out << cfg.dump(2) << "\n";
+  if (!out) return ascent_errno_error("write", (fs::path(dir) / "config.json").string());
+  return absl::OkStatus();
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Regenerates tests/fixtures/ref_*/ from PyTorch + transformers (PyPI) in a virtualenv this script creates.
+# The build and the tests never need this: the fixtures are committed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+venv=${ASCENT_REF_VENV:-$here/../../.venv-ref}
+if [[ ! -x $venv/bin/python ]]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q torch transformers safetensors numpy
+fi
+"$venv/bin/python" "$here/make_reference.py" "$@"
