@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include <omp.h>
+#include "core/threads.h"
 
 void adamw_init(AdamWState& s, int64_t n) {
   s.m.assign(static_cast<size_t>(n), 0.0f);
@@ -23,7 +23,7 @@ void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params,
   const float eps = static_cast<float>(cfg.eps);
   float* m = s.m.data();
   float* v = s.v.data();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMinWork)
   for (int64_t i = 0; i < n; ++i) {
     const float g = grads[i];
     float p = params[i] * decay;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/status.h"
+#include "core/threads.h"
 #include "model/cpu/attention.h"
 #include "model/cpu/embedding.h"
 #include "model/cpu/linear.h"
@@ -131,7 +132,7 @@ std::vector<AttnSpan> cache_spans(const Batch& b, const Dims& d, KvCache& cache,
 }
 
 void add_inplace(float* y, const float* x, int64_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMinWork)
   for (int64_t i = 0; i < n; ++i) y[i] += x[i];
 }
 

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/threads.h"
+
 namespace {
 constexpr int64_t kRowBlock = 64;  // query rows per work item; keys beyond the block's last row are skipped
 
@@ -23,8 +25,10 @@ std::vector<float>& scratch(int which) {
 // Softmax over row i's visible keys [0, lim) of S (row stride ld), masked tail zeroed; returns log-sum-exp.
 float softmax_row(float* s, int64_t lim, int64_t ld) {
   float mx = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : mx)
   for (int64_t j = 0; j < lim; ++j) mx = std::max(mx, s[j]);
   float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
   for (int64_t j = 0; j < lim; ++j) {
     s[j] = std::exp(s[j] - mx);
     sum += s[j];
@@ -48,7 +52,9 @@ void attention_forward(float* out, float* lse, const float* q, const std::vector
       }
     }
   }
-#pragma omp parallel for schedule(dynamic, 1)
+  int64_t work = 0;  // multiply-adds, roughly: rows x visible keys x head_dim
+  for (const auto& sp : spans) work += sp.n_q * sp.n_k * D * H;
+#pragma omp parallel for schedule(dynamic, 1) if (work >= kParallelMinWork)
   for (int64_t it = 0; it < static_cast<int64_t>(items.size()); ++it) {
     const Item& item = items[it];
     const AttnSpan& sp = spans[item.span];
@@ -61,13 +67,8 @@ void attention_forward(float* out, float* lse, const float* q, const std::vector
     float* oh = out + (sp.q_start + item.r0) * HD + h * D;
     std::vector<float>& S = scratch(0);
     S.resize(static_cast<size_t>(rb * nvis));
-    if (rb == 1) {  // decode: one query row; plain dot products beat a 1-row GEMM call
-      for (int64_t j = 0; j < nvis; ++j) {
-        const float* kj = kg + j * KVD;
-        float acc = 0.0f;
-        for (int64_t d = 0; d < D; ++d) acc += qh[d] * kj[d];
-        S[j] = acc * scale;
-      }
+    if (rb == 1) {  // decode: one query row, S = scale * K q as a matrix-vector product
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, nvis, D, scale, kg, KVD, qh, 1, 0.0f, S.data(), 1);
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, scale, qh, HD, kg, KVD, 0.0f, S.data(),
                   nvis);
@@ -76,13 +77,8 @@ void attention_forward(float* out, float* lse, const float* q, const std::vector
       float l = softmax_row(S.data() + i * nvis, shift + item.r0 + i + 1, nvis);
       if (lse) lse[(sp.q_start + item.r0 + i) * H + h] = l;
     }
-    if (rb == 1) {
-      for (int64_t d = 0; d < D; ++d) oh[d] = 0.0f;
-      for (int64_t j = 0; j < nvis; ++j) {
-        const float p = S[j];
-        const float* vj = vg + j * KVD;
-        for (int64_t d = 0; d < D; ++d) oh[d] += p * vj[d];
-      }
+    if (rb == 1) {  // o = V^T p
+      cblas_sgemv(CblasRowMajor, CblasTrans, nvis, D, 1.0f, vg, KVD, S.data(), 1, 0.0f, oh, 1);
     } else {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rb, D, nvis, 1.0f, S.data(), nvis, vg, KVD, 0.0f, oh,
                   HD);

@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "core/threads.h"
+
 int64_t lm_head_chunk_rows(const LmHeadOptions& opt, int64_t N, int64_t V) {
   int64_t rows = opt.chunk_bytes / (4 * V);
   return std::clamp<int64_t>(rows, 1, std::max<int64_t>(N, 1));
@@ -22,8 +24,10 @@ void chunk_logits(float* z, const float* hidden, const float* weight, int64_t ro
 
 float row_logsumexp(const float* z, int64_t V) {
   float mx = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : mx)
   for (int64_t j = 0; j < V; ++j) mx = std::max(mx, z[j]);
   float s = 0.0f;
+#pragma omp simd reduction(+ : s)
   for (int64_t j = 0; j < V; ++j) s += std::exp(z[j] - mx);
   return mx + std::log(s);
 }
@@ -36,13 +40,14 @@ void lm_head_logprob_forward(float* logp, float* entropy, const float* hidden, c
   for (int64_t r0 = 0; r0 < N; r0 += R) {
     const int64_t rows = std::min(R, N - r0);
     chunk_logits(z.data(), hidden + r0 * C, weight, rows, C, V, opt.temperature);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (rows * V >= kParallelMinWork)
     for (int64_t i = 0; i < rows; ++i) {
       const float* zi = z.data() + i * V;
       const float lse = row_logsumexp(zi, V);
       logp[r0 + i] = zi[targets[r0 + i]] - lse;
       if (entropy) {
         float ez = 0.0f;
+#pragma omp simd reduction(+ : ez)
         for (int64_t j = 0; j < V; ++j) ez += std::exp(zi[j] - lse) * zi[j];
         entropy[r0 + i] = lse - ez;
       }
@@ -60,11 +65,12 @@ void lm_head_logprob_backward(float* dhidden, float* dweight, const float* dlogp
     const int64_t rows = std::min(R, N - r0);
     chunk_logits(z.data(), hidden + r0 * C, weight, rows, C, V, opt.temperature);
     // dlogp/dlogit_j = (onehot_j - p_j) / temperature, written over the logits.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (rows * V >= kParallelMinWork)
     for (int64_t i = 0; i < rows; ++i) {
       float* zi = z.data() + i * V;
       const float lse = row_logsumexp(zi, V);
       const float g = dlogp[r0 + i] * inv_t;
+#pragma omp simd
       for (int64_t j = 0; j < V; ++j) zi[j] = -g * std::exp(zi[j] - lse);
       zi[targets[r0 + i]] += g;
     }

@@ -2,9 +2,11 @@
 
 #include <cmath>
 
+#include "core/threads.h"
+
 void rope_tables(float* cos, float* sin, const int32_t* positions, const std::vector<float>& inv_freq, int64_t N) {
   const int64_t half = static_cast<int64_t>(inv_freq.size());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * half >= kParallelMinWork)
   for (int64_t n = 0; n < N; ++n) {
     for (int64_t i = 0; i < half; ++i) {
       float a = static_cast<float>(positions[n]) * inv_freq[i];
@@ -17,7 +19,7 @@ void rope_tables(float* cos, float* sin, const int32_t* positions, const std::ve
 namespace {
 void rotate(float* x, const float* cos, const float* sin, int64_t N, int64_t NH, int64_t D, float sign) {
   const int64_t half = D / 2;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N * NH * D >= kParallelMinWork)
   for (int64_t n = 0; n < N; ++n) {
     const float* c = cos + n * half;
     const float* s = sin + n * half;

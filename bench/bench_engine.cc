@@ -1,0 +1,90 @@
+// Engine benchmark worker: times our CPU train step (forward + backward + AdamW over a packed batch) and our
+// batched KV-cache decode on a checkpoint, and prints one JSON line. Driven by bench/engine_vs_pytorch.py,
+// which times PyTorch / transformers doing the same work in the same run and prints the ratios.
+#include <chrono>
+#include <cstdio>
+
+#include "CLI/CLI.hpp"
+#include "core/rng.h"
+#include "core/threads.h"
+#include "model/adamw.h"
+#include "model/generate.h"
+#include "model/loss.h"
+#include "model/transformer.h"
+#include "nlohmann/json.hpp"
+
+namespace {
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ascent engine benchmark worker"};
+  std::string model_dir, mode = "train";
+  int64_t batch = 4, seq = 256, steps = 5, warmup = 1, prompt = 16, new_tokens = 128;
+  int threads = 0;
+  bool recompute = false;
+  app.add_option("--model", model_dir)->required();
+  app.add_option("--mode", mode, "train | decode");
+  app.add_option("--batch", batch);
+  app.add_option("--seq", seq, "train: tokens per sequence");
+  app.add_option("--steps", steps, "train: timed steps");
+  app.add_option("--warmup", warmup, "train: untimed steps first");
+  app.add_option("--prompt", prompt, "decode: prompt tokens");
+  app.add_option("--new-tokens", new_tokens, "decode: tokens per sequence");
+  app.add_option("--threads", threads);
+  app.add_flag("--recompute", recompute);
+  CLI11_PARSE(app, argc, argv);
+  threads_set_count(threads);
+  auto m = model_load(model_dir);
+  if (!m.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(m.status().message()).c_str());
+    return 1;
+  }
+  Rng rng(1);
+  nlohmann::json out = {{"mode", mode}, {"threads", threads_get_count()}, {"batch", batch}};
+  if (mode == "train") {
+    model_grads_enable(*m);
+    AdamWState opt;
+    adamw_init(opt, m->layout.total);
+    AdamWConfig ac;
+    Batch b;
+    for (int64_t i = 0; i < batch; ++i) {
+      std::vector<int32_t> ids;
+      for (int64_t t = 0; t < seq; ++t) ids.push_back(static_cast<int32_t>(rng.next_u64() % 256));
+      batch_add_sequence(b, ids);
+    }
+    double t0 = 0, loss = 0;
+    for (int64_t s = 0; s < warmup + steps; ++s) {
+      if (s == warmup) t0 = now();
+      ForwardState st;
+      st.recompute = recompute;
+      auto lp = model_forward_logprobs(*m, b, &st, LmHeadOptions{});
+      std::vector<float> d;
+      loss = loss_sft(*lp, {}, &d);
+      model_grads_zero(*m);
+      model_backward_logprobs(*m, b, st, d, LmHeadOptions{});
+      adamw_step(opt, ac, 1e-4, m->params.data(), m->grads.data(), m->layout.total);
+    }
+    const double dt = now() - t0;
+    out["seq"] = seq;
+    out["step_seconds"] = dt / steps;
+    out["tokens_per_second"] = static_cast<double>(batch * seq * steps) / dt;
+    out["final_loss"] = loss;
+  } else {
+    GenerateRequest req;
+    for (int64_t t = 0; t < prompt; ++t) req.prompt.push_back(static_cast<int32_t>(rng.next_u64() % 256));
+    req.batch = batch;
+    req.max_tokens = new_tokens;
+    req.seed = 3;  // no stop ids: every sequence produces new_tokens tokens, as the baseline is told to
+    auto r = generate_batch(*m, req);
+    if (!r.ok()) return 1;
+    out["prompt"] = prompt;
+    out["new_tokens"] = new_tokens;
+    const int64_t produced = batch * new_tokens;
+    const double total = r->prefill_seconds + r->decode_seconds;
+    out["seconds"] = total;
+    out["tokens_per_second"] = produced / total;
+  }
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
