@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
+#include "core/memory.h"
 #include "core/rng.h"
 #include "core/threads.h"
 #include "model/adamw.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads);
   app.add_flag("--recompute", recompute);
   CLI11_PARSE(app, argc, argv);
+  memory_keep_freed_pages();
   threads_set_count(threads);
   auto m = model_load(model_dir);
   if (!m.ok()) {
@@ -54,10 +56,10 @@ int main(int argc, char** argv) {
       batch_add_sequence(b, ids);
     }
     double t0 = 0, loss = 0;
+    ForwardState st;  // reused across steps, as a learner does
+    st.recompute = recompute;
     for (int64_t s = 0; s < warmup + steps; ++s) {
       if (s == warmup) t0 = now();
-      ForwardState st;
-      st.recompute = recompute;
       auto lp = model_forward_logprobs(*m, b, &st, LmHeadOptions{});
       std::vector<float> d;
       loss = loss_sft(*lp, {}, &d);

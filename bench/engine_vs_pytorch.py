@@ -7,9 +7,12 @@ Same checkpoint (written by `ascent init-model`), same thread count, same work, 
   decode: B completions of 128 new tokens after a 16-token prompt with a KV cache (PyTorch: transformers
           `generate` with sampling, min_new_tokens = max_new_tokens so both produce the same count), timed
           end to end including the prefill; tokens/s = B*128 / time.
-Prints a table with the ratio ascent / PyTorch. Usage: bench/run_engine_bench.sh [--threads N]
+Each measurement is repeated (--repeats, default 3), alternating ascent and PyTorch so that machine noise hits
+both alike, and the medians are compared. Prints a table with the ratio ascent / PyTorch.
+Usage: bench/run_engine_bench.sh [--threads N] [--repeats R]
 """
 import argparse
+import statistics
 import json
 import os
 import subprocess
@@ -74,6 +77,7 @@ def main():
     ap.add_argument("--ascent", default=os.path.join(ROOT, "build/cli/ascent"))
     ap.add_argument("--presets", default="tiny,small")
     ap.add_argument("--arch", default="qwen2")
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     rows = []
@@ -82,22 +86,29 @@ def main():
             mdir = os.path.join(tmp, preset)
             subprocess.run([args.ascent, "init-model", "--out", mdir, "--arch", args.arch, "--preset", preset],
                            check=True, capture_output=True)
-            steps = 5 if preset == "tiny" else 3
+            steps = 10 if preset == "tiny" else 3
             tr = dict(batch=4, seq=256, steps=steps, warmup=1)
-            a = ours(args.binary, mdir, "train", args.threads, **tr)["tokens_per_second"]
-            b = torch_train(mdir, tr["batch"], tr["seq"], tr["steps"], tr["warmup"])
+            a, b = [], []
+            for _ in range(args.repeats):
+                a.append(ours(args.binary, mdir, "train", args.threads, **tr)["tokens_per_second"])
+                b.append(torch_train(mdir, tr["batch"], tr["seq"], tr["steps"], tr["warmup"]))
             rows.append((preset, "train step (fwd+bwd+AdamW), 4 x 256 tokens", a, b))
             for bs in (1, 16):
                 dc = dict(batch=bs, prompt=16, new_tokens=128)
-                a = ours(args.binary, mdir, "decode", args.threads, **dc)["tokens_per_second"]
-                b = torch_decode(mdir, dc["batch"], dc["prompt"], dc["new_tokens"])
+                a, b = [], []
+                for _ in range(args.repeats):
+                    a.append(ours(args.binary, mdir, "decode", args.threads, **dc)["tokens_per_second"])
+                    b.append(torch_decode(mdir, dc["batch"], dc["prompt"], dc["new_tokens"]))
                 rows.append((preset, "decode, batch %d, 16 + 128 tokens" % bs, a, b))
-    print("\nascent engine vs PyTorch %s / transformers %s on the CPU, %d threads, %s preset architecture" %
-          (torch.__version__, transformers.__version__, args.threads, args.arch))
-    print("| preset | work | ascent tokens/s | PyTorch tokens/s | ratio |")
+    print("\nascent engine vs PyTorch %s / transformers %s on the CPU, %d threads, %s preset architecture, "
+          "median of %d alternating runs (min-max in brackets)" %
+          (torch.__version__, transformers.__version__, args.threads, args.arch, args.repeats))
+    print("| preset | work | ascent tokens/s | PyTorch tokens/s | ratio of medians |")
     print("| --- | --- | ---: | ---: | ---: |")
     for preset, what, a, b in rows:
-        print("| %s | %s | %.0f | %.0f | %.2fx |" % (preset, what, a, b, a / b))
+        ma, mb = statistics.median(a), statistics.median(b)
+        print("| %s | %s | %.0f [%.0f-%.0f] | %.0f [%.0f-%.0f] | %.2fx |" %
+              (preset, what, ma, min(a), max(a), mb, min(b), max(b), ma / mb))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 #include "cli/commands.h"
+#include "core/memory.h"
 
 int main(int argc, char** argv) {
+  memory_keep_freed_pages();
   CLI::App app{"ascent: reinforcement-learning post-training of language models"};
   app.require_subcommand(1);
   cli_add_init_model(app);

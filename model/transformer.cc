@@ -168,27 +168,23 @@ void layer_forward(const ModelConfig& cfg, const LayerWeights& w, LayerActs& a, 
   add_inplace(x_out, a.x_mid.data(), N * d.C);
 }
 
-struct LayerGrads {  // scratch for one layer's backward
-  std::vector<float> dact, dgate, dup, dh2, datt, dq, dk, dv, dq_pre, dk_pre, dh1;
-};
-
 // dres holds dL/dx_out on entry and dL/dx_in on return; parameter gradients accumulate into g.
 void layer_backward(const ModelConfig& cfg, const LayerWeights& w, const LayerWeights& g, const LayerActs& a,
                     LayerGrads& s, const Dims& d, const Batch& b, float* dres, const std::vector<float>& cos,
                     const std::vector<float>& sin) {
   const int64_t N = d.N;
   auto zero = [](std::vector<float>& v, int64_t n) { v.assign(static_cast<size_t>(n), 0.0f); };
-  zero(s.dact, N * d.F);
-  linear_backward(s.dact.data(), g.down, nullptr, dres, a.act.data(), w.down, N, d.F, d.C);
+  resize(s.dact, N * d.F);
+  linear_backward(s.dact.data(), g.down, nullptr, dres, a.act.data(), w.down, N, d.F, d.C, /*overwrite_dinp=*/true);
   resize(s.dgate, N * d.F), resize(s.dup, N * d.F);
   swiglu_backward(s.dgate.data(), s.dup.data(), s.dact.data(), a.gate.data(), a.up.data(), N, d.F);
-  zero(s.dh2, N * d.C);
-  linear_backward(s.dh2.data(), g.gate, nullptr, s.dgate.data(), a.h2.data(), w.gate, N, d.C, d.F);
+  resize(s.dh2, N * d.C);
+  linear_backward(s.dh2.data(), g.gate, nullptr, s.dgate.data(), a.h2.data(), w.gate, N, d.C, d.F, true);
   linear_backward(s.dh2.data(), g.up, nullptr, s.dup.data(), a.h2.data(), w.up, N, d.C, d.F);
   rmsnorm_backward(dres, g.post_norm, s.dh2.data(), a.x_mid.data(), w.post_norm, a.rstd2.data(), N, d.C);
 
-  zero(s.datt, N * d.HD);
-  linear_backward(s.datt.data(), g.o, g.o_b, dres, a.att.data(), w.o, N, d.HD, d.C);
+  resize(s.datt, N * d.HD);
+  linear_backward(s.datt.data(), g.o, g.o_b, dres, a.att.data(), w.o, N, d.HD, d.C, true);
   resize(s.dq, N * d.HD);
   zero(s.dk, N * d.KVD), zero(s.dv, N * d.KVD);
   std::vector<AttnSpan> spans = local_spans(b, d, a.k.data(), a.v.data(), s.dk.data(), s.dv.data());
@@ -204,8 +200,8 @@ void layer_backward(const ModelConfig& cfg, const LayerWeights& w, const LayerWe
     dq = s.dq_pre.data();
     dk = s.dk_pre.data();
   }
-  zero(s.dh1, N * d.C);
-  linear_backward(s.dh1.data(), g.q, g.q_b, dq, a.h1.data(), w.q, N, d.C, d.HD);
+  resize(s.dh1, N * d.C);
+  linear_backward(s.dh1.data(), g.q, g.q_b, dq, a.h1.data(), w.q, N, d.C, d.HD, true);
   linear_backward(s.dh1.data(), g.k, g.k_b, dk, a.h1.data(), w.k, N, d.C, d.KVD);
   linear_backward(s.dh1.data(), g.v, g.v_b, s.dv.data(), a.h1.data(), w.v, N, d.C, d.KVD);
   rmsnorm_backward(dres, g.in_norm, s.dh1.data(), a.x_in.data(), w.in_norm, a.rstd1.data(), N, d.C);
@@ -274,27 +270,29 @@ void model_backward_logprobs(Model& m, const Batch& b, ForwardState& st, const s
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
   const int64_t Nt = static_cast<int64_t>(st.targets.size());
   ASCENT_CHECK(static_cast<int64_t>(dlogp.size()) == Nt, "dlogp must have one entry per target token");
-  std::vector<float> dht(static_cast<size_t>(Nt * d.C), 0.0f);
+  std::vector<float>& dht = st.d_targets;
+  dht.assign(static_cast<size_t>(Nt * d.C), 0.0f);
   lm_head_logprob_backward(dht.data(), m.g.lm_head, dlogp.data(), st.h_targets.data(), m.w.lm_head,
                            st.targets.data(), Nt, d.C, d.V, opt);
-  std::vector<float> dhf(static_cast<size_t>(d.N * d.C), 0.0f);
+  std::vector<float>& dhf = st.d_hidden;
+  dhf.assign(static_cast<size_t>(d.N * d.C), 0.0f);
   for (int64_t i = 0; i < Nt; ++i) {
     std::memcpy(dhf.data() + st.target_rows[i] * d.C, dht.data() + i * d.C, static_cast<size_t>(d.C) * 4);
   }
-  std::vector<float> dres(static_cast<size_t>(d.N * d.C), 0.0f);
+  std::vector<float>& dres = st.d_residual;
+  dres.assign(static_cast<size_t>(d.N * d.C), 0.0f);
   rmsnorm_backward(dres.data(), m.g.final_norm, dhf.data(), st.x_final.data(), m.w.final_norm,
                    st.rstd_final.data(), d.N, d.C);
-  LayerGrads scratch;
-  std::vector<float> unused(static_cast<size_t>(d.N * d.C));
   for (int64_t l = m.cfg.num_layers - 1; l >= 0; --l) {
     const LayerActs* a = &st.layers[l];
     if (st.recompute) {
       LayerActs& r = st.layers[m.cfg.num_layers];
-      layer_forward(m.cfg, m.w.layers[l], r, d, b, st.layers[l].x_in.data(), unused.data(), st.cos, st.sin,
-                    nullptr, l);
+      resize(st.recompute_out, d.N * d.C);
+      layer_forward(m.cfg, m.w.layers[l], r, d, b, st.layers[l].x_in.data(), st.recompute_out.data(), st.cos,
+                    st.sin, nullptr, l);
       a = &r;
     }
-    layer_backward(m.cfg, m.w.layers[l], m.g.layers[l], *a, scratch, d, b, dres.data(), st.cos, st.sin);
+    layer_backward(m.cfg, m.w.layers[l], m.g.layers[l], *a, st.layer_grads, d, b, dres.data(), st.cos, st.sin);
   }
   embedding_backward(m.g.embed, dres.data(), b.tokens.data(), d.N, d.C);
 }

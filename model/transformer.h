@@ -35,7 +35,13 @@ struct LayerActs {
       up, act;
 };
 
-// What a training forward keeps for its backward.
+// Scratch of one layer's backward (kept in ForwardState so that reusing the state reuses the memory).
+struct LayerGrads {
+  std::vector<float> dact, dgate, dup, dh2, datt, dq, dk, dv, dq_pre, dk_pre, dh1;
+};
+
+// What a training forward keeps for its backward. Reuse one ForwardState across steps: its buffers keep their
+// capacity, so a step allocates (and page-faults) nothing new.
 struct ForwardState {
   bool recompute = false;  // keep only each layer's input; recompute the layer in the backward
   std::vector<LayerActs> layers;
@@ -43,6 +49,9 @@ struct ForwardState {
   std::vector<float> cos, sin;
   std::vector<int64_t> target_rows;
   std::vector<int32_t> targets;
+  // backward scratch
+  LayerGrads layer_grads;
+  std::vector<float> d_targets, d_hidden, d_residual, recompute_out;
 };
 
 // Log-probs [Nt] of each segment's tokens 1..len-1 given the tokens before them, in segment order; optional

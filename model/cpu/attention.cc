@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/threads.h"
+#include "core/vec_math.h"
 
 namespace {
 constexpr int64_t kRowBlock = 64;  // query rows per work item; keys beyond the block's last row are skipped
@@ -27,12 +28,10 @@ float softmax_row(float* s, int64_t lim, int64_t ld) {
   float mx = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : mx)
   for (int64_t j = 0; j < lim; ++j) mx = std::max(mx, s[j]);
+  vec_exp(s, s, lim, -mx);
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
-  for (int64_t j = 0; j < lim; ++j) {
-    s[j] = std::exp(s[j] - mx);
-    sum += s[j];
-  }
+  for (int64_t j = 0; j < lim; ++j) sum += s[j];
   const float inv = 1.0f / sum;
   for (int64_t j = 0; j < lim; ++j) s[j] *= inv;
   for (int64_t j = lim; j < ld; ++j) s[j] = 0.0f;
@@ -127,10 +126,8 @@ void attention_backward(float* dq, const float* dout, const float* q, const floa
           for (int64_t d = 0; d < D; ++d) di += doh[i * HD + d] * oh[i * HD + d];
           float* p = P.data() + i * nvis;
           float* ds = dS.data() + i * nvis;
-          for (int64_t j = 0; j < lim; ++j) {
-            p[j] = std::exp(p[j] - l);
-            ds[j] = p[j] * (ds[j] - di);
-          }
+          vec_exp(p, p, lim, -l);
+          for (int64_t j = 0; j < lim; ++j) ds[j] = p[j] * (ds[j] - di);
           for (int64_t j = lim; j < nvis; ++j) p[j] = 0.0f, ds[j] = 0.0f;
         }
         // dV += P^T dO; dQ = scale dS K; dK += scale dS^T Q

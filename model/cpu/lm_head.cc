@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/threads.h"
+#include "core/vec_math.h"
 
 int64_t lm_head_chunk_rows(const LmHeadOptions& opt, int64_t N, int64_t V) {
   int64_t rows = opt.chunk_bytes / (4 * V);
@@ -22,14 +23,22 @@ void chunk_logits(float* z, const float* hidden, const float* weight, int64_t ro
               z, V);
 }
 
-float row_logsumexp(const float* z, int64_t V) {
+// log(sum_j exp(z_j)); `tmp` is scratch of V floats.
+float row_logsumexp(const float* z, int64_t V, float* tmp) {
   float mx = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : mx)
   for (int64_t j = 0; j < V; ++j) mx = std::max(mx, z[j]);
+  vec_exp(tmp, z, V, -mx);
   float s = 0.0f;
 #pragma omp simd reduction(+ : s)
-  for (int64_t j = 0; j < V; ++j) s += std::exp(z[j] - mx);
+  for (int64_t j = 0; j < V; ++j) s += tmp[j];
   return mx + std::log(s);
+}
+
+std::vector<float>& row_scratch(int64_t V) {
+  thread_local std::vector<float> t;
+  t.resize(static_cast<size_t>(V));
+  return t;
 }
 }  // namespace
 
@@ -43,12 +52,14 @@ void lm_head_logprob_forward(float* logp, float* entropy, const float* hidden, c
 #pragma omp parallel for schedule(static) if (rows * V >= kParallelMinWork)
     for (int64_t i = 0; i < rows; ++i) {
       const float* zi = z.data() + i * V;
-      const float lse = row_logsumexp(zi, V);
+      float* tmp = row_scratch(V).data();
+      const float lse = row_logsumexp(zi, V, tmp);
       logp[r0 + i] = zi[targets[r0 + i]] - lse;
       if (entropy) {
+        vec_exp(tmp, zi, V, -lse);
         float ez = 0.0f;
 #pragma omp simd reduction(+ : ez)
-        for (int64_t j = 0; j < V; ++j) ez += std::exp(zi[j] - lse) * zi[j];
+        for (int64_t j = 0; j < V; ++j) ez += tmp[j] * zi[j];
         entropy[r0 + i] = lse - ez;
       }
     }
@@ -68,10 +79,11 @@ void lm_head_logprob_backward(float* dhidden, float* dweight, const float* dlogp
 #pragma omp parallel for schedule(static) if (rows * V >= kParallelMinWork)
     for (int64_t i = 0; i < rows; ++i) {
       float* zi = z.data() + i * V;
-      const float lse = row_logsumexp(zi, V);
+      const float lse = row_logsumexp(zi, V, row_scratch(V).data());
       const float g = dlogp[r0 + i] * inv_t;
+      vec_exp(zi, zi, V, -lse);
 #pragma omp simd
-      for (int64_t j = 0; j < V; ++j) zi[j] = -g * std::exp(zi[j] - lse);
+      for (int64_t j = 0; j < V; ++j) zi[j] *= -g;
       zi[targets[r0 + i]] += g;
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, C, V, 1.0f, z.data(), V, weight, C, 1.0f,
