@@ -19,8 +19,10 @@ void cli_add_version(CLI::App& app) {
 #ifdef ASCENT_WITH_CUDA
     std::string err;
     int n = cuda_device_count(&err);
-    if (n < 0) std::printf("cuda: built in; no device usable (%s)\n", err.c_str());
-    else std::printf("cuda: built in; %d device(s)\n", n);
+    if (n < 0)
+      std::printf("cuda: built in; no device usable (%s)\n", err.c_str());
+    else
+      std::printf("cuda: built in; %d device(s)\n", n);
 #else
     std::printf("cuda: not built (configure with -DASCENT_CUDA=ON)\n");
 #endif

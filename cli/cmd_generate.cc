@@ -40,9 +40,10 @@ void cli_add_generate(CLI::App& app) {
     for (size_t b = 0; b < r->tokens.size(); ++b) {
       std::printf("[%zu] %s%s\n", b, o->prompt.c_str(), byte_tokenizer_decode(r->tokens[b]).c_str());
     }
-    std::printf("prefill %zu tokens in %.3f s; decode %ld tokens in %.3f s = %.1f tokens/s (batch %ld, %d threads)\n",
-                req.prompt.size(), r->prefill_seconds, static_cast<long>(r->decode_tokens), r->decode_seconds,
-                r->decode_seconds > 0 ? r->decode_tokens / r->decode_seconds : 0.0, static_cast<long>(o->batch),
-                threads_get_count());
+    std::printf(
+        "prefill %zu tokens in %.3f s; decode %ld tokens in %.3f s = %.1f tokens/s (batch %ld, %d threads)\n",
+        req.prompt.size(), r->prefill_seconds, static_cast<long>(r->decode_tokens), r->decode_seconds,
+        r->decode_seconds > 0 ? r->decode_tokens / r->decode_seconds : 0.0, static_cast<long>(o->batch),
+        threads_get_count());
   });
 }

@@ -9,7 +9,9 @@ uint64_t splitmix64(uint64_t& x) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 }  // namespace
 
 Rng::Rng(uint64_t seed) {
@@ -28,7 +30,9 @@ uint64_t Rng::next_u64() {
   return result;
 }
 
-double Rng::next_uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Rng::next_uniform() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
 double Rng::next_normal() {
   double u1 = next_uniform();

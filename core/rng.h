@@ -1,5 +1,5 @@
-// Deterministic random numbers that do not depend on the standard library's distribution code, so a seed means
-// the same numbers on every platform: splitmix64 seeding, xoshiro256** generator, Box-Muller normals.
+// Deterministic random numbers that do not depend on the standard library's distribution code, so a seed
+// means the same numbers on every platform: splitmix64 seeding, xoshiro256** generator, Box-Muller normals.
 #pragma once
 
 #include <cstdint>

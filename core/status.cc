@@ -6,7 +6,8 @@
 #include <cstring>
 
 void ascent_check_fail(const char* file, int line, const char* cond, const std::string& hint) {
-  std::fprintf(stderr, "ascent: internal check failed at %s:%d: %s\n  hint: %s\n", file, line, cond, hint.c_str());
+  std::fprintf(stderr, "ascent: internal check failed at %s:%d: %s\n  hint: %s\n", file, line, cond,
+               hint.c_str());
   std::abort();
 }
 

@@ -14,9 +14,9 @@
 #define ASCENT_CONCAT_INNER(a, b) a##b
 #define ASCENT_CONCAT(a, b) ASCENT_CONCAT_INNER(a, b)
 
-#define ASCENT_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::absl::Status ascent_status_ = (expr);   \
+#define ASCENT_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status ascent_status_ = (expr);          \
     if (!ascent_status_.ok()) return ascent_status_; \
   } while (0)
 
@@ -30,8 +30,8 @@
 
 [[noreturn]] void ascent_check_fail(const char* file, int line, const char* cond, const std::string& hint);
 
-#define ASCENT_CHECK(cond, hint)                                      \
-  do {                                                                \
+#define ASCENT_CHECK(cond, hint)                                       \
+  do {                                                                 \
     if (!(cond)) ascent_check_fail(__FILE__, __LINE__, #cond, (hint)); \
   } while (0)
 

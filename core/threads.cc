@@ -10,4 +10,6 @@ void threads_set_count(int n) {
   omp_set_num_threads(n);
 }
 
-int threads_get_count() { return omp_get_max_threads(); }
+int threads_get_count() {
+  return omp_get_max_threads();
+}

@@ -11,10 +11,12 @@ void adamw_init(AdamWState& s, int64_t n) {
   s.step = 0;
 }
 
-void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params, const float* grads, int64_t n) {
+void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params, const float* grads,
+                int64_t n) {
   s.step += 1;
   const float b2 = static_cast<float>(cfg.beta2);
-  const float one_minus_b1 = static_cast<float>(1.0 - cfg.beta1), one_minus_b2 = static_cast<float>(1.0 - cfg.beta2);
+  const float one_minus_b1 = static_cast<float>(1.0 - cfg.beta1),
+              one_minus_b2 = static_cast<float>(1.0 - cfg.beta2);
   const double bc1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(s.step));
   const double bc2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(s.step));
   const float step_size = static_cast<float>(lr / bc1);
@@ -42,7 +44,8 @@ double grad_clip_global_norm(float* grads, int64_t n, double max_norm) {
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < nb; ++b) {
     double s = 0.0;
-    for (int64_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) s += static_cast<double>(grads[i]) * grads[i];
+    for (int64_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i)
+      s += static_cast<double>(grads[i]) * grads[i];
     part[b] = s;
   }
   double total = 0.0;
@@ -64,9 +67,9 @@ double lr_schedule_at(const LrSchedule& s, int64_t step) {
     return s.lr * static_cast<double>(step) / static_cast<double>(s.warmup_steps);
   }
   if (s.kind == "cosine" && s.total_steps > s.warmup_steps) {
-    const double t = std::clamp(static_cast<double>(step - s.warmup_steps) /
-                                    static_cast<double>(s.total_steps - s.warmup_steps),
-                                0.0, 1.0);
+    const double t = std::clamp(
+        static_cast<double>(step - s.warmup_steps) / static_cast<double>(s.total_steps - s.warmup_steps), 0.0,
+        1.0);
     return s.min_lr + 0.5 * (s.lr - s.min_lr) * (1.0 + std::cos(M_PI * t));
   }
   return s.lr;

@@ -22,7 +22,8 @@ struct AdamWState {
 
 void adamw_init(AdamWState& s, int64_t n);
 // One step at learning rate lr (from a schedule); applies to every parameter.
-void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params, const float* grads, int64_t n);
+void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params, const float* grads,
+                int64_t n);
 
 // Scales grads so their global L2 norm is at most max_norm (torch.nn.utils.clip_grad_norm_: coefficient
 // max_norm / (norm + 1e-6), capped at 1). Returns the norm before clipping. max_norm <= 0 only measures.
@@ -31,9 +32,9 @@ double grad_clip_global_norm(float* grads, int64_t n, double max_norm);
 struct LrSchedule {
   std::string kind = "constant";  // constant | cosine
   double lr = 1e-6;
-  int64_t warmup_steps = 0;       // linear warm-up from lr/warmup to lr
-  int64_t total_steps = 0;        // cosine: decay ends here
-  double min_lr = 0.0;            // cosine floor
+  int64_t warmup_steps = 0;  // linear warm-up from lr/warmup to lr
+  int64_t total_steps = 0;   // cosine: decay ends here
+  double min_lr = 0.0;       // cosine floor
 };
 // Learning rate for optimiser step `step` (1-based).
 double lr_schedule_at(const LrSchedule& s, int64_t step);

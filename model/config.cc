@@ -10,9 +10,12 @@ using nlohmann::json;
 
 const char* model_arch_name(ModelArch arch) {
   switch (arch) {
-    case ModelArch::kLlama: return "llama";
-    case ModelArch::kQwen2: return "qwen2";
-    case ModelArch::kQwen3: return "qwen3";
+    case ModelArch::kLlama:
+      return "llama";
+    case ModelArch::kQwen2:
+      return "qwen2";
+    case ModelArch::kQwen3:
+      return "qwen3";
   }
   return "?";
 }
@@ -31,8 +34,8 @@ absl::Status field_error(const std::string& source, const std::string& field, co
   return absl::InvalidArgumentError(absl::StrCat(source, ": field '", field, "': ", what));
 }
 
-absl::StatusOr<int64_t> get_int(const json& j, const std::string& source, const std::string& key, bool required,
-                                int64_t dflt) {
+absl::StatusOr<int64_t> get_int(const json& j, const std::string& source, const std::string& key,
+                                bool required, int64_t dflt) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) {
     if (required) return field_error(source, key, "missing (required)");
@@ -43,7 +46,8 @@ absl::StatusOr<int64_t> get_int(const json& j, const std::string& source, const 
   return v;
 }
 
-absl::StatusOr<double> get_num(const json& j, const std::string& source, const std::string& key, double dflt) {
+absl::StatusOr<double> get_num(const json& j, const std::string& source, const std::string& key,
+                               double dflt) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return dflt;
   if (!it->is_number()) return field_error(source, key, "expected a number, got " + it->dump());
@@ -58,7 +62,8 @@ absl::StatusOr<bool> get_bool(const json& j, const std::string& source, const st
 }
 
 absl::Status parse_rope(const json& j, const std::string& source, ModelConfig& cfg) {
-  // v5: rope_parameters {rope_type, rope_theta, factor, ...}; v4: rope_theta + rope_scaling {type|rope_type, ...}.
+  // v5: rope_parameters {rope_type, rope_theta, factor, ...}; v4: rope_theta + rope_scaling {type|rope_type,
+  // ...}.
   const json* params = nullptr;
   std::string params_key;
   if (j.contains("rope_parameters") && j["rope_parameters"].is_object()) {
@@ -72,11 +77,14 @@ absl::Status parse_rope(const json& j, const std::string& source, ModelConfig& c
   if (params == nullptr) return absl::OkStatus();
   const std::string pre = params_key + ".";
   if (params->contains("rope_theta")) {
-    ASCENT_ASSIGN_OR_RETURN(cfg.rope.theta, get_num(*params, source + " " + pre, "rope_theta", cfg.rope.theta));
+    ASCENT_ASSIGN_OR_RETURN(cfg.rope.theta,
+                            get_num(*params, source + " " + pre, "rope_theta", cfg.rope.theta));
   }
   std::string type = "default";
-  if (params->contains("rope_type")) type = (*params)["rope_type"].get<std::string>();
-  else if (params->contains("type")) type = (*params)["type"].get<std::string>();
+  if (params->contains("rope_type"))
+    type = (*params)["rope_type"].get<std::string>();
+  else if (params->contains("type"))
+    type = (*params)["type"].get<std::string>();
   if (type != "default" && type != "linear" && type != "llama3") {
     return field_error(source, pre + "rope_type",
                        "'" + type + "' is not supported (supported: default, linear, llama3)");
@@ -112,8 +120,10 @@ absl::StatusOr<ModelConfig> model_config_parse(const std::string& text, const st
   ASCENT_ASSIGN_OR_RETURN(cfg.num_heads, get_int(j, source, "num_attention_heads", true, 0));
   ASCENT_ASSIGN_OR_RETURN(cfg.num_kv_heads, get_int(j, source, "num_key_value_heads", false, cfg.num_heads));
   for (auto [key, v] : {std::pair<const char*, int64_t>{"vocab_size", cfg.vocab_size},
-                        {"hidden_size", cfg.hidden_size}, {"intermediate_size", cfg.intermediate_size},
-                        {"num_hidden_layers", cfg.num_layers}, {"num_attention_heads", cfg.num_heads},
+                        {"hidden_size", cfg.hidden_size},
+                        {"intermediate_size", cfg.intermediate_size},
+                        {"num_hidden_layers", cfg.num_layers},
+                        {"num_attention_heads", cfg.num_heads},
                         {"num_key_value_heads", cfg.num_kv_heads}}) {
     if (v <= 0) return field_error(source, key, "must be > 0, got " + std::to_string(v));
   }
@@ -122,7 +132,8 @@ absl::StatusOr<ModelConfig> model_config_parse(const std::string& text, const st
   }
   int64_t dflt_head_dim = cfg.hidden_size / cfg.num_heads;
   ASCENT_ASSIGN_OR_RETURN(cfg.head_dim, get_int(j, source, "head_dim", false, dflt_head_dim));
-  if (cfg.head_dim <= 0 || cfg.head_dim % 2 != 0) return field_error(source, "head_dim", "must be even and > 0");
+  if (cfg.head_dim <= 0 || cfg.head_dim % 2 != 0)
+    return field_error(source, "head_dim", "must be even and > 0");
   ASCENT_ASSIGN_OR_RETURN(cfg.max_position_embeddings,
                           get_int(j, source, "max_position_embeddings", false, 32768));
   ASCENT_ASSIGN_OR_RETURN(cfg.rms_norm_eps, get_num(j, source, "rms_norm_eps", 1e-6));
@@ -133,6 +144,9 @@ absl::StatusOr<ModelConfig> model_config_parse(const std::string& text, const st
   cfg.qkv_bias = cfg.arch == ModelArch::kQwen2 ? true : attention_bias;
   cfg.o_bias = cfg.arch == ModelArch::kQwen2 ? false : attention_bias;
   cfg.qk_norm = cfg.arch == ModelArch::kQwen3;
+  ASCENT_ASSIGN_OR_RETURN(bool sliding, get_bool(j, source, "use_sliding_window", false));
+  if (sliding)
+    return field_error(source, "use_sliding_window", "true is not supported (full attention only)");
   if (cfg.arch == ModelArch::kLlama) {
     ASCENT_ASSIGN_OR_RETURN(bool mlp_bias, get_bool(j, source, "mlp_bias", false));
     if (mlp_bias) return field_error(source, "mlp_bias", "true is not supported");
@@ -140,7 +154,8 @@ absl::StatusOr<ModelConfig> model_config_parse(const std::string& text, const st
   ASCENT_ASSIGN_OR_RETURN(cfg.bos_token_id, get_int(j, source, "bos_token_id", false, -1));
   if (j.contains("eos_token_id") && !j["eos_token_id"].is_null()) {
     const json& e = j["eos_token_id"];
-    if (e.is_number_integer()) cfg.eos_token_ids.push_back(e.get<int64_t>());
+    if (e.is_number_integer())
+      cfg.eos_token_ids.push_back(e.get<int64_t>());
     else if (e.is_array()) {
       for (const auto& x : e) {
         if (!x.is_number_integer()) return field_error(source, "eos_token_id", "expected integers");
@@ -200,12 +215,15 @@ json model_config_to_json(const ModelConfig& cfg) {
   j["torch_dtype"] = cfg.torch_dtype;
   j["use_cache"] = true;
   if (cfg.bos_token_id >= 0) j["bos_token_id"] = cfg.bos_token_id;
-  if (cfg.eos_token_ids.size() == 1) j["eos_token_id"] = cfg.eos_token_ids[0];
-  else if (!cfg.eos_token_ids.empty()) j["eos_token_id"] = cfg.eos_token_ids;
+  if (cfg.eos_token_ids.size() == 1)
+    j["eos_token_id"] = cfg.eos_token_ids[0];
+  else if (!cfg.eos_token_ids.empty())
+    j["eos_token_id"] = cfg.eos_token_ids;
   return j;
 }
 
-absl::StatusOr<ModelConfig> model_config_preset(ModelArch arch, const std::string& preset, int64_t vocab_size) {
+absl::StatusOr<ModelConfig> model_config_preset(ModelArch arch, const std::string& preset,
+                                                int64_t vocab_size) {
   ModelConfig c;
   c.arch = arch;
   if (preset == "tiny") {  // ~1.0M parameters with a 320-token vocabulary
@@ -264,7 +282,8 @@ std::vector<float> model_config_rope_inv_freq(const ModelConfig& cfg) {
 }
 
 int64_t model_config_num_params(const ModelConfig& c) {
-  const int64_t C = c.hidden_size, D = c.head_dim, H = c.num_heads, KV = c.num_kv_heads, F = c.intermediate_size;
+  const int64_t C = c.hidden_size, D = c.head_dim, H = c.num_heads, KV = c.num_kv_heads,
+                F = c.intermediate_size;
   int64_t layer = 2 * C + C * H * D + 2 * C * KV * D + H * D * C + 3 * C * F;
   if (c.qkv_bias) layer += H * D + 2 * KV * D;
   if (c.o_bias) layer += C;

@@ -13,22 +13,22 @@ enum class ModelArch { kLlama, kQwen2, kQwen3 };
 
 struct RopeConfig {
   double theta = 10000.0;
-  std::string type = "default";  // default | linear | llama3
-  double factor = 1.0;           // linear, llama3
-  double low_freq_factor = 1.0;  // llama3
-  double high_freq_factor = 4.0; // llama3
+  std::string type = "default";                     // default | linear | llama3
+  double factor = 1.0;                              // linear, llama3
+  double low_freq_factor = 1.0;                     // llama3
+  double high_freq_factor = 4.0;                    // llama3
   int64_t original_max_position_embeddings = 8192;  // llama3
 };
 
 struct ModelConfig {
   ModelArch arch = ModelArch::kQwen2;
   int64_t vocab_size = 0;
-  int64_t hidden_size = 0;         // C
-  int64_t intermediate_size = 0;   // F
-  int64_t num_layers = 0;          // L
-  int64_t num_heads = 0;           // H
-  int64_t num_kv_heads = 0;        // KV
-  int64_t head_dim = 0;            // D
+  int64_t hidden_size = 0;        // C
+  int64_t intermediate_size = 0;  // F
+  int64_t num_layers = 0;         // L
+  int64_t num_heads = 0;          // H
+  int64_t num_kv_heads = 0;       // KV
+  int64_t head_dim = 0;           // D
   int64_t max_position_embeddings = 32768;
   double rms_norm_eps = 1e-6;
   RopeConfig rope;
@@ -52,7 +52,8 @@ absl::StatusOr<ModelConfig> model_config_load(const std::string& path);
 nlohmann::json model_config_to_json(const ModelConfig& cfg);
 
 // Presets for `ascent init-model`: tiny (~1M parameters), small (~25M), 0.5b (Qwen2.5-0.5B shape).
-absl::StatusOr<ModelConfig> model_config_preset(ModelArch arch, const std::string& preset, int64_t vocab_size);
+absl::StatusOr<ModelConfig> model_config_preset(ModelArch arch, const std::string& preset,
+                                                int64_t vocab_size);
 
 // RoPE inverse frequencies [D/2], computed in float32 exactly as transformers does (incl. llama3 scaling).
 std::vector<float> model_config_rope_inv_freq(const ModelConfig& cfg);

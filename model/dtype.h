@@ -7,7 +7,7 @@
 
 enum class DType { kF32, kF16, kBF16 };
 
-const char* dtype_name(DType t);          // safetensors spelling: F32, F16, BF16
+const char* dtype_name(DType t);                     // safetensors spelling: F32, F16, BF16
 bool dtype_parse(const std::string& s, DType* out);  // accepts F32/F16/BF16 and float32/float16/bfloat16
 int dtype_size(DType t);
 

@@ -20,10 +20,10 @@ struct GenerateRequest {
 };
 
 struct GenerateResult {
-  std::vector<std::vector<int32_t>> tokens;   // per completion
-  std::vector<std::vector<float>> logprobs;   // per sampled token, under the sampling distribution
+  std::vector<std::vector<int32_t>> tokens;  // per completion
+  std::vector<std::vector<float>> logprobs;  // per sampled token, under the sampling distribution
   double prefill_seconds = 0, decode_seconds = 0;
-  int64_t decode_tokens = 0;                  // tokens produced by decode steps (all sequences)
+  int64_t decode_tokens = 0;  // tokens produced by decode steps (all sequences)
 };
 
 absl::StatusOr<GenerateResult> generate_batch(Model& m, const GenerateRequest& req);

@@ -10,8 +10,12 @@
 struct KvCache {
   int64_t num_layers = 0, num_slots = 0, max_len = 0, kvd = 0;
   std::vector<float> k, v;
-  float* k_at(int64_t l, int64_t slot, int64_t pos) { return k.data() + ((l * num_slots + slot) * max_len + pos) * kvd; }
-  float* v_at(int64_t l, int64_t slot, int64_t pos) { return v.data() + ((l * num_slots + slot) * max_len + pos) * kvd; }
+  float* k_at(int64_t l, int64_t slot, int64_t pos) {
+    return k.data() + ((l * num_slots + slot) * max_len + pos) * kvd;
+  }
+  float* v_at(int64_t l, int64_t slot, int64_t pos) {
+    return v.data() + ((l * num_slots + slot) * max_len + pos) * kvd;
+  }
 };
 
 KvCache kv_cache_create(const ModelConfig& cfg, int64_t num_slots, int64_t max_len);

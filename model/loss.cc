@@ -12,7 +12,8 @@ double loss_sft(const std::vector<float>& logp, const std::vector<float>& mask, 
   }
   dlogp->assign(logp.size(), 0.0f);
   if (count == 0.0) return 0.0;
-  for (size_t i = 0; i < logp.size(); ++i) (*dlogp)[i] = static_cast<float>(-(mask.empty() ? 1.0 : mask[i]) / count);
+  for (size_t i = 0; i < logp.size(); ++i)
+    (*dlogp)[i] = static_cast<float>(-(mask.empty() ? 1.0 : mask[i]) / count);
   return -sum / count;
 }
 

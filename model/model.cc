@@ -70,7 +70,9 @@ void model_grads_enable(Model& m) {
   bind(m);
 }
 
-void model_grads_zero(Model& m) { std::fill(m.grads.begin(), m.grads.end(), 0.0f); }
+void model_grads_zero(Model& m) {
+  std::fill(m.grads.begin(), m.grads.end(), 0.0f);
+}
 
 absl::StatusOr<Model> model_load(const std::string& dir) {
   ASCENT_ASSIGN_OR_RETURN(ModelConfig cfg, model_config_load((fs::path(dir) / "config.json").string()));
@@ -94,7 +96,9 @@ absl::StatusOr<Model> model_load(const std::string& dir) {
       return absl::DataLossError(index_path.string() + ": not valid JSON with a 'weight_map' object");
     }
     for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
-      if (!it->is_string()) return absl::DataLossError(index_path.string() + ": weight_map['" + it.key() + "'] is not a file name");
+      if (!it->is_string())
+        return absl::DataLossError(index_path.string() + ": weight_map['" + it.key() +
+                                   "'] is not a file name");
       weight_map[it.key()] = it->get<std::string>();
     }
   }
@@ -114,7 +118,8 @@ absl::StatusOr<Model> model_load(const std::string& dir) {
     if (sharded) {
       auto it = weight_map.find(p.name);
       if (it == weight_map.end()) {
-        return absl::NotFoundError(index_path.string() + ": tensor '" + p.name + "' is missing from weight_map");
+        return absl::NotFoundError(index_path.string() + ": tensor '" + p.name +
+                                   "' is missing from weight_map");
       }
       fname = it->second;
     }
@@ -146,8 +151,10 @@ absl::Status model_save(const Model& m, const std::string& dir, int64_t shard_by
     const int n = cur + 1;
     for (size_t i = 0; i < shard.size(); ++i) {
       char buf[64];
-      if (n == 1) std::snprintf(buf, sizeof buf, "%s", kSingleFile);
-      else std::snprintf(buf, sizeof buf, "model-%05d-of-%05d.safetensors", idx[i] + 1, n);
+      if (n == 1)
+        std::snprintf(buf, sizeof buf, "%s", kSingleFile);
+      else
+        std::snprintf(buf, sizeof buf, "model-%05d-of-%05d.safetensors", idx[i] + 1, n);
       shard[i] = buf;
     }
   } else {

@@ -16,9 +16,9 @@ struct Model {
   ModelConfig cfg;
   ParamLayout layout;
   std::vector<float> params;
-  std::vector<float> grads;  // empty until model_grads_enable
-  ModelWeights w;            // views into params
-  ModelWeights g;            // views into grads
+  std::vector<float> grads;             // empty until model_grads_enable
+  ModelWeights w;                       // views into params
+  ModelWeights g;                       // views into grads
   std::vector<DType> disk_dtype;        // per layout entry
   std::vector<std::string> disk_shard;  // per layout entry; all "model.safetensors" when not sharded
 

@@ -15,7 +15,8 @@ ParamLayout param_layout_build(const ModelConfig& c) {
     L.index[p.name] = L.params.size();
     L.params.push_back(std::move(p));
   };
-  const int64_t C = c.hidden_size, D = c.head_dim, HD = c.num_heads * c.head_dim, KD = c.num_kv_heads * c.head_dim;
+  const int64_t C = c.hidden_size, D = c.head_dim, HD = c.num_heads * c.head_dim,
+                KD = c.num_kv_heads * c.head_dim;
   const int64_t F = c.intermediate_size;
   add("model.embed_tokens.weight", {c.vocab_size, C});
   for (int64_t l = 0; l < c.num_layers; ++l) {

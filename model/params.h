@@ -1,6 +1,6 @@
 // Parameter layout: every parameter of a config, by its Hugging Face name, at an offset in one flat float32
-// arena. Parameters, gradients and AdamW moments share this layout, so the optimiser and gradient clipping are
-// single loops. Shape key: C hidden, F intermediate, H heads, KV kv heads, D head dim, V vocab.
+// arena. Parameters, gradients and AdamW moments share this layout, so the optimiser and gradient clipping
+// are single loops. Shape key: C hidden, F intermediate, H heads, KV kv heads, D head dim, V vocab.
 #pragma once
 
 #include <cstdint>
@@ -31,11 +31,11 @@ struct LayerWeights {
   float* q_b = nullptr;      // [H*D] or null
   float* k = nullptr;        // [KV*D, C]
   float* k_b = nullptr;
-  float* v = nullptr;        // [KV*D, C]
+  float* v = nullptr;  // [KV*D, C]
   float* v_b = nullptr;
-  float* o = nullptr;        // [C, H*D]
-  float* o_b = nullptr;      // [C] or null
-  float* q_norm = nullptr;   // [D] (Qwen3) or null
+  float* o = nullptr;       // [C, H*D]
+  float* o_b = nullptr;     // [C] or null
+  float* q_norm = nullptr;  // [D] (Qwen3) or null
   float* k_norm = nullptr;
   float* post_norm = nullptr;  // [C]
   float* gate = nullptr;       // [F, C]

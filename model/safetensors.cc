@@ -28,8 +28,12 @@ absl::Status bad(const std::string& path, const std::string& what) {
 }  // namespace
 
 SafetensorsFile::SafetensorsFile(SafetensorsFile&& o) noexcept
-    : path_(std::move(o.path_)), map_(o.map_), map_size_(o.map_size_), data_(o.data_),
-      entries_(std::move(o.entries_)), metadata_(std::move(o.metadata_)) {
+    : path_(std::move(o.path_)),
+      map_(o.map_),
+      map_size_(o.map_size_),
+      data_(o.data_),
+      entries_(std::move(o.entries_)),
+      metadata_(std::move(o.metadata_)) {
   o.map_ = nullptr;
   o.map_size_ = 0;
 }
@@ -51,7 +55,8 @@ absl::StatusOr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   f.map_size_ = static_cast<size_t>(st.st_size);
   if (f.map_size_ < 8) {
     ::close(fd);
-    return bad(path, absl::StrCat("truncated: ", f.map_size_, " bytes, shorter than the 8-byte header length"));
+    return bad(path,
+               absl::StrCat("truncated: ", f.map_size_, " bytes, shorter than the 8-byte header length"));
   }
   void* m = mmap(nullptr, f.map_size_, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
@@ -90,7 +95,8 @@ absl::StatusOr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
     if (!e["shape"].is_array()) return bad(path, where + "shape is not a list");
     uint64_t numel = 1;
     for (const auto& d : e["shape"]) {
-      if (!d.is_number_integer() || d.get<int64_t>() < 0) return bad(path, where + "bad shape " + e["shape"].dump());
+      if (!d.is_number_integer() || d.get<int64_t>() < 0)
+        return bad(path, where + "bad shape " + e["shape"].dump());
       entry.shape.push_back(d.get<int64_t>());
       numel *= static_cast<uint64_t>(d.get<int64_t>());
     }
@@ -117,7 +123,8 @@ absl::StatusOr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
 absl::Status SafetensorsFile::read_f32(const std::string& name, const std::vector<int64_t>& expect_shape,
                                        float* dst) const {
   auto it = entries_.find(name);
-  if (it == entries_.end()) return absl::NotFoundError(absl::StrCat(path_, ": tensor '", name, "' is missing"));
+  if (it == entries_.end())
+    return absl::NotFoundError(absl::StrCat(path_, ": tensor '", name, "' is missing"));
   const SafetensorsEntry& e = it->second;
   if (e.shape != expect_shape) {
     return absl::InvalidArgumentError(absl::StrCat(path_, ": tensor '", name, "' has shape ",
@@ -138,7 +145,8 @@ absl::Status safetensors_write(const std::string& path, const std::vector<Safete
     int64_t numel = 1;
     for (int64_t d : t.shape) numel *= d;
     uint64_t bytes = static_cast<uint64_t>(numel) * dtype_size(t.dtype);
-    header[t.name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+    header[t.name] = {
+        {"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
   }
   if (!metadata.empty()) header["__metadata__"] = metadata;

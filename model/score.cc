@@ -3,9 +3,10 @@
 #include "core/status.h"
 #include "model/transformer.h"
 
-absl::StatusOr<std::vector<ScoredSequence>> score_sequences(Model& m, const std::vector<std::vector<int32_t>>& seqs,
-                                                            int64_t max_batch_tokens, const LmHeadOptions& opt,
-                                                            bool want_entropy) {
+absl::StatusOr<std::vector<ScoredSequence>> score_sequences(Model& m,
+                                                            const std::vector<std::vector<int32_t>>& seqs,
+                                                            int64_t max_batch_tokens,
+                                                            const LmHeadOptions& opt, bool want_entropy) {
   std::vector<ScoredSequence> out(seqs.size());
   size_t i = 0;
   while (i < seqs.size()) {

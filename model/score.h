@@ -7,14 +7,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "model/model.h"
 #include "model/cpu/lm_head.h"
+#include "model/model.h"
 
 struct ScoredSequence {
   std::vector<float> logprobs;  // one per token after the first
   std::vector<float> entropy;   // same length, when asked for
 };
 
-absl::StatusOr<std::vector<ScoredSequence>> score_sequences(Model& m, const std::vector<std::vector<int32_t>>& seqs,
-                                                            int64_t max_batch_tokens, const LmHeadOptions& opt,
-                                                            bool want_entropy);
+absl::StatusOr<std::vector<ScoredSequence>> score_sequences(Model& m,
+                                                            const std::vector<std::vector<int32_t>>& seqs,
+                                                            int64_t max_batch_tokens,
+                                                            const LmHeadOptions& opt, bool want_entropy);

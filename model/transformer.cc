@@ -30,11 +30,21 @@ struct Dims {
 };
 
 Dims dims_of(const ModelConfig& c, int64_t N) {
-  return {N, c.hidden_size, c.intermediate_size, c.num_heads, c.num_kv_heads, c.head_dim,
-          c.num_heads * c.head_dim, c.num_kv_heads * c.head_dim, c.vocab_size, static_cast<float>(c.rms_norm_eps)};
+  return {N,
+          c.hidden_size,
+          c.intermediate_size,
+          c.num_heads,
+          c.num_kv_heads,
+          c.head_dim,
+          c.num_heads * c.head_dim,
+          c.num_kv_heads * c.head_dim,
+          c.vocab_size,
+          static_cast<float>(c.rms_norm_eps)};
 }
 
-void resize(std::vector<float>& v, int64_t n) { v.resize(static_cast<size_t>(n)); }
+void resize(std::vector<float>& v, int64_t n) {
+  v.resize(static_cast<size_t>(n));
+}
 
 void acts_resize(LayerActs& a, const Dims& d, bool qk_norm) {
   resize(a.x_in, d.N * d.C), resize(a.rstd1, d.N), resize(a.h1, d.N * d.C);
@@ -57,7 +67,8 @@ absl::Status batch_validate(const Batch& b, const ModelConfig& cfg, const KvCach
     }
     if (cache != nullptr) {
       if (seg.slot < 0 || seg.slot >= cache->num_slots) {
-        return absl::InvalidArgumentError(absl::StrCat("segment ", s, ": slot ", seg.slot, " outside the cache"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("segment ", s, ": slot ", seg.slot, " outside the cache"));
       }
       if (seg.pos0 + seg.len > cache->max_len) {
         return absl::OutOfRangeError(absl::StrCat("segment ", s, ": positions up to ", seg.pos0 + seg.len,
@@ -72,8 +83,8 @@ absl::Status batch_validate(const Batch& b, const ModelConfig& cfg, const KvCach
   }
   for (size_t i = 0; i < b.tokens.size(); ++i) {
     if (b.tokens[i] < 0 || b.tokens[i] >= cfg.vocab_size) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("token ", i, ": id ", b.tokens[i], " outside the vocabulary [0, ", cfg.vocab_size, ")"));
+      return absl::InvalidArgumentError(absl::StrCat("token ", i, ": id ", b.tokens[i],
+                                                     " outside the vocabulary [0, ", cfg.vocab_size, ")"));
     }
   }
   return absl::OkStatus();
@@ -112,8 +123,8 @@ std::vector<AttnSpan> local_spans(const Batch& b, const Dims& d, const float* k,
 }
 
 // Writes this batch's k/v into the cache and returns spans that read the cache.
-std::vector<AttnSpan> cache_spans(const Batch& b, const Dims& d, KvCache& cache, int64_t layer, const float* k,
-                                  const float* v) {
+std::vector<AttnSpan> cache_spans(const Batch& b, const Dims& d, KvCache& cache, int64_t layer,
+                                  const float* k, const float* v) {
   std::vector<AttnSpan> spans;
   int64_t start = 0;
   for (const auto& s : b.segments) {
@@ -138,8 +149,8 @@ void add_inplace(float* y, const float* x, int64_t n) {
 
 // One decoder layer: x_in -> x_out, filling a. With cache != nullptr the attention reads/writes the cache.
 void layer_forward(const ModelConfig& cfg, const LayerWeights& w, LayerActs& a, const Dims& d, const Batch& b,
-                   const float* x_in, float* x_out, const std::vector<float>& cos, const std::vector<float>& sin,
-                   KvCache* cache, int64_t layer) {
+                   const float* x_in, float* x_out, const std::vector<float>& cos,
+                   const std::vector<float>& sin, KvCache* cache, int64_t layer) {
   const int64_t N = d.N;
   acts_resize(a, d, cfg.qk_norm);
   if (a.x_in.data() != x_in) std::memcpy(a.x_in.data(), x_in, static_cast<size_t>(N * d.C) * 4);
@@ -175,7 +186,8 @@ void layer_backward(const ModelConfig& cfg, const LayerWeights& w, const LayerWe
   const int64_t N = d.N;
   auto zero = [](std::vector<float>& v, int64_t n) { v.assign(static_cast<size_t>(n), 0.0f); };
   resize(s.dact, N * d.F);
-  linear_backward(s.dact.data(), g.down, nullptr, dres, a.act.data(), w.down, N, d.F, d.C, /*overwrite_dinp=*/true);
+  linear_backward(s.dact.data(), g.down, nullptr, dres, a.act.data(), w.down, N, d.F, d.C,
+                  /*overwrite_dinp=*/true);
   resize(s.dgate, N * d.F), resize(s.dup, N * d.F);
   swiglu_backward(s.dgate.data(), s.dup.data(), s.dact.data(), a.gate.data(), a.up.data(), N, d.F);
   resize(s.dh2, N * d.C);
@@ -188,7 +200,8 @@ void layer_backward(const ModelConfig& cfg, const LayerWeights& w, const LayerWe
   resize(s.dq, N * d.HD);
   zero(s.dk, N * d.KVD), zero(s.dv, N * d.KVD);
   std::vector<AttnSpan> spans = local_spans(b, d, a.k.data(), a.v.data(), s.dk.data(), s.dv.data());
-  attention_backward(s.dq.data(), s.datt.data(), a.q.data(), a.att.data(), a.lse.data(), spans, d.H, d.KV, d.D);
+  attention_backward(s.dq.data(), s.datt.data(), a.q.data(), a.att.data(), a.lse.data(), spans, d.H, d.KV,
+                     d.D);
   rope_backward(s.dq.data(), cos.data(), sin.data(), N, d.H, d.D);
   rope_backward(s.dk.data(), cos.data(), sin.data(), N, d.KV, d.D);
   float* dq = s.dq.data();
@@ -228,7 +241,8 @@ void forward_layers(Model& m, const Batch& b, const Dims& d, ForwardState* st, K
 }  // namespace
 
 absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Batch& b, ForwardState* st,
-                                                          const LmHeadOptions& opt, std::vector<float>* entropy) {
+                                                          const LmHeadOptions& opt,
+                                                          std::vector<float>* entropy) {
   ASCENT_RETURN_IF_ERROR(batch_validate(b, m.cfg, nullptr));
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
   ForwardState local;
@@ -254,7 +268,8 @@ absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Batch&
   rmsnorm_forward(hf.data(), s.rstd_final.data(), x.data(), m.w.final_norm, d.N, d.C, d.eps);
   resize(s.h_targets, Nt * d.C);
   for (int64_t i = 0; i < Nt; ++i) {
-    std::memcpy(s.h_targets.data() + i * d.C, hf.data() + s.target_rows[i] * d.C, static_cast<size_t>(d.C) * 4);
+    std::memcpy(s.h_targets.data() + i * d.C, hf.data() + s.target_rows[i] * d.C,
+                static_cast<size_t>(d.C) * 4);
   }
   std::vector<float> logp(static_cast<size_t>(Nt));
   if (entropy) entropy->resize(static_cast<size_t>(Nt));
@@ -292,7 +307,8 @@ void model_backward_logprobs(Model& m, const Batch& b, ForwardState& st, const s
                     st.sin, nullptr, l);
       a = &r;
     }
-    layer_backward(m.cfg, m.w.layers[l], m.g.layers[l], *a, st.layer_grads, d, b, dres.data(), st.cos, st.sin);
+    layer_backward(m.cfg, m.w.layers[l], m.g.layers[l], *a, st.layer_grads, d, b, dres.data(), st.cos,
+                   st.sin);
   }
   embedding_backward(m.g.embed, dres.data(), b.tokens.data(), d.N, d.C);
 }

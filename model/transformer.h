@@ -1,10 +1,10 @@
 // The decoder forward and backward over packed variable-length batches.
-// A Batch is segments laid end to end in `tokens`; a segment is `len` consecutive tokens of one sequence starting
-// at position pos0. Without a KV cache (training, scoring) every segment is a whole sequence (pos0 = 0) and
-// attends only to itself. With a cache, segment s appends its keys/values to cache slot `slot` at
-// [pos0, pos0 + len) and attends to the slot's positions [0, pos0 + len): prefill is one long segment, a decode
-// step is one 1-token segment per running sequence.
-// Shape key: N tokens in the batch, Nt tokens with a target (N minus one per segment), C, V as in params.h.
+// A Batch is segments laid end to end in `tokens`; a segment is `len` consecutive tokens of one sequence
+// starting at position pos0. Without a KV cache (training, scoring) every segment is a whole sequence (pos0 =
+// 0) and attends only to itself. With a cache, segment s appends its keys/values to cache slot `slot` at
+// [pos0, pos0 + len) and attends to the slot's positions [0, pos0 + len): prefill is one long segment, a
+// decode step is one 1-token segment per running sequence. Shape key: N tokens in the batch, Nt tokens with a
+// target (N minus one per segment), C, V as in params.h.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +45,8 @@ struct LayerGrads {
 struct ForwardState {
   bool recompute = false;  // keep only each layer's input; recompute the layer in the backward
   std::vector<LayerActs> layers;
-  std::vector<float> x_final, rstd_final, h_targets;  // h_targets [Nt, C]: normed hidden of rows with a target
+  std::vector<float> x_final, rstd_final,
+      h_targets;  // h_targets [Nt, C]: normed hidden of rows with a target
   std::vector<float> cos, sin;
   std::vector<int64_t> target_rows;
   std::vector<int32_t> targets;

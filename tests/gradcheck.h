@@ -1,10 +1,10 @@
 // Central finite differences for the op and model gradient checks.
-// For a scalar loss f(x) (evaluated in double from float32 outputs) and an analytic gradient g, checks a set of
-// coordinates i with central differences D(h) = (f(x + h e_i) - f(x - h e_i)) / 2h, Richardson-extrapolated:
-// fd_i = (4 D(h/2) - D(h)) / 3, which cancels the O(h^2) truncation term (it matters where a small input feeds
-// an RMSNorm: h = 1e-2 on values ~0.2). Agreement is judged per tensor by
-// max_i |fd_i - g_i| <= tol * max(max_i |g_i|, floor): float32 forward passes carry ~1e-7 relative rounding,
-// which h = 1e-2 turns into ~1e-5 absolute noise on fd.
+// For a scalar loss f(x) (evaluated in double from float32 outputs) and an analytic gradient g, checks a set
+// of coordinates i with central differences D(h) = (f(x + h e_i) - f(x - h e_i)) / 2h,
+// Richardson-extrapolated: fd_i = (4 D(h/2) - D(h)) / 3, which cancels the O(h^2) truncation term (it matters
+// where a small input feeds an RMSNorm: h = 1e-2 on values ~0.2). Agreement is judged per tensor by max_i
+// |fd_i - g_i| <= tol * max(max_i |g_i|, floor): float32 forward passes carry ~1e-7 relative rounding, which
+// h = 1e-2 turns into ~1e-5 absolute noise on fd.
 #pragma once
 
 #include <algorithm>
@@ -20,7 +20,8 @@ struct GradcheckResult {
   int checked = 0;
 };
 
-// Coordinates to probe: the k largest |g| plus k random ones (the largest are where a wrong factor shows most).
+// Coordinates to probe: the k largest |g| plus k random ones (the largest are where a wrong factor shows
+// most).
 inline std::vector<int64_t> gradcheck_pick(const float* g, int64_t n, int k, uint64_t seed) {
   std::vector<int64_t> idx(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) idx[i] = i;
@@ -33,8 +34,8 @@ inline std::vector<int64_t> gradcheck_pick(const float* g, int64_t n, int k, uin
   return out;
 }
 
-inline GradcheckResult gradcheck(float* x, const float* g, int64_t n, const std::function<double()>& f, float h,
-                                 int k, uint64_t seed) {
+inline GradcheckResult gradcheck(float* x, const float* g, int64_t n, const std::function<double()>& f,
+                                 float h, int k, uint64_t seed) {
   GradcheckResult r;
   for (int64_t i = 0; i < n; ++i) r.max_grad = std::max(r.max_grad, static_cast<double>(std::fabs(g[i])));
   for (int64_t i : gradcheck_pick(g, n, k, seed)) {

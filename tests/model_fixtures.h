@@ -18,11 +18,13 @@ inline Model test_model(ModelArch arch, bool tied, uint64_t seed, float init = 0
   c.initializer_range = init;
   auto m = model_create(c, DType::kF32);
   model_init_random(*m, seed);
-  // Norm weights and biases away from their trivial init, so their gradients are exercised in general position.
+  // Norm weights and biases away from their trivial init, so their gradients are exercised in general
+  // position.
   Rng rng(seed + 1);
   for (const ParamInfo& p : m->layout.params) {
     if (p.name.find("norm") != std::string::npos || p.name.find("bias") != std::string::npos) {
-      for (int64_t i = 0; i < p.numel; ++i) m->params[p.offset + i] += 0.3f * static_cast<float>(rng.next_normal());
+      for (int64_t i = 0; i < p.numel; ++i)
+        m->params[p.offset + i] += 0.3f * static_cast<float>(rng.next_normal());
     }
   }
   return std::move(*m);

@@ -6,7 +6,8 @@
 
 absl::StatusOr<std::map<std::string, RefTensor>> reference_dump_read(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) return absl::NotFoundError(path + ": cannot open (regenerate with tests/reference/make_reference.sh)");
+  if (!f)
+    return absl::NotFoundError(path + ": cannot open (regenerate with tests/reference/make_reference.sh)");
   char magic[8];
   f.read(magic, 8);
   if (!f || std::memcmp(magic, "ASCREF\0\0", 8) != 0) return absl::DataLossError(path + ": bad magic");

@@ -36,7 +36,9 @@ std::string read_file(const std::string& p) {
   return ss.str();
 }
 
-void write_file(const std::string& p, const std::string& s) { std::ofstream(p, std::ios::binary) << s; }
+void write_file(const std::string& p, const std::string& s) {
+  std::ofstream(p, std::ios::binary) << s;
+}
 
 std::string load_error(const std::string& dir) {
   auto m = model_load(dir);
@@ -53,7 +55,8 @@ TEST_P(RoundTrip, BitExact) {
     ASSERT_TRUE(model_save(m, dir).ok());
     auto back = model_load(dir);
     ASSERT_TRUE(back.ok()) << back.status();
-    EXPECT_EQ(0, std::memcmp(back->params.data(), m.params.data(), m.params.size() * 4)) << model_arch_name(arch);
+    EXPECT_EQ(0, std::memcmp(back->params.data(), m.params.data(), m.params.size() * 4))
+        << model_arch_name(arch);
     EXPECT_EQ(back->disk_dtype, m.disk_dtype);
     EXPECT_EQ(back->cfg.tie_word_embeddings, m.cfg.tie_word_embeddings);
     EXPECT_EQ(back->layout.total, m.layout.total);
@@ -181,15 +184,21 @@ TEST(Config, V4AndV5RopeLayoutsAgree) {
   EXPECT_EQ(v4->rope.type, "llama3");
   EXPECT_EQ(model_config_rope_inv_freq(*v4), model_config_rope_inv_freq(*v5));
   EXPECT_EQ(v4->eos_token_ids, (std::vector<int64_t>{1, 2}));
-  auto bad = model_config_parse("{" + base + R"("rope_scaling":{"rope_type":"yarn","factor":4.0}})", "c.json");
+  auto bad =
+      model_config_parse("{" + base + R"("rope_scaling":{"rope_type":"yarn","factor":4.0}})", "c.json");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(std::string(bad.status().message()).find("rope_scaling.rope_type"), std::string::npos) << bad.status();
+  EXPECT_NE(std::string(bad.status().message()).find("rope_scaling.rope_type"), std::string::npos)
+      << bad.status();
+  auto sliding = model_config_parse("{" + base + R"("use_sliding_window":true})", "c.json");
+  ASSERT_FALSE(sliding.ok());
+  EXPECT_NE(std::string(sliding.status().message()).find("use_sliding_window"), std::string::npos);
 }
 
 // llama3 frequency scaling, derived by hand for head_dim 8, theta 1e4, factor 8, low 1, high 4, original 64:
 // inv_freq = [1, 0.1, 0.01, 0.001], wavelengths 2*pi/f = [6.28, 62.8, 628, 6283]; low_freq_wavelen = 64,
 // high_freq_wavelen = 16. f0: wavelength < 16, kept: 1. f1: 16 <= 62.8 <= 64, smoothed with
-// s = (64 / 62.83 - 1) / (4 - 1) = 0.0061969: (1 - s) * 0.1 / 8 + s * 0.1 = 0.0130422. f2, f3: > 64, divided by 8.
+// s = (64 / 62.83 - 1) / (4 - 1) = 0.0061969: (1 - s) * 0.1 / 8 + s * 0.1 = 0.0130422. f2, f3: > 64, divided
+// by 8.
 TEST(Config, Llama3RopeScalingByHand) {
   ModelConfig c;
   c.head_dim = 8;
@@ -215,10 +224,10 @@ TEST(DType, ConversionsByHand) {
   EXPECT_EQ(f32_to_bf16(-2.0f), 0xC000);
   EXPECT_EQ(bf16_to_f32(0x4049), 3.140625f);
   EXPECT_EQ(f32_to_f16(1.0f), 0x3C00);
-  EXPECT_EQ(f32_to_f16(65504.0f), 0x7BFF);   // largest finite half
-  EXPECT_EQ(f32_to_f16(1e6f), 0x7C00);       // overflow -> inf
-  EXPECT_EQ(f32_to_f16(0x1p-24f), 0x0001);   // smallest subnormal
-  EXPECT_EQ(f32_to_f16(0x1p-26f), 0x0000);   // below half of it -> 0
+  EXPECT_EQ(f32_to_f16(65504.0f), 0x7BFF);  // largest finite half
+  EXPECT_EQ(f32_to_f16(1e6f), 0x7C00);      // overflow -> inf
+  EXPECT_EQ(f32_to_f16(0x1p-24f), 0x0001);  // smallest subnormal
+  EXPECT_EQ(f32_to_f16(0x1p-26f), 0x0000);  // below half of it -> 0
   EXPECT_EQ(f32_to_f16(-0.5f), 0xB800);
   EXPECT_EQ(f16_to_f32(0x3555), 0.333251953125f);
   EXPECT_EQ(f16_to_f32(0x0001), 0x1p-24f);

@@ -37,7 +37,8 @@ TEST_P(KvCacheDecode, MatchesFullForward) {
     b.segments = {{len, pos, 1}};
     ASSERT_TRUE(model_forward_last_logits(m, b, cache, logits.data()).ok());
     pos += len;
-    EXPECT_NEAR(logprob_of(logits.data(), V, ids[pos]), (*ref)[pos - 1], 1e-5) << "after chunk ending at " << pos;
+    EXPECT_NEAR(logprob_of(logits.data(), V, ids[pos]), (*ref)[pos - 1], 1e-5)
+        << "after chunk ending at " << pos;
   }
   for (; pos < 39; ++pos) {
     Batch b;
@@ -78,7 +79,8 @@ TEST(KvCache, MixedPositionsInOneStep) {
     one.segments = {step.segments[s]};
     std::vector<float> alone(V);
     ASSERT_TRUE(model_forward_last_logits(m, one, apart, alone.data()).ok());
-    for (int64_t j = 0; j < V; ++j) EXPECT_NEAR(lg[s * V + j], alone[j], 1e-5) << "seq " << s << " logit " << j;
+    for (int64_t j = 0; j < V; ++j)
+      EXPECT_NEAR(lg[s * V + j], alone[j], 1e-5) << "seq " << s << " logit " << j;
   }
 }
 
@@ -119,7 +121,8 @@ TEST(Generate, RecordedLogprobsMatchRescoring) {
   for (size_t b = 0; b < seqs.size(); ++b) {
     ASSERT_EQ(r->logprobs[b].size(), r->tokens[b].size());
     for (size_t t = 0; t < r->tokens[b].size(); ++t) {
-      EXPECT_NEAR(r->logprobs[b][t], (*scored)[b].logprobs[P - 1 + t], 1e-4) << "completion " << b << " token " << t;
+      EXPECT_NEAR(r->logprobs[b][t], (*scored)[b].logprobs[P - 1 + t], 1e-4)
+          << "completion " << b << " token " << t;
     }
   }
   auto again = generate_batch(m, req);

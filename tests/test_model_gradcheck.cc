@@ -1,7 +1,7 @@
 // The whole model's gradient against central finite differences of the whole forward, for each family (qwen2
-// with biases and tied embeddings, llama untied, qwen3 with QK-norm) and both loss kinds (SFT cross-entropy and
-// an RL per-token weight on log-probs). Every parameter tensor is probed at its largest-gradient and at random
-// coordinates; tolerance as in gradcheck.h (2e-3 of the tensor's largest gradient).
+// with biases and tied embeddings, llama untied, qwen3 with QK-norm) and both loss kinds (SFT cross-entropy
+// and an RL per-token weight on log-probs). Every parameter tensor is probed at its largest-gradient and at
+// random coordinates; tolerance as in gradcheck.h (2e-3 of the tensor's largest gradient).
 #include <gtest/gtest.h>
 
 #include "model/loss.h"
@@ -47,20 +47,20 @@ TEST_P(ModelGradcheck, EveryParameter) {
     return loss_of(*l, &unused);
   };
   for (const ParamInfo& p : m.layout.params) {
-    GradcheckResult r = gradcheck(m.params.data() + p.offset, m.grads.data() + p.offset, p.numel, f, 1e-2f, 4, 3);
+    GradcheckResult r =
+        gradcheck(m.params.data() + p.offset, m.grads.data() + p.offset, p.numel, f, 1e-2f, 4, 3);
     EXPECT_LE(r.max_err, 2e-3 * std::max(r.max_grad, 1e-3))
         << p.name << ": max |fd - analytic| " << r.max_err << ", largest |grad| " << r.max_grad;
     EXPECT_GT(r.max_grad, 0.0) << p.name << " received no gradient";
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, ModelGradcheck,
-                         ::testing::Values(Case{ModelArch::kQwen2, true, false}, Case{ModelArch::kQwen2, true, true},
-                                           Case{ModelArch::kLlama, false, false},
-                                           Case{ModelArch::kLlama, false, true},
-                                           Case{ModelArch::kQwen3, true, false},
-                                           Case{ModelArch::kQwen3, false, true}),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(
+    Families, ModelGradcheck,
+    ::testing::Values(Case{ModelArch::kQwen2, true, false}, Case{ModelArch::kQwen2, true, true},
+                      Case{ModelArch::kLlama, false, false}, Case{ModelArch::kLlama, false, true},
+                      Case{ModelArch::kQwen3, true, false}, Case{ModelArch::kQwen3, false, true}),
+    case_name);
 
 std::vector<float> grads_of(Model& m, const Batch& b, bool recompute) {
   model_grads_zero(m);

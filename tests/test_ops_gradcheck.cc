@@ -16,8 +16,8 @@ namespace {
 constexpr float kH = 1e-2f;
 constexpr double kTol = 2e-3;  // relative to the largest |gradient| of the tensor
 
-#define EXPECT_GRAD_OK(res, name)                                                                       \
-  EXPECT_LE((res).max_err, kTol * std::max((res).max_grad, 1e-3))                                      \
+#define EXPECT_GRAD_OK(res, name)                                                                      \
+  EXPECT_LE((res).max_err, kTol* std::max((res).max_grad, 1e-3))                                       \
       << name << ": max |fd - analytic| " << (res).max_err << " vs largest |grad| " << (res).max_grad; \
   EXPECT_GT((res).checked, 0)
 
@@ -97,20 +97,23 @@ TEST(OpsGradcheck, Embedding) {
   for (int64_t c = 0; c < C; ++c) EXPECT_EQ(dt[2 * C + c], 0.0f) << "token 2 never appears";
 }
 
-// Packed spans of different lengths, GQA (4 query heads on 2 kv heads) and a span longer than one 64-row block.
+// Packed spans of different lengths, GQA (4 query heads on 2 kv heads) and a span longer than one 64-row
+// block.
 TEST(OpsGradcheck, AttentionPackedGqa) {
   const int64_t H = 4, KV = 2, D = 8, HD = H * D, KVD = KV * D;
   const std::vector<int64_t> lens = {3, 70, 1, 9};
   int64_t N = 0;
   for (auto l : lens) N += l;
-  auto q = random_vec(N * HD, 1), k = random_vec(N * KVD, 2), v = random_vec(N * KVD, 3), R = random_vec(N * HD, 4);
+  auto q = random_vec(N * HD, 1), k = random_vec(N * KVD, 2), v = random_vec(N * KVD, 3),
+       R = random_vec(N * HD, 4);
   std::vector<float> out(N * HD), lse(N * H), dk(N * KVD, 0), dv(N * KVD, 0), dq(N * HD);
   auto spans_for = [&](float* gk, float* gv) {
     std::vector<AttnSpan> s;
     int64_t start = 0;
     for (auto l : lens) {
       AttnSpan sp;
-      sp.q_start = start, sp.n_q = l, sp.k = k.data() + start * KVD, sp.v = v.data() + start * KVD, sp.n_k = l;
+      sp.q_start = start, sp.n_q = l, sp.k = k.data() + start * KVD, sp.v = v.data() + start * KVD,
+      sp.n_k = l;
       if (gk) sp.dk = gk + start * KVD, sp.dv = gv + start * KVD;
       s.push_back(sp);
       start += l;
@@ -122,8 +125,8 @@ TEST(OpsGradcheck, AttentionPackedGqa) {
     return dot(out, R);
   };
   f();
-  attention_backward(dq.data(), R.data(), q.data(), out.data(), lse.data(), spans_for(dk.data(), dv.data()), H, KV,
-                     D);
+  attention_backward(dq.data(), R.data(), q.data(), out.data(), lse.data(), spans_for(dk.data(), dv.data()),
+                     H, KV, D);
   EXPECT_GRAD_OK(gradcheck(q.data(), dq.data(), N * HD, f, kH, 16, 5), "dq");
   EXPECT_GRAD_OK(gradcheck(k.data(), dk.data(), N * KVD, f, kH, 16, 6), "dk");
   EXPECT_GRAD_OK(gradcheck(v.data(), dv.data(), N * KVD, f, kH, 16, 7), "dv");

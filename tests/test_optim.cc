@@ -117,7 +117,8 @@ TEST(Sampler, TopP) {
 TEST(Sampler, PlainTemperatureLogprob) {
   const float logits[3] = {0.0f, 1.0f, 2.0f};
   SamplerConfig c;
-  c.temperature = 2.0f;  // z = [0, 0.5, 1]; log-softmax by hand: lse = log(1 + 1.6487213 + 2.7182818) = log(5.3670031) = 1.6802697
+  c.temperature = 2.0f;  // z = [0, 0.5, 1]; log-softmax by hand: lse = log(1 + 1.6487213 + 2.7182818) =
+                         // log(5.3670031) = 1.6802697
   Rng rng(5);
   for (int i = 0; i < 100; ++i) {
     Sample s = sampler_sample(logits, 3, c, rng);

@@ -1,7 +1,7 @@
 // Peak memory of a log-prob pass over 8 x 2,048 tokens with a 151,936-token vocabulary (Qwen's): the full
 // [16,384 x 151,936] float32 logits would take 9.96 GB; the chunked float32 LM head needs one chunk of logits
-// (64 MB by default) plus the activations. Measured as the rise of the kernel's peak-RSS counter (VmHWM), reset
-// after the model is built. Its own test binary, so no other test's allocations count.
+// (64 MB by default) plus the activations. Measured as the rise of the kernel's peak-RSS counter (VmHWM),
+// reset after the model is built. Its own test binary, so no other test's allocations count.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -47,8 +47,10 @@ TEST(PeakMemory, ChunkedLogprobPassOverQwenVocabulary) {
   const double full_logits_mb = 16384.0 * 151936 * 4 / (1 << 20);
   // Budget: one 64 MB logits chunk, plus one layer's activations and the residual/hidden buffers for 16,384
   // tokens (about 20 floats per channel-row here: ~90 MB), plus allocator slack; 512 MB covers it with room.
-  std::printf("log-prob pass 8 x 2048 tokens, V = 151936: peak RSS rise %.0f MB (base %.0f MB); full logits "
-              "would need %.0f MB\n", rise_mb, base_kb / 1024.0, full_logits_mb);
+  std::printf(
+      "log-prob pass 8 x 2048 tokens, V = 151936: peak RSS rise %.0f MB (base %.0f MB); full logits "
+      "would need %.0f MB\n",
+      rise_mb, base_kb / 1024.0, full_logits_mb);
   EXPECT_LT(rise_mb, 512.0);
   EXPECT_EQ((*r)[0].logprobs.size(), 2047u);
   for (float x : (*r)[7].logprobs) ASSERT_TRUE(std::isfinite(x) && x <= 0.0f);

@@ -7,9 +7,9 @@
 //  - logits / log-probs / losses: 2e-5 absolute (values are O(1..10); float32 GEMM reorderings give ~1e-6);
 //  - gradients: 1e-4 of the tensor's largest |value| (the backward sums over tokens in a different order);
 //  - after AdamW steps, parameters: 1e-4 of the tensor's largest |value| plus 2% of lr per step taken. Adam's
-//    step lr * g / (|g| + eps) is decided by float32 rounding where |g| is near eps: in the llama case, clipping
-//    scales gradients by 0.0078 and the smallest become ~6e-9 < eps = 1e-8 (checked on the dump), so a 1e-4
-//    relative gradient difference moves such an element by ~1% of lr. Log-probs after the steps: 5e-4
+//    step lr * g / (|g| + eps) is decided by float32 rounding where |g| is near eps: in the llama case,
+//    clipping scales gradients by 0.0078 and the smallest become ~6e-9 < eps = 1e-8 (checked on the dump), so
+//    a 1e-4 relative gradient difference moves such an element by ~1% of lr. Log-probs after the steps: 5e-4
 //    absolute, gradients 1e-3 of the largest |value|, for the same reason.
 #include <gtest/gtest.h>
 
@@ -23,7 +23,9 @@
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(ASCENT_SOURCE_DIR) + "/tests/fixtures/" + name; }
+std::string fixture(const std::string& name) {
+  return std::string(ASCENT_SOURCE_DIR) + "/tests/fixtures/" + name;
+}
 
 std::vector<int32_t> ids_of(const RefTensor& t) {
   std::vector<int32_t> ids;
@@ -31,11 +33,12 @@ std::vector<int32_t> ids_of(const RefTensor& t) {
   return ids;
 }
 
-void expect_close(const std::string& what, const float* ours, const RefTensor& ref, double atol, double rtol) {
+void expect_close(const std::string& what, const float* ours, const RefTensor& ref, double atol,
+                  double rtol) {
   Diff d = diff_max(ours, ref.data.data(), static_cast<int64_t>(ref.data.size()));
   const double tol = atol + rtol * d.ref_max;
-  EXPECT_LE(d.max_abs, tol) << what << ": max |ours - torch| = " << d.max_abs << " (largest |torch| " << d.ref_max
-                            << ")";
+  EXPECT_LE(d.max_abs, tol) << what << ": max |ours - torch| = " << d.max_abs << " (largest |torch| "
+                            << d.ref_max << ")";
 }
 
 void expect_grads(const Model& m, const std::map<std::string, RefTensor>& ref, const std::string& prefix,
@@ -79,7 +82,8 @@ TEST_P(ReferenceTest, MatchesTransformers) {
       ASSERT_TRUE(model_forward_last_logits(m, step, cache, logits.data()).ok());
       RefTensor row;
       row.data.assign(lg.data.begin() + t * m.cfg.vocab_size, lg.data.begin() + (t + 1) * m.cfg.vocab_size);
-      expect_close("logits seq" + std::to_string(s) + " pos " + std::to_string(t), logits.data(), row, 2e-5, 0);
+      expect_close("logits seq" + std::to_string(s) + " pos " + std::to_string(t), logits.data(), row, 2e-5,
+                   0);
     }
   }
 

@@ -69,8 +69,8 @@ void attention_forward(float* out, float* lse, const float* q, const std::vector
     if (rb == 1) {  // decode: one query row, S = scale * K q as a matrix-vector product
       cblas_sgemv(CblasRowMajor, CblasNoTrans, nvis, D, scale, kg, KVD, qh, 1, 0.0f, S.data(), 1);
     } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, scale, qh, HD, kg, KVD, 0.0f, S.data(),
-                  nvis);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, scale, qh, HD, kg, KVD, 0.0f,
+                  S.data(), nvis);
     }
     for (int64_t i = 0; i < rb; ++i) {
       float l = softmax_row(S.data() + i * nvis, shift + item.r0 + i + 1, nvis);
@@ -79,8 +79,8 @@ void attention_forward(float* out, float* lse, const float* q, const std::vector
     if (rb == 1) {  // o = V^T p
       cblas_sgemv(CblasRowMajor, CblasTrans, nvis, D, 1.0f, vg, KVD, S.data(), 1, 0.0f, oh, 1);
     } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rb, D, nvis, 1.0f, S.data(), nvis, vg, KVD, 0.0f, oh,
-                  HD);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rb, D, nvis, 1.0f, S.data(), nvis, vg, KVD, 0.0f,
+                  oh, HD);
     }
   }
 }
@@ -89,8 +89,8 @@ void attention_backward(float* dq, const float* dout, const float* q, const floa
                         const std::vector<AttnSpan>& spans, int64_t H, int64_t KV, int64_t D) {
   const int64_t HD = H * D, KVD = KV * D, rep = H / KV;
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-  // One work item per (span, kv head): the heads sharing a kv head accumulate into the same dk/dv rows, so they
-  // run in one item, in order (deterministic, no atomics).
+  // One work item per (span, kv head): the heads sharing a kv head accumulate into the same dk/dv rows, so
+  // they run in one item, in order (deterministic, no atomics).
   std::vector<Item> items;
   for (int64_t s = 0; s < static_cast<int64_t>(spans.size()); ++s) {
     for (int64_t g = 0; g < KV; ++g) items.push_back({s, g, 0, spans[s].n_q});
@@ -115,10 +115,10 @@ void attention_backward(float* dq, const float* dout, const float* q, const floa
         const float* doh = dout + row0 * HD + h * D;
         P.resize(static_cast<size_t>(rb * nvis));
         dS.resize(static_cast<size_t>(rb * nvis));
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, scale, qh, HD, kg, KVD, 0.0f, P.data(),
-                    nvis);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, 1.0f, doh, HD, vg, KVD, 0.0f, dS.data(),
-                    nvis);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, scale, qh, HD, kg, KVD, 0.0f,
+                    P.data(), nvis);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rb, nvis, D, 1.0f, doh, HD, vg, KVD, 0.0f,
+                    dS.data(), nvis);
         for (int64_t i = 0; i < rb; ++i) {
           const int64_t lim = shift + r0 + i + 1;
           const float l = lse[(row0 + i) * H + h];
@@ -131,12 +131,12 @@ void attention_backward(float* dq, const float* dout, const float* q, const floa
           for (int64_t j = lim; j < nvis; ++j) p[j] = 0.0f, ds[j] = 0.0f;
         }
         // dV += P^T dO; dQ = scale dS K; dK += scale dS^T Q
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nvis, D, rb, 1.0f, P.data(), nvis, doh, HD, 1.0f, dvg,
-                    KVD);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rb, D, nvis, scale, dS.data(), nvis, kg, KVD, 0.0f,
-                    dq + row0 * HD + h * D, HD);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nvis, D, rb, scale, dS.data(), nvis, qh, HD, 1.0f, dkg,
-                    KVD);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nvis, D, rb, 1.0f, P.data(), nvis, doh, HD, 1.0f,
+                    dvg, KVD);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rb, D, nvis, scale, dS.data(), nvis, kg, KVD,
+                    0.0f, dq + row0 * HD + h * D, HD);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, nvis, D, rb, scale, dS.data(), nvis, qh, HD,
+                    1.0f, dkg, KVD);
       }
     }
   }

@@ -8,7 +8,8 @@
 
 void embedding_forward(float* out, const int32_t* tokens, const float* table, int64_t N, int64_t C) {
 #pragma omp parallel for schedule(static) if (N * C >= kParallelMinWork)
-  for (int64_t n = 0; n < N; ++n) std::memcpy(out + n * C, table + static_cast<int64_t>(tokens[n]) * C, C * 4);
+  for (int64_t n = 0; n < N; ++n)
+    std::memcpy(out + n * C, table + static_cast<int64_t>(tokens[n]) * C, C * 4);
 }
 
 void embedding_backward(float* dtable, const float* dout, const int32_t* tokens, int64_t N, int64_t C) {

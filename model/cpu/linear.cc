@@ -9,9 +9,10 @@
 
 namespace {
 // Decode-sized batches (a few rows): GEMM libraries repack the whole weight matrix on every call, which for
-// N <= 16 costs as much as the arithmetic. This path streams each weight row once and reuses it from L1 across
-// all rows: out[n, o] = sum_i inp[n, i] * W[o, i], register-blocked NO weight rows x NM input rows, 8 lanes.
-// The summation order is fixed (per lane over i, then the lanes, then the tail), so results are deterministic.
+// N <= 16 costs as much as the arithmetic. This path streams each weight row once and reuses it from L1
+// across all rows: out[n, o] = sum_i inp[n, i] * W[o, i], register-blocked NO weight rows x NM input rows, 8
+// lanes. The summation order is fixed (per lane over i, then the lanes, then the tail), so results are
+// deterministic.
 constexpr int64_t kSmallRows = 16;
 
 #ifdef __AVX2__
@@ -52,10 +53,17 @@ void small_rows(float* out, const float* inp, const float* weight, const float* 
   int64_t n0 = 0;
   for (; n0 + 4 <= N; n0 += 4) small_block<NO, 4>(out, inp, weight, bias, n0, o0, I, O);
   switch (N - n0) {
-    case 3: small_block<NO, 3>(out, inp, weight, bias, n0, o0, I, O); break;
-    case 2: small_block<NO, 2>(out, inp, weight, bias, n0, o0, I, O); break;
-    case 1: small_block<NO, 1>(out, inp, weight, bias, n0, o0, I, O); break;
-    default: break;
+    case 3:
+      small_block<NO, 3>(out, inp, weight, bias, n0, o0, I, O);
+      break;
+    case 2:
+      small_block<NO, 2>(out, inp, weight, bias, n0, o0, I, O);
+      break;
+    case 1:
+      small_block<NO, 1>(out, inp, weight, bias, n0, o0, I, O);
+      break;
+    default:
+      break;
   }
 }
 
@@ -69,8 +77,8 @@ void linear_forward_small(float* out, const float* inp, const float* weight, con
 #endif
 }  // namespace
 
-void linear_forward(float* out, const float* inp, const float* weight, const float* bias, int64_t N, int64_t I,
-                    int64_t O) {
+void linear_forward(float* out, const float* inp, const float* weight, const float* bias, int64_t N,
+                    int64_t I, int64_t O) {
 #ifdef __AVX2__
   if (N <= kSmallRows) {
     linear_forward_small(out, inp, weight, bias, N, I, O);
@@ -83,8 +91,8 @@ void linear_forward(float* out, const float* inp, const float* weight, const flo
       for (int64_t o = 0; o < O; ++o) out[n * O + o] = bias[o];
     }
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, O, I, 1.0f, inp, I, weight, I, bias ? 1.0f : 0.0f, out,
-              O);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, O, I, 1.0f, inp, I, weight, I, bias ? 1.0f : 0.0f,
+              out, O);
 }
 
 void linear_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,

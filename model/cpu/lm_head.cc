@@ -19,8 +19,8 @@ namespace {
 // z[rows, V] = hidden[rows, C] W^T / temperature
 void chunk_logits(float* z, const float* hidden, const float* weight, int64_t rows, int64_t C, int64_t V,
                   float temperature) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, V, C, 1.0f / temperature, hidden, C, weight, C, 0.0f,
-              z, V);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, V, C, 1.0f / temperature, hidden, C, weight, C,
+              0.0f, z, V);
 }
 
 // log(sum_j exp(z_j)); `tmp` is scratch of V floats.
@@ -43,7 +43,8 @@ std::vector<float>& row_scratch(int64_t V) {
 }  // namespace
 
 void lm_head_logprob_forward(float* logp, float* entropy, const float* hidden, const float* weight,
-                             const int32_t* targets, int64_t N, int64_t C, int64_t V, const LmHeadOptions& opt) {
+                             const int32_t* targets, int64_t N, int64_t C, int64_t V,
+                             const LmHeadOptions& opt) {
   const int64_t R = lm_head_chunk_rows(opt, N, V);
   std::vector<float> z(static_cast<size_t>(std::min(R, N) * V));
   for (int64_t r0 = 0; r0 < N; r0 += R) {
@@ -88,8 +89,8 @@ void lm_head_logprob_backward(float* dhidden, float* dweight, const float* dlogp
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, C, V, 1.0f, z.data(), V, weight, C, 1.0f,
                 dhidden + r0 * C, C);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, rows, 1.0f, z.data(), V, hidden + r0 * C, C, 1.0f,
-                dweight, C);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, rows, 1.0f, z.data(), V, hidden + r0 * C, C,
+                1.0f, dweight, C);
   }
 }
 

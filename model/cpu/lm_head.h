@@ -14,7 +14,8 @@ struct LmHeadOptions {
 int64_t lm_head_chunk_rows(const LmHeadOptions& opt, int64_t N, int64_t V);
 
 void lm_head_logprob_forward(float* logp, float* entropy, const float* hidden, const float* weight,
-                             const int32_t* targets, int64_t N, int64_t C, int64_t V, const LmHeadOptions& opt);
+                             const int32_t* targets, int64_t N, int64_t C, int64_t V,
+                             const LmHeadOptions& opt);
 // Given dL/dlogp [N]: dhidden[N,C] += ..., dweight[V,C] += ... (the entropy is not differentiated).
 void lm_head_logprob_backward(float* dhidden, float* dweight, const float* dlogp, const float* hidden,
                               const float* weight, const int32_t* targets, int64_t N, int64_t C, int64_t V,

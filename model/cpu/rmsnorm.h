@@ -1,5 +1,6 @@
 // RMSNorm as in Llama/Qwen: out = weight * x / sqrt(mean(x^2) + eps), statistics in float32.
-// Shape key: N rows, C channels. Qwen3's per-head q/k norm is the same op with N = tokens*heads, C = head_dim.
+// Shape key: N rows, C channels. Qwen3's per-head q/k norm is the same op with N = tokens*heads, C =
+// head_dim.
 #pragma once
 
 #include <cstdint>

@@ -4,7 +4,8 @@
 
 #include "core/threads.h"
 
-void rope_tables(float* cos, float* sin, const int32_t* positions, const std::vector<float>& inv_freq, int64_t N) {
+void rope_tables(float* cos, float* sin, const int32_t* positions, const std::vector<float>& inv_freq,
+                 int64_t N) {
   const int64_t half = static_cast<int64_t>(inv_freq.size());
 #pragma omp parallel for schedule(static) if (N * half >= kParallelMinWork)
   for (int64_t n = 0; n < N; ++n) {

@@ -7,6 +7,9 @@
 #include <vector>
 
 // Fills cos/sin [N, D/2] for the positions, in float32 like transformers.
-void rope_tables(float* cos, float* sin, const int32_t* positions, const std::vector<float>& inv_freq, int64_t N);
-void rope_forward(float* x, const float* cos, const float* sin, int64_t N, int64_t NH, int64_t D);  // in place
-void rope_backward(float* dx, const float* cos, const float* sin, int64_t N, int64_t NH, int64_t D);  // in place
+void rope_tables(float* cos, float* sin, const int32_t* positions, const std::vector<float>& inv_freq,
+                 int64_t N);
+void rope_forward(float* x, const float* cos, const float* sin, int64_t N, int64_t NH,
+                  int64_t D);  // in place
+void rope_backward(float* dx, const float* cos, const float* sin, int64_t N, int64_t NH,
+                   int64_t D);  // in place

@@ -28,8 +28,8 @@ void swiglu_forward(float* out, const float* gate, const float* up, int64_t N, i
   }
 }
 
-void swiglu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up, int64_t N,
-                     int64_t F) {
+void swiglu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up,
+                     int64_t N, int64_t F) {
   const int64_t n = N * F, nb = (n + kBlock - 1) / kBlock;
 #pragma omp parallel for schedule(static) if (n >= kParallelMinWork)
   for (int64_t b = 0; b < nb; ++b) {
