@@ -18,3 +18,20 @@ inline void vec_exp(float* y, const float* x, int64_t n, float shift = 0.0f) {
 #endif
   for (; i < n; ++i) y[i] = std::exp(x[i] + shift);
 }
+
+struct ExpSum {
+  float max, sum;  // log-sum-exp of x = max + log(sum)
+};
+
+// The numerically stable exponentials of a row: y = exp(x - max(x)); returns max(x) and sum(y).
+// x and y may alias.
+inline ExpSum vec_exp_sum_stable(float* y, const float* x, int64_t n) {
+  float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+  for (int64_t j = 0; j < n; ++j) mx = mx > x[j] ? mx : x[j];
+  vec_exp(y, x, n, -mx);
+  float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+  for (int64_t j = 0; j < n; ++j) s += y[j];
+  return {mx, s};
+}

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "core/threads.h"
 #include "core/vec_math.h"
@@ -25,17 +24,11 @@ std::vector<float>& scratch(int which) {
 
 // Softmax over row i's visible keys [0, lim) of S (row stride ld), masked tail zeroed; returns log-sum-exp.
 float softmax_row(float* s, int64_t lim, int64_t ld) {
-  float mx = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : mx)
-  for (int64_t j = 0; j < lim; ++j) mx = std::max(mx, s[j]);
-  vec_exp(s, s, lim, -mx);
-  float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t j = 0; j < lim; ++j) sum += s[j];
-  const float inv = 1.0f / sum;
+  const ExpSum es = vec_exp_sum_stable(s, s, lim);
+  const float inv = 1.0f / es.sum;
   for (int64_t j = 0; j < lim; ++j) s[j] *= inv;
   for (int64_t j = lim; j < ld; ++j) s[j] = 0.0f;
-  return mx + std::log(sum);
+  return es.max + std::log(es.sum);
 }
 }  // namespace
 

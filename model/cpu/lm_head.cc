@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "core/threads.h"
@@ -25,14 +24,8 @@ void chunk_logits(float* z, const float* hidden, const float* weight, int64_t ro
 
 // log(sum_j exp(z_j)); `tmp` is scratch of V floats.
 float row_logsumexp(const float* z, int64_t V, float* tmp) {
-  float mx = -std::numeric_limits<float>::infinity();
-#pragma omp simd reduction(max : mx)
-  for (int64_t j = 0; j < V; ++j) mx = std::max(mx, z[j]);
-  vec_exp(tmp, z, V, -mx);
-  float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-  for (int64_t j = 0; j < V; ++j) s += tmp[j];
-  return mx + std::log(s);
+  const ExpSum es = vec_exp_sum_stable(tmp, z, V);
+  return es.max + std::log(es.sum);
 }
 
 std::vector<float>& row_scratch(int64_t V) {
