@@ -1,0 +1,46 @@
+#include "learner/algo_config.h"
+
+#include "core/yaml_reader.h"
+
+absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::string& file) {
+  AlgoConfig c;
+  YamlReader r(node, file, "algorithm");
+  std::string loss = "cispo", adv = "batch_std", agg = "prompt", zv = "filter";
+  r.read("loss", &loss, {"cispo", "ppo_clip", "gspo"});
+  YamlReader& cispo = r.section("cispo");
+  cispo.read("eps_max", &c.loss.cispo_eps_max, 0.0, {}, /*min_exclusive=*/true);
+  cispo.read_optional("eps_low_is", &c.loss.cispo_eps_low_is, 0.0);
+  if (c.loss.cispo_eps_low_is && *c.loss.cispo_eps_low_is >= 1.0) cispo.fail("eps_low_is", "must be < 1");
+  YamlReader& clip = r.section("clip");
+  clip.read("eps_low", &c.loss.clip_eps_low, 0.0, 1.0);
+  clip.read("eps_high", &c.loss.clip_eps_high, 0.0);
+  YamlReader& gspo = r.section("gspo");
+  gspo.read("eps_low", &c.loss.gspo_eps_low, 0.0, 1.0);
+  gspo.read("eps_high", &c.loss.gspo_eps_high, 0.0);
+  r.read("kl_beta", &c.loss.kl_beta, 0.0);
+  r.read("advantage", &adv, {"group_centered", "grpo", "batch_std", "dr_grpo", "leave_one_out"});
+  r.read("grpo_std_eps", &c.advantage.grpo_eps, 0.0);
+  r.read("aggregation", &agg, {"token", "prompt", "sample", "fixed"});
+  r.read("fixed_max_tokens", &c.aggregation.fixed_max_tokens, 1);
+  r.read("group_size", &c.group_size, 2);
+  r.read("prompts_per_step", &c.prompts_per_step, 1);
+  r.read("zero_variance", &zv, {"off", "filter", "resample"});
+  r.read("overlong_filter", &c.aggregation.overlong_filter);
+  YamlReader& ol = r.section("overlong_shaping");
+  ol.read("enabled", &c.overlong_shaping);
+  ol.read("max_tokens", &c.overlong_max_tokens, 1);
+  ol.read("cache_tokens", &c.overlong_cache_tokens, 1);
+  if (c.overlong_cache_tokens >= c.overlong_max_tokens) ol.fail("cache_tokens", "must be < max_tokens");
+  YamlReader& npr = r.section("no_positive_resampling");
+  npr.read("enabled", &c.no_positive_resampling);
+  npr.read("threshold", &c.npr_threshold, 0.0, 1.0, /*min_exclusive=*/true);
+  r.read("max_lag", &c.max_lag, 0);
+  absl::Status st = r.finish();
+  if (!st.ok()) return st;
+  c.loss.kind = *loss_kind_parse(loss);
+  c.advantage.mode = *advantage_mode_parse(adv);
+  c.aggregation.mode = *aggregation_mode_parse(agg);
+  c.zero_variance = zv == "off" ? ZeroVarianceMode::kOff : zv == "filter" ? ZeroVarianceMode::kFilter
+                                                                          : ZeroVarianceMode::kResample;
+  return c;
+}

@@ -1,0 +1,48 @@
+#include "learner/filters.h"
+
+#include <algorithm>
+
+bool group_is_zero_variance(const PromptGroup& g) {
+  for (const auto& c : g.completions) {
+    if (c.reward != g.completions.front().reward) return false;
+  }
+  return true;
+}
+
+int64_t filter_zero_variance(RolloutBatch* batch) {
+  auto& gs = batch->groups;
+  const auto before = gs.size();
+  gs.erase(std::remove_if(gs.begin(), gs.end(), group_is_zero_variance), gs.end());
+  return static_cast<int64_t>(before - gs.size());
+}
+
+double overlong_shaping_reward(int64_t len, int64_t max_tokens, int64_t cache_tokens) {
+  const int64_t soft = max_tokens - cache_tokens;
+  if (len <= soft) return 0.0;
+  if (len <= max_tokens) return static_cast<double>(soft - len) / static_cast<double>(cache_tokens);
+  return -1.0;
+}
+
+void apply_overlong_shaping(RolloutBatch* batch, int64_t max_tokens, int64_t cache_tokens) {
+  for (auto& g : batch->groups) {
+    for (auto& c : g.completions) {
+      c.reward += overlong_shaping_reward(static_cast<int64_t>(c.tokens.size()), max_tokens, cache_tokens);
+    }
+  }
+}
+
+bool DynamicSamplingBuffer::offer(PromptGroup g) {
+  if (full()) return false;
+  if (group_is_zero_variance(g)) {
+    ++dropped_;
+    return false;
+  }
+  batch_.groups.push_back(std::move(g));
+  return true;
+}
+
+RolloutBatch DynamicSamplingBuffer::take() {
+  RolloutBatch out = std::move(batch_);
+  batch_ = RolloutBatch{};
+  return out;
+}

@@ -1,0 +1,68 @@
+// Policy losses (ALGORITHMS.md section 2), minimised, over the completion tokens of a batch flattened group by
+// group and completion by completion. Each returns the loss value and dL/dlogp_theta per token, which is
+// exactly what model_backward_logprobs takes. With c the aggregation coefficient (aggregation.h), A the
+// token's completion advantage and rho = exp(logp - logp_gen):
+//   cispo:    L = -sum c * sg(clamp(rho, lo, eps_max)) * A * logp    lo = 1 - eps_low_is, or no lower bound
+//             dL/dlogp = -c * sg(clamp(rho, lo, eps_max)) * A        (exactly; the clip only caps the weight)
+//   ppo_clip: L = -sum c * min(rho A, clip(rho, 1 - eps_low, 1 + eps_high) A)   (GRPO, DAPO, GRPO-TCR)
+//             dL/dlogp = -c * rho * A, and exactly 0 where the clipped term is the smaller one
+//   gspo:     GSPO-token: s_i = sg((pi/pi_gen)^(1/|y_i|)) over the completion's loss tokens and per token
+//             s_{i,t} = s_i * pi(y_t) / sg(pi(y_t)); L = -sum c * min(s_{i,t} A, clip(s_{i,t}, 1-eps_low,
+//             1+eps_high) A). With sample aggregation this is GSPO's sequence objective exactly.
+//   kl_beta > 0 adds beta * k3 per token: k3 = pi_ref/pi - log(pi_ref/pi) - 1, d/dlogp = beta (1 - pi_ref/pi).
+// `logp_sg` holds the values seen inside sg() (normally the same array as logp): a finite-difference check can
+// perturb logp alone and so differentiate the loss as autograd would.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "learner/rollout_batch.h"
+
+enum class LossKind { kCispo, kPpoClip, kGspo };
+
+absl::StatusOr<LossKind> loss_kind_parse(const std::string& s);
+
+struct LossConfig {
+  LossKind kind = LossKind::kCispo;
+  double cispo_eps_max = 4.0;              // ScaleRL: 4 (5 and 8 equivalent)
+  std::optional<double> cispo_eps_low_is;  // MiniMax's lower bound 1 - eps_low_is; off by default
+  double clip_eps_low = 0.2;
+  double clip_eps_high = 0.28;             // DAPO / GRPO-TCR clip-higher; GRPO uses 0.2
+  double gspo_eps_low = 3e-4;              // GSPO paper
+  double gspo_eps_high = 4e-4;
+  double kl_beta = 0.0;
+};
+
+// The per-token view of a batch that the losses read.
+struct FlatTokens {
+  std::vector<float> logp_gen;
+  std::vector<float> advantage;
+  std::vector<float> coef;
+  std::vector<int64_t> version;
+  std::vector<int64_t> seq_offsets;  // completion boundaries, size completions + 1
+};
+
+// coef from aggregation_coefficients, advantages from advantages_compute.
+FlatTokens flat_tokens_build(const RolloutBatch& batch, const std::vector<std::vector<double>>& advantages,
+                             const std::vector<float>& coef);
+
+struct LossStats {
+  double clip_frac_low = 0, clip_frac_high = 0;  // share of loss tokens whose clip is active, below / above
+  double rho_mean = 0, rho_max = 0;              // over loss tokens (sequence ratio s_i for gspo)
+  double kl_gen_train = 0;                       // k3 estimate of KL(pi_gen || pi_theta), mean over loss tokens
+  int64_t loss_tokens = 0;
+};
+
+struct LossResult {
+  double loss = 0;
+  std::vector<float> dlogp;
+  LossStats stats;
+};
+
+// logp: log pi_theta per token; logp_ref only when kl_beta > 0.
+LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std::vector<float>& logp,
+                        const std::vector<float>& logp_sg, const std::vector<float>* logp_ref = nullptr);

@@ -1,0 +1,31 @@
+// The learner's input: scored rollout groups. A group is one prompt with its G completions; every completion
+// carries per-token data from the actor (ALGORITHMS.md notation: y_{i,t}, logp_gen, policy version).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct Completion {
+  std::vector<int32_t> tokens;       // completion tokens only (the prompt is in the group)
+  std::vector<uint8_t> loss_mask;    // 1: the token carries loss; 0: forced interruption text, tool output
+  std::vector<float> logp_gen;       // log-prob under the sampling policy, float32, one per token
+  std::vector<int64_t> version;      // policy version that sampled each token
+  double reward = 0.0;               // final scalar reward (after shaping)
+  bool correct = false;              // verifier outcome, for pass rates (No-Positive-Resampling)
+  bool truncated = false;            // hit the generation limit
+};
+
+struct PromptGroup {
+  std::string prompt_id;
+  std::vector<int32_t> prompt_tokens;
+  std::vector<Completion> completions;  // G
+  double weight = 1.0;                  // per-prompt advantage weight (HERO's w(sigma_u)); 1 = none
+};
+
+struct RolloutBatch {
+  std::vector<PromptGroup> groups;
+};
+
+int64_t rollout_batch_num_completions(const RolloutBatch& b);
+int64_t rollout_batch_num_tokens(const RolloutBatch& b);  // completion tokens, masked or not

@@ -1,0 +1,54 @@
+#include "learner/step_metrics.h"
+
+#include <algorithm>
+#include <limits>
+
+std::map<std::string, double> step_metrics_compute(const StepMetricsInput& in) {
+  std::map<std::string, double> m;
+  if (in.loss) {
+    const LossStats& s = in.loss->stats;
+    m["loss/value"] = in.loss->loss;
+    m["loss/clip_frac_low"] = s.clip_frac_low;
+    m["loss/clip_frac_high"] = s.clip_frac_high;
+    m["loss/rho_mean"] = s.rho_mean;
+    m["loss/rho_max"] = s.rho_max;
+    m["loss/kl_gen_train"] = s.kl_gen_train;
+    m["batch/loss_tokens"] = static_cast<double>(s.loss_tokens);
+  }
+  if (in.batch) {
+    const int64_t kept = static_cast<int64_t>(in.batch->groups.size());
+    m["batch/prompts"] = static_cast<double>(kept);
+    m["batch/filtered_prompt_frac"] =
+        in.groups_before_filter > 0 ? static_cast<double>(in.groups_before_filter - kept) / in.groups_before_filter
+                                    : 0.0;
+    int64_t completions = 0, truncated = 0, tokens = 0;
+    int64_t lag_min = std::numeric_limits<int64_t>::max(), lag_max = 0;
+    double lag_sum = 0.0, reward_sum = 0.0;
+    for (const auto& g : in.batch->groups) {
+      for (const auto& c : g.completions) {
+        ++completions;
+        truncated += c.truncated;
+        reward_sum += c.reward;
+        for (int64_t v : c.version) {
+          const int64_t lag = in.learner_version - v;
+          lag_min = std::min(lag_min, lag);
+          lag_max = std::max(lag_max, lag);
+          lag_sum += static_cast<double>(lag);
+          ++tokens;
+        }
+      }
+    }
+    m["batch/completions"] = static_cast<double>(completions);
+    m["batch/truncated_frac"] = completions ? static_cast<double>(truncated) / completions : 0.0;
+    m["batch/reward_mean"] = completions ? reward_sum / completions : 0.0;
+    m["lag/min"] = tokens ? static_cast<double>(lag_min) : 0.0;
+    m["lag/mean"] = tokens ? lag_sum / static_cast<double>(tokens) : 0.0;
+    m["lag/max"] = tokens ? static_cast<double>(lag_max) : 0.0;
+  }
+  if (in.entropy && !in.entropy->empty()) {
+    double s = 0.0;
+    for (float e : *in.entropy) s += e;
+    m["policy/entropy"] = s / static_cast<double>(in.entropy->size());
+  }
+  return m;
+}
