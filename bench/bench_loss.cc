@@ -1,7 +1,8 @@
 // Learner maths vs a forward pass: advantages + aggregation + CISPO and PPO-clip losses (value, dL/dlogp and
 // metrics) over one ScaleRL batch of 48 prompts x 16 completions x 8,192 tokens (6.3M tokens), against the
 // engine's log-prob forward pass over 8,192 tokens of the small preset (25M parameters), both per token.
-// The loss must cost a negligible share of a step; a real policy (0.5B and up) only makes the forward costlier.
+// The loss must cost a negligible share of a step; a real policy (0.5B and up) only makes the forward
+// costlier.
 #include <chrono>
 #include <cstdio>
 
@@ -17,7 +18,9 @@
 #include "model/transformer.h"
 
 namespace {
-double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 }  // namespace
 
 int main() {
@@ -64,7 +67,8 @@ int main() {
     in.learner_version = 6;
     auto m = step_metrics_compute(in);
     best_loss = std::min(best_loss, (now() - t0) / 2.0);  // per loss: both losses share the other work
-    if (rep == 0) std::printf("check: cispo loss %.6f, ppo loss %.6f, lag/max %.0f\n", a.loss, b.loss, m["lag/max"]);
+    if (rep == 0)
+      std::printf("check: cispo loss %.6f, ppo loss %.6f, lag/max %.0f\n", a.loss, b.loss, m["lag/max"]);
   }
 
   auto cfg = model_config_preset(ModelArch::kQwen2, "small", 0);
@@ -86,11 +90,13 @@ int main() {
   const double loss_ns = best_loss / tokens * 1e9, fwd_ns = best_fwd / 8192.0 * 1e9;
   std::printf("threads %d\n", threads_get_count());
   std::printf("| work | tokens | seconds | ns / token |\n| --- | ---: | ---: | ---: |\n");
-  std::printf("| advantages + aggregation + loss + dL/dlogp + metrics (ScaleRL batch) | %.0f | %.3f | %.1f |\n",
-              tokens, best_loss, loss_ns);
-  std::printf("| baseline: engine log-prob forward, small preset (25M), 4 x 2048 | 8192 | %.3f | %.1f |\n", best_fwd,
-              fwd_ns);
-  std::printf("loss / forward cost per token: %.5f (%.3f%% of the forward alone; the backward adds ~2x more)\n",
-              loss_ns / fwd_ns, 100.0 * loss_ns / fwd_ns);
+  std::printf(
+      "| advantages + aggregation + loss + dL/dlogp + metrics (ScaleRL batch) | %.0f | %.3f | %.1f |\n",
+      tokens, best_loss, loss_ns);
+  std::printf("| baseline: engine log-prob forward, small preset (25M), 4 x 2048 | 8192 | %.3f | %.1f |\n",
+              best_fwd, fwd_ns);
+  std::printf(
+      "loss / forward cost per token: %.5f (%.3f%% of the forward alone; the backward adds ~2x more)\n",
+      loss_ns / fwd_ns, 100.0 * loss_ns / fwd_ns);
   return 0;
 }

@@ -14,8 +14,10 @@ YamlReader::YamlReader(const YAML::Node& node, std::string file, std::string pat
 
 std::string YamlReader::where(const std::string& key) const {
   int line = 0;
-  if (node_.IsMap() && node_[key].IsDefined()) line = node_[key].Mark().line + 1;
-  else if (node_.IsDefined()) line = node_.Mark().line + 1;
+  if (node_.IsMap() && node_[key].IsDefined())
+    line = node_[key].Mark().line + 1;
+  else if (node_.IsDefined())
+    line = node_.Mark().line + 1;
   std::string full = path_.empty() ? key : path_ + "." + key;
   return line > 0 ? absl::StrCat(file_, ":", line, ": ", full) : absl::StrCat(file_, ": ", full);
 }
@@ -31,14 +33,15 @@ bool YamlReader::lookup(const std::string& key, YAML::Node* out) {
   return out->IsDefined() && !out->IsNull();
 }
 
-void YamlReader::read(const std::string& key, double* out, std::optional<double> min, std::optional<double> max,
-                      bool min_exclusive) {
+void YamlReader::read(const std::string& key, double* out, std::optional<double> min,
+                      std::optional<double> max, bool min_exclusive) {
   YAML::Node node;
   if (!lookup(key, &node)) return;
   const YAML::Node* n = &node;
   double v = 0;
   if (!n->IsScalar() || !YAML::convert<double>::decode(*n, v) || std::isnan(v)) {
-    return fail(key, "expected a number, got '" + (n->IsScalar() ? n->Scalar() : std::string("a collection")) + "'");
+    return fail(
+        key, "expected a number, got '" + (n->IsScalar() ? n->Scalar() : std::string("a collection")) + "'");
   }
   if (min && (min_exclusive ? v <= *min : v < *min)) {
     return fail(key, absl::StrCat("must be ", min_exclusive ? "> " : ">= ", *min, ", got ", v));
@@ -47,14 +50,15 @@ void YamlReader::read(const std::string& key, double* out, std::optional<double>
   *out = v;
 }
 
-void YamlReader::read(const std::string& key, int64_t* out, std::optional<int64_t> min, std::optional<int64_t> max) {
+void YamlReader::read(const std::string& key, int64_t* out, std::optional<int64_t> min,
+                      std::optional<int64_t> max) {
   YAML::Node node;
   if (!lookup(key, &node)) return;
   const YAML::Node* n = &node;
   long long v = 0;
   if (!n->IsScalar() || !YAML::convert<long long>::decode(*n, v)) {
-    return fail(key,
-                "expected an integer, got '" + (n->IsScalar() ? n->Scalar() : std::string("a collection")) + "'");
+    return fail(key, "expected an integer, got '" +
+                         (n->IsScalar() ? n->Scalar() : std::string("a collection")) + "'");
   }
   if (min && v < *min) return fail(key, absl::StrCat("must be >= ", *min, ", got ", v));
   if (max && v > *max) return fail(key, absl::StrCat("must be <= ", *max, ", got ", v));
@@ -67,8 +71,8 @@ void YamlReader::read(const std::string& key, bool* out) {
   const YAML::Node* n = &node;
   bool v = false;
   if (!n->IsScalar() || !YAML::convert<bool>::decode(*n, v)) {
-    return fail(key, "expected true or false, got '" + (n->IsScalar() ? n->Scalar() : std::string("a collection")) +
-                         "'");
+    return fail(key, "expected true or false, got '" +
+                         (n->IsScalar() ? n->Scalar() : std::string("a collection")) + "'");
   }
   *out = v;
 }
@@ -129,7 +133,8 @@ absl::Status yaml_load_string(const std::string& text, const std::string& name, 
   try {
     *out = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
   }
   return absl::OkStatus();
 }
@@ -140,7 +145,8 @@ absl::Status yaml_load_file(const std::string& path, YAML::Node* out) {
   } catch (const YAML::BadFile&) {
     return absl::NotFoundError(path + ": cannot open");
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", e.mark.line + 1, ": YAML syntax error: ", e.msg));
   }
   return absl::OkStatus();
 }

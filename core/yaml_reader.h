@@ -1,6 +1,6 @@
 // Validated reading of YAML recipe sections (yaml-cpp underneath). Every value is read through a YamlReader
-// that remembers which keys it consumed; finish() then rejects any key nobody read. Every error names the file,
-// the line and the full dotted key: "recipe.yaml:7: algorithm.cispo.eps_max: must be > 0, got 0".
+// that remembers which keys it consumed; finish() then rejects any key nobody read. Every error names the
+// file, the line and the full dotted key: "recipe.yaml:7: algorithm.cispo.eps_max: must be > 0, got 0".
 #pragma once
 
 #include <cstdint>
@@ -15,19 +15,23 @@
 
 class YamlReader {
  public:
-  // `node` must be a map (or null: every key then takes its default). `path` is the dotted prefix ("algorithm").
+  // `node` must be a map (or null: every key then takes its default). `path` is the dotted prefix
+  // ("algorithm").
   YamlReader(const YAML::Node& node, std::string file, std::string path);
 
-  // Each reader sets *out only when the key is present and valid; the first error is kept and later calls no-op.
-  void read(const std::string& key, double* out, std::optional<double> min = {}, std::optional<double> max = {},
-            bool min_exclusive = false);
-  void read(const std::string& key, int64_t* out, std::optional<int64_t> min = {}, std::optional<int64_t> max = {});
+  // Each reader sets *out only when the key is present and valid; the first error is kept and later calls
+  // no-op.
+  void read(const std::string& key, double* out, std::optional<double> min = {},
+            std::optional<double> max = {}, bool min_exclusive = false);
+  void read(const std::string& key, int64_t* out, std::optional<int64_t> min = {},
+            std::optional<int64_t> max = {});
   void read(const std::string& key, bool* out);
   void read(const std::string& key, std::string* out, const std::vector<std::string>& allowed = {});
   // An optional number: null or absent leaves *out empty.
   void read_optional(const std::string& key, std::optional<double>* out, std::optional<double> min = {},
                      bool min_exclusive = false);
-  // A nested map section (absent: all defaults). Its errors and unknown keys surface in this reader's finish().
+  // A nested map section (absent: all defaults). Its errors and unknown keys surface in this reader's
+  // finish().
   YamlReader& section(const std::string& key);
   // Records an error of this reader's own making (cross-field checks), at `key`'s line.
   void fail(const std::string& key, const std::string& message);
@@ -36,7 +40,7 @@ class YamlReader {
   absl::Status finish();
 
  private:
-  std::string where(const std::string& key) const;  // "file:line: path.key"
+  std::string where(const std::string& key) const;       // "file:line: path.key"
   bool lookup(const std::string& key, YAML::Node* out);  // marks the key seen; false if absent or null
   YAML::Node node_;
   std::string file_, path_;

@@ -37,14 +37,21 @@ std::vector<float> aggregation_coefficients(const RolloutBatch& batch, const Agg
       const int64_t own = loss_tokens(c, cfg);
       double v = 0.0;
       switch (cfg.mode) {
-        case AggregationMode::kToken: v = batch_tokens ? 1.0 / static_cast<double>(batch_tokens) : 0.0; break;
-        case AggregationMode::kPrompt: v = group_tokens ? 1.0 / (P * static_cast<double>(group_tokens)) : 0.0; break;
-        case AggregationMode::kSample: v = own ? 1.0 / (n_completions * static_cast<double>(own)) : 0.0; break;
+        case AggregationMode::kToken:
+          v = batch_tokens ? 1.0 / static_cast<double>(batch_tokens) : 0.0;
+          break;
+        case AggregationMode::kPrompt:
+          v = group_tokens ? 1.0 / (P * static_cast<double>(group_tokens)) : 0.0;
+          break;
+        case AggregationMode::kSample:
+          v = own ? 1.0 / (n_completions * static_cast<double>(own)) : 0.0;
+          break;
         case AggregationMode::kFixed:
           v = 1.0 / (static_cast<double>(cfg.fixed_max_tokens) * n_completions);
           break;
       }
-      for (size_t t = 0; t < c.tokens.size(); ++t) coef.push_back(carries_loss(c, t, cfg) ? static_cast<float>(v) : 0.0f);
+      for (size_t t = 0; t < c.tokens.size(); ++t)
+        coef.push_back(carries_loss(c, t, cfg) ? static_cast<float>(v) : 0.0f);
     }
   }
   return coef;

@@ -40,7 +40,8 @@ absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::
   c.loss.kind = *loss_kind_parse(loss);
   c.advantage.mode = *advantage_mode_parse(adv);
   c.aggregation.mode = *aggregation_mode_parse(agg);
-  c.zero_variance = zv == "off" ? ZeroVarianceMode::kOff : zv == "filter" ? ZeroVarianceMode::kFilter
-                                                                          : ZeroVarianceMode::kResample;
+  c.zero_variance = zv == "off"      ? ZeroVarianceMode::kOff
+                    : zv == "filter" ? ZeroVarianceMode::kFilter
+                                     : ZeroVarianceMode::kResample;
   return c;
 }

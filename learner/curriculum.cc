@@ -36,7 +36,8 @@ const std::vector<std::pair<int64_t, double>>& PassRateHistory::history(const st
 }
 
 std::string PassRateHistory::serialize() const {
-  json j = {{"format", "ascent.pass_rate_history.v1"}, {"threshold", threshold_}, {"prompts", json::object()}};
+  json j = {
+      {"format", "ascent.pass_rate_history.v1"}, {"threshold", threshold_}, {"prompts", json::object()}};
   for (const auto& [id, e] : entries_) j["prompts"][id] = {{"rates", e.rates}, {"retired_at", e.retired_at}};
   return j.dump();
 }
@@ -44,8 +45,10 @@ std::string PassRateHistory::serialize() const {
 absl::StatusOr<PassRateHistory> PassRateHistory::parse(const std::string& text, const std::string& source) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object() || j.value("format", "") != "ascent.pass_rate_history.v1" ||
-      !j.contains("threshold") || !j["threshold"].is_number() || !j.contains("prompts") || !j["prompts"].is_object()) {
-    return absl::DataLossError(source + ": not an ascent pass-rate history (format ascent.pass_rate_history.v1)");
+      !j.contains("threshold") || !j["threshold"].is_number() || !j.contains("prompts") ||
+      !j["prompts"].is_object()) {
+    return absl::DataLossError(source +
+                               ": not an ascent pass-rate history (format ascent.pass_rate_history.v1)");
   }
   PassRateHistory h(j["threshold"].get<double>());
   for (auto it = j["prompts"].begin(); it != j["prompts"].end(); ++it) {
@@ -65,7 +68,8 @@ absl::StatusOr<PassRateHistory> PassRateHistory::parse(const std::string& text, 
   return h;
 }
 
-PromptSampler::PromptSampler(std::vector<std::string> prompt_ids, uint64_t seed, const PassRateHistory* history)
+PromptSampler::PromptSampler(std::vector<std::string> prompt_ids, uint64_t seed,
+                             const PassRateHistory* history)
     : ids_(std::move(prompt_ids)), seed_(seed), history_(history) {
   shuffle_epoch();
 }
@@ -74,7 +78,8 @@ void PromptSampler::shuffle_epoch() {
   order_.resize(ids_.size());
   for (size_t i = 0; i < ids_.size(); ++i) order_[i] = i;
   Rng rng(seed_ * 1000003ULL + static_cast<uint64_t>(epoch_));
-  for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng.next_u64() % i]);  // Fisher-Yates
+  for (size_t i = order_.size(); i > 1; --i)
+    std::swap(order_[i - 1], order_[rng.next_u64() % i]);  // Fisher-Yates
 }
 
 absl::StatusOr<std::string> PromptSampler::next() {

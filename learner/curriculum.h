@@ -1,8 +1,8 @@
 // No-Positive-Resampling (ScaleRL) and the epoch sampler over a prompt set.
 // PassRateHistory keeps every prompt's pass rate per step; once a prompt's pass rate in one step reaches the
 // threshold [0.9] it is retired and never sampled again in later epochs. PromptSampler walks the prompt set
-// epoch by epoch in a seeded shuffled order, skipping retired prompts. Both serialise to JSON exactly (doubles
-// are written in shortest round-trip form), so a resumed run continues bit for bit.
+// epoch by epoch in a seeded shuffled order, skipping retired prompts. Both serialise to JSON exactly
+// (doubles are written in shortest round-trip form), so a resumed run continues bit for bit.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,6 @@
 // Data filters (ALGORITHMS.md section 4).
-//  - Zero-variance filtering (ScaleRL): drop every prompt whose G rewards are all equal; the batch is not refilled.
+//  - Zero-variance filtering (ScaleRL): drop every prompt whose G rewards are all equal; the batch is not
+//  refilled.
 //  - DAPO dynamic sampling: keep taking groups, dropping degenerate ones, until the batch holds P groups.
 //  - Soft overlong shaping (DAPO, GRPO-TCR): reward += R_len(|y|).
 //  - Overlong filtering (truncated completions get zero loss weight) lives in AggregationConfig.
@@ -23,7 +24,7 @@ class DynamicSamplingBuffer {
   explicit DynamicSamplingBuffer(int64_t target_groups) : target_(target_groups) {}
   bool offer(PromptGroup g);  // true if kept
   bool full() const { return static_cast<int64_t>(batch_.groups.size()) >= target_; }
-  RolloutBatch take();        // the collected groups; the buffer starts over
+  RolloutBatch take();  // the collected groups; the buffer starts over
   int64_t dropped() const { return dropped_; }
 
  private:

@@ -24,8 +24,10 @@ FlatTokens flat_tokens_build(const RolloutBatch& batch, const std::vector<std::v
       ASCENT_CHECK(c.logp_gen.size() == c.tokens.size(), "one logp_gen per completion token");
       f.logp_gen.insert(f.logp_gen.end(), c.logp_gen.begin(), c.logp_gen.end());
       f.advantage.insert(f.advantage.end(), c.tokens.size(), static_cast<float>(advantages[g][i]));
-      if (c.version.size() == c.tokens.size()) f.version.insert(f.version.end(), c.version.begin(), c.version.end());
-      else f.version.insert(f.version.end(), c.tokens.size(), 0);
+      if (c.version.size() == c.tokens.size())
+        f.version.insert(f.version.end(), c.version.begin(), c.version.end());
+      else
+        f.version.insert(f.version.end(), c.tokens.size(), 0);
       f.seq_offsets.push_back(f.seq_offsets.back() + static_cast<int64_t>(c.tokens.size()));
     }
   }
@@ -40,7 +42,8 @@ LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std:
   ASCENT_CHECK(cfg.kl_beta == 0.0 || (logp_ref && logp_ref->size() == n), "kl_beta > 0 needs logp_ref");
   LossResult r;
   r.dlogp.assign(n, 0.0f);
-  // GSPO's sg'd sequence ratio per token: s_i = exp(mean over the completion's loss tokens of logp - logp_gen).
+  // GSPO's sg'd sequence ratio per token: s_i = exp(mean over the completion's loss tokens of logp -
+  // logp_gen).
   std::vector<double> seq_ratio;
   if (cfg.kind == LossKind::kGspo) {
     seq_ratio.assign(n, 1.0);

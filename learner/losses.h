@@ -1,5 +1,5 @@
-// Policy losses (ALGORITHMS.md section 2), minimised, over the completion tokens of a batch flattened group by
-// group and completion by completion. Each returns the loss value and dL/dlogp_theta per token, which is
+// Policy losses (ALGORITHMS.md section 2), minimised, over the completion tokens of a batch flattened group
+// by group and completion by completion. Each returns the loss value and dL/dlogp_theta per token, which is
 // exactly what model_backward_logprobs takes. With c the aggregation coefficient (aggregation.h), A the
 // token's completion advantage and rho = exp(logp - logp_gen):
 //   cispo:    L = -sum c * sg(clamp(rho, lo, eps_max)) * A * logp    lo = 1 - eps_low_is, or no lower bound
@@ -9,9 +9,10 @@
 //   gspo:     GSPO-token: s_i = sg((pi/pi_gen)^(1/|y_i|)) over the completion's loss tokens and per token
 //             s_{i,t} = s_i * pi(y_t) / sg(pi(y_t)); L = -sum c * min(s_{i,t} A, clip(s_{i,t}, 1-eps_low,
 //             1+eps_high) A). With sample aggregation this is GSPO's sequence objective exactly.
-//   kl_beta > 0 adds beta * k3 per token: k3 = pi_ref/pi - log(pi_ref/pi) - 1, d/dlogp = beta (1 - pi_ref/pi).
-// `logp_sg` holds the values seen inside sg() (normally the same array as logp): a finite-difference check can
-// perturb logp alone and so differentiate the loss as autograd would.
+//   kl_beta > 0 adds beta * k3 per token: k3 = pi_ref/pi - log(pi_ref/pi) - 1, d/dlogp = beta (1 -
+//   pi_ref/pi).
+// `logp_sg` holds the values seen inside sg() (normally the same array as logp): a finite-difference check
+// can perturb logp alone and so differentiate the loss as autograd would.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +32,8 @@ struct LossConfig {
   double cispo_eps_max = 4.0;              // ScaleRL: 4 (5 and 8 equivalent)
   std::optional<double> cispo_eps_low_is;  // MiniMax's lower bound 1 - eps_low_is; off by default
   double clip_eps_low = 0.2;
-  double clip_eps_high = 0.28;             // DAPO / GRPO-TCR clip-higher; GRPO uses 0.2
-  double gspo_eps_low = 3e-4;              // GSPO paper
+  double clip_eps_high = 0.28;  // DAPO / GRPO-TCR clip-higher; GRPO uses 0.2
+  double gspo_eps_low = 3e-4;   // GSPO paper
   double gspo_eps_high = 4e-4;
   double kl_beta = 0.0;
 };
@@ -53,7 +54,7 @@ FlatTokens flat_tokens_build(const RolloutBatch& batch, const std::vector<std::v
 struct LossStats {
   double clip_frac_low = 0, clip_frac_high = 0;  // share of loss tokens whose clip is active, below / above
   double rho_mean = 0, rho_max = 0;              // over loss tokens (sequence ratio s_i for gspo)
-  double kl_gen_train = 0;                       // k3 estimate of KL(pi_gen || pi_theta), mean over loss tokens
+  double kl_gen_train = 0;  // k3 estimate of KL(pi_gen || pi_theta), mean over loss tokens
   int64_t loss_tokens = 0;
 };
 

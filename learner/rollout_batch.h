@@ -7,13 +7,13 @@
 #include <vector>
 
 struct Completion {
-  std::vector<int32_t> tokens;       // completion tokens only (the prompt is in the group)
-  std::vector<uint8_t> loss_mask;    // 1: the token carries loss; 0: forced interruption text, tool output
-  std::vector<float> logp_gen;       // log-prob under the sampling policy, float32, one per token
-  std::vector<int64_t> version;      // policy version that sampled each token
-  double reward = 0.0;               // final scalar reward (after shaping)
-  bool correct = false;              // verifier outcome, for pass rates (No-Positive-Resampling)
-  bool truncated = false;            // hit the generation limit
+  std::vector<int32_t> tokens;     // completion tokens only (the prompt is in the group)
+  std::vector<uint8_t> loss_mask;  // 1: the token carries loss; 0: forced interruption text, tool output
+  std::vector<float> logp_gen;     // log-prob under the sampling policy, float32, one per token
+  std::vector<int64_t> version;    // policy version that sampled each token
+  double reward = 0.0;             // final scalar reward (after shaping)
+  bool correct = false;            // verifier outcome, for pass rates (No-Positive-Resampling)
+  bool truncated = false;          // hit the generation limit
 };
 
 struct PromptGroup {

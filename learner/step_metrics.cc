@@ -19,8 +19,9 @@ std::map<std::string, double> step_metrics_compute(const StepMetricsInput& in) {
     const int64_t kept = static_cast<int64_t>(in.batch->groups.size());
     m["batch/prompts"] = static_cast<double>(kept);
     m["batch/filtered_prompt_frac"] =
-        in.groups_before_filter > 0 ? static_cast<double>(in.groups_before_filter - kept) / in.groups_before_filter
-                                    : 0.0;
+        in.groups_before_filter > 0
+            ? static_cast<double>(in.groups_before_filter - kept) / in.groups_before_filter
+            : 0.0;
     int64_t completions = 0, truncated = 0, tokens = 0;
     int64_t lag_min = std::numeric_limits<int64_t>::max(), lag_max = 0;
     double lag_sum = 0.0, reward_sum = 0.0;

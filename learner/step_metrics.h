@@ -14,7 +14,7 @@ struct StepMetricsInput {
   const LossResult* loss = nullptr;
   const RolloutBatch* batch = nullptr;  // after filtering
   int64_t groups_before_filter = 0;
-  int64_t learner_version = 0;          // lag = learner_version - token version
+  int64_t learner_version = 0;                  // lag = learner_version - token version
   const std::vector<float>* entropy = nullptr;  // per token, optional
 };
 

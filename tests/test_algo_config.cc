@@ -78,7 +78,8 @@ TEST(AlgoConfig, WrongTypeNamesLineAndKey) {
 TEST(AlgoConfig, OutOfRangeNamesLineAndKey) {
   EXPECT_EQ(error_of("algorithm:\n  cispo:\n    eps_max: 0\n"),
             "recipe.yaml:3: algorithm.cispo.eps_max: must be > 0, got 0");
-  EXPECT_EQ(error_of("algorithm:\n  group_size: 1\n"), "recipe.yaml:2: algorithm.group_size: must be >= 2, got 1");
+  EXPECT_EQ(error_of("algorithm:\n  group_size: 1\n"),
+            "recipe.yaml:2: algorithm.group_size: must be >= 2, got 1");
   EXPECT_EQ(error_of("algorithm:\n  clip:\n    eps_low: 1.5\n"),
             "recipe.yaml:3: algorithm.clip.eps_low: must be <= 1, got 1.5");
   EXPECT_EQ(error_of("algorithm:\n  overlong_shaping:\n    max_tokens: 100\n    cache_tokens: 200\n"),

@@ -1,5 +1,5 @@
-// Zero-variance filtering, DAPO dynamic sampling, overlong shaping, No-Positive-Resampling over several epochs
-// with a save/restore of its state in the middle, and the per-step metrics.
+// Zero-variance filtering, DAPO dynamic sampling, overlong shaping, No-Positive-Resampling over several
+// epochs with a save/restore of its state in the middle, and the per-step metrics.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -52,7 +52,8 @@ RunLog run(int epochs, int restore_at_step, std::string* history_json = nullptr)
   auto sampler = std::make_unique<PromptSampler>(ids, 42, history.get());
   RunLog log;
   for (int64_t step = 0;; ++step) {
-    if (step == restore_at_step) {  // simulate a checkpoint + restart: rebuild both from their serialised state
+    if (step ==
+        restore_at_step) {  // simulate a checkpoint + restart: rebuild both from their serialised state
       const std::string h = history->serialize(), s = sampler->serialize();
       history = std::make_unique<PassRateHistory>(*PassRateHistory::parse(h, "history.json"));
       sampler = std::make_unique<PromptSampler>(ids, 42, history.get());
@@ -60,7 +61,8 @@ RunLog run(int epochs, int restore_at_step, std::string* history_json = nullptr)
       EXPECT_EQ(history->serialize(), h);  // bit-exact round trip
     }
     RolloutBatch batch;
-    std::vector<int64_t> drawn_in;  // per group: the epoch it was drawn in (a prompt may appear twice in a step)
+    std::vector<int64_t>
+        drawn_in;  // per group: the epoch it was drawn in (a prompt may appear twice in a step)
     bool done = false;
     for (int k = 0; k < 2 && !done; ++k) {
       auto id = sampler->next();
@@ -70,7 +72,8 @@ RunLog run(int epochs, int restore_at_step, std::string* history_json = nullptr)
         done = true;
         break;
       }
-      if (static_cast<int64_t>(log.sampled.size()) <= epoch) log.sampled.resize(epoch + 1), log.trained.resize(epoch + 1);
+      if (static_cast<int64_t>(log.sampled.size()) <= epoch)
+        log.sampled.resize(epoch + 1), log.trained.resize(epoch + 1);
       log.sampled[epoch].insert(*id);
       drawn_in.push_back(epoch);
       batch.groups.push_back(scored(*id, correct_of(*id, epoch)));
@@ -101,9 +104,9 @@ TEST(Curriculum, ZeroVarianceAndNoPositiveResamplingOverEpochs) {
   EXPECT_EQ(log.trained[0], (S{"p_mid", "p_edge", "p_near", "p_late"}));  // easy and hard: zero variance
   EXPECT_EQ(log.sampled[1], (S{"p_hard", "p_mid", "p_edge", "p_near", "p_late"}));  // easy retired
   EXPECT_EQ(log.trained[1], (S{"p_mid", "p_edge", "p_near", "p_late"}));            // edge kept at 9/10
-  EXPECT_EQ(log.sampled[2], (S{"p_hard", "p_mid", "p_near", "p_late"}));  // edge retired at 0.9
-  EXPECT_EQ(log.trained[2], (S{"p_mid", "p_near"}));                      // late is all-correct now: filtered
-  EXPECT_EQ(log.sampled[3], (S{"p_hard", "p_mid", "p_near"}));            // late retired
+  EXPECT_EQ(log.sampled[2], (S{"p_hard", "p_mid", "p_near", "p_late"}));            // edge retired at 0.9
+  EXPECT_EQ(log.trained[2], (S{"p_mid", "p_near"}));            // late is all-correct now: filtered
+  EXPECT_EQ(log.sampled[3], (S{"p_hard", "p_mid", "p_near"}));  // late retired
 }
 
 // A run restored from its serialised state in the middle continues exactly as one never interrupted.
@@ -152,7 +155,7 @@ TEST(Filters, DapoDynamicSamplingFillsWithInformativeGroups) {
     buf.offer(scored("g" + std::to_string(offered++), c));
   }
   EXPECT_TRUE(buf.full());
-  EXPECT_EQ(offered, 7);       // 4, 6 and 1 were kept; 10, 0, 0, 10 dropped on the way
+  EXPECT_EQ(offered, 7);  // 4, 6 and 1 were kept; 10, 0, 0, 10 dropped on the way
   EXPECT_EQ(buf.dropped(), 4);
   RolloutBatch b = buf.take();
   ASSERT_EQ(b.groups.size(), 3u);

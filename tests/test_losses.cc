@@ -1,6 +1,7 @@
 // Losses and aggregation: value and dL/dlogp for every loss x aggregation mode, against (a) a literal
-// transcription of ALGORITHMS.md sections 2-3 written here, token by token, and (b) central finite differences
-// of the loss value in logp with the stop-gradient inputs held fixed (as autograd differentiates it).
+// transcription of ALGORITHMS.md sections 2-3 written here, token by token, and (b) central finite
+// differences of the loss value in logp with the stop-gradient inputs held fixed (as autograd differentiates
+// it).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -118,22 +119,22 @@ TEST_P(LossTest, ValueAndGradientByHandAndFiniteDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(
     AllLossesAllAggregations, LossTest,
-    ::testing::Values(Case{LossKind::kCispo, AggregationMode::kToken}, Case{LossKind::kCispo, AggregationMode::kPrompt},
-                      Case{LossKind::kCispo, AggregationMode::kSample}, Case{LossKind::kCispo, AggregationMode::kFixed},
-                      Case{LossKind::kPpoClip, AggregationMode::kToken},
-                      Case{LossKind::kPpoClip, AggregationMode::kPrompt},
-                      Case{LossKind::kPpoClip, AggregationMode::kSample},
-                      Case{LossKind::kPpoClip, AggregationMode::kFixed}, Case{LossKind::kGspo, AggregationMode::kToken},
-                      Case{LossKind::kGspo, AggregationMode::kPrompt}, Case{LossKind::kGspo, AggregationMode::kSample},
-                      Case{LossKind::kGspo, AggregationMode::kFixed}));
+    ::testing::Values(
+        Case{LossKind::kCispo, AggregationMode::kToken}, Case{LossKind::kCispo, AggregationMode::kPrompt},
+        Case{LossKind::kCispo, AggregationMode::kSample}, Case{LossKind::kCispo, AggregationMode::kFixed},
+        Case{LossKind::kPpoClip, AggregationMode::kToken}, Case{LossKind::kPpoClip, AggregationMode::kPrompt},
+        Case{LossKind::kPpoClip, AggregationMode::kSample}, Case{LossKind::kPpoClip, AggregationMode::kFixed},
+        Case{LossKind::kGspo, AggregationMode::kToken}, Case{LossKind::kGspo, AggregationMode::kPrompt},
+        Case{LossKind::kGspo, AggregationMode::kSample}, Case{LossKind::kGspo, AggregationMode::kFixed}));
 
-// CISPO: dL/dlogp = -min(rho, eps_max) * A / N_agg exactly, and for rho < eps_max it does not depend on eps_max.
-// Token aggregation, 7 loss tokens: N_agg = 7. Hand values: token a1[2] has rho 5 > 4, A = 0.5:
+// CISPO: dL/dlogp = -min(rho, eps_max) * A / N_agg exactly, and for rho < eps_max it does not depend on
+// eps_max. Token aggregation, 7 loss tokens: N_agg = 7. Hand values: token a1[2] has rho 5 > 4, A = 0.5:
 // gradient -4 * 0.5 / 7 = -2/7; token a1[0] has rho 0.7: -0.7 * 0.5 / 7 = -0.05.
 TEST(Cispo, GradientIsExactlyTheCappedWeight) {
   Fixture f = make_fixture();
   auto adv = advantages_compute(f.batch, {AdvantageMode::kGroupCentered});
-  FlatTokens tok = flat_tokens_build(f.batch, adv, aggregation_coefficients(f.batch, {AggregationMode::kToken}));
+  FlatTokens tok =
+      flat_tokens_build(f.batch, adv, aggregation_coefficients(f.batch, {AggregationMode::kToken}));
   LossConfig cfg;
   cfg.cispo_eps_max = 4.0;
   LossResult r = loss_compute(cfg, tok, f.logp, f.logp);
@@ -158,21 +159,25 @@ TEST(Cispo, GradientIsExactlyTheCappedWeight) {
   EXPECT_NEAR(r.stats.clip_frac_high, 1.0 / 7.0, 1e-12);
 }
 
-// PPO-clip: the gradient is exactly zero where the clip is active, i.e. where the clipped term is the smaller:
-// A > 0 with rho > 1 + eps_high (a1[2], rho 5), or A < 0 with rho < 1 - eps_low. Not clipped: A > 0 with
-// rho 0.6 < 0.8 (b2[0]: the unclipped term is already the smaller) and A < 0 with rho 1.5 > 1.28 (a2[0]).
+// PPO-clip: the gradient is exactly zero where the clip is active, i.e. where the clipped term is the
+// smaller: A > 0 with rho > 1 + eps_high (a1[2], rho 5), or A < 0 with rho < 1 - eps_low. Not clipped: A > 0
+// with rho 0.6 < 0.8 (b2[0]: the unclipped term is already the smaller) and A < 0 with rho 1.5 > 1.28
+// (a2[0]).
 TEST(PpoClip, ZeroGradientExactlyWhereClipped) {
   Fixture f = make_fixture();
   auto adv = advantages_compute(f.batch, {AdvantageMode::kGroupCentered});
-  FlatTokens tok = flat_tokens_build(f.batch, adv, aggregation_coefficients(f.batch, {AggregationMode::kToken}));
+  FlatTokens tok =
+      flat_tokens_build(f.batch, adv, aggregation_coefficients(f.batch, {AggregationMode::kToken}));
   LossConfig cfg;
   cfg.kind = LossKind::kPpoClip;
   LossResult r = loss_compute(cfg, tok, f.logp, f.logp);
   // Tokens: a1 [0.7, 1.1, 5.0] A=+.5 | a2 [1.5] A=-.5 | b1 [0.9, 1.35] A=-.5 | b2 [0.6, (masked)] A=+.5
   const std::vector<bool> clipped = {false, false, true, false, false, false, false, false};
   for (size_t t = 0; t < clipped.size(); ++t) {
-    if (clipped[t]) EXPECT_EQ(r.dlogp[t], 0.0f) << "token " << t;
-    else if (tok.coef[t] != 0) EXPECT_NE(r.dlogp[t], 0.0f) << "token " << t;
+    if (clipped[t])
+      EXPECT_EQ(r.dlogp[t], 0.0f) << "token " << t;
+    else if (tok.coef[t] != 0)
+      EXPECT_NE(r.dlogp[t], 0.0f) << "token " << t;
   }
   // An A < 0 token below 1 - eps_low is clipped too: move b1[0] to rho 0.5.
   std::vector<float> lp = f.logp;
@@ -182,8 +187,8 @@ TEST(PpoClip, ZeroGradientExactlyWhereClipped) {
 }
 
 // k3 KL to a reference policy: value and gradient by hand. With log(pi_ref/pi) = d:
-// k3 = e^d - d - 1, dk3/dlogp = 1 - e^d. One token, coefficient 1, A = 0 (only the KL term), beta = 0.1, d = 0.5:
-// value 0.1 * (e^0.5 - 1.5) = 0.0148721, gradient 0.1 * (1 - e^0.5) = -0.0648721.
+// k3 = e^d - d - 1, dk3/dlogp = 1 - e^d. One token, coefficient 1, A = 0 (only the KL term), beta = 0.1, d =
+// 0.5: value 0.1 * (e^0.5 - 1.5) = 0.0148721, gradient 0.1 * (1 - e^0.5) = -0.0648721.
 TEST(Kl, K3ValueAndGradientByHand) {
   FlatTokens tok;
   tok.logp_gen = {-1.0f};
@@ -224,8 +229,8 @@ TEST(Aggregation, LongAndShortCompletionsByMode) {
     c.fixed_max_tokens = 16;
     return aggregation_coefficients(b, c);
   };
-  auto tk = coef(AggregationMode::kToken), pr = coef(AggregationMode::kPrompt), sa = coef(AggregationMode::kSample),
-       fx = coef(AggregationMode::kFixed);
+  auto tk = coef(AggregationMode::kToken), pr = coef(AggregationMode::kPrompt),
+       sa = coef(AggregationMode::kSample), fx = coef(AggregationMode::kFixed);
   ASSERT_EQ(tk.size(), 20u);
   for (int t = 0; t < 20; ++t) {
     const bool a_long = t < 10, a_short = t >= 10 && t < 12;
