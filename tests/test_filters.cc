@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "learner/curriculum.h"
 #include "learner/filters.h"
 #include "learner/step_metrics.h"
@@ -152,7 +153,7 @@ TEST(Filters, DapoDynamicSamplingFillsWithInformativeGroups) {
   int offered = 0;
   for (int c : stream) {
     if (buf.full()) break;
-    buf.offer(scored("g" + std::to_string(offered++), c));
+    buf.offer(scored(absl::StrCat("g", offered++), c));
   }
   EXPECT_TRUE(buf.full());
   EXPECT_EQ(offered, 7);  // 4, 6 and 1 were kept; 10, 0, 0, 10 dropped on the way

@@ -153,7 +153,9 @@ TEST(Cispo, GradientIsExactlyTheCappedWeight) {
   LossResult wide = loss_compute(cfg, tok, f.logp, f.logp);
   for (size_t t = 0; t < f.logp.size(); ++t) {
     const double rho = std::exp(static_cast<double>(f.logp[t]) - tok.logp_gen[t]);
-    if (rho < 4.0) EXPECT_EQ(wide.dlogp[t], r.dlogp[t]) << "token " << t;
+    if (rho < 4.0) {
+      EXPECT_EQ(wide.dlogp[t], r.dlogp[t]) << "token " << t;
+    }
   }
   EXPECT_NE(wide.dlogp[2], r.dlogp[2]);  // rho 5 is capped only by the smaller eps_max
   EXPECT_NEAR(r.stats.clip_frac_high, 1.0 / 7.0, 1e-12);
@@ -174,10 +176,11 @@ TEST(PpoClip, ZeroGradientExactlyWhereClipped) {
   // Tokens: a1 [0.7, 1.1, 5.0] A=+.5 | a2 [1.5] A=-.5 | b1 [0.9, 1.35] A=-.5 | b2 [0.6, (masked)] A=+.5
   const std::vector<bool> clipped = {false, false, true, false, false, false, false, false};
   for (size_t t = 0; t < clipped.size(); ++t) {
-    if (clipped[t])
+    if (clipped[t]) {
       EXPECT_EQ(r.dlogp[t], 0.0f) << "token " << t;
-    else if (tok.coef[t] != 0)
+    } else if (tok.coef[t] != 0) {
       EXPECT_NE(r.dlogp[t], 0.0f) << "token " << t;
+    }
   }
   // An A < 0 token below 1 - eps_low is clipped too: move b1[0] to rho 0.5.
   std::vector<float> lp = f.logp;
