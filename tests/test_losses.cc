@@ -82,6 +82,12 @@ double reference_loss(const LossConfig& cfg, const FlatTokens& tok, const std::v
   return L;
 }
 
+// The fixture with group-centred advantages and token aggregation (7 loss tokens: N_agg = 7).
+FlatTokens token_aggregated(const Fixture& f) {
+  auto adv = advantages_compute(f.batch, {AdvantageMode::kGroupCentered});
+  return flat_tokens_build(f.batch, adv, aggregation_coefficients(f.batch, {AggregationMode::kToken}));
+}
+
 struct Case {
   LossKind loss;
   AggregationMode agg;
@@ -132,9 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
 // gradient -4 * 0.5 / 7 = -2/7; token a1[0] has rho 0.7: -0.7 * 0.5 / 7 = -0.05.
 TEST(Cispo, GradientIsExactlyTheCappedWeight) {
   Fixture f = make_fixture();
-  auto adv = advantages_compute(f.batch, {AdvantageMode::kGroupCentered});
-  FlatTokens tok =
-      flat_tokens_build(f.batch, adv, aggregation_coefficients(f.batch, {AggregationMode::kToken}));
+  FlatTokens tok = token_aggregated(f);
   LossConfig cfg;
   cfg.cispo_eps_max = 4.0;
   LossResult r = loss_compute(cfg, tok, f.logp, f.logp);
@@ -167,9 +171,7 @@ TEST(Cispo, GradientIsExactlyTheCappedWeight) {
 // (a2[0]).
 TEST(PpoClip, ZeroGradientExactlyWhereClipped) {
   Fixture f = make_fixture();
-  auto adv = advantages_compute(f.batch, {AdvantageMode::kGroupCentered});
-  FlatTokens tok =
-      flat_tokens_build(f.batch, adv, aggregation_coefficients(f.batch, {AggregationMode::kToken}));
+  FlatTokens tok = token_aggregated(f);
   LossConfig cfg;
   cfg.kind = LossKind::kPpoClip;
   LossResult r = loss_compute(cfg, tok, f.logp, f.logp);
