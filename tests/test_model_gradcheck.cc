@@ -1,7 +1,11 @@
 // The whole model's gradient against central finite differences of the whole forward, for each family (qwen2
 // with biases and tied embeddings, llama untied, qwen3 with QK-norm) and both loss kinds (SFT cross-entropy
 // and an RL per-token weight on log-probs). Every parameter tensor is probed at its largest-gradient and at
-// random coordinates; tolerance as in gradcheck.h (2e-3 of the tensor's largest gradient).
+// random coordinates; tolerance as in gradcheck.h (2e-3 of the tensor's largest gradient) plus an absolute
+// floor of 3e-4: the loss is O(10), its float32 forward rounding ~1e-6 of that, and Richardson's combination
+// of steps h and h/2 multiplies such noise by ~150 (4/(2*0.005) + 1/(2*0.01), over 3), i.e. ~2e-4 absolute.
+// It matters only for tensors whose gradients are tiny by cancellation (k-projection biases: zero without
+// RoPE); their exact values are checked against PyTorch in test_reference.
 #include <gtest/gtest.h>
 
 #include "model/loss.h"
@@ -49,7 +53,7 @@ TEST_P(ModelGradcheck, EveryParameter) {
   for (const ParamInfo& p : m.layout.params) {
     GradcheckResult r =
         gradcheck(m.params.data() + p.offset, m.grads.data() + p.offset, p.numel, f, 1e-2f, 4, 3);
-    EXPECT_LE(r.max_err, 2e-3 * std::max(r.max_grad, 1e-3))
+    EXPECT_LE(r.max_err, 2e-3 * r.max_grad + 3e-4)
         << p.name << ": max |fd - analytic| " << r.max_err << ", largest |grad| " << r.max_grad;
     EXPECT_GT(r.max_grad, 0.0) << p.name << " received no gradient";
   }

@@ -10,7 +10,8 @@
 //    step lr * g / (|g| + eps) is decided by float32 rounding where |g| is near eps: in the llama case,
 //    clipping scales gradients by 0.0078 and the smallest become ~6e-9 < eps = 1e-8 (checked on the dump), so
 //    a 1e-4 relative gradient difference moves such an element by ~1% of lr. Log-probs after the steps: 5e-4
-//    absolute, gradients 1e-3 of the largest |value|, for the same reason.
+//    absolute, gradients 1e-3 of the largest |value|, for the same reason; the loss after the steps (the mean
+//    of those log-probs) 1e-4 (seen: 2.1e-5 in a build without FMA, 1e-5 with).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -141,7 +142,7 @@ TEST_P(ReferenceTest, MatchesTransformers) {
     ASSERT_TRUE(l3.ok());
     expect_close(pre + "logprobs", l3->data(), ref.at(pre + "logprobs"), 5e-4, 0);
     float l3loss = static_cast<float>(loss_sft(*l3, {}, &dlogp));
-    expect_close(pre + "loss", &l3loss, ref.at(pre + "loss"), 2e-5, 0);
+    expect_close(pre + "loss", &l3loss, ref.at(pre + "loss"), 1e-4, 0);
     model_grads_zero(m);
     model_backward_logprobs(m, b, s3, dlogp, opt);
     expect_grads(m, ref, pre + "grad.", 1e-3);
