@@ -47,7 +47,7 @@ void resize(std::vector<float>& v, int64_t n) {
 }
 
 void acts_resize(LayerActs& a, const Dims& d, bool qk_norm) {
-  resize(a.x_in, d.N * d.C), resize(a.rstd1, d.N), resize(a.h1, d.N * d.C);
+  resize(a.rstd1, d.N), resize(a.h1, d.N * d.C);
   resize(a.q, d.N * d.HD), resize(a.k, d.N * d.KVD), resize(a.v, d.N * d.KVD);
   if (qk_norm) {
     resize(a.q_pre, d.N * d.HD), resize(a.k_pre, d.N * d.KVD);
@@ -148,12 +148,13 @@ void add_inplace(float* y, const float* x, int64_t n) {
 }
 
 // One decoder layer: x_in -> x_out, filling a. With cache != nullptr the attention reads/writes the cache.
+// keep_input copies x_in into a.x_in, which only the backward reads.
 void layer_forward(const ModelConfig& cfg, const LayerWeights& w, LayerActs& a, const Dims& d, const Batch& b,
                    const float* x_in, float* x_out, const std::vector<float>& cos,
-                   const std::vector<float>& sin, KvCache* cache, int64_t layer) {
+                   const std::vector<float>& sin, KvCache* cache, int64_t layer, bool keep_input) {
   const int64_t N = d.N;
   acts_resize(a, d, cfg.qk_norm);
-  if (a.x_in.data() != x_in) std::memcpy(a.x_in.data(), x_in, static_cast<size_t>(N * d.C) * 4);
+  if (keep_input && a.x_in.data() != x_in) a.x_in.assign(x_in, x_in + N * d.C);
   rmsnorm_forward(a.h1.data(), a.rstd1.data(), x_in, w.in_norm, N, d.C, d.eps);
   linear_forward(a.q.data(), a.h1.data(), w.q, w.q_b, N, d.C, d.HD);
   linear_forward(a.k.data(), a.h1.data(), w.k, w.k_b, N, d.C, d.KVD);
@@ -233,7 +234,8 @@ void forward_layers(Model& m, const Batch& b, const Dims& d, ForwardState* st, K
   for (int64_t l = 0; l < L; ++l) {
     LayerActs& a = keep_all ? st->layers[l] : (st ? st->layers[L] : scratch);
     if (st && st->recompute) st->layers[l].x_in = x;  // the only thing kept per layer
-    layer_forward(m.cfg, m.w.layers[l], a, d, b, x.data(), next.data(), cos, sin, cache, l);
+    layer_forward(m.cfg, m.w.layers[l], a, d, b, x.data(), next.data(), cos, sin, cache, l,
+                  /*keep_input=*/keep_all);
     std::swap(x, next);
   }
 }
@@ -304,7 +306,7 @@ void model_backward_logprobs(Model& m, const Batch& b, ForwardState& st, const s
       LayerActs& r = st.layers[m.cfg.num_layers];
       resize(st.recompute_out, d.N * d.C);
       layer_forward(m.cfg, m.w.layers[l], r, d, b, st.layers[l].x_in.data(), st.recompute_out.data(), st.cos,
-                    st.sin, nullptr, l);
+                    st.sin, nullptr, l, /*keep_input=*/true);
       a = &r;
     }
     layer_backward(m.cfg, m.w.layers[l], m.g.layers[l], *a, st.layer_grads, d, b, dres.data(), st.cos,
