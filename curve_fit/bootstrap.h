@@ -1,0 +1,45 @@
+// A sigmoid fit with bootstrap intervals for A, B, C_mid and for the predicted R at target computes.
+//  - One run: residual bootstrap. Each resample is the fitted curve plus residuals drawn with replacement
+//    (scaled by sqrt(n / (n - p)) for the p fitted parameters); the measured start R0, itself one noisy
+//    point, gets a drawn residual too. Each resample is refitted by least squares from the full fit.
+//  - Several runs (seeds) of one recipe: their points are fitted together; each resample draws whole runs
+//    with replacement and then residuals within each drawn run, so run-to-run variation enters the intervals.
+// Intervals are percentile intervals at `level`. ScaleRL's +-0.02 run-to-run band on A is reported beside
+// them. Resamples run in parallel, one random stream per resample index: results do not depend on threads.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "curve_fit/fit.h"
+
+struct Interval {
+  double value = 0, lo = 0, hi = 0;
+};
+
+struct BootstrapOptions {
+  int resamples = 1000;
+  double level = 0.95;
+  uint64_t seed = 1;
+  std::vector<double> predict_at;  // computes to predict R at
+};
+
+struct FitReport {
+  FitResult fit;
+  Interval A, B, C_mid, R0;
+  std::vector<double> predict_at;
+  std::vector<Interval> predictions;  // one per predict_at
+  std::vector<SigmoidParams> draws;   // the resamples' fits (for bands at any C)
+  double level = 0.95;
+  double a_run_to_run = 0.02;  // ScaleRL: +-0.02 on A is run-to-run noise (3 seeds varied by +-0.015)
+  int runs = 1;
+};
+
+absl::StatusOr<FitReport> fit_sigmoid_report(const std::vector<Points>& runs, const FitOptions& opt,
+                                             const BootstrapOptions& bopt);
+
+// Percentile interval of `values` at `level`, with `value` as its point estimate.
+Interval interval_percentile(std::vector<double> values, double value, double level);
+// The band of the resampled curves at compute C.
+Interval report_band(const FitReport& rep, double C);
