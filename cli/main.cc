@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   cli_add_init_model(app);
   cli_add_generate(app);
   cli_add_score(app);
+  cli_add_fit(app);
   cli_add_version(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

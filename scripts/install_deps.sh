@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of ascent from Debian/Ubuntu packages.
 # Idempotent: only missing packages are installed, so a second run costs one dpkg query.
+# --test adds what only the tests use: Chromium renders the `ascent fit` plot (Debian's package; Ubuntu's
+# chromium-browser is a snap stub that cannot run in a container, so there the render test is skipped).
 set -euo pipefail
 
 PACKAGES=(
@@ -11,6 +13,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
 )
+if [[ "${1:-}" == "--test" ]] && grep -q '^ID=debian' /etc/os-release 2>/dev/null; then
+  PACKAGES+=(chromium)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -3,7 +3,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bash scripts/install_deps.sh
+bash scripts/install_deps.sh --test
 bash scripts/build.sh
 cd build
 ctest --output-on-failure -j "$(nproc)" --timeout 900
