@@ -15,12 +15,14 @@
 namespace {
 
 std::string interval_text(const Interval& v, const char* f) {
-  return absl::StrCat(absl::StrFormat(f, v.value), " [", absl::StrFormat(f, v.lo), ", ", absl::StrFormat(f, v.hi), "]");
+  return absl::StrCat(absl::StrFormat(f, v.value), " [", absl::StrFormat(f, v.lo), ", ",
+                      absl::StrFormat(f, v.hi), "]");
 }
 
 void print_table(const std::vector<RunFit>& runs, const FitContext& ctx, const FitOptions& opt) {
-  std::printf("law: R(C) = R0 + (A - R0) / (1 + (C_mid / C)^B)   x = %s   y = %s   c_min = %g%s\n", ctx.x.c_str(),
-              ctx.y.c_str(), ctx.c_min, opt.fit_r0 ? "   R0 fitted" : "   R0 = measured start");
+  std::printf("law: R(C) = R0 + (A - R0) / (1 + (C_mid / C)^B)   x = %s   y = %s   c_min = %g%s\n",
+              ctx.x.c_str(), ctx.y.c_str(), ctx.c_min,
+              opt.fit_r0 ? "   R0 fitted" : "   R0 = measured start");
   std::printf("%-16s %6s  %-22s %-19s %-28s %-7s R(%s)\n", "run", "points", "A", "B", "C_mid", "R0",
               absl::StrFormat("%.6g", ctx.predict_c).c_str());
   for (const RunFit& r : runs) {
@@ -33,7 +35,8 @@ void print_table(const std::vector<RunFit>& runs, const FitContext& ctx, const F
   if (!runs.empty()) {
     std::printf("intervals: %.0f%% bootstrap, %d resamples%s; run-to-run noise on A (ScaleRL): +-%.2f\n",
                 100 * runs[0].report.level, static_cast<int>(runs[0].report.draws.size()),
-                runs[0].report.runs > 1 ? " over runs and points" : " over points", runs[0].report.a_run_to_run);
+                runs[0].report.runs > 1 ? " over runs and points" : " over points",
+                runs[0].report.a_run_to_run);
   }
   for (const RunFit& r : runs) {
     if (r.has_power) {
@@ -67,7 +70,8 @@ void cli_add_fit(CLI::App& app) {
   auto* cmd = app.add_subcommand("fit", "Fit the sigmoid compute-performance law to runs, predict, compare");
   cmd->add_option("runs", o->runs, "[label=]file[,file...]: metrics.jsonl or CSV; several files = seeds")
       ->required();
-  cmd->add_option("--x", o->x, "compute column: gpu_hours, step, tokens or any column")->capture_default_str();
+  cmd->add_option("--x", o->x, "compute column: gpu_hours, step, tokens or any column")
+      ->capture_default_str();
   cmd->add_option("--y", o->y, "performance column")->capture_default_str();
   cmd->add_option("--c-min", o->c_min, "leave out points with compute below this")->capture_default_str();
   cmd->add_option("--predict", o->predict, "compute to predict R at (default: 2x the largest compute seen)");
@@ -101,7 +105,8 @@ void cli_add_fit(CLI::App& app) {
     opt.c_min = o->c_min, opt.fit_r0 = o->fit_r0;
     if (o->grid == "scalerl") opt.grid = grid_spec_scalerl();
     BootstrapOptions bopt;
-    bopt.resamples = o->resamples, bopt.level = o->level, bopt.seed = o->seed, bopt.predict_at = {ctx.predict_c};
+    bopt.resamples = o->resamples, bopt.level = o->level, bopt.seed = o->seed,
+    bopt.predict_at = {ctx.predict_c};
     std::vector<RunFit> runs;
     for (RunData& d : datas) {
       absl::StatusOr<RunFit> rf = run_fit(std::move(d), opt, bopt);
@@ -125,9 +130,11 @@ void cli_add_fit(CLI::App& app) {
     if (!o->plot.empty()) {
       const std::string svg = plot_svg(runs, ctx);
       std::string html_path = o->plot;
-      if (html_path.size() > 4 && html_path.substr(html_path.size() - 4) == ".svg") html_path.resize(html_path.size() - 4);
+      if (html_path.size() > 4 && html_path.substr(html_path.size() - 4) == ".svg")
+        html_path.resize(html_path.size() - 4);
       html_path += ".html";
-      for (auto [path, text] : {std::pair{o->plot, svg}, std::pair{html_path, plot_html(svg, runs, comparisons, ctx)}}) {
+      for (auto [path, text] :
+           {std::pair{o->plot, svg}, std::pair{html_path, plot_html(svg, runs, comparisons, ctx)}}) {
         absl::Status st = write_text(path, text);
         if (!st.ok()) std::exit(cli_fail("fit", std::string(st.message())));
       }

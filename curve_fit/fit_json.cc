@@ -2,7 +2,9 @@
 
 namespace {
 
-nlohmann::json interval_json(const Interval& iv) { return {{"value", iv.value}, {"lo", iv.lo}, {"hi", iv.hi}}; }
+nlohmann::json interval_json(const Interval& iv) {
+  return {{"value", iv.value}, {"lo", iv.lo}, {"hi", iv.hi}};
+}
 
 nlohmann::json run_json(const RunFit& rf, const FitContext& ctx) {
   const FitReport& r = rf.report;
@@ -10,15 +12,9 @@ nlohmann::json run_json(const RunFit& rf, const FitContext& ctx) {
   j["label"] = rf.data.label;
   j["files"] = rf.data.files;
   j["n_points"] = r.fit.n_points;
-  j["fit"] = {{"A", interval_json(r.A)},
-              {"B", interval_json(r.B)},
-              {"C_mid", interval_json(r.C_mid)},
-              {"R0", interval_json(r.R0)},
-              {"sse", r.fit.sse},
-              {"level", r.level},
-              {"resamples", r.draws.size()},
-              {"runs", r.runs},
-              {"a_run_to_run", r.a_run_to_run}};
+  j["fit"] = {{"A", interval_json(r.A)},     {"B", interval_json(r.B)}, {"C_mid", interval_json(r.C_mid)},
+              {"R0", interval_json(r.R0)},   {"sse", r.fit.sse},        {"level", r.level},
+              {"resamples", r.draws.size()}, {"runs", r.runs},          {"a_run_to_run", r.a_run_to_run}};
   if (!r.predictions.empty()) {
     j["prediction"] = {{"C", ctx.predict_c},
                        {"value", r.predictions[0].value},
@@ -52,8 +48,10 @@ nlohmann::json fit_json(const std::vector<RunFit>& runs, const std::vector<Compa
   }
   j["comparisons"] = nlohmann::json::array();
   for (const Comparison& c : comparisons) {
-    nlohmann::json cj = {{"first", c.first},           {"second", c.second},
-                         {"winner", c.result.winner},  {"verdict", c.result.verdict},
+    nlohmann::json cj = {{"first", c.first},
+                         {"second", c.second},
+                         {"winner", c.result.winner},
+                         {"verdict", c.result.verdict},
                          {"tie_on_a", c.result.tie_on_a}};
     if (c.result.tie_on_a) {
       cj["shared_A"] = c.result.shared_a;

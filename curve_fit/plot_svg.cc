@@ -14,11 +14,16 @@ const char* const kColours[] = {"#1f5fbf", "#d0461f", "#2a9d3a", "#8e44ad", "#b8
 std::string esc(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
+    if (c == '<')
+      o += "&lt;";
+    else if (c == '>')
+      o += "&gt;";
+    else if (c == '&')
+      o += "&amp;";
+    else if (c == '"')
+      o += "&quot;";
+    else
+      o += c;
   }
   return o;
 }
@@ -76,7 +81,9 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
       "font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"13\">\n"
       "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
       kW, kH, kW, kH);
-  absl::StrAppendFormat(&s, "<text x=\"%.0f\" y=\"24\" font-size=\"16\">%s vs %s: sigmoid fit R0 + (A - R0) / (1 + (C_mid/C)^B)</text>\n",
+  absl::StrAppendFormat(&s,
+                        "<text x=\"%.0f\" y=\"24\" font-size=\"16\">%s vs %s: sigmoid fit R0 + (A - R0) / (1 "
+                        "+ (C_mid/C)^B)</text>\n",
                         kLeft, esc(ctx.y), esc(ctx.x));
   // Grid and ticks.
   for (double x = f.x0; x <= f.x1 + 1e-9 * f.x1; x += xstep) {
@@ -91,19 +98,19 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
                           "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
                           f.px(f.x0), f.py(y), f.px(f.x1), f.py(y), f.px(f.x0) - 6, f.py(y) + 4, fmt_num(y));
   }
-  absl::StrAppendFormat(&s,
-                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n"
-                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n"
-                        "<text transform=\"translate(18,%.1f) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
-                        f.px(f.x0), f.py(f.y1), f.px(f.x1) - f.px(f.x0), f.py(f.y0) - f.py(f.y1),
-                        (f.px(f.x0) + f.px(f.x1)) / 2, kH - 16, esc(ctx.x), (f.py(f.y0) + f.py(f.y1)) / 2,
-                        esc(ctx.y));
+  absl::StrAppendFormat(
+      &s,
+      "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n"
+      "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n"
+      "<text transform=\"translate(18,%.1f) rotate(-90)\" text-anchor=\"middle\">%s</text>\n",
+      f.px(f.x0), f.py(f.y1), f.px(f.x1) - f.px(f.x0), f.py(f.y0) - f.py(f.y1), (f.px(f.x0) + f.px(f.x1)) / 2,
+      kH - 16, esc(ctx.x), (f.py(f.y0) + f.py(f.y1)) / 2, esc(ctx.y));
   if (ctx.c_min > 0) {
-    absl::StrAppendFormat(&s,
-                          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"2,3\"/>"
-                          "<text x=\"%.1f\" y=\"%.1f\" fill=\"#777\">C_min</text>\n",
-                          f.px(ctx.c_min), f.py(f.y0), f.px(ctx.c_min), f.py(f.y1), f.px(ctx.c_min) + 3,
-                          f.py(f.y1) + 14);
+    absl::StrAppendFormat(
+        &s,
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" stroke-dasharray=\"2,3\"/>"
+        "<text x=\"%.1f\" y=\"%.1f\" fill=\"#777\">C_min</text>\n",
+        f.px(ctx.c_min), f.py(f.y0), f.px(ctx.c_min), f.py(f.y1), f.px(ctx.c_min) + 3, f.py(f.y1) + 14);
   }
 
   for (size_t k = 0; k < runs.size(); ++k) {
@@ -127,13 +134,19 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
     }
     std::reverse(lo.begin(), lo.end());
     absl::StrAppendFormat(&s, "<g class=\"run\" data-label=\"%s\">\n", esc(r.data.label));
-    absl::StrAppendFormat(&s, "<polygon class=\"band\" points=\"%s%s\" fill=\"%s\" fill-opacity=\"0.18\" stroke=\"none\"/>\n",
-                          polyline(hi), polyline(lo), col);
-    absl::StrAppendFormat(&s, "<line class=\"asymptote\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"1,4\" stroke-width=\"1.5\"/>\n",
+    absl::StrAppendFormat(
+        &s, "<polygon class=\"band\" points=\"%s%s\" fill=\"%s\" fill-opacity=\"0.18\" stroke=\"none\"/>\n",
+        polyline(hi), polyline(lo), col);
+    absl::StrAppendFormat(&s,
+                          "<line class=\"asymptote\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                          "stroke=\"%s\" stroke-dasharray=\"1,4\" stroke-width=\"1.5\"/>\n",
                           f.px(f.x0), f.py(r.report.A.value), f.px(f.x1), f.py(r.report.A.value), col);
-    absl::StrAppendFormat(&s, "<polyline class=\"fit\" points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\"/>\n",
-                          polyline(solid), col);
-    absl::StrAppendFormat(&s, "<polyline class=\"extrapolation\" points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\" stroke-dasharray=\"8,6\"/>\n",
+    absl::StrAppendFormat(
+        &s, "<polyline class=\"fit\" points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\"/>\n",
+        polyline(solid), col);
+    absl::StrAppendFormat(&s,
+                          "<polyline class=\"extrapolation\" points=\"%s\" fill=\"none\" stroke=\"%s\" "
+                          "stroke-width=\"2.5\" stroke-dasharray=\"8,6\"/>\n",
                           polyline(dashed), col);
     for (const Points& p : r.data.seeds) {
       for (size_t i = 0; i < p.C.size(); ++i) {
@@ -146,31 +159,34 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
       const Interval& iv = r.report.predictions[0];
       const double x = f.px(ctx.predict_c);
       absl::StrAppendFormat(&s,
-                            "<path class=\"prediction\" d=\"M%.1f %.1fV%.1fM%.1f %.1fh10M%.1f %.1fh10\" stroke=\"%s\" stroke-width=\"2\"/>"
+                            "<path class=\"prediction\" d=\"M%.1f %.1fV%.1fM%.1f %.1fh10M%.1f %.1fh10\" "
+                            "stroke=\"%s\" stroke-width=\"2\"/>"
                             "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\"/>\n",
                             x, f.py(iv.lo), f.py(iv.hi), x - 5, f.py(iv.lo), x - 5, f.py(iv.hi), col, x - 4,
                             f.py(iv.value) - 4, col);
     }
     // Legend entry.
     const double ly = kTop + 20 + 58.0 * k;
-    absl::StrAppendFormat(&s,
-                          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>"
-                          "<text x=\"%.1f\" y=\"%.1f\">%s</text>"
-                          "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">A %.3f [%.3f, %.3f]</text>"
-                          "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">B %.2f, C_mid %s</text>\n",
-                          kW - kRight + 60, ly, kW - kRight + 80, ly, col, kW - kRight + 86, ly + 4,
-                          esc(r.data.label), kW - kRight + 60, ly + 20, r.report.A.value, r.report.A.lo,
-                          r.report.A.hi, kW - kRight + 60, ly + 36, r.report.B.value, fmt_num(r.report.C_mid.value));
+    absl::StrAppendFormat(
+        &s,
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>"
+        "<text x=\"%.1f\" y=\"%.1f\">%s</text>"
+        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">A %.3f [%.3f, %.3f]</text>"
+        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">B %.2f, C_mid %s</text>\n",
+        kW - kRight + 60, ly, kW - kRight + 80, ly, col, kW - kRight + 86, ly + 4, esc(r.data.label),
+        kW - kRight + 60, ly + 20, r.report.A.value, r.report.A.lo, r.report.A.hi, kW - kRight + 60, ly + 36,
+        r.report.B.value, fmt_num(r.report.C_mid.value));
     s += "</g>\n";
   }
   const double ly = kTop + 20 + 58.0 * runs.size();
-  absl::StrAppendFormat(&s,
-                        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">solid: fit over the data</text>"
-                        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">dashed: extrapolation</text>"
-                        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">band: %.0f%% bootstrap</text>"
-                        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">dotted: asymptote A</text>\n",
-                        kW - kRight + 60, ly, kW - kRight + 60, ly + 16, kW - kRight + 60, ly + 32,
-                        100 * (runs.empty() ? 0.95 : runs[0].report.level), kW - kRight + 60, ly + 48);
+  absl::StrAppendFormat(
+      &s,
+      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">solid: fit over the data</text>"
+      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">dashed: extrapolation</text>"
+      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">band: %.0f%% bootstrap</text>"
+      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">dotted: asymptote A</text>\n",
+      kW - kRight + 60, ly, kW - kRight + 60, ly + 16, kW - kRight + 60, ly + 32,
+      100 * (runs.empty() ? 0.95 : runs[0].report.level), kW - kRight + 60, ly + 48);
   s += "</svg>\n";
   return s;
 }
@@ -178,31 +194,36 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
 std::string plot_html(const std::string& svg, const std::vector<RunFit>& runs,
                       const std::vector<Comparison>& comparisons, const FitContext& ctx) {
   std::string h = absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ascent fit: ", esc(ctx.y), " vs ",
-      esc(ctx.x),
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ascent fit: ", esc(ctx.y),
+      " vs ", esc(ctx.x),
       "</title>\n<style>body{font-family:sans-serif;margin:24px}table{border-collapse:collapse}"
-      "td,th{border:1px solid #ccc;padding:4px 10px;text-align:right;white-space:nowrap}th{background:#f4f4f4}"
+      "td,th{border:1px solid #ccc;padding:4px "
+      "10px;text-align:right;white-space:nowrap}th{background:#f4f4f4}"
       "td:first-child{text-align:left}.warn{color:#a05000}</style></head>\n<body>\n<h1>ascent fit</h1>\n",
-      svg,
-      "<table><tr><th>run</th><th>points</th><th>A</th><th>B</th><th>C_mid</th><th>R0</th>");
+      svg, "<table><tr><th>run</th><th>points</th><th>A</th><th>B</th><th>C_mid</th><th>R0</th>");
   if (ctx.predict_c > 0) absl::StrAppend(&h, "<th>R(", fmt_num(ctx.predict_c), ")</th>");
   h += "</tr>\n";
   auto iv = [](const Interval& v, const char* f) {
-    return absl::StrCat(absl::StrFormat(f, v.value), " [", absl::StrFormat(f, v.lo), ", ", absl::StrFormat(f, v.hi), "]");
+    return absl::StrCat(absl::StrFormat(f, v.value), " [", absl::StrFormat(f, v.lo), ", ",
+                        absl::StrFormat(f, v.hi), "]");
   };
   for (const RunFit& r : runs) {
     absl::StrAppend(&h, "<tr><td>", esc(r.data.label), "</td><td>", r.report.fit.n_points, "</td><td>",
                     iv(r.report.A, "%.3f"), "</td><td>", iv(r.report.B, "%.2f"), "</td><td>",
-                    iv(r.report.C_mid, "%.4g"), "</td><td>", absl::StrFormat("%.3f", r.report.R0.value), "</td>");
-    if (!r.report.predictions.empty()) absl::StrAppend(&h, "<td>", iv(r.report.predictions[0], "%.3f"), "</td>");
+                    iv(r.report.C_mid, "%.4g"), "</td><td>", absl::StrFormat("%.3f", r.report.R0.value),
+                    "</td>");
+    if (!r.report.predictions.empty())
+      absl::StrAppend(&h, "<td>", iv(r.report.predictions[0], "%.3f"), "</td>");
     h += "</tr>\n";
   }
   absl::StrAppend(&h, "</table>\n<p>Intervals: ", runs.empty() ? 95 : 100 * runs[0].report.level,
                   "% bootstrap. Run-to-run noise on A (ScaleRL): &plusmn;0.02.</p>\n");
   for (const Comparison& c : comparisons) absl::StrAppend(&h, "<p><b>", esc(c.result.verdict), "</b></p>\n");
   for (const RunFit& r : runs) {
-    for (const std::string& w : r.data.warnings) absl::StrAppend(&h, "<p class=\"warn\">", esc(r.data.label), ": ", esc(w), "</p>\n");
-    for (const std::string& w : r.report.fit.warnings) absl::StrAppend(&h, "<p class=\"warn\">", esc(r.data.label), ": ", esc(w), "</p>\n");
+    for (const std::string& w : r.data.warnings)
+      absl::StrAppend(&h, "<p class=\"warn\">", esc(r.data.label), ": ", esc(w), "</p>\n");
+    for (const std::string& w : r.report.fit.warnings)
+      absl::StrAppend(&h, "<p class=\"warn\">", esc(r.data.label), ": ", esc(w), "</p>\n");
   }
   h += "</body></html>\n";
   return h;

@@ -7,7 +7,8 @@ absl::StatusOr<RunFit> run_fit(RunData data, const FitOptions& opt, const Bootst
   RunFit rf;
   absl::StatusOr<FitReport> rep = fit_sigmoid_report(data.seeds, opt, bopt);
   if (!rep.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(data.label, " (", data.files[0], data.files.size() > 1 ? ", ..." : "",
+    return absl::InvalidArgumentError(absl::StrCat(data.label, " (", data.files[0],
+                                                   data.files.size() > 1 ? ", ..." : "",
                                                    "): ", rep.status().message()));
   }
   rf.report = std::move(*rep);
@@ -22,10 +23,10 @@ std::vector<Comparison> run_compare_all(const std::vector<RunFit>& runs, const F
   for (size_t i = 0; i < runs.size(); ++i) {
     for (size_t j = i + 1; j < runs.size(); ++j) {
       const RunFit &a = runs[i], &b = runs[j];
-      out.push_back({a.data.label, b.data.label,
-                     compare_fits(a.data.label, a.report.fit, points_used(points_pool(a.data.seeds), opt.c_min),
-                                  b.data.label, b.report.fit, points_used(points_pool(b.data.seeds), opt.c_min),
-                                  opt)});
+      out.push_back(
+          {a.data.label, b.data.label,
+           compare_fits(a.data.label, a.report.fit, points_used(points_pool(a.data.seeds), opt.c_min),
+                        b.data.label, b.report.fit, points_used(points_pool(b.data.seeds), opt.c_min), opt)});
     }
   }
   return out;

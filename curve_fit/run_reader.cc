@@ -57,26 +57,27 @@ absl::StatusOr<Points> read_jsonl(const std::string& path, std::istream& in, con
     } catch (const nlohmann::json::parse_error& e) {
       return absl::InvalidArgumentError(absl::StrCat(path, ":", lineno, ": not a JSON object: ", e.what()));
     }
-    if (!j.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ":", lineno, ": not a JSON object"));
+    if (!j.is_object())
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", lineno, ": not a JSON object"));
     const nlohmann::json* yv = find(j, ys);
     if (yv == nullptr) continue;  // a training step without a validation
     ++with_y;
     const nlohmann::json* xv = find(j, xs);
     if (xv == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", lineno, ": has '", y, "' but no '", x, "' (looked for ",
-                                                     absl::StrJoin(xs, ", "), ")"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", lineno, ": has '", y, "' but no '", x,
+                                                     "' (looked for ", absl::StrJoin(xs, ", "), ")"));
     }
     double cx = 0, ry = 0;
     if (!json_number(*xv, &cx) || !json_number(*yv, &ry)) {
-      warnings->push_back(absl::StrCat(path, ":", lineno, ": ", x, " = ", xv->dump(), ", ", y, " = ", yv->dump(),
-                                       " is not a finite number: point left out"));
+      warnings->push_back(absl::StrCat(path, ":", lineno, ": ", x, " = ", xv->dump(), ", ", y, " = ",
+                                       yv->dump(), " is not a finite number: point left out"));
       continue;
     }
     p.C.push_back(cx), p.R.push_back(ry);
   }
   if (with_y == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": no line has the metric '", y, "' (looked for ",
-                                                   absl::StrJoin(ys, ", "), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": no line has the metric '", y, "' (looked for ", absl::StrJoin(ys, ", "), ")"));
   }
   return p;
 }
@@ -104,8 +105,8 @@ absl::StatusOr<Points> read_csv(const std::string& path, std::istream& in, const
   const int cx = column(x), cy = column(y);
   for (auto [c, name] : {std::pair{cx, x}, std::pair{cy, y}}) {
     if (c < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":1: no column '", name, "'; the columns are: ",
-                                                     absl::StrJoin(header, ", ")));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":1: no column '", name, "'; the columns are: ", absl::StrJoin(header, ", ")));
     }
   }
   Points p;
@@ -116,8 +117,8 @@ absl::StatusOr<Points> read_csv(const std::string& path, std::istream& in, const
     std::vector<std::string> cells;
     for (absl::string_view c : absl::StrSplit(s, ',')) cells.emplace_back(absl::StripAsciiWhitespace(c));
     if (cells.size() != header.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", lineno, ": ", cells.size(), " cells, the header has ",
-                                                     header.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", lineno, ": ", cells.size(), " cells, the header has ", header.size()));
     }
     double vx = NAN, vy = NAN;
     auto parse = [](const std::string& t, double* v) {
@@ -126,8 +127,8 @@ absl::StatusOr<Points> read_csv(const std::string& path, std::istream& in, const
       return !t.empty() && end == t.c_str() + t.size() && std::isfinite(*v);
     };
     if (!parse(cells[cx], &vx) || !parse(cells[cy], &vy)) {
-      warnings->push_back(absl::StrCat(path, ":", lineno, ": ", x, " = '", cells[cx], "', ", y, " = '", cells[cy],
-                                       "' is not a finite number: point left out"));
+      warnings->push_back(absl::StrCat(path, ":", lineno, ": ", x, " = '", cells[cx], "', ", y, " = '",
+                                       cells[cy], "' is not a finite number: point left out"));
       continue;
     }
     p.C.push_back(vx), p.R.push_back(vy);
@@ -152,7 +153,8 @@ absl::StatusOr<Points> points_read(const std::string& path, const std::string& x
 absl::StatusOr<RunData> run_read(const std::string& spec, const std::string& x, const std::string& y) {
   RunData run;
   std::string files = spec;
-  if (size_t eq = spec.find('='); eq != std::string::npos) run.label = spec.substr(0, eq), files = spec.substr(eq + 1);
+  if (size_t eq = spec.find('='); eq != std::string::npos)
+    run.label = spec.substr(0, eq), files = spec.substr(eq + 1);
   for (absl::string_view f : absl::StrSplit(files, ',', absl::SkipEmpty())) run.files.emplace_back(f);
   if (run.files.empty()) return absl::InvalidArgumentError(absl::StrCat("'", spec, "' names no file"));
   if (run.label.empty()) run.label = std::filesystem::path(run.files[0]).stem().string();

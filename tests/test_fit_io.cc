@@ -18,13 +18,16 @@ std::string write_temp(const std::string& name, const std::string& text) {
   return path;
 }
 
-double law(double C) { return sigmoid_law({0.61, 1.92, 2542, 0.25}, C); }
+double law(double C) {
+  return sigmoid_law({0.61, 1.92, 2542, 0.25}, C);
+}
 
 TEST(FitIo, MetricsJsonlSkipsTrainingStepsAndWarnsOnNull) {
   std::string text;
   for (int step = 0; step < 60; ++step) {
     text += "{\"step\": " + std::to_string(step) + ", \"compute/gpu_hours\": " + std::to_string(step * 200.0);
-    if (step % 3 == 0) text += ", \"val/pass_rate\": " + (step == 9 ? std::string("null") : std::to_string(law(step * 200.0)));
+    if (step % 3 == 0)
+      text += ", \"val/pass_rate\": " + (step == 9 ? std::string("null") : std::to_string(law(step * 200.0)));
     text += "}\n";
   }
   const std::string path = write_temp("ascent_fit_io.jsonl", text);
@@ -48,7 +51,8 @@ TEST(FitIo, MetricsJsonlSkipsTrainingStepsAndWarnsOnNull) {
 }
 
 TEST(FitIo, CsvColumnsByNameInAnyOrder) {
-  const std::string path = write_temp("ascent_fit_io.csv", "# comment\npass_rate, step ,gpu_hours\n0.25,0,0\n0.3,1,500\n");
+  const std::string path =
+      write_temp("ascent_fit_io.csv", "# comment\npass_rate, step ,gpu_hours\n0.25,0,0\n0.3,1,500\n");
   std::vector<std::string> warnings;
   absl::StatusOr<Points> p = points_read(path, "step", "val/pass_rate", &warnings);
   ASSERT_TRUE(p.ok()) << p.status();
@@ -58,7 +62,8 @@ TEST(FitIo, CsvColumnsByNameInAnyOrder) {
 
 TEST(FitIo, JsonHasEachParameterAsAnIntervalAndThePrediction) {
   Points pts;
-  for (int k = 0; k <= 40; ++k) pts.C.push_back(k * 300.0), pts.R.push_back(law(k * 300.0) + 0.004 * std::sin(k));
+  for (int k = 0; k <= 40; ++k)
+    pts.C.push_back(k * 300.0), pts.R.push_back(law(k * 300.0) + 0.004 * std::sin(k));
   RunData data;
   data.label = "r", data.files = {"r.jsonl"}, data.seeds = {pts};
   BootstrapOptions bo;
@@ -81,8 +86,8 @@ TEST(FitIo, JsonHasEachParameterAsAnIntervalAndThePrediction) {
 
   // The SVG: one group per run with its band, solid fit, dashed extrapolation and asymptote.
   const std::string svg = plot_svg({*rf}, ctx);
-  for (const char* part : {"class=\"band\"", "class=\"fit\"", "class=\"extrapolation\"", "class=\"asymptote\"",
-                           "class=\"prediction\"", "stroke-dasharray=\"8,6\""}) {
+  for (const char* part : {"class=\"band\"", "class=\"fit\"", "class=\"extrapolation\"",
+                           "class=\"asymptote\"", "class=\"prediction\"", "stroke-dasharray=\"8,6\""}) {
     EXPECT_NE(svg.find(part), std::string::npos) << part;
   }
   EXPECT_EQ(svg.rfind("</svg>\n"), svg.size() - 7);
