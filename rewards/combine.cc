@@ -4,14 +4,17 @@
 
 #include "absl/strings/str_cat.h"
 
-double reward_map_verdict(double v, VerdictMapping m) { return m == VerdictMapping::kPlusMinusOne ? 2 * v - 1 : v; }
+double reward_map_verdict(double v, VerdictMapping m) {
+  return m == VerdictMapping::kPlusMinusOne ? 2 * v - 1 : v;
+}
 
 absl::StatusOr<double> reward_weighted_sum(const std::vector<WeightedComponent>& parts,
                                            const std::map<std::string, double>& values) {
   double sum = 0;
   for (const WeightedComponent& p : parts) {
     auto it = values.find(p.name);
-    if (it == values.end()) return absl::InvalidArgumentError(absl::StrCat("reward component '", p.name, "' has no value"));
+    if (it == values.end())
+      return absl::InvalidArgumentError(absl::StrCat("reward component '", p.name, "' has no value"));
     if (!std::isfinite(it->second)) {
       return absl::InvalidArgumentError(absl::StrCat("reward component '", p.name, "' is ", it->second));
     }

@@ -66,8 +66,8 @@ absl::StatusOr<HeroState> hero_state_from_json(const nlohmann::json& j, const st
   HeroState s;
   if (!j.is_object() || !j.contains("sigma_bar") || !j.contains("groups") || !j["sigma_bar"].is_number() ||
       !j["groups"].is_number_integer()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": HERO state must be {\"sigma_bar\": number, \"groups\": integer}, got ", j.dump()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": HERO state must be {\"sigma_bar\": number, \"groups\": integer}, got ", j.dump()));
   }
   s.sigma_bar = j["sigma_bar"].get<double>();
   s.groups = j["groups"].get<int64_t>();

@@ -9,8 +9,9 @@
 namespace {
 
 // alpha = beta = 0.1, eps = 1e-6. verifier [1, 1, 0, 0, 1], RM [2, 4, -1, 3, 3].
-//  correct stratum {2, 4, 3}: min 2, max 4 -> 0.9 + 0.2 (r - 2) / 2.000001 = 0.9, 1.09999990000005, 0.99999995
-//  wrong stratum {-1, 3}: min -1, max 3   -> -0.1 + 0.2 (r + 1) / 4.000001 = -0.1, 0.0999999500000125
+//  correct stratum {2, 4, 3}: min 2, max 4 -> 0.9 + 0.2 (r - 2) / 2.000001 = 0.9, 1.09999990000005,
+//  0.99999995 wrong stratum {-1, 3}: min -1, max 3   -> -0.1 + 0.2 (r + 1) / 4.000001 = -0.1,
+//  0.0999999500000125
 TEST(Hero, StratifiedNormalisationByHand) {
   const std::vector<double> r = hero_normalise(HeroConfig{}, {1, 1, 0, 0, 1}, {2.0, 4.0, -1.0, 3.0, 3.0});
   EXPECT_NEAR(r[0], 0.9, 1e-15);
@@ -41,8 +42,9 @@ TEST(Hero, StratumOfOneAndUniformGroupsMapToCentres) {
   EXPECT_EQ(r, (std::vector<double>{1, 1}));
 }
 
-// sigma_u of [2, 4, -1, 3, 3]: mean 2.2, squared deviations sum 14.8, / (5 - 1) = 3.7, sqrt = 1.92353840616713.
-// w with sigma_bar 1, k 6, w in [0.4, 3.0]: 0.4 + 2.6 / (1 + exp(-6 * 0.92353840616713)) = 2.98984341505329.
+// sigma_u of [2, 4, -1, 3, 3]: mean 2.2, squared deviations sum 14.8, / (5 - 1) = 3.7, sqrt
+// = 1.92353840616713. w with sigma_bar 1, k 6, w in [0.4, 3.0]: 0.4 + 2.6 / (1 + exp(-6 * 0.92353840616713))
+// = 2.98984341505329.
 TEST(Hero, VarianceAwareWeightByHand) {
   EXPECT_NEAR(hero_sigma({2.0, 4.0, -1.0, 3.0, 3.0}), 1.9235384061671346, 1e-14);
   EXPECT_EQ(hero_sigma({7.0}), 0.0);
@@ -86,8 +88,8 @@ TEST(Hero, StateSurvivesSaveAndRestore) {
   std::vector<HeroGroup> ga = hero_step(HeroConfig{}, &a, {{0, 1, 1}}, {{1.0, 2.0, 4.0}});
   std::vector<HeroGroup> gb = hero_step(HeroConfig{}, &b, {{0, 1, 1}}, {{1.0, 2.0, 4.0}});
   EXPECT_EQ(ga[0].weight, gb[0].weight);
-  absl::StatusOr<HeroState> bad = hero_state_from_json(nlohmann::json::parse(R"({"sigma_bar": -1, "groups": 2})"),
-                                                       "ckpt/hero.json");
+  absl::StatusOr<HeroState> bad =
+      hero_state_from_json(nlohmann::json::parse(R"({"sigma_bar": -1, "groups": 2})"), "ckpt/hero.json");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("ckpt/hero.json"), std::string::npos);
   bad = hero_state_from_json(nlohmann::json::parse(R"({"sigma": 1})"), "ckpt/hero.json");
@@ -98,7 +100,8 @@ TEST(Combine, WeightedSumAndMappings) {
   EXPECT_EQ(reward_map_verdict(1, VerdictMapping::kPlusMinusOne), 1);
   EXPECT_EQ(reward_map_verdict(0, VerdictMapping::kPlusMinusOne), -1);
   EXPECT_EQ(reward_map_verdict(0, VerdictMapping::kZeroOne), 0);
-  absl::StatusOr<double> s = reward_weighted_sum({{"verifier", 1.0}, {"format", 0.25}}, {{"verifier", 1}, {"format", -2}});
+  absl::StatusOr<double> s =
+      reward_weighted_sum({{"verifier", 1.0}, {"format", 0.25}}, {{"verifier", 1}, {"format", -2}});
   ASSERT_TRUE(s.ok());
   EXPECT_DOUBLE_EQ(*s, 0.5);
   s = reward_weighted_sum({{"verifier", 1.0}, {"style", 1.0}}, {{"verifier", 1}});

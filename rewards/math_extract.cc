@@ -1,0 +1,134 @@
+#include "rewards/math_extract.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <string_view>
+
+namespace {
+
+// From s[open] == '{', the index of the matching '}' or npos.
+size_t match_brace(const std::string& s, size_t open) {
+  int depth = 0;
+  for (size_t i = open; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == '{' || s[i + 1] == '}')) {
+      ++i;  // an escaped brace (\{ set braces) does not nest
+      continue;
+    }
+    if (s[i] == '{') ++depth;
+    if (s[i] == '}' && --depth == 0) return i;
+  }
+  return std::string::npos;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+bool last_math_span(const std::string& s, std::string* out) {
+  // Scan left to right, remembering the last closed span of each delimiter kind.
+  struct Delim {
+    const char *open, *close;
+  };
+  const Delim delims[] = {{"$$", "$$"}, {"\\[", "\\]"}, {"\\(", "\\)"}, {"$", "$"}};
+  size_t best_end = 0;
+  bool found = false;
+  size_t i = 0;
+  while (i < s.size()) {
+    bool matched = false;
+    for (const Delim& d : delims) {
+      const size_t lo = std::char_traits<char>::length(d.open), lc = std::char_traits<char>::length(d.close);
+      if (s.compare(i, lo, d.open) != 0) continue;
+      if (i > 0 && s[i - 1] == '\\' && d.open[0] == '$') continue;  // \$ is a dollar sign
+      const size_t end = s.find(d.close, i + lo);
+      if (end == std::string::npos) continue;
+      if (end + lc >= best_end)
+        *out = trim(std::string_view(s).substr(i + lo, end - i - lo)), best_end = end + lc;
+      found = true;
+      i = end + lc;
+      matched = true;
+      break;
+    }
+    if (!matched) ++i;
+  }
+  return found && !out->empty();
+}
+
+bool answer_line(const std::string& s, std::string* out) {
+  const char* const keys[] = {"final answer is", "Final Answer:", "Final answer:", "Answer:", "answer is"};
+  size_t best = std::string::npos, best_len = 0;
+  for (const char* k : keys) {
+    const size_t at = s.rfind(k);
+    if (at != std::string::npos && (best == std::string::npos || at > best))
+      best = at, best_len = std::strlen(k);
+  }
+  if (best == std::string::npos) return false;
+  std::string rest = s.substr(best + best_len);
+  rest = rest.substr(0, rest.find('\n'));
+  std::string span;
+  if (last_math_span(rest, &span)) rest = span;
+  rest = trim(rest);
+  while (!rest.empty() && (rest.back() == '.' || rest.back() == ':')) rest.pop_back();
+  *out = trim(rest);
+  return !out->empty();
+}
+
+bool last_number(const std::string& s, std::string* out) {
+  // The last run of [-]digits[.digits] (with thousands commas), optionally a fraction a/b.
+  size_t i = s.size();
+  while (i > 0 && !std::isdigit(static_cast<unsigned char>(s[i - 1]))) --i;
+  if (i == 0) return false;
+  size_t end = i, b = i;
+  while (b > 0 && (std::isdigit(static_cast<unsigned char>(s[b - 1])) || s[b - 1] == '.' || s[b - 1] == '/' ||
+                   (s[b - 1] == ',' && b >= 2 && std::isdigit(static_cast<unsigned char>(s[b - 2]))))) {
+    --b;
+  }
+  if (b > 0 && s[b - 1] == '-') --b;
+  while (b < end && (s[b] == '.' || s[b] == '/' || s[b] == ',')) ++b;
+  *out = s.substr(b, end - b);
+  return !out->empty();
+}
+
+}  // namespace
+
+bool math_last_boxed(const std::string& s, std::string* content) {
+  size_t best = std::string::npos;
+  for (const char* cmd : {"\\boxed", "\\fbox"}) {
+    const size_t at = s.rfind(cmd);
+    if (at != std::string::npos && (best == std::string::npos || at > best)) best = at;
+  }
+  while (best != std::string::npos) {
+    size_t open = s.find_first_not_of(' ', s.find_first_of("{ ", best));
+    if (open != std::string::npos && s[open] == '{') {
+      const size_t close = match_brace(s, open);
+      if (close != std::string::npos) {
+        *content = trim(std::string_view(s).substr(open + 1, close - open - 1));
+        return true;
+      }
+    }
+    // Unbalanced: try an earlier \boxed.
+    if (best == 0) break;
+    const size_t b1 = s.rfind("\\boxed", best - 1), b2 = s.rfind("\\fbox", best - 1);
+    best = b1 == std::string::npos ? b2 : (b2 == std::string::npos ? b1 : std::max(b1, b2));
+  }
+  return false;
+}
+
+ExtractedAnswer math_extract_answer(const std::string& completion) {
+  ExtractedAnswer a;
+  if (math_last_boxed(completion, &a.text)) {
+    a.rule = "boxed";
+  } else if (answer_line(completion, &a.text)) {
+    a.rule = "answer_line";
+  } else if (last_math_span(completion, &a.text)) {
+    a.rule = "math_span";
+  } else if (last_number(completion, &a.text)) {
+    a.rule = "last_number";
+  } else {
+    a.text.clear();
+  }
+  return a;
+}

@@ -1,0 +1,19 @@
+// Extracting the final answer from a completion (ALGORITHMS.md section 7), in math_verify's order:
+//   1. the last \boxed{...} (or \fbox{...}), braces balanced;
+//   2. else the last "Answer:" / "final answer is" line;
+//   3. else the last math span ($...$, $$...$$, \(...\), \[...\]);
+//   4. else the last number in the text.
+// Returns the answer's raw text and which rule found it ("boxed", "answer_line", "math_span", "last_number");
+// an empty answer when nothing was found.
+#pragma once
+
+#include <string>
+
+struct ExtractedAnswer {
+  std::string text;
+  std::string rule;  // empty when nothing was found
+};
+
+ExtractedAnswer math_extract_answer(const std::string& completion);
+// The content of the last \boxed{...} in s, or nullopt-like empty with found = false.
+bool math_last_boxed(const std::string& s, std::string* content);
