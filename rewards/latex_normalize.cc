@@ -53,10 +53,21 @@ std::string latex_normalize(const std::string& in) {
     remove_command(&s, cmd);
   }
   // "\ " (a LaTeX space) but not the "\\" row break of a matrix followed by a space.
-  for (size_t at = s.find("\\ "); at != std::string::npos; at = s.find("\\ ", at + 1)) {
-    size_t slashes = 0;
-    while (at >= slashes + 1 && s[at - slashes - 1] == '\\') ++slashes;
-    if (slashes % 2 == 0) s.replace(at, 2, " ");
+  {
+    std::string t;
+    t.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == '\\') {
+        t += "\\\\";  // a row break, kept whole
+        ++i;
+      } else if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == ' ') {
+        t += ' ';
+        ++i;
+      } else {
+        t += s[i];
+      }
+    }
+    s = std::move(t);
   }
   replace_all(&s, "~", " ");
   replace_all(&s, "\\dfrac", "\\frac");
