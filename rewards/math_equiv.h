@@ -1,7 +1,8 @@
 // Equivalence of two parsed answers (ALGORITHMS.md section 7).
 //  - Expressions: exact difference simplifying to 0 (GiNaC normal); else, without free symbols, numbers
-//    equal within relative 1e-6 or equal after rounding to 6 decimals; with free symbols, equal values at 3
-//    random points (relative 1e-9). A percentage p% equals p/100 and also p (answers often drop the sign).
+//    equal up to rounding noise or after rounding both to 6 decimals (not a relative 1e-6); with free
+//    symbols, equal values at 3 random points (relative 1e-9). A percentage p% equals p/100 and also p
+//    (answers often drop the sign).
 //  - "x = 3" equals 3 when its left side is a lone symbol; two equations are equal when their sides match or
 //    lhs - rhs of one is a constant multiple of the other's.
 //  - Tuples/intervals: same brackets, elementwise. Sets and bare lists: unordered (a bare list also equals a
