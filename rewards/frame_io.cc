@@ -1,0 +1,78 @@
+#include "rewards/frame_io.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace {
+
+absl::Status write_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    // MSG_NOSIGNAL: a dead peer gives EPIPE here instead of killing the trainer with SIGPIPE.
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == ENOTSOCK) w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return absl::UnavailableError(absl::StrCat("write: ", std::strerror(errno)));
+    }
+    p += w, n -= static_cast<size_t>(w);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status read_all(int fd, char* p, size_t n, std::chrono::steady_clock::time_point deadline,
+                      bool forever) {
+  while (n > 0) {
+    int wait = -1;
+    if (!forever) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return absl::DeadlineExceededError("timed out");
+      wait = static_cast<int>(left.count());
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    const int pr = poll(&pfd, 1, wait);
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr < 0) return absl::UnavailableError(absl::StrCat("poll: ", std::strerror(errno)));
+    if (pr == 0) return absl::DeadlineExceededError("timed out");
+    const ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return absl::UnavailableError(absl::StrCat("read: ", std::strerror(errno)));
+    if (r == 0) return absl::UnavailableError("end of stream");
+    p += r, n -= static_cast<size_t>(r);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status frame_write(int fd, const nlohmann::json& j) {
+  const std::string body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  unsigned char len[4];
+  for (int i = 0; i < 4; ++i) len[i] = static_cast<unsigned char>(body.size() >> (8 * i));
+  std::string buf(reinterpret_cast<char*>(len), 4);
+  buf += body;
+  return write_all(fd, buf.data(), buf.size());
+}
+
+absl::StatusOr<nlohmann::json> frame_read(int fd, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, timeout_ms));
+  unsigned char len[4];
+  absl::Status st = read_all(fd, reinterpret_cast<char*>(len), 4, deadline, timeout_ms < 0);
+  if (!st.ok()) return st;
+  const size_t n = len[0] | (len[1] << 8) | (len[2] << 16) | (static_cast<size_t>(len[3]) << 24);
+  if (n > kMaxFrameBytes)
+    return absl::DataLossError(absl::StrCat("frame of ", n, " bytes: garbage on the channel"));
+  std::string body(n, '\0');
+  st = read_all(fd, body.data(), n, deadline, timeout_ms < 0);
+  if (!st.ok()) return st;
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded()) return absl::DataLossError("frame is not JSON: garbage on the channel");
+  return j;
+}

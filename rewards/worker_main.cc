@@ -1,0 +1,6 @@
+// ascent-reward-worker: the process a reward plugin runs in (see plugin_worker.h).
+#include "rewards/plugin_worker.h"
+
+int main(int argc, char** argv) {
+  return reward_worker_main(argc, argv);
+}
