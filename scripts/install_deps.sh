@@ -11,7 +11,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libginac-dev
   libopenblas-openmp-dev libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3
+  python3 python3-grpcio python3-protobuf
 )
 if [[ "${1:-}" == "--test" ]] && grep -q '^ID=debian' /etc/os-release 2>/dev/null; then
   PACKAGES+=(chromium)

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""An example remote reward server for ascent (proto/reward.proto), in Python with grpcio.
+
+The reward: 1.0 when the completion's last number equals the reference answer (as numbers), else 0.0 -- a
+minimal verifier to show the shape; replace score_item() with yours. Batches are scored item by item and an
+item that raises is reported as not ok with the exception text, so one bad item never fails the batch.
+
+Run: python3 server.py --port 50051   (prints "listening on PORT" once serving; --port 0 picks a free port)
+Needs: grpcio and protobuf (Debian: python3-grpcio python3-protobuf) and protoc (protobuf-compiler) to
+generate reward_pb2.py from proto/reward.proto on first run.
+--test-behaviours makes completions containing SLOW sleep 30 s, NAN return NaN, RAISE raise: the test suite
+uses them to check that ascent isolates such items.
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent import futures
+
+import grpc
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROTO_ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+
+
+def load_messages():
+    out = tempfile.mkdtemp(prefix="ascent_reward_pb2_")
+    subprocess.run(["protoc", f"-I{PROTO_ROOT}", f"--python_out={out}", os.path.join(PROTO_ROOT, "proto/reward.proto")],
+                   check=True)
+    sys.path.insert(0, out)
+    from proto import reward_pb2  # noqa: E402  (generated just above)
+    return reward_pb2
+
+
+pb = load_messages()
+TEST_BEHAVIOURS = False
+
+
+def last_number(text):
+    nums = re.findall(r"-?\d+(?:\.\d+)?", text)
+    return float(nums[-1]) if nums else None
+
+
+def score_item(item):
+    """The reward of one completion: replace this with your own."""
+    if TEST_BEHAVIOURS:
+        if "SLOW" in item.completion:
+            time.sleep(30)
+        if "NAN" in item.completion:
+            return float("nan"), "nan on purpose"
+        if "RAISE" in item.completion:
+            raise ValueError("cannot score this on purpose")
+    got, want = last_number(item.completion), last_number(item.answer)
+    if got is None:
+        return 0.0, "no number in the completion"
+    return (1.0, "matches") if want is not None and abs(got - want) < 1e-9 else (0.0, f"{got} != {item.answer}")
+
+
+def score(request, context):
+    results = []
+    for item in request.items:
+        try:
+            reward, reason = score_item(item)
+            results.append(pb.ItemResult(reward=reward, ok=True, reason=reason))
+        except Exception as e:  # noqa: BLE001 - report, never fail the batch
+            results.append(pb.ItemResult(ok=False, reason=f"{type(e).__name__}: {e}"))
+    return pb.ScoreResponse(results=results)
+
+
+def main():
+    global TEST_BEHAVIOURS
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=50051)
+    ap.add_argument("--test-behaviours", action="store_true")
+    args = ap.parse_args()
+    TEST_BEHAVIOURS = args.test_behaviours
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    handler = grpc.method_handlers_generic_handler("ascent.reward.v1.RewardService", {
+        "Score": grpc.unary_unary_rpc_method_handler(score, request_deserializer=pb.ScoreRequest.FromString,
+                                                     response_serializer=pb.ScoreResponse.SerializeToString)})
+    server.add_generic_rpc_handlers((handler,))
+    port = server.add_insecure_port(f"127.0.0.1:{args.port}")
+    server.start()
+    print(f"listening on {port}", flush=True)
+    server.wait_for_termination()
+
+
+if __name__ == "__main__":
+    main()
