@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   cli_add_generate(app);
   cli_add_score(app);
   cli_add_fit(app);
+  cli_add_reward(app);
   cli_add_version(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -110,6 +110,32 @@ YamlReader& YamlReader::section(const std::string& key) {
   return children_.back();
 }
 
+std::vector<YamlReader*> YamlReader::section_list(const std::string& key) {
+  std::vector<YamlReader*> out;
+  YAML::Node node;
+  if (!lookup(key, &node)) return out;
+  if (!node.IsSequence()) {
+    fail(key, "expected a list of maps");
+    return out;
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string item = absl::StrCat(path_.empty() ? key : path_ + "." + key, "[", i, "]");
+    if (!node[i].IsMap()) {
+      fail(key, absl::StrCat("element ", i, " must be a map"));
+      return {};
+    }
+    children_.emplace_back(node[i], file_, item);
+    out.push_back(&children_.back());
+  }
+  return out;
+}
+
+YAML::Node YamlReader::read_raw(const std::string& key) {
+  YAML::Node node;
+  lookup(key, &node);
+  return node;
+}
+
 absl::Status YamlReader::finish() {
   if (status_.ok() && node_.IsMap()) {
     for (auto it = node_.begin(); it != node_.end(); ++it) {

@@ -33,6 +33,11 @@ class YamlReader {
   // A nested map section (absent: all defaults). Its errors and unknown keys surface in this reader's
   // finish().
   YamlReader& section(const std::string& key);
+  // A list of map sections ("plugins: [{...}, {...}]"): one reader per element, path "key[i]". Absent: empty;
+  // not a list of maps: an error.
+  std::vector<YamlReader*> section_list(const std::string& key);
+  // The raw node under key (free-form values such as a plugin's own config); marks the key as known.
+  YAML::Node read_raw(const std::string& key);
   // Records an error of this reader's own making (cross-field checks), at `key`'s line.
   void fail(const std::string& key, const std::string& message);
 

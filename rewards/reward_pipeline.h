@@ -1,0 +1,47 @@
+// A completion's reward from the recipe's components (rewards_config.h): the math verifier, a reward model,
+// HERO over the two, plugins (out of process) and remote servers; weighted and summed, each component's value
+// and reason kept. Groups are the completions of one prompt (HERO normalises inside a group).
+// A failed component (a plugin crash, a remote timeout, a reward-model error) is recorded with its reason and
+// counted; the completion is then dropped (on_error: drop; `ok` false, no reward) or the component counts 0
+// (on_error: zero). Nothing a component does stops the batch.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rewards/math_verify.h"
+#include "rewards/rewards_config.h"
+
+struct ScoredCompletion {
+  bool ok = false;  // false: dropped (a component failed and on_error is drop)
+  double reward = 0;
+  std::string error;                                  // the failed components and why
+  std::map<std::string, ComponentResult> components;  // "verifier", "rm", "hero", plugin/remote names
+  std::string extracted;                              // the verifier's extracted answer
+  double group_weight = 1;                            // HERO's w(sigma_u), the same for the whole group
+};
+
+// Scores (prompt, completion) pairs with a reward model; one value per input (reward_model_scorer.h builds
+// one on the engine).
+using RewardModelFn = std::function<std::vector<ComponentResult>(const std::vector<RewardInput>&)>;
+
+class RewardPipeline {
+ public:
+  RewardPipeline(RewardsConfig cfg, RewardModelFn rm);
+  std::vector<std::vector<ScoredCompletion>> score_groups(
+      const std::vector<std::vector<RewardInput>>& groups);
+  HeroState& hero_state() { return hero_state_; }
+  // Counters since construction: reward/scored, reward/dropped, reward/errors/<component>.
+  const std::map<std::string, double>& counters() const { return counters_; }
+
+ private:
+  RewardsConfig cfg_;
+  RewardModelFn rm_;
+  std::vector<std::unique_ptr<PluginReward>> plugins_;
+  std::vector<std::unique_ptr<RemoteReward>> remotes_;
+  HeroState hero_state_;
+  std::map<std::string, double> counters_;
+};

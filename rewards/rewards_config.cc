@@ -1,0 +1,115 @@
+#include "rewards/rewards_config.h"
+
+#include <filesystem>
+
+#include "core/status.h"
+#include "core/yaml_reader.h"
+#include "nlohmann/json.hpp"
+
+namespace {
+
+// A plugin's free-form config, YAML to JSON (scalars: bool, integer, number, else string).
+nlohmann::json yaml_to_json(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return nlohmann::json::object();
+  if (n.IsMap()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (auto it = n.begin(); it != n.end(); ++it) j[it->first.as<std::string>()] = yaml_to_json(it->second);
+    return j;
+  }
+  if (n.IsSequence()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& e : n) j.push_back(yaml_to_json(e));
+    return j;
+  }
+  const std::string s = n.Scalar();
+  if (n.Tag() != "!") {  // unquoted scalars may be numbers or booleans
+    bool b;
+    int64_t i;
+    double d;
+    if (YAML::convert<bool>::decode(n, b) && (s == "true" || s == "false")) return b;
+    if (YAML::convert<int64_t>::decode(n, i)) return i;
+    if (YAML::convert<double>::decode(n, d)) return d;
+  }
+  return s;
+}
+
+std::string relative_to(const std::string& file, const std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(file).parent_path() / path).lexically_normal().string();
+}
+
+}  // namespace
+
+absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const std::string& file) {
+  RewardsConfig c;
+  YamlReader r(node, file, "rewards");
+  std::string verifier = "math", mapping = "01", on_error = "drop";
+  r.read("verifier", &verifier, {"math", "none"});
+  r.read("verifier_timeout_s", &c.verifier_timeout_s, 0.0, {}, true);
+  r.read("mapping", &mapping, {"01", "pm1"});
+  r.read("weight", &c.verifier_weight);
+  r.read("on_error", &on_error, {"drop", "zero"});
+  if (YAML::Node rm = node.IsMap() ? node["reward_model"] : YAML::Node(); rm.IsDefined() && !rm.IsNull()) {
+    RewardModelConfig m;
+    YamlReader& s = r.section("reward_model");
+    s.read("path", &m.path);
+    s.read("weight", &m.weight);
+    s.read("batch_tokens", &m.batch_tokens, 1);
+    if (m.path.empty()) s.fail("path", "the reward model needs a checkpoint directory");
+    m.path = relative_to(file, m.path);
+    c.reward_model = m;
+  } else {
+    r.read_raw("reward_model");
+  }
+  if (YAML::Node h = node.IsMap() ? node["hero"] : YAML::Node(); h.IsDefined()) {
+    HeroConfig hc;
+    YamlReader& s = r.section("hero");
+    s.read("alpha", &hc.alpha, 0.0, 1.0);
+    s.read("beta", &hc.beta, 0.0, 1.0);
+    s.read("eps", &hc.eps, 0.0, {}, true);
+    s.read("weighting", &hc.weighting);
+    s.read("w_min", &hc.w_min, 0.0);
+    s.read("w_max", &hc.w_max, 0.0);
+    s.read("k", &hc.k, 0.0, {}, true);
+    if (hc.w_max < hc.w_min) s.fail("w_max", "must be >= w_min");
+    c.hero = hc;
+    if (verifier == "none") r.fail("hero", "HERO needs the verifier (rewards.verifier: math)");
+    if (!c.reward_model) r.fail("hero", "HERO needs a reward model (rewards.reward_model.path)");
+  }
+  for (YamlReader* p : r.section_list("plugins")) {
+    NamedPlugin np;
+    int64_t retries = np.options.retries;
+    p->read("name", &np.name);
+    p->read("path", &np.options.path);
+    p->read("weight", &np.weight);
+    p->read("timeout_s", &np.options.item_timeout_s, 0.0, {}, true);
+    p->read("retries", &retries, 0, 10);
+    np.options.retries = static_cast<int>(retries);
+    p->read("memory_mb", &np.options.memory_mb, 0);
+    np.options.config_json = yaml_to_json(p->read_raw("config")).dump();
+    if (np.options.path.empty()) p->fail("path", "a plugin needs the path of its shared library");
+    np.options.path = relative_to(file, np.options.path);
+    if (np.name.empty()) np.name = std::filesystem::path(np.options.path).stem().string();
+    c.plugins.push_back(np);
+  }
+  for (YamlReader* p : r.section_list("remote")) {
+    NamedRemote nr;
+    int64_t retries = nr.options.retries, max_batch = nr.options.max_batch;
+    p->read("name", &nr.name);
+    p->read("address", &nr.options.address);
+    p->read("weight", &nr.weight);
+    p->read("batch_timeout_s", &nr.options.batch_timeout_s, 0.0, {}, true);
+    p->read("item_timeout_s", &nr.options.item_timeout_s, 0.0, {}, true);
+    p->read("retries", &retries, 0, 10);
+    p->read("max_batch", &max_batch, 1);
+    nr.options.retries = static_cast<int>(retries), nr.options.max_batch = static_cast<int>(max_batch);
+    if (nr.options.address.empty()) p->fail("address", "a remote reward needs host:port");
+    if (nr.name.empty()) nr.name = nr.options.address;
+    c.remote.push_back(nr);
+  }
+  ASCENT_RETURN_IF_ERROR(r.finish());
+  c.verifier = verifier == "math";
+  c.plus_minus_one = mapping == "pm1";
+  c.on_error = on_error == "zero" ? OnRewardError::kZero : OnRewardError::kDrop;
+  return c;
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# `ascent reward` end to end: a verifier-only recipe, plugins in worker processes (the example plugin and one
+# that crashes on an item), HERO-free weighting, on_error, and clear errors for bad recipes and input.
+# Usage: reward_cli_test.sh ASCENT FORMAT_PLUGIN MISBEHAVING_PLUGIN
+set -euo pipefail
+ascent=$1 format_plugin=$2 bad_plugin=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+
+cat >in.jsonl <<'JSONL'
+{"prompt": "What is 1/2 + 1/4?", "completion": "The sum is \\boxed{\\frac34}.", "answer": "0.75"}
+{"prompt": "What is 1/2 + 1/4?", "completion": "I get 0.7", "answer": "0.75"}
+{"prompt": "Solve x+1=4", "completion": "so x = 3, CRASH", "answer": "3"}
+{"prompt": "Area?", "completion": "Answer: $36\\pi$", "answer": "36\\pi"}
+JSONL
+
+# The minimal recipe: only the verifier.
+printf 'rewards:\n  verifier: math\n' >verifier.yaml
+"$ascent" reward --recipe verifier.yaml --input in.jsonl >out.jsonl
+python3 - <<'PY'
+import json
+rows = [json.loads(l) for l in open("out.jsonl")]
+assert [r["reward"] for r in rows] == [1.0, 0.0, 1.0, 1.0], rows
+assert rows[0]["verifier"]["extracted"] == "\\frac34" and rows[0]["verifier"]["reason"] == "equivalent", rows[0]
+assert rows[3]["verifier"]["extracted"] == "36\\pi", rows[3]
+PY
+
+# Verifier as +-1, a format plugin (weight 0.5), and a plugin that crashes on one item (on_error: drop).
+cat >plugins.yaml <<YAML
+rewards:
+  verifier: math
+  mapping: pm1
+  plugins:
+    - name: format
+      path: $format_plugin
+      weight: 0.5
+      config: {marker: "\\\\boxed{", reward: 1.0, penalty: 0.0}
+    - name: flaky
+      path: $bad_plugin
+      weight: 0.0
+      timeout_s: 2
+      retries: 0
+  on_error: drop
+YAML
+"$ascent" reward --recipe plugins.yaml --input in.jsonl >out.jsonl 2>err.txt
+python3 - <<'PY'
+import json
+rows = [json.loads(l) for l in open("out.jsonl")]
+assert rows[0]["reward"] == 1.5 and rows[0]["format"]["value"] == 1.0, rows[0]     # +1 verifier, 0.5 format
+assert rows[1]["reward"] == -1.0, rows[1]                                          # -1, no \boxed
+assert rows[2]["reward"] is None and not rows[2]["ok"], rows[2]                    # the crash drops it ...
+assert "flaky: worker crashed: signal 11" in rows[2]["error"], rows[2]["error"]   # ... with the reason
+assert rows[3]["ok"] and rows[3]["reward"] == 1.0, rows[3]                         # later items still scored
+PY
+grep -q "reward/errors/flaky: 1" err.txt || { cat err.txt; fail "error not counted"; }
+
+# on_error: zero keeps the completion with the failed component at 0.
+sed 's/on_error: drop/on_error: zero/' plugins.yaml >zero.yaml
+"$ascent" reward --recipe zero.yaml --input in.jsonl >out.jsonl
+python3 -c '
+import json; rows = [json.loads(l) for l in open("out.jsonl")]
+assert rows[2]["ok"] and rows[2]["reward"] == 1.0 and "worker crashed" in rows[2]["error"], rows[2]'
+
+# Bad recipes and input: errors name the file, the line and the key.
+printf 'rewards:\n  verifer: math\n' >typo.yaml
+if "$ascent" reward --recipe typo.yaml --input in.jsonl 2>err.txt; then fail "typo accepted"; fi
+grep -q "typo.yaml:2: rewards.verifer: unknown key" err.txt || { cat err.txt; fail "typo error"; }
+printf 'rewards:\n  plugins:\n    - name: x\n      weight: heavy\n' >bad.yaml
+if "$ascent" reward --recipe bad.yaml --input in.jsonl 2>err.txt; then fail "bad plugin accepted"; fi
+grep -q "bad.yaml:4: rewards.plugins\[0\].weight: expected a number" err.txt || { cat err.txt; fail "plugin error"; }
+printf 'rewards:\n  hero: {alpha: 0.1}\n' >hero.yaml
+if "$ascent" reward --recipe hero.yaml --input in.jsonl 2>err.txt; then fail "hero without RM accepted"; fi
+grep -q "HERO needs a reward model" err.txt || { cat err.txt; fail "hero error"; }
+printf '{"prompt": "p", "completion": "c"}\n{"prompt": "p", "completion": 5}\n' >badin.jsonl
+if "$ascent" reward --recipe verifier.yaml --input badin.jsonl 2>err.txt; then fail "bad input accepted"; fi
+grep -q 'badin.jsonl:2: "completion" must be a string' err.txt || { cat err.txt; fail "input error"; }
+echo "reward cli: all checks passed"
