@@ -77,12 +77,17 @@ bool PluginReward::start(std::string* why) {
   return true;
 }
 
-void PluginReward::stop(std::string* how) {
+void PluginReward::stop(std::string* how, int grace_ms) {
   if (fd_ >= 0) close(fd_), fd_ = -1;
   if (pid_ <= 0) return;
   int status = 0;
-  // A worker that ended on its own (crash) is reaped as is; one that is still running is killed.
+  // A worker that is ending on its own (a crash closes the channel just before the process is reapable) gets
+  // `grace_ms` to be reaped as it is; one still running after that is killed.
   pid_t r = waitpid(pid_, &status, WNOHANG);
+  for (int waited = 0; r == 0 && waited < grace_ms; ++waited) {
+    usleep(1000);
+    r = waitpid(pid_, &status, WNOHANG);
+  }
   if (r == 0) {
     kill(pid_, SIGKILL);
     r = waitpid(pid_, &status, 0);
@@ -141,7 +146,7 @@ std::vector<ComponentResult> PluginReward::score(const std::vector<RewardInput>&
       // Timeout, crash or garbage on the item `next`: end this worker, retry the item or record the error.
       std::string how;
       const bool timed_out = absl::IsDeadlineExceeded(res.status());
-      stop(&how);
+      stop(&how, timed_out ? 0 : 2000);
       std::string reason = timed_out ? absl::StrFormat("timed out after %g s", opt_.item_timeout_s)
                            : res.ok() || absl::IsDataLoss(res.status())
                                ? absl::StrCat("worker sent garbage: ", res.status().message())

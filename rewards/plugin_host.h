@@ -42,7 +42,7 @@ class PluginReward {
 
  private:
   bool start(std::string* why);  // spawns the worker and reads its hello
-  void stop(std::string* how);   // kills and reaps it; `how` says how it ended
+  void stop(std::string* how, int grace_ms = 0);  // reaps (or kills) it; `how` says how it ended
   PluginOptions opt_;
   PluginStats stats_;
   pid_t pid_ = -1;
