@@ -165,6 +165,22 @@ absl::StatusOr<ModelConfig> model_config_parse(const std::string& text, const st
       return field_error(source, "eos_token_id", "expected an integer or a list of integers");
     }
   }
+  ASCENT_ASSIGN_OR_RETURN(cfg.pad_token_id, get_int(j, source, "pad_token_id", false, -1));
+  // A reward model: architectures[0] is *ForSequenceClassification. transformers takes num_labels from
+  // id2label (default 2); reward models have one label.
+  if (j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() &&
+      j["architectures"][0].is_string()) {
+    const std::string a = j["architectures"][0].get<std::string>();
+    const std::string suffix = "ForSequenceClassification";
+    if (a.size() > suffix.size() && a.compare(a.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      cfg.num_labels = 2;
+      if (j.contains("id2label") && j["id2label"].is_object())
+        cfg.num_labels = static_cast<int64_t>(j["id2label"].size());
+      ASCENT_ASSIGN_OR_RETURN(cfg.num_labels, get_int(j, source, "num_labels", false, cfg.num_labels));
+      if (cfg.num_labels <= 0)
+        return field_error(source, "id2label", "a classifier needs at least one label");
+    }
+  }
   for (const char* key : {"dtype", "torch_dtype"}) {  // v5 writes dtype, v4 torch_dtype
     if (j.contains(key) && j[key].is_string()) {
       cfg.torch_dtype = j[key].get<std::string>();
@@ -188,6 +204,19 @@ json model_config_to_json(const ModelConfig& cfg) {
                            : cfg.arch == ModelArch::kQwen2 ? "Qwen2ForCausalLM"
                                                            : "Qwen3ForCausalLM";
   j["architectures"] = {arch_class};
+  if (cfg.num_labels > 0) {
+    std::string cls = arch_class;
+    cls.replace(cls.find("ForCausalLM"), 11, "ForSequenceClassification");
+    j["architectures"] = {cls};
+    json id2label = json::object(), label2id = json::object();
+    for (int64_t k = 0; k < cfg.num_labels; ++k) {
+      id2label[std::to_string(k)] = "LABEL_" + std::to_string(k);
+      label2id["LABEL_" + std::to_string(k)] = k;
+    }
+    j["id2label"] = id2label;
+    j["label2id"] = label2id;
+  }
+  if (cfg.pad_token_id >= 0) j["pad_token_id"] = cfg.pad_token_id;
   j["model_type"] = model_arch_name(cfg.arch);
   j["vocab_size"] = cfg.vocab_size;
   j["hidden_size"] = cfg.hidden_size;

@@ -39,6 +39,10 @@ struct ModelConfig {
   int64_t bos_token_id = -1;
   std::vector<int64_t> eos_token_ids;
   std::string torch_dtype = "float32";
+  // Sequence classification (a reward model, *ForSequenceClassification with `score.weight`): num_labels > 0
+  // replaces the LM head by a [num_labels, C] score head read at each sequence's last non-pad token.
+  int64_t num_labels = 0;
+  int64_t pad_token_id = -1;
   double initializer_range = 0.02;
 };
 

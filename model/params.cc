@@ -40,7 +40,11 @@ ParamLayout param_layout_build(const ModelConfig& c) {
     add(p + "mlp.down_proj.weight", {C, F});
   }
   add("model.norm.weight", {C});
-  if (!c.tie_word_embeddings) add("lm_head.weight", {c.vocab_size, C});
+  if (c.num_labels > 0) {
+    add("score.weight", {c.num_labels, C});  // a reward model: no LM head
+  } else if (!c.tie_word_embeddings) {
+    add("lm_head.weight", {c.vocab_size, C});
+  }
   return L;
 }
 
@@ -72,7 +76,11 @@ ModelWeights model_weights_bind(const ModelConfig& c, const ParamLayout& L, floa
     lw.down = at(p + "mlp.down_proj.weight");
   }
   w.final_norm = at("model.norm.weight");
-  w.lm_head = c.tie_word_embeddings ? w.embed : at("lm_head.weight");
-  ASCENT_CHECK(w.embed && w.final_norm && w.lm_head, "layout does not match config");
+  if (c.num_labels > 0) {
+    w.score = at("score.weight");
+  } else {
+    w.lm_head = c.tie_word_embeddings ? w.embed : at("lm_head.weight");
+  }
+  ASCENT_CHECK(w.embed && w.final_norm && (w.lm_head || w.score), "layout does not match config");
   return w;
 }

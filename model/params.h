@@ -47,7 +47,8 @@ struct ModelWeights {
   float* embed = nullptr;  // [V, C]
   std::vector<LayerWeights> layers;
   float* final_norm = nullptr;  // [C]
-  float* lm_head = nullptr;     // [V, C]; equals embed when tied
+  float* lm_head = nullptr;     // [V, C]; equals embed when tied; null for a reward model
+  float* score = nullptr;       // [num_labels, C]; reward models only
 };
 
 // Views into an arena laid out by `layout` (parameters or gradients alike).

@@ -246,6 +246,9 @@ absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Batch&
                                                           const LmHeadOptions& opt,
                                                           std::vector<float>* entropy) {
   ASCENT_RETURN_IF_ERROR(batch_validate(b, m.cfg, nullptr));
+  if (m.w.lm_head == nullptr) {
+    return absl::FailedPreconditionError("this model has a score head (a reward model), not an LM head");
+  }
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
   ForwardState local;
   ForwardState& s = st ? *st : local;
@@ -315,8 +318,41 @@ void model_backward_logprobs(Model& m, const Batch& b, ForwardState& st, const s
   embedding_backward(m.g.embed, dres.data(), b.tokens.data(), d.N, d.C);
 }
 
+absl::Status model_forward_sequence_scores(Model& m, const Batch& b, std::vector<float>* scores) {
+  ASCENT_RETURN_IF_ERROR(batch_validate(b, m.cfg, nullptr));
+  if (m.w.score == nullptr) {
+    return absl::FailedPreconditionError("this model has no score head (not a *ForSequenceClassification)");
+  }
+  const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
+  std::vector<float> cos, sin, x;
+  rope_for_batch(m, b, cos, sin);
+  forward_layers(m, b, d, nullptr, nullptr, x, cos, sin);
+  const int64_t S = static_cast<int64_t>(b.segments.size()), K = m.cfg.num_labels;
+  std::vector<float> last(static_cast<size_t>(S * d.C));
+  int64_t start = 0;
+  for (int64_t s = 0; s < S; ++s) {
+    // transformers pools at the last token that is not the pad token (Qwen's pad is its end-of-text token).
+    int64_t row = start + b.segments[s].len - 1;
+    while (m.cfg.pad_token_id >= 0 && row > start && b.tokens[row] == m.cfg.pad_token_id) --row;
+    std::memcpy(last.data() + s * d.C, x.data() + row * d.C, static_cast<size_t>(d.C) * 4);
+    start += b.segments[s].len;
+  }
+  std::vector<float> h(last.size());
+  rmsnorm_forward(h.data(), nullptr, last.data(), m.w.final_norm, S, d.C, d.eps);
+  scores->assign(static_cast<size_t>(S * K), 0.0f);
+  for (int64_t s = 0; s < S; ++s) {
+    for (int64_t k = 0; k < K; ++k) {
+      double acc = 0;  // FP32 inputs, accumulated in double: a handful of dot products per batch
+      for (int64_t c = 0; c < d.C; ++c) acc += static_cast<double>(h[s * d.C + c]) * m.w.score[k * d.C + c];
+      (*scores)[s * K + k] = static_cast<float>(acc);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status model_forward_last_logits(Model& m, const Batch& b, KvCache& cache, float* logits) {
   ASCENT_RETURN_IF_ERROR(batch_validate(b, m.cfg, &cache));
+  if (m.w.lm_head == nullptr) return absl::FailedPreconditionError("a reward model cannot generate");
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
   std::vector<float> cos, sin, x;
   rope_for_batch(m, b, cos, sin);

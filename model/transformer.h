@@ -65,4 +65,7 @@ void model_backward_logprobs(Model& m, const Batch& b, ForwardState& state, cons
                              const LmHeadOptions& opt);
 
 // Runs the batch against the cache and writes float32 logits [S, V] of each segment's last token.
+// Reward models (cfg.num_labels > 0): the score head at each segment's last non-pad token, [segments,
+// num_labels] row-major, as transformers' *ForSequenceClassification computes it. Forward only.
+absl::Status model_forward_sequence_scores(Model& m, const Batch& b, std::vector<float>* scores);
 absl::Status model_forward_last_logits(Model& m, const Batch& b, KvCache& cache, float* logits);

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `ascent reward` end to end: a verifier-only recipe, plugins in worker processes (the example plugin and one
 # that crashes on an item), HERO-free weighting, on_error, and clear errors for bad recipes and input.
-# Usage: reward_cli_test.sh ASCENT FORMAT_PLUGIN MISBEHAVING_PLUGIN
+# Usage: reward_cli_test.sh ASCENT FORMAT_PLUGIN MISBEHAVING_PLUGIN SOURCE_DIR
 set -euo pipefail
-ascent=$1 format_plugin=$2 bad_plugin=$3
+ascent=$1 format_plugin=$2 bad_plugin=$3 src=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -63,6 +63,36 @@ python3 -c '
 import json; rows = [json.loads(l) for l in open("out.jsonl")]
 assert rows[2]["ok"] and rows[2]["reward"] == 1.0 and "worker crashed" in rows[2]["error"], rows[2]'
 
+# HERO over the verifier and a reward model (the tiny Qwen2 reward model of the reference fixtures); the
+# expected rewards are recomputed here from the printed RM scores and verdicts with ALGORITHMS.md section 6.
+cat >hero.yaml <<YAML
+rewards:
+  verifier: math
+  reward_model: {path: $src/tests/fixtures/ref_rm_qwen2}
+  hero: {alpha: 0.1, beta: 0.1}
+YAML
+head -2 in.jsonl >group.jsonl
+printf '%s\n' '{"prompt": "What is 1/2 + 1/4?", "completion": "so \\boxed{3/4}", "answer": "0.75"}' \
+  '{"prompt": "What is 1/2 + 1/4?", "completion": "clearly \\boxed{1}", "answer": "0.75"}' >>group.jsonl
+"$ascent" reward --recipe hero.yaml --input group.jsonl >out.jsonl
+python3 - <<'PY'
+import json, statistics
+rows = [json.loads(l) for l in open("out.jsonl")]
+v = [r["verifier"]["value"] for r in rows]
+rm = [r["rm"]["value"] for r in rows]
+assert v == [1.0, 0.0, 1.0, 0.0], v
+for stratum, lo_end in ((1.0, 0.9), (0.0, -0.1)):
+    s = [x for x, y in zip(rm, v) if y == stratum]
+    lo, hi = min(s), max(s)
+    for r, x, y in zip(rows, rm, v):
+        if y == stratum:
+            want = lo_end + 0.2 * (x - lo) / (hi - lo + 1e-6)
+            assert abs(r["reward"] - want) < 1e-9, (r, want)
+# One group: sigma_bar equals its sigma_u, so w is the midpoint (0.4 + 3.0) / 2.
+assert all(abs(r["hero_weight"] - 1.7) < 1e-12 for r in rows), rows
+assert abs(float(rows[0]["hero"]["reason"].split()[1].rstrip(",")) - statistics.stdev(rm)) < 1e-5
+PY
+
 # Bad recipes and input: errors name the file, the line and the key.
 printf 'rewards:\n  verifer: math\n' >typo.yaml
 if "$ascent" reward --recipe typo.yaml --input in.jsonl 2>err.txt; then fail "typo accepted"; fi
@@ -76,4 +106,7 @@ grep -q "HERO needs a reward model" err.txt || { cat err.txt; fail "hero error";
 printf '{"prompt": "p", "completion": "c"}\n{"prompt": "p", "completion": 5}\n' >badin.jsonl
 if "$ascent" reward --recipe verifier.yaml --input badin.jsonl 2>err.txt; then fail "bad input accepted"; fi
 grep -q 'badin.jsonl:2: "completion" must be a string' err.txt || { cat err.txt; fail "input error"; }
+printf 'rewards:\n  reward_model: {path: %s}\n' "$src/tests/fixtures/ref_qwen2" >lm.yaml
+if "$ascent" reward --recipe lm.yaml --input in.jsonl 2>err.txt; then fail "a causal LM accepted as RM"; fi
+grep -q "rewards.reward_model: .*not a \*ForSequenceClassification" err.txt || { cat err.txt; fail "rm error"; }
 echo "reward cli: all checks passed"

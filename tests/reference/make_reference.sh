@@ -8,4 +8,5 @@ if [[ ! -x $venv/bin/python ]]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q torch transformers safetensors numpy
 fi
-"$venv/bin/python" "$here/make_reference.py" "$@"
+[[ "${1:-}" == rm ]] || "$venv/bin/python" "$here/make_reference.py" "$@"
+"$venv/bin/python" "$here/make_rm_reference.py"
