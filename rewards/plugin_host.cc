@@ -113,14 +113,12 @@ std::vector<ComponentResult> PluginReward::score(const std::vector<RewardInput>&
         return out;
       }
     }
-    nlohmann::json req = {{"items", nlohmann::json::array()}};
+    std::vector<PackedItem> req;
+    req.reserve(items.size() - next);
     for (size_t k = next; k < items.size(); ++k) {
-      req["items"].push_back({{"prompt", items[k].prompt},
-                              {"completion", items[k].completion},
-                              {"answer", items[k].answer},
-                              {"metadata", items[k].metadata_json}});
+      req.push_back({items[k].prompt, items[k].completion, items[k].answer, items[k].metadata_json});
     }
-    if (!frame_write(fd_, req).ok()) {
+    if (!frame_write_raw(fd_, frame_pack_items(req)).ok()) {
       std::string how;
       stop(&how);
       continue;  // the worker died between batches: restart and resend

@@ -41,7 +41,7 @@ class PluginReward {
   const std::string& name() const { return name_; }
 
  private:
-  bool start(std::string* why);  // spawns the worker and reads its hello
+  bool start(std::string* why);                   // spawns the worker and reads its hello
   void stop(std::string* how, int grace_ms = 0);  // reaps (or kills) it; `how` says how it ended
   PluginOptions opt_;
   PluginStats stats_;

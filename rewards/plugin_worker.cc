@@ -57,14 +57,14 @@ int reward_worker_main(int argc, char** argv) {
   if (state == nullptr) return fail_start(plugin + ": create() failed: " + err);
   if (!frame_write(1, {{"ok", true}, {"name", p->name ? p->name : "?"}}).ok()) return 1;
   for (;;) {
-    absl::StatusOr<nlohmann::json> req = frame_read(0, -1);
+    absl::StatusOr<std::string> req = frame_read_raw(0, -1);
     if (!req.ok()) break;  // the trainer closed the channel
-    const nlohmann::json& items = (*req)["items"];
-    for (size_t k = 0; k < items.size(); ++k) {
-      const nlohmann::json& it = items[k];
-      const std::string prompt = it.value("prompt", ""), completion = it.value("completion", ""),
-                        answer = it.value("answer", ""), meta = it.value("metadata", "{}");
-      ascent_reward_item item{prompt.c_str(), completion.c_str(), answer.c_str(), meta.c_str()};
+    absl::StatusOr<std::vector<PackedItem>> items = frame_unpack_items(*req);
+    if (!items.ok()) return 3;  // garbage from the trainer: nothing sensible to answer
+    for (size_t k = 0; k < items->size(); ++k) {
+      const PackedItem& it = (*items)[k];
+      ascent_reward_item item{it.prompt.c_str(), it.completion.c_str(), it.answer.c_str(),
+                              it.metadata.c_str()};
       double reward = 0;
       int ok = 0;
       char reason[512] = {0};

@@ -2,7 +2,7 @@
 // sends on stdin/stdout (frames of frame_io.h). Run as `ascent-reward-worker --plugin LIB.so [--config JSON]
 // [--memory-mb N]` by PluginReward (plugin_host.h); never by hand except to debug a plugin.
 // Protocol: worker -> {"ok": true, "name": ...} or {"ok": false, "error": ...} once at start; then for each
-// request {"items": [{"prompt", "completion", "answer", "metadata"}...]} one frame per item, in order:
+// request (a binary item frame, frame_pack_items) one JSON frame per item, in order:
 // {"i": k, "ok": bool, "reward": x, "reason": "..."}. Items are scored one call each, so a crash or a hang
 // points at one item.
 #pragma once
