@@ -1,0 +1,254 @@
+#include "model/tokenizer/hf_tokenizer.h"
+
+#include <utf8proc.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "core/status.h"
+#include "model/tokenizer/byte_level.h"
+
+namespace {
+
+// UTF-8 as Rust's from_utf8 accepts it: the valid second-byte range depends on the lead byte (no overlongs,
+// no surrogates, nothing above U+10FFFF).
+// valid_prefix: how many bytes from s[i] form a valid (possibly incomplete) sequence start; total: the
+// length the lead byte announces (0: not a lead byte).
+void utf8_scan(const std::string& s, size_t i, int* valid_prefix, int* total) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c < 0x80) {
+    *valid_prefix = *total = 1;
+    return;
+  }
+  if (c >= 0xC2 && c <= 0xDF)
+    *total = 2;
+  else if (c >= 0xE0 && c <= 0xEF)
+    *total = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4)
+    *total = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  else {
+    *valid_prefix = 0, *total = 0;
+    return;
+  }
+  int k = 1;
+  for (; k < *total && i + k < s.size(); ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if (k == 1 ? (d < lo || d > hi) : (d & 0xC0) != 0x80) break;
+  }
+  *valid_prefix = k;
+}
+
+// Length of a complete valid sequence at s[i]; 0 if invalid; -1 if valid so far but cut by the end.
+int utf8_seq(const std::string& s, size_t i) {
+  int valid = 0, total = 0;
+  utf8_scan(s, i, &valid, &total);
+  if (total == 0) return 0;
+  if (valid == total) return total;
+  return i + static_cast<size_t>(valid) >= s.size() ? -1 : 0;
+}
+
+const std::string kReplacement = "\xEF\xBF\xBD";
+
+}  // namespace
+
+std::string utf8_lossy(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    int valid = 0, total = 0;
+    utf8_scan(s, i, &valid, &total);
+    if (total > 0 && valid == total) {
+      out.append(s, i, static_cast<size_t>(total));
+      i += static_cast<size_t>(total);
+    } else {
+      out += kReplacement;  // one per maximal invalid subpart, as from_utf8_lossy
+      i += static_cast<size_t>(std::max(valid, 1));
+    }
+  }
+  return out;
+}
+
+size_t utf8_complete_prefix(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const int n = utf8_seq(s, i);
+    if (n < 0) break;  // an incomplete character at the end: hold it back
+    i += n > 0 ? static_cast<size_t>(n) : 1;
+  }
+  return i;
+}
+
+absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load(const std::string& path) {
+  std::string file = path;
+  if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "tokenizer.json").string();
+  std::ifstream f(file);
+  if (!f) return ascent_errno_error("cannot open", file);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(file + ": not a JSON object");
+  std::unique_ptr<HfTokenizer> t(new HfTokenizer);
+  ASCENT_ASSIGN_OR_RETURN(Bpe bpe, Bpe::from_json(j["model"], file));
+  t->bpe_ = std::make_unique<Bpe>(std::move(bpe));
+  ASCENT_ASSIGN_OR_RETURN(PreTokenizer pre, PreTokenizer::from_json(j["pre_tokenizer"], file));
+  t->pre_ = std::make_unique<PreTokenizer>(std::move(pre));
+  const nlohmann::json& norm = j["normalizer"];
+  if (!norm.is_null()) {
+    const std::string type = norm.value("type", "");
+    if (type != "NFC" && type != "NFKC" && type != "NFD" && type != "NFKD") {
+      return absl::InvalidArgumentError(absl::StrCat(file, ": normalizer '", type, "' is not supported"));
+    }
+    t->normalizer_ = type;
+  }
+  t->id_to_token_ = t->bpe_->id_to_token();
+  if (j.contains("added_tokens") && j["added_tokens"].is_array()) {
+    for (const nlohmann::json& a : j["added_tokens"]) {
+      AddedToken at;
+      at.content = a.value("content", "");
+      at.id = a.value("id", -1);
+      at.special = a.value("special", false);
+      at.lstrip = a.value("lstrip", false);
+      at.rstrip = a.value("rstrip", false);
+      at.normalized = a.value("normalized", false);
+      if (at.content.empty() || at.id < 0)
+        return absl::InvalidArgumentError(file + ": added_tokens: entry without content or id");
+      if (static_cast<size_t>(at.id) >= t->id_to_token_.size())
+        t->id_to_token_.resize(static_cast<size_t>(at.id) + 1);
+      t->id_to_token_[at.id] = at.content;
+      t->added_by_id_[at.id] = t->added_.size();
+      t->added_.push_back(at);
+    }
+  }
+  // Post-processor: a TemplateProcessing "single" template (special tokens around $A), alone or in a
+  // Sequence.
+  std::vector<const nlohmann::json*> posts;
+  if (const nlohmann::json& p = j["post_processor"]; p.is_object()) {
+    if (p.value("type", "") == "Sequence") {
+      for (const nlohmann::json& q : p["processors"]) posts.push_back(&q);
+    } else {
+      posts.push_back(&p);
+    }
+  }
+  for (const nlohmann::json* p : posts) {
+    if (p->value("type", "") != "TemplateProcessing") continue;
+    bool after = false;
+    for (const nlohmann::json& piece : (*p)["single"]) {
+      if (piece.contains("Sequence")) {
+        after = true;
+      } else if (piece.contains("SpecialToken")) {
+        const int32_t id = t->token_id(piece["SpecialToken"].value("id", ""));
+        if (id < 0) return absl::InvalidArgumentError(file + ": post_processor: unknown special token");
+        (after ? t->template_suffix_ : t->template_prefix_).push_back(id);
+      }
+    }
+  }
+  return t;
+}
+
+int32_t HfTokenizer::token_id(const std::string& token) const {
+  for (const AddedToken& a : added_) {
+    if (a.content == token) return a.id;
+  }
+  return bpe_->token_id(token);
+}
+
+bool HfTokenizer::is_special(int32_t id) const {
+  auto it = added_by_id_.find(id);
+  return it != added_by_id_.end() && added_[it->second].special;
+}
+
+void HfTokenizer::encode_plain(const std::string& text, std::vector<int32_t>* out) {
+  if (text.empty()) return;
+  std::string normalized;
+  const std::string* src = &text;
+  if (!normalizer_.empty()) {
+    utf8proc_uint8_t* n = nullptr;
+    const auto* in = reinterpret_cast<const utf8proc_uint8_t*>(text.c_str());
+    n = normalizer_ == "NFC"    ? utf8proc_NFC(in)
+        : normalizer_ == "NFKC" ? utf8proc_NFKC(in)
+        : normalizer_ == "NFD"  ? utf8proc_NFD(in)
+                                : utf8proc_NFKD(in);
+    if (n != nullptr) {
+      normalized = reinterpret_cast<char*>(n);
+      std::free(n);
+      src = &normalized;
+    }
+  }
+  std::vector<std::string> words;
+  pre_->split(*src, &words);
+  for (const std::string& w : words) bpe_->encode_word(w, out);
+}
+
+absl::StatusOr<std::vector<int32_t>> HfTokenizer::encode(const std::string& text, bool add_special_tokens) {
+  for (size_t i = 0; i < text.size();) {
+    const int n = utf8_seq(text, i);
+    if (n <= 0) return absl::InvalidArgumentError(absl::StrCat("text is not valid UTF-8 at byte ", i));
+    i += static_cast<size_t>(n);
+  }
+  std::vector<int32_t> out;
+  if (add_special_tokens) out = template_prefix_;
+  // Added tokens: at each position the longest one that matches; the text between goes through BPE.
+  size_t start = 0, i = 0;
+  while (i < text.size()) {
+    const AddedToken* best = nullptr;
+    if (text[i] == '<' || !added_.empty()) {
+      for (const AddedToken& a : added_) {
+        if (text.compare(i, a.content.size(), a.content) == 0 &&
+            (!best || a.content.size() > best->content.size()))
+          best = &a;
+      }
+    }
+    if (!best) {
+      ++i;
+      continue;
+    }
+    size_t seg_end = i, after = i + best->content.size();
+    if (best->lstrip) {
+      while (seg_end > start &&
+             (text[seg_end - 1] == ' ' || text[seg_end - 1] == '\t' || text[seg_end - 1] == '\n'))
+        --seg_end;
+    }
+    if (best->rstrip) {
+      while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\n'))
+        ++after;
+    }
+    encode_plain(text.substr(start, seg_end - start), &out);
+    out.push_back(best->id);
+    start = i = after;
+  }
+  encode_plain(text.substr(start), &out);
+  if (add_special_tokens) out.insert(out.end(), template_suffix_.begin(), template_suffix_.end());
+  return out;
+}
+
+std::string HfTokenizer::token_bytes(int32_t id) const {
+  if (auto it = added_by_id_.find(id); it != added_by_id_.end()) return added_[it->second].content;
+  if (id < 0 || static_cast<size_t>(id) >= id_to_token_.size()) return "";
+  return byte_level_decode(id_to_token_[id]);
+}
+
+std::string HfTokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
+  std::string bytes;
+  for (int32_t id : ids) {
+    if (skip_special_tokens && is_special(id)) continue;
+    bytes += token_bytes(id);
+  }
+  return utf8_lossy(bytes);
+}
+
+std::string StreamDecoder::push(int32_t id) {
+  pending_ += tok_.token_bytes(id);
+  const size_t n = utf8_complete_prefix(pending_);
+  std::string out = utf8_lossy(pending_.substr(0, n));
+  pending_.erase(0, n);
+  return out;
+}
+
+std::string StreamDecoder::finish() {
+  std::string out = utf8_lossy(pending_);
+  pending_.clear();
+  return out;
+}
