@@ -8,6 +8,7 @@ void cli_add_generate(CLI::App& app);
 void cli_add_score(CLI::App& app);
 void cli_add_fit(CLI::App& app);
 void cli_add_reward(CLI::App& app);
+void cli_add_tokenize(CLI::App& app);
 void cli_add_version(CLI::App& app);
 
 // Prints "ascent <cmd>: <message>" to stderr and returns exit code 1; used by every subcommand on failure.

@@ -119,6 +119,16 @@ absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load(const std::string
         t->id_to_token_.resize(static_cast<size_t>(at.id) + 1);
       t->id_to_token_[at.id] = at.content;
       t->added_by_id_[at.id] = t->added_.size();
+      size_t node = 0;
+      for (unsigned char c : at.content) {
+        auto it = t->trie_[node].next.find(c);
+        if (it == t->trie_[node].next.end()) {
+          t->trie_.emplace_back();
+          it = t->trie_[node].next.emplace(c, t->trie_.size() - 1).first;
+        }
+        node = it->second;
+      }
+      t->trie_[node].token = static_cast<int32_t>(t->added_.size());
       t->added_.push_back(at);
     }
   }
@@ -193,13 +203,13 @@ absl::StatusOr<std::vector<int32_t>> HfTokenizer::encode(const std::string& text
   // Added tokens: at each position the longest one that matches; the text between goes through BPE.
   size_t start = 0, i = 0;
   while (i < text.size()) {
+    // Walk the trie of added tokens from i; the deepest token end is the longest match.
     const AddedToken* best = nullptr;
-    if (text[i] == '<' || !added_.empty()) {
-      for (const AddedToken& a : added_) {
-        if (text.compare(i, a.content.size(), a.content) == 0 &&
-            (!best || a.content.size() > best->content.size()))
-          best = &a;
-      }
+    for (size_t node = 0, j = i; j < text.size();) {
+      auto it = trie_[node].next.find(static_cast<unsigned char>(text[j]));
+      if (it == trie_[node].next.end()) break;
+      node = it->second, ++j;
+      if (trie_[node].token >= 0) best = &added_[static_cast<size_t>(trie_[node].token)];
     }
     if (!best) {
       ++i;

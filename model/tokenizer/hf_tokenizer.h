@@ -49,6 +49,11 @@ class HfTokenizer {
   std::string normalizer_;  // "" or "NFC" / "NFKC" / "NFD" / "NFKD"
   std::vector<AddedToken> added_;
   std::unordered_map<int32_t, size_t> added_by_id_;
+  struct TrieNode {
+    std::unordered_map<unsigned char, size_t> next;
+    int32_t token = -1;  // index into added_ of the token ending here
+  };
+  std::vector<TrieNode> trie_{1};                           // the added tokens' contents; node 0 is the root
   std::vector<int32_t> template_prefix_, template_suffix_;  // add_special_tokens
   std::vector<std::string> id_to_token_;
 };

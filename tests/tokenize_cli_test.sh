@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `ascent tokenize`: encode, decode back, special tokens, and errors naming file:line.
+# Usage: tokenize_cli_test.sh ASCENT SOURCE_DIR
+set -euo pipefail
+ascent=$1 src=$2
+tok=$src/tests/fixtures/tokenizer/qwen3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+# The reference ids of the corpus (tokenizers library) through the CLI.
+python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    print(json.dumps({"text": json.loads(l)["text"]}, ensure_ascii=False))' "$src/tests/fixtures/tokenizer/corpus.jsonl" >texts.jsonl
+"$ascent" tokenize --tokenizer "$tok" --input texts.jsonl >ids.jsonl
+"$ascent" tokenize --tokenizer "$tok/tokenizer.json" --input ids.jsonl --decode >back.jsonl
+python3 - "$src/tests/fixtures/tokenizer/corpus.jsonl" <<'PY'
+import json, sys
+ref = [json.loads(l) for l in open(sys.argv[1])]
+ids = [json.loads(l)["ids"] for l in open("ids.jsonl")]
+back = [json.loads(l)["text"] for l in open("back.jsonl")]
+assert len(ids) == len(ref), (len(ids), len(ref))
+for r, i, b in zip(ref, ids, back):
+    assert i == r["qwen3"], (r["text"], i, r["qwen3"])
+    assert b == r["qwen3_decoded"], (b, r["qwen3_decoded"])
+print(f"{len(ids)} lines: ids equal to the tokenizers library, decoded back")
+PY
+printf '{"ids": [9707, 151645]}\n' >special.jsonl
+"$ascent" tokenize --tokenizer "$tok" --input special.jsonl --decode --skip-special-tokens | grep -q '^{"text":"Hello"}$' || fail "skip special"
+printf '{"text": "ok"}\n{"txt": "bad"}\n' >bad.jsonl
+if "$ascent" tokenize --tokenizer "$tok" --input bad.jsonl >/dev/null 2>err.txt; then fail "bad line accepted"; fi
+grep -q 'bad.jsonl:2: needs "text"' err.txt || { cat err.txt; fail "error lacks file:line"; }
+printf '{"ids": [1, 999999999]}\n' >badids.jsonl
+if "$ascent" tokenize --tokenizer "$tok" --input badids.jsonl --decode >/dev/null 2>err.txt; then fail "bad id accepted"; fi
+grep -q 'badids.jsonl:1: "ids" holds 999999999, not a token id' err.txt || { cat err.txt; fail "bad id error"; }
+echo "tokenize cli: all checks passed"
