@@ -2,8 +2,8 @@
 
 #include "cli/commands.h"
 #include "core/threads.h"
-#include "model/byte_tokenizer.h"
 #include "model/generate.h"
+#include "model/tokenizer/text_codec.h"
 
 void cli_add_generate(CLI::App& app) {
   struct Opts {
@@ -16,7 +16,9 @@ void cli_add_generate(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("generate", "Sample completions of a prompt with a KV cache");
   cmd->add_option("--model", o->model, "Hugging Face model directory")->required();
-  cmd->add_option("--prompt", o->prompt, "prompt text (byte-level tokenizer)")->required();
+  cmd->add_option("--prompt", o->prompt,
+                  "prompt text (the model directory's tokenizer.json, else byte-level)")
+      ->required();
   cmd->add_option("--batch", o->batch, "completions to sample")->capture_default_str();
   cmd->add_option("--max-tokens", o->max_tokens, "tokens per completion")->capture_default_str();
   cmd->add_option("--temperature", o->temperature, "0 = greedy")->capture_default_str();
@@ -28,8 +30,12 @@ void cli_add_generate(CLI::App& app) {
     threads_set_count(o->threads);
     auto m = model_load(o->model);
     if (!m.ok()) std::exit(cli_fail("generate", std::string(m.status().message())));
+    auto codec = TextCodec::for_model_dir(o->model);
+    if (!codec.ok()) std::exit(cli_fail("generate", std::string(codec.status().message())));
+    auto prompt = (*codec)->encode(o->prompt);
+    if (!prompt.ok()) std::exit(cli_fail("generate", std::string(prompt.status().message())));
     GenerateRequest req;
-    req.prompt = byte_tokenizer_encode(o->prompt);
+    req.prompt = *prompt;
     req.batch = o->batch;
     req.max_tokens = o->max_tokens;
     req.sampler = {o->temperature, o->top_k, o->top_p};
@@ -38,7 +44,7 @@ void cli_add_generate(CLI::App& app) {
     auto r = generate_batch(*m, req);
     if (!r.ok()) std::exit(cli_fail("generate", std::string(r.status().message())));
     for (size_t b = 0; b < r->tokens.size(); ++b) {
-      std::printf("[%zu] %s%s\n", b, o->prompt.c_str(), byte_tokenizer_decode(r->tokens[b]).c_str());
+      std::printf("[%zu] %s%s\n", b, o->prompt.c_str(), (*codec)->decode(r->tokens[b]).c_str());
     }
     std::printf(
         "prefill %zu tokens in %.3f s; decode %ld tokens in %.3f s = %.1f tokens/s (batch %ld, %d threads)\n",

@@ -5,13 +5,14 @@
 
 #include "cli/commands.h"
 #include "core/threads.h"
-#include "model/byte_tokenizer.h"
 #include "model/score.h"
+#include "model/tokenizer/text_codec.h"
 #include "nlohmann/json.hpp"
 
 namespace {
 // Reads {"ids": [...]} or {"text": "..."} lines; errors name file:line.
-absl::StatusOr<std::vector<std::vector<int32_t>>> read_score_input(const std::string& path, int64_t vocab) {
+absl::StatusOr<std::vector<std::vector<int32_t>>> read_score_input(const std::string& path, int64_t vocab,
+                                                                   TextCodec& codec) {
   std::ifstream f(path);
   if (!f) return absl::NotFoundError(path + ": cannot open");
   std::vector<std::vector<int32_t>> seqs;
@@ -32,7 +33,9 @@ absl::StatusOr<std::vector<std::vector<int32_t>>> read_score_input(const std::st
         ids.push_back(x.get<int32_t>());
       }
     } else if (j.contains("text") && j["text"].is_string()) {
-      ids = byte_tokenizer_encode(j["text"].get<std::string>());
+      absl::StatusOr<std::vector<int32_t>> enc = codec.encode(j["text"].get<std::string>());
+      if (!enc.ok()) return absl::InvalidArgumentError(where + std::string(enc.status().message()));
+      ids = std::move(*enc);
     } else {
       return absl::InvalidArgumentError(where + "needs \"ids\" (list of integers) or \"text\" (string)");
     }
@@ -66,7 +69,9 @@ void cli_add_score(CLI::App& app) {
     threads_set_count(o->threads);
     auto m = model_load(o->model);
     if (!m.ok()) std::exit(cli_fail("score", std::string(m.status().message())));
-    auto seqs = read_score_input(o->input, m->cfg.vocab_size);
+    auto codec = TextCodec::for_model_dir(o->model);
+    if (!codec.ok()) std::exit(cli_fail("score", std::string(codec.status().message())));
+    auto seqs = read_score_input(o->input, m->cfg.vocab_size, **codec);
     if (!seqs.ok()) std::exit(cli_fail("score", std::string(seqs.status().message())));
     LmHeadOptions opt;
     opt.temperature = o->temperature;

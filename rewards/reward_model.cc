@@ -4,12 +4,13 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
-#include "model/byte_tokenizer.h"
 #include "model/model.h"
+#include "model/tokenizer/text_codec.h"
 #include "model/transformer.h"
 
 struct RewardModel::Impl {
   Model model;
+  std::unique_ptr<TextCodec> codec;
   int64_t batch_tokens = 16384;
 };
 
@@ -33,13 +34,16 @@ absl::StatusOr<std::unique_ptr<RewardModel>> RewardModel::load(const std::string
     return absl::InvalidArgumentError(absl::StrCat(
         dir, "/config.json: id2label: a reward model has one label, this has ", m->cfg.num_labels));
   }
-  if (m->cfg.vocab_size < 259) {
+  absl::StatusOr<std::unique_ptr<TextCodec>> codec = TextCodec::for_model_dir(dir);
+  if (!codec.ok()) return codec.status();
+  if (!(*codec)->is_hf() && m->cfg.vocab_size < 259) {
     return absl::InvalidArgumentError(absl::StrCat(dir, "/config.json: vocab_size ", m->cfg.vocab_size,
                                                    " is below the byte tokenizer's 259"));
   }
   auto impl = std::make_unique<Impl>();
   impl->model = std::move(*m);
   impl->batch_tokens = batch_tokens;
+  impl->codec = std::move(*codec);
   return std::unique_ptr<RewardModel>(new RewardModel(std::move(impl)));
 }
 
@@ -83,6 +87,13 @@ std::vector<ComponentResult> RewardModel::score_ids(const std::vector<std::vecto
 std::vector<ComponentResult> RewardModel::score(const std::vector<RewardInput>& items) {
   std::vector<std::vector<int32_t>> seqs;
   seqs.reserve(items.size());
-  for (const RewardInput& in : items) seqs.push_back(byte_tokenizer_encode(in.prompt + in.completion));
-  return score_ids(seqs);
+  std::vector<size_t> bad;
+  for (const RewardInput& in : items) {
+    absl::StatusOr<std::vector<int32_t>> ids = impl_->codec->encode(in.prompt + in.completion);
+    if (!ids.ok()) bad.push_back(seqs.size());
+    seqs.push_back(ids.ok() ? std::move(*ids) : std::vector<int32_t>{});
+  }
+  std::vector<ComponentResult> out = score_ids(seqs);
+  for (size_t i : bad) out[i] = {false, 0, "text is not valid UTF-8"};
+  return out;
 }

@@ -1,8 +1,8 @@
 // Reward-model scoring on the engine: a Hugging Face *ForSequenceClassification checkpoint (score.weight, one
 // label) scores prompt + completion at the last non-pad token (model_forward_sequence_scores). Sequences are
-// packed into batches of at most batch_tokens tokens. Text becomes tokens through the byte tokenizer for
-// checkpoints without a tokenizer.json (our own tiny models); a checkpoint that ships tokenizer.json is
-// refused until the Hugging Face tokenizer lands (issue 8), rather than scored with the wrong ids.
+// packed into batches of at most batch_tokens tokens. Text becomes tokens through the checkpoint's
+// tokenizer.json (or the byte tokenizer for our own tiny models without one), as the raw concatenation
+// prompt + completion: the RM's chat template is not applied yet.
 #pragma once
 
 #include <memory>

@@ -34,4 +34,25 @@ grep -q 'bad.jsonl:2: needs "text"' err.txt || { cat err.txt; fail "error lacks 
 printf '{"ids": [1, 999999999]}\n' >badids.jsonl
 if "$ascent" tokenize --tokenizer "$tok" --input badids.jsonl --decode >/dev/null 2>err.txt; then fail "bad id accepted"; fi
 grep -q 'badids.jsonl:1: "ids" holds 999999999, not a token id' err.txt || { cat err.txt; fail "bad id error"; }
-echo "tokenize cli: all checks passed"
+echo "tokenize cli: checks passed"
+
+# generate and score take text through the model directory's tokenizer.json: a tiny Qwen3 with the real
+# vocabulary scores {"text"} exactly as it scores the tokenizers library's ids for that text.
+"$ascent" init-model --out model --arch qwen3 --preset tiny --vocab 151936 --dtype bfloat16 >/dev/null
+cp "$tok/tokenizer.json" "$tok/tokenizer_config.json" model/
+python3 - "$src/tests/fixtures/tokenizer/corpus.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])][:6]
+with open("by_text.jsonl", "w") as a, open("by_ids.jsonl", "w") as b:
+    for r in rows:
+        if len(r["qwen3"]) < 2:
+            continue
+        a.write(json.dumps({"text": r["text"]}, ensure_ascii=False) + "\n")
+        b.write(json.dumps({"ids": r["qwen3"]}) + "\n")
+PY
+"$ascent" score --model model --input by_text.jsonl >s_text.jsonl
+"$ascent" score --model model --input by_ids.jsonl >s_ids.jsonl
+cmp -s s_text.jsonl s_ids.jsonl || fail "score on text differs from score on the reference ids"
+"$ascent" generate --model model --prompt "Hello, 世界" --max-tokens 4 --seed 1 >gen.txt
+grep -q "^\[0\] Hello, 世界" gen.txt || { cat gen.txt; fail "generate did not echo the prompt through the tokenizer"; }
+echo "generate/score through tokenizer.json: ok"

@@ -1,0 +1,23 @@
+// Text <-> token ids for a model directory: its tokenizer.json when it ships one (HfTokenizer), else the byte
+// tokenizer of our own small models (model/byte_tokenizer.h). What `ascent generate`, `ascent score` and the
+// reward model use for text.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/tokenizer/hf_tokenizer.h"
+
+class TextCodec {
+ public:
+  static absl::StatusOr<std::unique_ptr<TextCodec>> for_model_dir(const std::string& dir);
+  absl::StatusOr<std::vector<int32_t>> encode(const std::string& text);
+  std::string decode(const std::vector<int32_t>& ids) const;
+  bool is_hf() const { return hf_ != nullptr; }
+  const HfTokenizer* hf() const { return hf_.get(); }
+
+ private:
+  std::unique_ptr<HfTokenizer> hf_;
+};
