@@ -1,0 +1,57 @@
+// Chat templates against transformers' apply_chat_template (jinja2) on the real Qwen3 and Llama-3.1
+// tokenizer_config.json templates (tests/reference/make_chat_reference.py -> tests/fixtures/chat/).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "model/tokenizer/chat_template.h"
+#include "nlohmann/json.hpp"
+
+namespace {
+
+std::string config_dir(const std::string& family) {
+  if (family == "qwen3") return ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/qwen3";
+  return ASCENT_SOURCE_DIR "/../shared/data/tokenizers/" + family;
+}
+
+TEST(ChatTemplate, RendersAsTransformersDoes) {
+  std::ifstream f(ASCENT_SOURCE_DIR "/tests/fixtures/chat/reference.jsonl");
+  ASSERT_TRUE(f);
+  std::string line;
+  int n = 0;
+  while (std::getline(f, line)) {
+    const nlohmann::json r = nlohmann::json::parse(line);
+    const std::string family = r["family"];
+    ASSERT_TRUE(std::filesystem::exists(config_dir(family) + "/tokenizer_config.json"))
+        << config_dir(family)
+        << "/tokenizer_config.json is missing (../shared/data/tokenizers, see its README)";
+    absl::StatusOr<ChatTemplate> t = ChatTemplate::load(config_dir(family));
+    ASSERT_TRUE(t.ok()) << t.status();
+    std::vector<ChatMessage> msgs;
+    for (const auto& m : r["messages"]) {
+      ChatMessage cm{m["role"], m["content"], std::nullopt};
+      if (m.contains("reasoning_content")) cm.reasoning_content = m["reasoning_content"].get<std::string>();
+      msgs.push_back(cm);
+    }
+    ChatOptions opt;
+    opt.add_generation_prompt = r["add_generation_prompt"];
+    if (r.contains("enable_thinking")) opt.enable_thinking = r["enable_thinking"].get<bool>();
+    EXPECT_EQ(t->render(msgs, opt), r["text"].get<std::string>()) << family << ": " << r["messages"].dump();
+    ++n;
+  }
+  EXPECT_EQ(n, 50);
+}
+
+TEST(ChatTemplate, UnknownTemplatesAndRawPromptTemplates) {
+  absl::StatusOr<ChatTemplate> t = ChatTemplate::from_text(
+      "{% for m in messages %}{{ m.content }}{% endfor %}", "", "model/tokenizer_config.json");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(
+      t.status().message().find("model/tokenizer_config.json: chat_template: not a template ascent renders"),
+      std::string::npos)
+      << t.status();
+  EXPECT_EQ(render_prompt_template("Q: {prompt}\nA: {{x}}", "1+1?"), "Q: 1+1?\nA: {x}");
+}
+
+}  // namespace
