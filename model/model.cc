@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -82,6 +83,27 @@ absl::StatusOr<Model> model_load(const std::string& dir) {
   m.params.assign(static_cast<size_t>(m.layout.total), 0.0f);
   m.disk_dtype.assign(m.layout.params.size(), dtype_of_config(cfg));
   m.disk_shard.assign(m.layout.params.size(), kSingleFile);
+  m.source_dir = dir;
+  // generation_config.json: the eos ids generation stops on (an int or a list).
+  if (const fs::path gen = fs::path(dir) / "generation_config.json"; fs::exists(gen)) {
+    std::ifstream gf(gen);
+    std::stringstream gs;
+    gs << gf.rdbuf();
+    json g = json::parse(gs.str(), nullptr, false);
+    if (g.is_discarded() || !g.is_object()) return absl::DataLossError(gen.string() + ": not a JSON object");
+    if (g.contains("eos_token_id") && !g["eos_token_id"].is_null()) {
+      const json e = g["eos_token_id"].is_array() ? g["eos_token_id"] : json::array({g["eos_token_id"]});
+      for (const json& x : e) {
+        if (!x.is_number_integer())
+          return absl::DataLossError(gen.string() + ": eos_token_id: expected integers");
+        const int64_t id = x.get<int64_t>();
+        if (std::find(m.cfg.eos_token_ids.begin(), m.cfg.eos_token_ids.end(), id) ==
+            m.cfg.eos_token_ids.end()) {
+          m.cfg.eos_token_ids.push_back(id);
+        }
+      }
+    }
+  }
 
   // name -> file, from the index when sharded.
   std::map<std::string, std::string> weight_map;
@@ -184,5 +206,15 @@ absl::Status model_save(const Model& m, const std::string& dir, int64_t shard_by
   std::ofstream out(fs::path(dir) / "config.json");
   out << cfg.dump(2) << "\n";
   if (!out) return ascent_errno_error("write", (fs::path(dir) / "config.json").string());
+  if (!m.source_dir.empty() && fs::exists(m.source_dir) && !fs::equivalent(m.source_dir, dir, ec)) {
+    for (const char* name :
+         {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",
+          "added_tokens.json", "chat_template.jinja", "generation_config.json"}) {
+      const fs::path from = fs::path(m.source_dir) / name;
+      if (!fs::exists(from)) continue;
+      fs::copy_file(from, fs::path(dir) / name, fs::copy_options::overwrite_existing, ec);
+      if (ec) return absl::InternalError((fs::path(dir) / name).string() + ": cannot copy: " + ec.message());
+    }
+  }
   return absl::OkStatus();
 }

@@ -21,6 +21,7 @@ struct Model {
   ModelWeights g;                       // views into grads
   std::vector<DType> disk_dtype;        // per layout entry
   std::vector<std::string> disk_shard;  // per layout entry; all "model.safetensors" when not sharded
+  std::string source_dir;               // the directory it was loaded from ("" if created)
 
   Model() = default;
   Model(const Model&) = delete;
@@ -37,6 +38,11 @@ void model_init_random(Model& m, uint64_t seed);
 void model_grads_enable(Model& m);
 void model_grads_zero(Model& m);
 
+// Reads config.json, the safetensors (sharded or not) and, when present, generation_config.json's
+// eos_token_id (added to cfg.eos_token_ids: Hugging Face's generate stops on those).
 absl::StatusOr<Model> model_load(const std::string& dir);
-// shard_bytes > 0: re-shard into files of at most that many bytes; 0 keeps the loaded layout.
+// shard_bytes > 0: re-shard into files of at most that many bytes; 0 keeps the loaded layout. The tokenizer
+// and generation files of the directory the model was loaded from (tokenizer.json, tokenizer_config.json,
+// special_tokens_map.json, vocab.json, merges.txt, added_tokens.json, chat_template.jinja,
+// generation_config.json) are copied, so the output is a drop-in Hugging Face model directory.
 absl::Status model_save(const Model& m, const std::string& dir, int64_t shard_bytes = 0);

@@ -2,6 +2,7 @@
 // their layout, and broken inputs give errors that name the file and the tensor or field.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -87,6 +88,37 @@ TEST(Checkpoint, ShardedLoadsAndKeepsLayout) {
   const std::string dir2 = tmpdir("sharded_again");
   ASSERT_TRUE(model_save(*back, dir2).ok());
   for (const auto& f : files) EXPECT_EQ(read_file(dir + "/" + f), read_file(dir2 + "/" + f)) << f;
+}
+
+// A drop-in Hugging Face directory: generation_config.json's eos ids are read, and saving a loaded model
+// (after training) copies the tokenizer and generation files next to the new weights.
+TEST(Checkpoint, TokenizerAndGenerationFilesTravelWithTheModel) {
+  Model m = tiny(ModelArch::kQwen2, DType::kF32);  // float32 on disk: the "training" step survives exactly
+  const std::string src = tmpdir("hf_src");
+  ASSERT_TRUE(model_save(m, src).ok());
+  write_file(src + "/tokenizer.json",
+             read_file(ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/qwen3/tokenizer.json"));
+  write_file(src + "/tokenizer_config.json", "{\"chat_template\": \"x\"}");
+  write_file(src + "/generation_config.json", R"({"eos_token_id": [7, 9], "do_sample": true})");
+  auto loaded = model_load(src);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  for (int64_t id : {7, 9}) {
+    EXPECT_NE(std::find(loaded->cfg.eos_token_ids.begin(), loaded->cfg.eos_token_ids.end(), id),
+              loaded->cfg.eos_token_ids.end())
+        << id;
+  }
+  loaded->params[0] += 1.0f;  // "trained"
+  const std::string out = tmpdir("hf_out");
+  ASSERT_TRUE(model_save(*loaded, out).ok());
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json", "generation_config.json"}) {
+    EXPECT_EQ(read_file(out + "/" + f), read_file(src + "/" + f)) << f;
+  }
+  auto back = model_load(out);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->params[0], loaded->params[0]);
+  write_file(src + "/generation_config.json", R"({"eos_token_id": "end"})");
+  EXPECT_NE(load_error(src).find("generation_config.json: eos_token_id: expected integers"),
+            std::string::npos);
 }
 
 TEST(Checkpoint, TruncatedFileNamesFileAndTensor) {
