@@ -7,7 +7,8 @@
 
 void cli_add_generate(CLI::App& app) {
   struct Opts {
-    std::string model, prompt;
+    std::string model, prompt, system;
+    bool chat = false, no_thinking = false;
     int64_t batch = 1, max_tokens = 64, top_k = 0;
     float temperature = 1.0f, top_p = 1.0f;
     uint64_t seed = 0;
@@ -19,6 +20,10 @@ void cli_add_generate(CLI::App& app) {
   cmd->add_option("--prompt", o->prompt,
                   "prompt text (the model directory's tokenizer.json, else byte-level)")
       ->required();
+  cmd->add_flag("--chat", o->chat, "send the prompt as a user message through the model's chat template");
+  cmd->add_option("--system", o->system, "with --chat: a system message");
+  cmd->add_flag("--no-thinking", o->no_thinking,
+                "with --chat (Qwen3): an empty <think></think> in the prompt");
   cmd->add_option("--batch", o->batch, "completions to sample")->capture_default_str();
   cmd->add_option("--max-tokens", o->max_tokens, "tokens per completion")->capture_default_str();
   cmd->add_option("--temperature", o->temperature, "0 = greedy")->capture_default_str();
@@ -32,7 +37,12 @@ void cli_add_generate(CLI::App& app) {
     if (!m.ok()) std::exit(cli_fail("generate", std::string(m.status().message())));
     auto codec = TextCodec::for_model_dir(o->model);
     if (!codec.ok()) std::exit(cli_fail("generate", std::string(codec.status().message())));
-    auto prompt = (*codec)->encode(o->prompt);
+    std::vector<ChatMessage> msgs;
+    if (!o->system.empty()) msgs.push_back({"system", o->system, std::nullopt});
+    msgs.push_back({"user", o->prompt, std::nullopt});
+    ChatOptions copt;
+    if (o->no_thinking) copt.enable_thinking = false;
+    auto prompt = o->chat ? (*codec)->encode_chat(msgs, copt) : (*codec)->encode(o->prompt);
     if (!prompt.ok()) std::exit(cli_fail("generate", std::string(prompt.status().message())));
     GenerateRequest req;
     req.prompt = *prompt;
@@ -44,7 +54,8 @@ void cli_add_generate(CLI::App& app) {
     auto r = generate_batch(*m, req);
     if (!r.ok()) std::exit(cli_fail("generate", std::string(r.status().message())));
     for (size_t b = 0; b < r->tokens.size(); ++b) {
-      std::printf("[%zu] %s%s\n", b, o->prompt.c_str(), (*codec)->decode(r->tokens[b]).c_str());
+      std::printf("[%zu] %s%s\n", b, (*codec)->decode(req.prompt).c_str(),
+                  (*codec)->decode(r->tokens[b]).c_str());
     }
     std::printf(
         "prefill %zu tokens in %.3f s; decode %ld tokens in %.3f s = %.1f tokens/s (batch %ld, %d threads)\n",

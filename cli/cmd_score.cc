@@ -32,12 +32,27 @@ absl::StatusOr<std::vector<std::vector<int32_t>>> read_score_input(const std::st
         }
         ids.push_back(x.get<int32_t>());
       }
+    } else if (j.contains("messages") && j["messages"].is_array()) {
+      std::vector<ChatMessage> msgs;
+      for (const auto& m : j["messages"]) {
+        if (!m.is_object() || !m.contains("role") || !m.contains("content") || !m["role"].is_string() ||
+            !m["content"].is_string()) {
+          return absl::InvalidArgumentError(where + "each message needs \"role\" and \"content\" strings");
+        }
+        msgs.push_back({m["role"].get<std::string>(), m["content"].get<std::string>(), std::nullopt});
+      }
+      ChatOptions copt;
+      copt.add_generation_prompt = false;
+      absl::StatusOr<std::vector<int32_t>> enc = codec.encode_chat(msgs, copt);
+      if (!enc.ok()) return absl::InvalidArgumentError(where + std::string(enc.status().message()));
+      ids = std::move(*enc);
     } else if (j.contains("text") && j["text"].is_string()) {
       absl::StatusOr<std::vector<int32_t>> enc = codec.encode(j["text"].get<std::string>());
       if (!enc.ok()) return absl::InvalidArgumentError(where + std::string(enc.status().message()));
       ids = std::move(*enc);
     } else {
-      return absl::InvalidArgumentError(where + "needs \"ids\" (list of integers) or \"text\" (string)");
+      return absl::InvalidArgumentError(
+          where + "needs \"ids\" (list of integers), \"text\" (string) or \"messages\" (chat)");
     }
     if (ids.empty()) return absl::InvalidArgumentError(where + "empty sequence");
     seqs.push_back(std::move(ids));

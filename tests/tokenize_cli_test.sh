@@ -55,4 +55,21 @@ PY
 cmp -s s_text.jsonl s_ids.jsonl || fail "score on text differs from score on the reference ids"
 "$ascent" generate --model model --prompt "Hello, 世界" --max-tokens 4 --seed 1 >gen.txt
 grep -q "^\[0\] Hello, 世界" gen.txt || { cat gen.txt; fail "generate did not echo the prompt through the tokenizer"; }
-echo "generate/score through tokenizer.json: ok"
+# The chat template: {"messages"} scores as the text transformers' apply_chat_template renders for them.
+python3 - "$src/tests/fixtures/chat/reference.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [r for r in rows if r["family"] == "qwen3" and not r["add_generation_prompt"]][:4]
+with open("chat_msgs.jsonl", "w") as a, open("chat_text.jsonl", "w") as b:
+    for r in rows:
+        assert all(set(m) == {"role", "content"} for m in r["messages"]), r  # the first four cases
+        a.write(json.dumps({"messages": r["messages"]}, ensure_ascii=False) + "\n")
+        b.write(json.dumps({"text": r["text"]}, ensure_ascii=False) + "\n")
+PY
+"$ascent" score --model model --input chat_msgs.jsonl >s_msgs.jsonl
+"$ascent" score --model model --input chat_text.jsonl >s_chat_text.jsonl
+cmp -s s_msgs.jsonl s_chat_text.jsonl || fail "score on messages differs from score on the rendered template"
+"$ascent" generate --model model --chat --system "Be brief." --prompt "Hi" --max-tokens 2 --seed 1 >chat_gen.txt
+grep -q "^\[0\] <|im_start|>system$" chat_gen.txt || { cat chat_gen.txt; fail "generate --chat did not render the template"; }
+grep -q "^<|im_start|>assistant$" chat_gen.txt || { cat chat_gen.txt; fail "no generation prompt"; }
+echo "generate/score through tokenizer.json and the chat template: ok"

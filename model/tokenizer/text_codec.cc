@@ -6,6 +6,7 @@
 
 absl::StatusOr<std::unique_ptr<TextCodec>> TextCodec::for_model_dir(const std::string& dir) {
   auto c = std::make_unique<TextCodec>();
+  c->dir_ = dir;
   if (std::filesystem::exists(std::filesystem::path(dir) / "tokenizer.json")) {
     absl::StatusOr<std::unique_ptr<HfTokenizer>> t = HfTokenizer::load(dir);
     if (!t.ok()) return t.status();
@@ -21,4 +22,11 @@ absl::StatusOr<std::vector<int32_t>> TextCodec::encode(const std::string& text) 
 
 std::string TextCodec::decode(const std::vector<int32_t>& ids) const {
   return hf_ ? hf_->decode(ids) : byte_tokenizer_decode(ids);
+}
+
+absl::StatusOr<std::vector<int32_t>> TextCodec::encode_chat(const std::vector<ChatMessage>& messages,
+                                                            const ChatOptions& opt) {
+  absl::StatusOr<ChatTemplate> t = ChatTemplate::load(dir_);
+  if (!t.ok()) return t.status();
+  return encode(t->render(messages, opt));
 }
