@@ -1,0 +1,137 @@
+#include "actor/continuous_batcher.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "core/status.h"
+#include "model/transformer.h"
+
+ContinuousBatcher::ContinuousBatcher(Model& m, int64_t slots, int64_t max_len)
+    : m_(m),
+      cache_(kv_cache_create(m.cfg, slots, max_len)),
+      slots_(static_cast<size_t>(slots)),
+      max_len_(max_len) {}
+
+absl::Status ContinuousBatcher::submit(GenRequest req) {
+  if (req.prompt.empty())
+    return absl::InvalidArgumentError(absl::StrCat("request ", req.id, ": empty prompt"));
+  if (req.n < 1 || req.n > static_cast<int64_t>(slots_.size())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request ", req.id, ": n = ", req.n, " with ", slots_.size(), " slots"));
+  }
+  if (req.max_tokens < 1 || static_cast<int64_t>(req.prompt.size()) + req.max_tokens > max_len_) {
+    return absl::InvalidArgumentError(absl::StrCat("request ", req.id, ": prompt ", req.prompt.size(),
+                                                   " + max_tokens ", req.max_tokens,
+                                                   " exceeds the slot length ", max_len_));
+  }
+  queue_.push_back(std::move(req));
+  return absl::OkStatus();
+}
+
+int64_t ContinuousBatcher::oldest_running_version() const {
+  int64_t oldest = version_;
+  for (const Slot& s : slots_) {
+    if (s.busy && !s.seq.versions.empty()) oldest = std::min(oldest, s.seq.versions.front());
+  }
+  return oldest;
+}
+
+absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
+  // Admit whole requests (all n completions) in arrival order while slots are free.
+  while (!paused_ && !queue_.empty()) {
+    const int64_t free = static_cast<int64_t>(
+        std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return !s.busy; }));
+    if (free < queue_.front().n) break;
+    admitted_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    GenRequest* req = &admitted_.back();
+    int64_t leader = -1;
+    for (int64_t i = 0, k = 0; i < req->n; ++k) {
+      Slot& s = slots_[static_cast<size_t>(k)];
+      if (s.busy) continue;
+      s = Slot{};
+      s.busy = true;
+      s.fresh = true;
+      s.req = req;
+      s.seq.request_id = req->id;
+      s.seq.index = i;
+      s.seq.prompt = req->prompt;
+      s.rng = Rng(req->seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(i));
+      s.max_tokens = req->max_tokens;
+      s.group_leader = leader < 0 ? -1 : leader;
+      if (leader < 0) leader = k;
+      ++running_;
+      ++i;
+    }
+  }
+  // One call: the prompt of each new group (once, in its leader's slot) and one token of every other
+  // sequence.
+  Batch b;
+  std::vector<int64_t> rows;  // the slot each segment's logits belong to
+  for (int64_t k = 0; k < static_cast<int64_t>(slots_.size()); ++k) {
+    Slot& s = slots_[static_cast<size_t>(k)];
+    if (!s.busy) continue;
+    if (s.fresh) {
+      if (s.group_leader >= 0) continue;  // prefilled through its leader
+      const int64_t P = static_cast<int64_t>(s.seq.prompt.size());
+      b.tokens.insert(b.tokens.end(), s.seq.prompt.begin(), s.seq.prompt.end());
+      b.segments.push_back({P, 0, k});
+    } else {
+      b.tokens.push_back(s.seq.tokens.back());
+      b.segments.push_back({1, static_cast<int64_t>(s.seq.prompt.size() + s.seq.tokens.size()) - 1, k});
+    }
+    rows.push_back(k);
+  }
+  std::vector<GenSequence> finished;
+  if (rows.empty()) return finished;
+  const int64_t V = m_.cfg.vocab_size;
+  logits_.resize(rows.size() * static_cast<size_t>(V));
+  ASCENT_RETURN_IF_ERROR(model_forward_last_logits(m_, b, cache_, logits_.data()));
+  auto sample_into = [&](Slot& s, const float* lg) {
+    const Sample smp = sampler_sample(lg, V, s.req->sampler, s.rng);
+    s.seq.tokens.push_back(smp.token);
+    s.seq.logprobs.push_back(smp.logprob);
+    s.seq.versions.push_back(version_);
+    const bool stop =
+        std::find(s.req->stop_ids.begin(), s.req->stop_ids.end(), smp.token) != s.req->stop_ids.end();
+    if (stop || static_cast<int64_t>(s.seq.tokens.size()) >= s.max_tokens) {
+      s.seq.finish_reason = stop ? "stop" : "length";
+      finished.push_back(std::move(s.seq));
+      s.busy = false;
+      --running_;
+    }
+  };
+  for (size_t r = 0; r < rows.size(); ++r) {
+    Slot& s = slots_[static_cast<size_t>(rows[r])];
+    const float* lg = logits_.data() + r * static_cast<size_t>(V);
+    if (s.fresh) {
+      // A group's leader: copy its prompt cache to the followers, and every member samples its first token
+      // from the same prompt logits with its own stream.
+      const int64_t P = static_cast<int64_t>(s.seq.prompt.size());
+      std::vector<Slot*> members{&s};
+      for (int64_t k = 0; k < static_cast<int64_t>(slots_.size()); ++k) {
+        Slot& f = slots_[static_cast<size_t>(k)];
+        if (f.busy && f.fresh && f.group_leader == rows[r]) {
+          kv_cache_copy_slot(cache_, rows[r], k, P);
+          members.push_back(&f);
+        }
+      }
+      std::sort(members.begin(), members.end(), [](Slot* a, Slot* c) { return a->seq.index < c->seq.index; });
+      for (Slot* mbr : members) {
+        mbr->fresh = false;
+        sample_into(*mbr, lg);
+      }
+    } else {
+      sample_into(s, lg);
+    }
+  }
+  // Forget requests none of whose sequences still run.
+  while (!admitted_.empty()) {
+    const GenRequest* front = &admitted_.front();
+    const bool used =
+        std::any_of(slots_.begin(), slots_.end(), [&](const Slot& s) { return s.busy && s.req == front; });
+    if (used) break;
+    admitted_.pop_front();
+  }
+  return finished;
+}

@@ -1,0 +1,79 @@
+// Continuous batching over the engine's KV cache (the actor's generation engine, PipelineRL-style):
+// requests join the running batch at any decode step and sequences leave it when they finish, in one model
+// call per step that mixes the prefill of newly admitted prompts with one decode token of every running
+// sequence (Segment{len, pos0, slot}). The n completions of a request share its prompt's prefill (the cache
+// slot is copied). Each sampled token records its FP32 log-prob under the distribution actually sampled from
+// (after temperature and top-k/top-p renormalisation, model/sampler.h) and the policy version of the weights
+// that sampled it. Weights may change between two steps (set_version after updating the model in place):
+// running sequences keep their caches and continue, as PipelineRL does.
+// Random streams: completion i of a request with seed s uses Rng(s * 0x9e3779b97f4a7c15 + i), as
+// generate_batch does, so a request gives the same tokens whatever else shares the batch.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/rng.h"
+#include "model/kv_cache.h"
+#include "model/model.h"
+#include "model/sampler.h"
+
+struct GenRequest {
+  int64_t id = 0;
+  std::vector<int32_t> prompt;
+  int64_t n = 1;  // completions sharing the prompt (a GRPO group)
+  int64_t max_tokens = 64;
+  SamplerConfig sampler;
+  uint64_t seed = 0;
+  std::vector<int32_t> stop_ids;
+};
+
+struct GenSequence {
+  int64_t request_id = 0, index = 0;
+  std::vector<int32_t> prompt, tokens;
+  std::vector<float> logprobs;
+  std::vector<int64_t> versions;  // the policy version that sampled each token
+  std::string finish_reason;      // "stop" or "length"
+};
+
+class ContinuousBatcher {
+ public:
+  // slots: sequences that can run at once; max_len: prompt + completion tokens per slot.
+  ContinuousBatcher(Model& m, int64_t slots, int64_t max_len);
+
+  // Queues a request; it is admitted when n slots are free. Errors: empty prompt, n > slots, too long.
+  absl::Status submit(GenRequest req);
+  // Admits what fits, runs one model call, samples; returns the sequences that finished in this step.
+  absl::StatusOr<std::vector<GenSequence>> step();
+  bool idle() const { return queue_.empty() && running_ == 0; }
+  int64_t running() const { return running_; }
+  int64_t queued() const { return static_cast<int64_t>(queue_.size()); }
+  // The version of the weights from now on (call after changing the model's parameters between steps).
+  void set_version(int64_t v) { version_ = v; }
+  int64_t version() const { return version_; }
+  // Stops admitting queued requests (the lag bound); running sequences continue.
+  void pause_admission(bool paused) { paused_ = paused; }
+  // The oldest version among tokens of running sequences (version() when none is running).
+  int64_t oldest_running_version() const;
+
+ private:
+  struct Slot {
+    bool busy = false, fresh = false;  // fresh: admitted, its prompt not yet prefilled
+    GenSequence seq;
+    GenRequest* req = nullptr;
+    Rng rng{0};
+    int64_t max_tokens = 0;
+    int64_t group_leader = -1;  // the slot whose prefill this one copies (n > 1)
+  };
+  Model& m_;
+  KvCache cache_;
+  std::vector<Slot> slots_;
+  std::deque<GenRequest> queue_;
+  std::deque<GenRequest> admitted_;  // requests whose sequences are running (stable addresses)
+  int64_t running_ = 0, version_ = 0, max_len_ = 0;
+  bool paused_ = false;
+  std::vector<float> logits_;
+};
