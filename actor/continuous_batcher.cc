@@ -19,10 +19,20 @@ absl::Status ContinuousBatcher::submit(GenRequest req) {
     return absl::InvalidArgumentError(
         absl::StrCat("request ", req.id, ": n = ", req.n, " with ", slots_.size(), " slots"));
   }
-  if (req.max_tokens < 1 || static_cast<int64_t>(req.prompt.size()) + req.max_tokens > max_len_) {
-    return absl::InvalidArgumentError(absl::StrCat("request ", req.id, ": prompt ", req.prompt.size(),
-                                                   " + max_tokens ", req.max_tokens,
-                                                   " exceeds the slot length ", max_len_));
+  const InterruptConfig& ic = req.interrupt;
+  if (ic.enabled && (ic.min_tokens < 1 || ic.max_tokens < ic.min_tokens || ic.max_tokens > req.max_tokens ||
+                     ic.solution_tokens < 1 || ic.forced.empty())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request ", req.id,
+                     ": interruption needs 1 <= min <= max <= max_tokens, forced "
+                     "tokens and a solution budget"));
+  }
+  const int64_t total =
+      req.max_tokens + (ic.enabled ? static_cast<int64_t>(ic.forced.size()) + ic.solution_tokens : 0);
+  if (req.max_tokens < 1 || static_cast<int64_t>(req.prompt.size()) + total > max_len_) {
+    return absl::InvalidArgumentError(absl::StrCat("request ", req.id, ": prompt ", req.prompt.size(), " + ",
+                                                   total, " completion tokens exceed the slot length ",
+                                                   max_len_));
   }
   queue_.push_back(std::move(req));
   return absl::OkStatus();
@@ -58,6 +68,14 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
       s.seq.prompt = req->prompt;
       s.rng = Rng(req->seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(i));
       s.max_tokens = req->max_tokens;
+      if (req->interrupt.enabled) {
+        // The budget comes from the completion's own stream before any token: the same for the same seed.
+        const InterruptConfig& ic = req->interrupt;
+        s.seq.think_budget =
+            ic.min_tokens +
+            static_cast<int64_t>(s.rng.next_u64() % static_cast<uint64_t>(ic.max_tokens - ic.min_tokens + 1));
+        s.max_tokens = s.seq.think_budget;
+      }
       s.group_leader = leader < 0 ? -1 : leader;
       if (leader < 0) leader = k;
       ++running_;
@@ -77,24 +95,46 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
       b.tokens.insert(b.tokens.end(), s.seq.prompt.begin(), s.seq.prompt.end());
       b.segments.push_back({P, 0, k});
     } else {
-      b.tokens.push_back(s.seq.tokens.back());
-      b.segments.push_back({1, static_cast<int64_t>(s.seq.prompt.size() + s.seq.tokens.size()) - 1, k});
+      // Every completion token not yet in the cache: the last sampled one, and forced tokens after it.
+      const int64_t n_new = static_cast<int64_t>(s.seq.tokens.size()) - s.fed;
+      b.tokens.insert(b.tokens.end(), s.seq.tokens.begin() + s.fed, s.seq.tokens.end());
+      b.segments.push_back({n_new, static_cast<int64_t>(s.seq.prompt.size()) + s.fed, k});
     }
     rows.push_back(k);
   }
   std::vector<GenSequence> finished;
+  last_step_tokens_ = static_cast<int64_t>(b.tokens.size());
   if (rows.empty()) return finished;
   const int64_t V = m_.cfg.vocab_size;
   logits_.resize(rows.size() * static_cast<size_t>(V));
   ASCENT_RETURN_IF_ERROR(model_forward_last_logits(m_, b, cache_, logits_.data()));
   auto sample_into = [&](Slot& s, const float* lg) {
+    s.fed = static_cast<int64_t>(s.seq.tokens.size());  // everything before the new token is in the cache now
     const Sample smp = sampler_sample(lg, V, s.req->sampler, s.rng);
     s.seq.tokens.push_back(smp.token);
     s.seq.logprobs.push_back(smp.logprob);
     s.seq.versions.push_back(version_);
+    s.seq.forced.push_back(0);
+    const InterruptConfig& ic = s.req->interrupt;
+    const int64_t in_phase = static_cast<int64_t>(s.seq.tokens.size()) - s.phase_start;
     const bool stop =
         std::find(s.req->stop_ids.begin(), s.req->stop_ids.end(), smp.token) != s.req->stop_ids.end();
-    if (stop || static_cast<int64_t>(s.seq.tokens.size()) >= s.max_tokens) {
+    if (!stop && ic.enabled && !s.solving && (smp.token == ic.end_think_id || in_phase >= s.max_tokens)) {
+      if (smp.token != ic.end_think_id) {  // out of thinking budget: append the interruption text
+        for (int32_t t : ic.forced) {
+          s.seq.tokens.push_back(t);
+          s.seq.logprobs.push_back(0.0f);
+          s.seq.versions.push_back(version_);
+          s.seq.forced.push_back(1);
+        }
+        s.seq.interrupted = true;
+      }
+      s.solving = true;
+      s.phase_start = static_cast<int64_t>(s.seq.tokens.size());
+      s.max_tokens = ic.solution_tokens;
+      return;
+    }
+    if (stop || in_phase >= s.max_tokens) {
       s.seq.finish_reason = stop ? "stop" : "length";
       finished.push_back(std::move(s.seq));
       s.busy = false;

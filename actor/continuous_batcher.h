@@ -21,6 +21,19 @@
 #include "model/model.h"
 #include "model/sampler.h"
 
+// Forced interruption (ALGORITHMS.md section 5, ScaleRL): when a completion has thought for `budget` tokens,
+// drawn uniformly from [min_tokens, max_tokens] per completion, without emitting `end_think_id` itself, the
+// `forced` tokens (the interruption text, ending in </think>) are appended, not sampled, and the completion
+// continues for `solution_tokens` more sampled tokens. A completion that ends its thinking by itself gets
+// the same solution budget from there.
+struct InterruptConfig {
+  bool enabled = false;
+  int64_t min_tokens = 0, max_tokens = 0;
+  std::vector<int32_t> forced;
+  int32_t end_think_id = -1;
+  int64_t solution_tokens = 0;
+};
+
 struct GenRequest {
   int64_t id = 0;
   std::vector<int32_t> prompt;
@@ -29,14 +42,18 @@ struct GenRequest {
   SamplerConfig sampler;
   uint64_t seed = 0;
   std::vector<int32_t> stop_ids;
+  InterruptConfig interrupt;  // max_tokens then bounds the thinking phase (budget <= max_tokens)
 };
 
 struct GenSequence {
   int64_t request_id = 0, index = 0;
   std::vector<int32_t> prompt, tokens;
   std::vector<float> logprobs;
-  std::vector<int64_t> versions;  // the policy version that sampled each token
-  std::string finish_reason;      // "stop" or "length"
+  std::vector<int64_t> versions;  // the policy version that sampled each token (forced: the current one)
+  std::vector<uint8_t> forced;    // 1: appended by forced interruption (no loss, log-prob 0), 0: sampled
+  int64_t think_budget = -1;      // the drawn interruption budget (-1: no interruption configured)
+  bool interrupted = false;
+  std::string finish_reason;  // "stop" or "length"
 };
 
 class ContinuousBatcher {
@@ -51,6 +68,8 @@ class ContinuousBatcher {
   bool idle() const { return queue_.empty() && running_ == 0; }
   int64_t running() const { return running_; }
   int64_t queued() const { return static_cast<int64_t>(queue_.size()); }
+  // Tokens the last step fed to the model: prompts admitted + one per decoding sequence (+ forced tokens).
+  int64_t last_step_tokens() const { return last_step_tokens_; }
   // The version of the weights from now on (call after changing the model's parameters between steps).
   void set_version(int64_t v) { version_ = v; }
   int64_t version() const { return version_; }
@@ -65,7 +84,10 @@ class ContinuousBatcher {
     GenSequence seq;
     GenRequest* req = nullptr;
     Rng rng{0};
-    int64_t max_tokens = 0;
+    int64_t max_tokens = 0;     // sampled-token limit of the current phase, counted from phase_start
+    int64_t phase_start = 0;    // index in seq.tokens where the current phase began
+    bool solving = false;       // in the solution phase (after </think>, forced or not)
+    int64_t fed = 0;            // completion tokens already in the KV cache
     int64_t group_leader = -1;  // the slot whose prefill this one copies (n > 1)
   };
   Model& m_;
@@ -73,7 +95,7 @@ class ContinuousBatcher {
   std::vector<Slot> slots_;
   std::deque<GenRequest> queue_;
   std::deque<GenRequest> admitted_;  // requests whose sequences are running (stable addresses)
-  int64_t running_ = 0, version_ = 0, max_len_ = 0;
+  int64_t running_ = 0, version_ = 0, max_len_ = 0, last_step_tokens_ = 0;
   bool paused_ = false;
   std::vector<float> logits_;
 };

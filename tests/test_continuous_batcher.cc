@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "actor/continuous_batcher.h"
 #include "model/generate.h"
@@ -109,6 +110,8 @@ TEST(ContinuousBatcher, InFlightWeightUpdateTagsTokensWithTheirVersion) {
     }
     absl::StatusOr<std::vector<GenSequence>> fin = cb.step();
     ASSERT_TRUE(fin.ok());
+    // The prompt once for the group (5 tokens), then one token per running sequence per step.
+    EXPECT_EQ(cb.last_step_tokens(), stepno == 0 ? 5 : 2) << stepno;
     for (GenSequence& s : *fin) done.push_back(std::move(s));
   }
   ASSERT_EQ(done.size(), 2u);
@@ -131,6 +134,65 @@ TEST(ContinuousBatcher, InFlightWeightUpdateTagsTokensWithTheirVersion) {
     }
     EXPECT_GT(after, 1e-2) << "tokens after the update were not sampled from the new weights";
   }
+}
+
+// Forced interruption: at the drawn thinking budget the interruption text is appended as forced tokens
+// (log-prob 0, masked), then the completion continues for the solution budget; the model did read the forced
+// tokens (the continuation's log-probs equal a fresh forward over the whole sequence, forced tokens
+// included).
+TEST(ContinuousBatcher, ForcedInterruptionAppendsTheTextAndContinues) {
+  Model m = test_model(ModelArch::kQwen2, false, 31);
+  GenRequest r = request(0, 4, 6, 12, 77);
+  r.interrupt.enabled = true;
+  r.interrupt.min_tokens = 3, r.interrupt.max_tokens = 9;
+  r.interrupt.forced = {30, 31, 32};
+  r.interrupt.end_think_id = 39;
+  r.interrupt.solution_tokens = 5;
+  ContinuousBatcher cb(m, 6, 64);
+  absl::Status sub = cb.submit(r);
+  ASSERT_TRUE(sub.ok()) << sub;
+  std::vector<GenSequence> done;
+  while (!cb.idle()) {
+    absl::StatusOr<std::vector<GenSequence>> fin = cb.step();
+    ASSERT_TRUE(fin.ok());
+    for (GenSequence& s : *fin) done.push_back(std::move(s));
+  }
+  ASSERT_EQ(done.size(), 6u);
+  std::set<int64_t> budgets;
+  int interrupted = 0;
+  for (const GenSequence& s : done) {
+    ASSERT_GE(s.think_budget, 3);
+    ASSERT_LE(s.think_budget, 9);
+    budgets.insert(s.think_budget);
+    const size_t b = static_cast<size_t>(s.think_budget);
+    const auto end_think = std::find(s.tokens.begin(), s.tokens.begin() + std::min(b, s.tokens.size()), 39);
+    if (end_think != s.tokens.begin() + std::min(b, s.tokens.size())) {
+      EXPECT_FALSE(s.interrupted);  // thought to the end by itself: nothing forced
+      continue;
+    }
+    ++interrupted;
+    ASSERT_TRUE(s.interrupted) << "budget " << s.think_budget << " tokens "
+                               << testing::PrintToString(s.tokens);
+    ASSERT_EQ(s.tokens.size(), b + 3 + 5);  // budget, the text, the solution budget
+    for (size_t t = 0; t < s.tokens.size(); ++t) {
+      const bool forced = t >= b && t < b + 3;
+      EXPECT_EQ(s.forced[t], forced ? 1 : 0) << t;
+      if (forced) {
+        EXPECT_EQ(s.tokens[t], 30 + static_cast<int32_t>(t - b));
+        EXPECT_EQ(s.logprobs[t], 0.0f);
+      }
+    }
+    EXPECT_EQ(s.finish_reason, "length");
+    std::vector<int32_t> ids = s.prompt;
+    ids.insert(ids.end(), s.tokens.begin(), s.tokens.end());
+    Batch bt;
+    batch_add_sequence(bt, ids);
+    const std::vector<float> lp = *model_forward_logprobs(m, bt, nullptr, LmHeadOptions{});
+    for (size_t t = b + 3; t < s.tokens.size(); ++t)
+      EXPECT_NEAR(s.logprobs[t], lp[s.prompt.size() + t - 1], 1e-4) << t;
+  }
+  EXPECT_GT(interrupted, 0);
+  EXPECT_GT(budgets.size(), 1u);  // drawn per completion
 }
 
 TEST(ContinuousBatcher, LagBoundPausesAdmissionAndBadRequestsAreRefused) {
