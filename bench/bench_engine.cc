@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
+#include "actor/continuous_batcher.h"
 #include "core/memory.h"
 #include "core/rng.h"
 #include "core/threads.h"
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
   int threads = 0;
   bool recompute = false;
   app.add_option("--model", model_dir)->required();
-  app.add_option("--mode", mode, "train | decode");
+  app.add_option("--mode", mode, "train | decode | cb_decode");
   app.add_option("--batch", batch);
   app.add_option("--seq", seq, "train: tokens per sequence");
   app.add_option("--steps", steps, "train: timed steps");
@@ -74,6 +75,26 @@ int main(int argc, char** argv) {
     out["step_seconds"] = dt / steps;
     out["tokens_per_second"] = static_cast<double>(batch * seq * steps) / dt;
     out["final_loss"] = loss;
+  } else if (mode == "cb_decode") {
+    // The actor's continuous batching: `batch` requests (one completion each, own prompt) run together.
+    ContinuousBatcher cb(*m, batch, prompt + new_tokens);
+    for (int64_t r = 0; r < batch; ++r) {
+      GenRequest g;
+      g.id = r;
+      for (int64_t t = 0; t < prompt; ++t) g.prompt.push_back(static_cast<int32_t>(rng.next_u64() % 256));
+      g.max_tokens = new_tokens;
+      g.seed = 3 + static_cast<uint64_t>(r);
+      if (!cb.submit(g).ok()) return 1;
+    }
+    const double t0 = now();
+    while (!cb.idle()) {
+      if (!cb.step().ok()) return 1;
+    }
+    const double total = now() - t0;
+    out["prompt"] = prompt;
+    out["new_tokens"] = new_tokens;
+    out["seconds"] = total;
+    out["tokens_per_second"] = static_cast<double>(batch * new_tokens) / total;
   } else {
     GenerateRequest req;
     for (int64_t t = 0; t < prompt; ++t) req.prompt.push_back(static_cast<int32_t>(rng.next_u64() % 256));
