@@ -1,0 +1,36 @@
+// The gRPC adapter of weight_transfer.h (proto/weights.proto): WeightServer serves a WeightPublisher;
+// WeightClient fetches a manifest and buckets with a deadline per call. Status codes map one to one
+// (NOT_FOUND: version gone; OUT_OF_RANGE: bad index; UNAVAILABLE: nothing published / server down).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "actor/weight_transfer.h"
+
+class WeightServer {
+ public:
+  // Listens on address ("127.0.0.1:0" picks a port; see port()). `corrupt_first` (tests): flips a byte of
+  // the data of bucket index corrupt_first the first time it is served.
+  WeightServer(const WeightPublisher* publisher, const std::string& address, int64_t corrupt_first = -1);
+  ~WeightServer();
+  int port() const { return port_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+class WeightClient {
+ public:
+  WeightClient(const std::string& address, double timeout_s = 30);
+  ~WeightClient();
+  absl::StatusOr<WeightManifest> manifest();
+  absl::StatusOr<WeightBucket> bucket(int64_t version, int64_t index);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  double timeout_s_;
+};

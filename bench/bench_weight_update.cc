@@ -1,0 +1,68 @@
+// The cost of a weight update for the actor: a model's parameters published by the learner (bf16 buckets of
+// 32 MB with CRC-32), fetched over loopback gRPC, checked and written into the actor's model, against the
+// time of one decode step of that model (batch 16, the baseline the update interrupts). Usage:
+// bench_weight_update [--preset 0.5b] [--bucket-mb 32]
+#include <chrono>
+#include <cstdio>
+
+#include "CLI/CLI.hpp"
+#include "actor/weight_service.h"
+#include "model/generate.h"
+#include "model/model.h"
+
+namespace {
+double now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string preset = "0.5b";
+  int64_t bucket_mb = 32;
+  CLI::App app{"bench_weight_update"};
+  app.add_option("--preset", preset);
+  app.add_option("--bucket-mb", bucket_mb);
+  CLI11_PARSE(app, argc, argv);
+  auto cfg = model_config_preset(ModelArch::kQwen2, preset, 0);
+  if (!cfg.ok()) return 1;
+  auto learner = model_create(*cfg, DType::kBF16);
+  auto actor = model_create(*cfg, DType::kBF16);
+  if (!learner.ok() || !actor.ok()) return 1;
+  model_init_random(*learner, 1);
+  model_init_random(*actor, 2);
+  const int64_t n = learner->layout.total;
+
+  WeightPublisher pub(bucket_mb << 20, WireDType::kBF16);
+  double t0 = now();
+  pub.publish(1, learner->params.data(), n);
+  const double publish_s = now() - t0;
+  WeightServer server(&pub, "127.0.0.1:0");
+  WeightClient client("127.0.0.1:" + std::to_string(server.port()));
+  t0 = now();
+  absl::StatusOr<WeightManifest> m = client.manifest();
+  ReceiveStats st;
+  absl::Status rs = weights_receive(
+      *m, [&](int64_t v, int64_t i) { return client.bucket(v, i); }, actor->params.data(), n, 3, &st);
+  const double receive_s = now() - t0;
+  if (!rs.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(rs.message()).c_str());
+    return 1;
+  }
+
+  GenerateRequest req;
+  for (int i = 0; i < 16; ++i) req.prompt.push_back(i + 10);
+  req.batch = 16;
+  req.max_tokens = 9;
+  req.seed = 1;
+  auto r = generate_batch(*actor, req);
+  if (!r.ok()) return 1;
+  const double step_s = r->decode_seconds / 8;  // 8 decode steps after the first token
+  std::printf("%s preset: %.0f M parameters, %.0f MB in bf16, %ld buckets of %ld MB\n", preset.c_str(),
+              n / 1e6, st.bytes / 1e6, static_cast<long>(st.buckets), static_cast<long>(bucket_mb));
+  std::printf("  learner publish (bf16 + CRC-32):        %7.3f s\n", publish_s);
+  std::printf("  actor receive over loopback gRPC:       %7.3f s  (%.0f MB/s, checked and written)\n",
+              receive_s, st.bytes / 1e6 / receive_s);
+  std::printf("  one decode step, batch 16 (baseline):   %7.3f s\n", step_s);
+  std::printf("  receive / decode step:                  %7.1fx\n", receive_s / step_s);
+  return 0;
+}
