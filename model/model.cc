@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/json_file.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "model/safetensors.h"
@@ -86,11 +87,9 @@ absl::StatusOr<Model> model_load(const std::string& dir) {
   m.source_dir = dir;
   // generation_config.json: the eos ids generation stops on (an int or a list).
   if (const fs::path gen = fs::path(dir) / "generation_config.json"; fs::exists(gen)) {
-    std::ifstream gf(gen);
-    std::stringstream gs;
-    gs << gf.rdbuf();
-    json g = json::parse(gs.str(), nullptr, false);
-    if (g.is_discarded() || !g.is_object()) return absl::DataLossError(gen.string() + ": not a JSON object");
+    absl::StatusOr<json> read = json_file_read_object(gen.string());
+    if (!read.ok()) return absl::DataLossError(read.status().message());
+    const json& g = *read;
     if (g.contains("eos_token_id") && !g["eos_token_id"].is_null()) {
       const json e = g["eos_token_id"].is_array() ? g["eos_token_id"] : json::array({g["eos_token_id"]});
       for (const json& x : e) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "core/json_file.h"
 #include "core/status.h"
 #include "nlohmann/json.hpp"
 
@@ -120,15 +121,8 @@ absl::StatusOr<ChatTemplate> ChatTemplate::from_text(const std::string& jinja, c
 }
 
 absl::StatusOr<ChatTemplate> ChatTemplate::load(const std::string& path) {
-  std::string file = path;
-  if (std::filesystem::is_directory(path))
-    file = (std::filesystem::path(path) / "tokenizer_config.json").string();
-  std::ifstream f(file);
-  if (!f) return ascent_errno_error("cannot open", file);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(file + ": not a JSON object");
+  const std::string file = json_file_in(path, "tokenizer_config.json");
+  ASCENT_ASSIGN_OR_RETURN(nlohmann::json j, json_file_read_object(file));
   if (!j.contains("chat_template") || !j["chat_template"].is_string()) {
     return absl::InvalidArgumentError(file + ": chat_template: missing (or not a single template string)");
   }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "core/json_file.h"
 #include "core/status.h"
 #include "model/tokenizer/byte_level.h"
 
@@ -82,14 +83,8 @@ size_t utf8_complete_prefix(const std::string& s) {
 }
 
 absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load(const std::string& path) {
-  std::string file = path;
-  if (std::filesystem::is_directory(path)) file = (std::filesystem::path(path) / "tokenizer.json").string();
-  std::ifstream f(file);
-  if (!f) return ascent_errno_error("cannot open", file);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(file + ": not a JSON object");
+  const std::string file = json_file_in(path, "tokenizer.json");
+  ASCENT_ASSIGN_OR_RETURN(nlohmann::json j, json_file_read_object(file));
   std::unique_ptr<HfTokenizer> t(new HfTokenizer);
   ASCENT_ASSIGN_OR_RETURN(Bpe bpe, Bpe::from_json(j["model"], file));
   t->bpe_ = std::make_unique<Bpe>(std::move(bpe));
