@@ -94,19 +94,18 @@ assert abs(float(rows[0]["hero"]["reason"].split()[1].rstrip(",")) - statistics.
 PY
 
 # Bad recipes and input: errors name the file, the line and the key.
+expect_error() {  # expect_error RECIPE INPUT GREP_PATTERN: ascent reward must fail with that message
+  if "$ascent" reward --recipe "$1" --input "$2" >/dev/null 2>err.txt; then fail "$1 / $2 accepted"; fi
+  grep -q -- "$3" err.txt || { cat err.txt; fail "the error of $1 / $2 lacks: $3"; }
+}
 printf 'rewards:\n  verifer: math\n' >typo.yaml
-if "$ascent" reward --recipe typo.yaml --input in.jsonl 2>err.txt; then fail "typo accepted"; fi
-grep -q "typo.yaml:2: rewards.verifer: unknown key" err.txt || { cat err.txt; fail "typo error"; }
+expect_error typo.yaml in.jsonl "typo.yaml:2: rewards.verifer: unknown key"
 printf 'rewards:\n  plugins:\n    - name: x\n      weight: heavy\n' >bad.yaml
-if "$ascent" reward --recipe bad.yaml --input in.jsonl 2>err.txt; then fail "bad plugin accepted"; fi
-grep -q "bad.yaml:4: rewards.plugins\[0\].weight: expected a number" err.txt || { cat err.txt; fail "plugin error"; }
-printf 'rewards:\n  hero: {alpha: 0.1}\n' >hero.yaml
-if "$ascent" reward --recipe hero.yaml --input in.jsonl 2>err.txt; then fail "hero without RM accepted"; fi
-grep -q "HERO needs a reward model" err.txt || { cat err.txt; fail "hero error"; }
+expect_error bad.yaml in.jsonl "bad.yaml:4: rewards.plugins\[0\].weight: expected a number"
+printf 'rewards:\n  hero: {alpha: 0.1}\n' >hero_no_rm.yaml
+expect_error hero_no_rm.yaml in.jsonl "HERO needs a reward model"
 printf '{"prompt": "p", "completion": "c"}\n{"prompt": "p", "completion": 5}\n' >badin.jsonl
-if "$ascent" reward --recipe verifier.yaml --input badin.jsonl 2>err.txt; then fail "bad input accepted"; fi
-grep -q 'badin.jsonl:2: "completion" must be a string' err.txt || { cat err.txt; fail "input error"; }
+expect_error verifier.yaml badin.jsonl 'badin.jsonl:2: "completion" must be a string'
 printf 'rewards:\n  reward_model: {path: %s}\n' "$src/tests/fixtures/ref_qwen2" >lm.yaml
-if "$ascent" reward --recipe lm.yaml --input in.jsonl 2>err.txt; then fail "a causal LM accepted as RM"; fi
-grep -q "rewards.reward_model: .*not a \*ForSequenceClassification" err.txt || { cat err.txt; fail "rm error"; }
+expect_error lm.yaml in.jsonl "rewards.reward_model: .*not a \*ForSequenceClassification"
 echo "reward cli: all checks passed"
