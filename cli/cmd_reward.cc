@@ -8,6 +8,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/jsonl_input.h"
 #include "core/yaml_reader.h"
 #include "nlohmann/json.hpp"
 #include "rewards/reward_model.h"
@@ -16,28 +17,25 @@
 namespace {
 
 absl::StatusOr<std::vector<RewardInput>> read_reward_input(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return absl::NotFoundError(path + ": cannot open");
   std::vector<RewardInput> out;
-  std::string line;
-  for (int64_t lineno = 1; std::getline(f, line); ++lineno) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(lineno) + ": ";
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(where + "not a JSON object");
-    RewardInput in;
-    for (auto [key, dst] : {std::pair{"prompt", &in.prompt}, std::pair{"completion", &in.completion},
-                            std::pair{"answer", &in.answer}}) {
-      if (!j.contains(key)) {
-        if (std::string(key) == "answer") continue;
-        return absl::InvalidArgumentError(where + "missing \"" + key + "\"");
-      }
-      if (!j[key].is_string()) return absl::InvalidArgumentError(where + "\"" + key + "\" must be a string");
-      *dst = j[key].get<std::string>();
-    }
-    if (j.contains("metadata")) in.metadata_json = j["metadata"].dump();
-    out.push_back(std::move(in));
-  }
+  absl::Status st =
+      jsonl_for_each(path, [&](const nlohmann::json& j, const std::string& where) -> absl::Status {
+        RewardInput in;
+        for (auto [key, dst] : {std::pair{"prompt", &in.prompt}, std::pair{"completion", &in.completion},
+                                std::pair{"answer", &in.answer}}) {
+          if (!j.contains(key)) {
+            if (std::string(key) == "answer") continue;
+            return absl::InvalidArgumentError(where + "missing \"" + key + "\"");
+          }
+          if (!j[key].is_string())
+            return absl::InvalidArgumentError(where + "\"" + key + "\" must be a string");
+          *dst = j[key].get<std::string>();
+        }
+        if (j.contains("metadata")) in.metadata_json = j["metadata"].dump();
+        out.push_back(std::move(in));
+        return absl::OkStatus();
+      });
+  if (!st.ok()) return st;
   return out;
 }
 

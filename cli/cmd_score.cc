@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "cli/commands.h"
+#include "cli/jsonl_input.h"
 #include "core/threads.h"
 #include "model/score.h"
 #include "model/tokenizer/text_codec.h"
@@ -13,50 +14,48 @@ namespace {
 // Reads {"ids": [...]} or {"text": "..."} lines; errors name file:line.
 absl::StatusOr<std::vector<std::vector<int32_t>>> read_score_input(const std::string& path, int64_t vocab,
                                                                    TextCodec& codec) {
-  std::ifstream f(path);
-  if (!f) return absl::NotFoundError(path + ": cannot open");
   std::vector<std::vector<int32_t>> seqs;
-  std::string line;
-  for (int64_t lineno = 1; std::getline(f, line); ++lineno) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = path + ":" + std::to_string(lineno) + ": ";
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(where + "not a JSON object");
-    std::vector<int32_t> ids;
-    if (j.contains("ids")) {
-      if (!j["ids"].is_array()) return absl::InvalidArgumentError(where + "'ids' must be a list of integers");
-      for (const auto& x : j["ids"]) {
-        if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() >= vocab) {
-          return absl::InvalidArgumentError(where + "'ids' holds " + x.dump() + ", not a token id in [0, " +
-                                            std::to_string(vocab) + ")");
+  absl::Status st =
+      jsonl_for_each(path, [&](const nlohmann::json& j, const std::string& where) -> absl::Status {
+        std::vector<int32_t> ids;
+        if (j.contains("ids")) {
+          if (!j["ids"].is_array())
+            return absl::InvalidArgumentError(where + "'ids' must be a list of integers");
+          for (const auto& x : j["ids"]) {
+            if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() >= vocab) {
+              return absl::InvalidArgumentError(where + "'ids' holds " + x.dump() +
+                                                ", not a token id in [0, " + std::to_string(vocab) + ")");
+            }
+            ids.push_back(x.get<int32_t>());
+          }
+        } else if (j.contains("messages") && j["messages"].is_array()) {
+          std::vector<ChatMessage> msgs;
+          for (const auto& m : j["messages"]) {
+            if (!m.is_object() || !m.contains("role") || !m.contains("content") || !m["role"].is_string() ||
+                !m["content"].is_string()) {
+              return absl::InvalidArgumentError(where +
+                                                "each message needs \"role\" and \"content\" strings");
+            }
+            msgs.push_back({m["role"].get<std::string>(), m["content"].get<std::string>(), std::nullopt});
+          }
+          ChatOptions copt;
+          copt.add_generation_prompt = false;
+          absl::StatusOr<std::vector<int32_t>> enc = codec.encode_chat(msgs, copt);
+          if (!enc.ok()) return absl::InvalidArgumentError(where + std::string(enc.status().message()));
+          ids = std::move(*enc);
+        } else if (j.contains("text") && j["text"].is_string()) {
+          absl::StatusOr<std::vector<int32_t>> enc = codec.encode(j["text"].get<std::string>());
+          if (!enc.ok()) return absl::InvalidArgumentError(where + std::string(enc.status().message()));
+          ids = std::move(*enc);
+        } else {
+          return absl::InvalidArgumentError(
+              where + "needs \"ids\" (list of integers), \"text\" (string) or \"messages\" (chat)");
         }
-        ids.push_back(x.get<int32_t>());
-      }
-    } else if (j.contains("messages") && j["messages"].is_array()) {
-      std::vector<ChatMessage> msgs;
-      for (const auto& m : j["messages"]) {
-        if (!m.is_object() || !m.contains("role") || !m.contains("content") || !m["role"].is_string() ||
-            !m["content"].is_string()) {
-          return absl::InvalidArgumentError(where + "each message needs \"role\" and \"content\" strings");
-        }
-        msgs.push_back({m["role"].get<std::string>(), m["content"].get<std::string>(), std::nullopt});
-      }
-      ChatOptions copt;
-      copt.add_generation_prompt = false;
-      absl::StatusOr<std::vector<int32_t>> enc = codec.encode_chat(msgs, copt);
-      if (!enc.ok()) return absl::InvalidArgumentError(where + std::string(enc.status().message()));
-      ids = std::move(*enc);
-    } else if (j.contains("text") && j["text"].is_string()) {
-      absl::StatusOr<std::vector<int32_t>> enc = codec.encode(j["text"].get<std::string>());
-      if (!enc.ok()) return absl::InvalidArgumentError(where + std::string(enc.status().message()));
-      ids = std::move(*enc);
-    } else {
-      return absl::InvalidArgumentError(
-          where + "needs \"ids\" (list of integers), \"text\" (string) or \"messages\" (chat)");
-    }
-    if (ids.empty()) return absl::InvalidArgumentError(where + "empty sequence");
-    seqs.push_back(std::move(ids));
-  }
+        if (ids.empty()) return absl::InvalidArgumentError(where + "empty sequence");
+        seqs.push_back(std::move(ids));
+        return absl::OkStatus();
+      });
+  if (!st.ok()) return st;
   return seqs;
 }
 }  // namespace

@@ -3,9 +3,9 @@
 // Encode: lines {"text": ...} in, {"ids": [...]} out. Decode (--decode): lines {"ids": [...]} in, {"text":
 // ...} out. Errors name file:line.
 #include <cstdio>
-#include <fstream>
 
 #include "cli/commands.h"
+#include "cli/jsonl_input.h"
 #include "model/tokenizer/hf_tokenizer.h"
 #include "nlohmann/json.hpp"
 
@@ -27,41 +27,42 @@ void cli_add_tokenize(CLI::App& app) {
   cmd->callback([o] {
     absl::StatusOr<std::unique_ptr<HfTokenizer>> tok = HfTokenizer::load(o->tokenizer);
     if (!tok.ok()) std::exit(cli_fail("tokenize", std::string(tok.status().message())));
-    std::ifstream in(o->input);
-    if (!in) std::exit(cli_fail("tokenize", o->input + ": cannot open"));
     std::FILE* out = stdout;
     if (!o->output.empty() && !(out = std::fopen(o->output.c_str(), "w"))) {
       std::exit(cli_fail("tokenize", o->output + ": cannot open for writing"));
     }
-    std::string line;
-    for (int64_t lineno = 1; std::getline(in, line); ++lineno) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      const std::string where = o->input + ":" + std::to_string(lineno) + ": ";
-      nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.is_object()) std::exit(cli_fail("tokenize", where + "not a JSON object"));
-      nlohmann::json r;
-      if (o->decode) {
-        if (!j.contains("ids") || !j["ids"].is_array())
-          std::exit(cli_fail("tokenize", where + "needs \"ids\" (a list)"));
-        std::vector<int32_t> ids;
-        for (const auto& x : j["ids"]) {
-          if (!x.is_number_integer() || x.get<int64_t>() < 0 || x.get<int64_t>() >= (*tok)->vocab_size()) {
-            std::exit(cli_fail("tokenize", where + "\"ids\" holds " + x.dump() + ", not a token id in [0, " +
-                                               std::to_string((*tok)->vocab_size()) + ")"));
+    // Each line is written as soon as it is done: an error later keeps the lines before it.
+    absl::Status st =
+        jsonl_for_each(o->input, [&](const nlohmann::json& j, const std::string& where) -> absl::Status {
+          nlohmann::json r;
+          if (o->decode) {
+            if (!j.contains("ids") || !j["ids"].is_array()) {
+              return absl::InvalidArgumentError(where + "needs \"ids\" (a list)");
+            }
+            std::vector<int32_t> ids;
+            for (const auto& x : j["ids"]) {
+              if (!x.is_number_integer() || x.get<int64_t>() < 0 ||
+                  x.get<int64_t>() >= (*tok)->vocab_size()) {
+                return absl::InvalidArgumentError(where + "\"ids\" holds " + x.dump() +
+                                                  ", not a token id in [0, " +
+                                                  std::to_string((*tok)->vocab_size()) + ")");
+              }
+              ids.push_back(x.get<int32_t>());
+            }
+            r["text"] = (*tok)->decode(ids, o->skip_special);
+          } else {
+            if (!j.contains("text") || !j["text"].is_string()) {
+              return absl::InvalidArgumentError(where + "needs \"text\" (a string)");
+            }
+            absl::StatusOr<std::vector<int32_t>> ids =
+                (*tok)->encode(j["text"].get<std::string>(), o->add_special);
+            if (!ids.ok()) return absl::InvalidArgumentError(where + std::string(ids.status().message()));
+            r["ids"] = *ids;
           }
-          ids.push_back(x.get<int32_t>());
-        }
-        r["text"] = (*tok)->decode(ids, o->skip_special);
-      } else {
-        if (!j.contains("text") || !j["text"].is_string())
-          std::exit(cli_fail("tokenize", where + "needs \"text\" (a string)"));
-        absl::StatusOr<std::vector<int32_t>> ids =
-            (*tok)->encode(j["text"].get<std::string>(), o->add_special);
-        if (!ids.ok()) std::exit(cli_fail("tokenize", where + std::string(ids.status().message())));
-        r["ids"] = *ids;
-      }
-      std::fprintf(out, "%s\n", r.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-    }
+          std::fprintf(out, "%s\n", r.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+          return absl::OkStatus();
+        });
     if (out != stdout) std::fclose(out);
+    if (!st.ok()) std::exit(cli_fail("tokenize", std::string(st.message())));
   });
 }

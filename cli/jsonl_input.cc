@@ -1,0 +1,20 @@
+#include "cli/jsonl_input.h"
+
+#include <fstream>
+
+absl::Status jsonl_for_each(
+    const std::string& path,
+    const std::function<absl::Status(const nlohmann::json&, const std::string&)>& fn) {
+  std::ifstream f(path);
+  if (!f) return absl::NotFoundError(path + ": cannot open");
+  std::string line;
+  for (int64_t lineno = 1; std::getline(f, line); ++lineno) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(lineno) + ": ";
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(where + "not a JSON object");
+    absl::Status st = fn(j, where);
+    if (!st.ok()) return st;
+  }
+  return absl::OkStatus();
+}

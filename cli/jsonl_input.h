@@ -1,0 +1,13 @@
+// The JSONL input files of the `ascent` subcommands: one JSON object per non-blank line.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "nlohmann/json.hpp"
+
+// Calls fn(object, where) for every non-blank line, where = "file:line: " for the caller's own messages.
+// Errors: the file cannot be opened, a line is not a JSON object, or the first error fn returns.
+absl::Status jsonl_for_each(const std::string& path,
+                            const std::function<absl::Status(const nlohmann::json&, const std::string&)>& fn);
