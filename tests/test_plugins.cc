@@ -65,8 +65,9 @@ TEST(Plugins, CrashHangNanAndFailCostOnlyTheirItems) {
   EXPECT_EQ(r[4].reason, "plugin returned NaN");
   EXPECT_FALSE(r[5].ok);
   EXPECT_EQ(r[5].reason, "no answer to judge");
-  // The hang costs (retries + 1) timeouts, the rest is fast: well under 2 s + restarts.
-  EXPECT_LT(took, 4.0);
+  // The hang costs (retries + 1) timeouts, the rest is fast. Expected about 2 s (two 1 s timeouts); the bound
+  // leaves room for a loaded CI machine while a plugin that was not isolated would never return.
+  EXPECT_LT(took, 8.0);
   EXPECT_EQ(p.stats().timeouts, 1);
   EXPECT_EQ(p.stats().crashes, 1);
   EXPECT_EQ(p.stats().errors, 4);
@@ -88,7 +89,7 @@ TEST(Plugins, WrongAbiVersionFailsEveryItemAtOnceWithTheVersions) {
   PluginReward p(o);
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<ComponentResult> r = p.score(batch({"a", "b", "c"}));
-  EXPECT_LT(seconds_since(t0), 1.0);
+  EXPECT_LT(seconds_since(t0), 3.0);  // at once: no retries, no per-item timeouts
   for (const ComponentResult& c : r) {
     EXPECT_FALSE(c.ok);
     EXPECT_NE(c.reason.find("plugin ABI version 999, this ascent speaks 1"), std::string::npos) << c.reason;

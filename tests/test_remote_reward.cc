@@ -83,7 +83,7 @@ TEST(RemoteReward, ScoresABatchAndIsolatesSlowNanAndRaisingItems) {
   EXPECT_NE(r[3].reason.find("ValueError: cannot score this on purpose"), std::string::npos) << r[3].reason;
   EXPECT_TRUE(r[4].ok && r[4].value == 1.0) << r[4].reason;
   EXPECT_EQ(remote.stats().batch_failures, 1);
-  EXPECT_LT(took, 3.5);  // the batch deadline + one item deadline, not the server's 30 s sleep
+  EXPECT_LT(took, 10.0);  // about 2 s (batch + item deadlines), not the server's 30 s sleep; room for load
 }
 
 TEST(RemoteReward, ServerDownIsAnErrorPerItemNotAHang) {
