@@ -6,8 +6,10 @@
 #include "core/status.h"
 #include "model/transformer.h"
 
-ContinuousBatcher::ContinuousBatcher(Model& m, int64_t slots, int64_t max_len)
+ContinuousBatcher::ContinuousBatcher(Model& m, int64_t slots, int64_t max_len,
+                                     std::function<std::string(int32_t)> token_text)
     : m_(m),
+      token_text_(std::move(token_text)),
       cache_(kv_cache_create(m.cfg, slots, max_len)),
       slots_(static_cast<size_t>(slots)),
       max_len_(max_len) {}
@@ -18,6 +20,14 @@ absl::Status ContinuousBatcher::submit(GenRequest req) {
   if (req.n < 1 || req.n > static_cast<int64_t>(slots_.size())) {
     return absl::InvalidArgumentError(
         absl::StrCat("request ", req.id, ": n = ", req.n, " with ", slots_.size(), " slots"));
+  }
+  if (!req.stop_strings.empty() && !token_text_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request ", req.id, ": stop strings need a tokenizer (token_text)"));
+  }
+  for (const std::string& st : req.stop_strings) {
+    if (st.empty())
+      return absl::InvalidArgumentError(absl::StrCat("request ", req.id, ": an empty stop string"));
   }
   const InterruptConfig& ic = req.interrupt;
   if (ic.enabled && (ic.min_tokens < 1 || ic.max_tokens < ic.min_tokens || ic.max_tokens > req.max_tokens ||
@@ -44,6 +54,24 @@ int64_t ContinuousBatcher::oldest_running_version() const {
     if (s.busy && !s.seq.versions.empty()) oldest = std::min(oldest, s.seq.versions.front());
   }
   return oldest;
+}
+
+bool ContinuousBatcher::hits_stop_string(Slot& s, int32_t token) {
+  if (s.req->stop_strings.empty()) return false;
+  size_t longest = 0;
+  for (const std::string& st : s.req->stop_strings) longest = std::max(longest, st.size());
+  const std::string bytes = token_text_(token);
+  s.text_tail += bytes;
+  // Only a match that ends in this token's bytes is new; earlier text was checked before.
+  bool hit = false;
+  for (const std::string& st : s.req->stop_strings) {
+    const size_t from = s.text_tail.size() >= bytes.size() + st.size() - 1
+                            ? s.text_tail.size() - bytes.size() - st.size() + 1
+                            : 0;
+    if (s.text_tail.find(st, from) != std::string::npos) hit = true;
+  }
+  if (s.text_tail.size() > longest) s.text_tail.erase(0, s.text_tail.size() - (longest - 1));
+  return hit;
 }
 
 absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
@@ -118,7 +146,8 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
     const InterruptConfig& ic = s.req->interrupt;
     const int64_t in_phase = static_cast<int64_t>(s.seq.tokens.size()) - s.phase_start;
     const bool stop =
-        std::find(s.req->stop_ids.begin(), s.req->stop_ids.end(), smp.token) != s.req->stop_ids.end();
+        std::find(s.req->stop_ids.begin(), s.req->stop_ids.end(), smp.token) != s.req->stop_ids.end() ||
+        hits_stop_string(s, smp.token);
     if (!stop && ic.enabled && !s.solving && (smp.token == ic.end_think_id || in_phase >= s.max_tokens)) {
       if (smp.token != ic.end_think_id) {  // out of thinking budget: append the interruption text
         for (int32_t t : ic.forced) {

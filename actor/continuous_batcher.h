@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct GenRequest {
   SamplerConfig sampler;
   uint64_t seed = 0;
   std::vector<int32_t> stop_ids;
+  // A completion whose text (the bytes of its sampled tokens) comes to contain one of these ends there, its
+  // last token kept (as with stop ids). Needs the batcher's token_text.
+  std::vector<std::string> stop_strings;
   InterruptConfig interrupt;  // max_tokens then bounds the thinking phase (budget <= max_tokens)
 };
 
@@ -59,7 +63,9 @@ struct GenSequence {
 class ContinuousBatcher {
  public:
   // slots: sequences that can run at once; max_len: prompt + completion tokens per slot.
-  ContinuousBatcher(Model& m, int64_t slots, int64_t max_len);
+  // token_text: the bytes of a token (e.g. HfTokenizer::token_bytes), for stop strings; may be empty.
+  ContinuousBatcher(Model& m, int64_t slots, int64_t max_len,
+                    std::function<std::string(int32_t)> token_text = nullptr);
 
   // Queues a request; it is admitted when n slots are free. Errors: empty prompt, n > slots, too long.
   absl::Status submit(GenRequest req);
@@ -89,8 +95,11 @@ class ContinuousBatcher {
     bool solving = false;       // in the solution phase (after </think>, forced or not)
     int64_t fed = 0;            // completion tokens already in the KV cache
     int64_t group_leader = -1;  // the slot whose prefill this one copies (n > 1)
+    std::string text_tail;      // the last bytes of the sampled text, enough to find a stop string
   };
+  bool hits_stop_string(Slot& s, int32_t token);
   Model& m_;
+  std::function<std::string(int32_t)> token_text_;
   KvCache cache_;
   std::vector<Slot> slots_;
   std::deque<GenRequest> queue_;

@@ -195,6 +195,48 @@ TEST(ContinuousBatcher, ForcedInterruptionAppendsTheTextAndContinues) {
   EXPECT_GT(budgets.size(), 1u);  // drawn per completion
 }
 
+// Stop strings: a completion ends with the token whose bytes complete one of them, even across tokens. The
+// expected end is found in the text of the same request run without stop strings (same seed, same tokens).
+TEST(ContinuousBatcher, StopStringsEndTheCompletionWhereTheTextContainsThem) {
+  Model m = test_model(ModelArch::kQwen2, false, 41);
+  auto text_of = [](int32_t id) {
+    return std::string(1, static_cast<char>('a' + id % 26)) + (id % 3 == 0 ? "." : "");
+  };
+  auto run_one = [&](std::vector<std::string> stops) {
+    ContinuousBatcher cb(m, 2, 64, text_of);
+    GenRequest r = request(0, 5, 1, 30, 5);
+    r.stop_strings = std::move(stops);
+    EXPECT_TRUE(cb.submit(r).ok());
+    std::vector<GenSequence> done;
+    while (!cb.idle()) {
+      absl::StatusOr<std::vector<GenSequence>> fin = cb.step();
+      EXPECT_TRUE(fin.ok());
+      if (!fin.ok()) break;
+      for (GenSequence& s : *fin) done.push_back(std::move(s));
+    }
+    return done.at(0);
+  };
+  const GenSequence free_run = run_one({});
+  ASSERT_EQ(free_run.tokens.size(), 30u);
+  std::string text;
+  std::vector<size_t> end_of_token;  // text length after each token
+  for (int32_t t : free_run.tokens) text += text_of(t), end_of_token.push_back(text.size());
+  // A stop string across tokens 5 and 6: the last byte of token 5 and the first of token 6.
+  const std::string stop = text.substr(end_of_token[4] - 1, 2);
+  const size_t at = text.find(stop);
+  size_t want = 0;
+  while (end_of_token[want] < at + stop.size()) ++want;  // the token that completes the first occurrence
+  const GenSequence stopped = run_one({"zzzz-never", stop});
+  EXPECT_EQ(stopped.finish_reason, "stop");
+  ASSERT_EQ(stopped.tokens.size(), want + 1);
+  EXPECT_TRUE(std::equal(stopped.tokens.begin(), stopped.tokens.end(), free_run.tokens.begin()));
+  // Without a tokenizer, stop strings are refused.
+  ContinuousBatcher plain(m, 2, 64);
+  GenRequest r = request(1, 5, 1, 10, 5);
+  r.stop_strings = {"x"};
+  EXPECT_FALSE(plain.submit(r).ok());
+}
+
 TEST(ContinuousBatcher, LagBoundPausesAdmissionAndBadRequestsAreRefused) {
   Model m = test_model(ModelArch::kQwen2, true, 5);
   ContinuousBatcher cb(m, 4, 32);
