@@ -47,18 +47,38 @@ int64_t GroupInbox::delivered(const std::string& incarnation) {
 
 namespace {
 
+grpc::Status to_grpc(const absl::Status& st) {
+  return grpc::Status(static_cast<grpc::StatusCode>(st.code()), std::string(st.message()));
+}
+
 class Service final : public rv1::RolloutService::Service {
  public:
-  Service(GroupInbox* inbox, int64_t break_every) : inbox_(inbox), break_every_(break_every) {}
+  Service(GroupInbox* inbox, RolloutHandler* handler, int64_t break_every)
+      : inbox_(inbox), handler_(handler), break_every_(break_every) {}
   grpc::Status Register(grpc::ServerContext*, const rv1::RegisterRequest* req,
                         rv1::RegisterResponse* out) override {
     if (req->incarnation().empty())
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "empty incarnation");
-    out->set_learner_version(version_.load());
+    if (!handler_) return grpc::Status::OK;
+    auto r = handler_->on_register(*req);
+    if (!r.ok()) return to_grpc(r.status());
+    *out = std::move(*r);
     return grpc::Status::OK;
   }
-  grpc::Status SendHeartbeat(grpc::ServerContext*, const rv1::Heartbeat*, rv1::HeartbeatAck* out) override {
-    out->set_learner_version(version_.load());
+  grpc::Status SendHeartbeat(grpc::ServerContext*, const rv1::Heartbeat* hb,
+                             rv1::HeartbeatAck* out) override {
+    if (!handler_) return grpc::Status::OK;
+    auto r = handler_->on_heartbeat(*hb);
+    if (!r.ok()) return to_grpc(r.status());
+    *out = std::move(*r);
+    return grpc::Status::OK;
+  }
+  grpc::Status GetPrompts(grpc::ServerContext*, const rv1::PromptsRequest* req,
+                          rv1::PromptsReply* out) override {
+    if (!handler_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this learner hands out no prompts");
+    auto r = handler_->on_prompts(*req);
+    if (!r.ok()) return to_grpc(r.status());
+    *out = std::move(*r);
     return grpc::Status::OK;
   }
   grpc::Status Stream(grpc::ServerContext*, grpc::ServerReaderWriter<rv1::Ack, rv1::Group>* stream) override {
@@ -78,10 +98,10 @@ class Service final : public rv1::RolloutService::Service {
     }
     return grpc::Status::OK;
   }
-  std::atomic<int64_t> version_{0};
 
  private:
   GroupInbox* inbox_;
+  RolloutHandler* handler_;
   int64_t break_every_;
   std::atomic<int64_t> accepted_{0};
 };
@@ -93,9 +113,10 @@ struct RolloutServer::Impl {
   std::unique_ptr<grpc::Server> server;
 };
 
-RolloutServer::RolloutServer(GroupInbox* inbox, const std::string& address, int64_t break_every)
+RolloutServer::RolloutServer(GroupInbox* inbox, RolloutHandler* handler, const std::string& address,
+                             int64_t break_every)
     : impl_(std::make_unique<Impl>()) {
-  impl_->service = std::make_unique<Service>(inbox, break_every);
+  impl_->service = std::make_unique<Service>(inbox, handler, break_every);
   grpc::ServerBuilder b;
   b.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   b.RegisterService(impl_->service.get());
@@ -104,10 +125,6 @@ RolloutServer::RolloutServer(GroupInbox* inbox, const std::string& address, int6
 
 RolloutServer::~RolloutServer() {
   if (impl_->server) impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
-}
-
-void RolloutServer::set_learner_version(int64_t v) {
-  impl_->service->version_ = v;
 }
 
 struct RolloutSender::Impl {
@@ -129,19 +146,6 @@ RolloutSender::~RolloutSender() {
     }
     impl_->stream->Finish();
   }
-}
-
-absl::Status RolloutSender::register_actor(const std::string& name, double timeout_s) {
-  rv1::RegisterRequest req;
-  req.set_actor_name(name);
-  req.set_incarnation(incarnation_);
-  rv1::RegisterResponse resp;
-  grpc::ClientContext ctx;
-  ctx.set_wait_for_ready(true);  // the learner may still be starting
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::microseconds(static_cast<int64_t>(timeout_s * 1e6)));
-  grpc::Status st = impl_->stub->Register(&ctx, req, &resp);
-  return st.ok() ? absl::OkStatus() : absl::UnavailableError("register: " + st.error_message());
 }
 
 absl::Status RolloutSender::send(rv1::Group g) {
@@ -212,4 +216,63 @@ absl::Status RolloutSender::pump(bool drain) {
     }
   }
   return absl::UnavailableError("rollout stream keeps breaking");
+}
+
+struct LearnerClient::Impl {
+  std::unique_ptr<rv1::RolloutService::Stub> stub;
+};
+
+namespace {
+void set_deadline(grpc::ClientContext* ctx, double seconds) {
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+}
+absl::Status from_grpc(const char* what, const grpc::Status& st) {
+  return absl::Status(static_cast<absl::StatusCode>(st.error_code()),
+                      absl::StrCat(what, ": ", st.error_message()));
+}
+}  // namespace
+
+LearnerClient::LearnerClient(const std::string& address, double timeout_s)
+    : impl_(std::make_unique<Impl>()), timeout_s_(timeout_s) {
+  impl_->stub =
+      rv1::RolloutService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+LearnerClient::~LearnerClient() = default;
+
+absl::StatusOr<rv1::RegisterResponse> LearnerClient::register_actor(const std::string& name,
+                                                                    const std::string& incarnation,
+                                                                    double timeout_s) {
+  rv1::RegisterRequest req;
+  req.set_actor_name(name);
+  req.set_incarnation(incarnation);
+  rv1::RegisterResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_wait_for_ready(true);  // the learner may still be starting
+  set_deadline(&ctx, timeout_s);
+  grpc::Status st = impl_->stub->Register(&ctx, req, &resp);
+  if (!st.ok()) return from_grpc("register", st);
+  return resp;
+}
+
+absl::StatusOr<rv1::HeartbeatAck> LearnerClient::heartbeat(const rv1::Heartbeat& hb) {
+  rv1::HeartbeatAck resp;
+  grpc::ClientContext ctx;
+  set_deadline(&ctx, timeout_s_);
+  grpc::Status st = impl_->stub->SendHeartbeat(&ctx, hb, &resp);
+  if (!st.ok()) return from_grpc("heartbeat", st);
+  return resp;
+}
+
+absl::StatusOr<rv1::PromptsReply> LearnerClient::prompts(const std::string& incarnation, int64_t max) {
+  rv1::PromptsRequest req;
+  req.set_incarnation(incarnation);
+  req.set_max(max);
+  rv1::PromptsReply resp;
+  grpc::ClientContext ctx;
+  set_deadline(&ctx, timeout_s_);
+  grpc::Status st = impl_->stub->GetPrompts(&ctx, req, &resp);
+  if (!st.ok()) return from_grpc("get prompts", st);
+  return resp;
 }

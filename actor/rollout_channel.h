@@ -2,9 +2,12 @@
 // with the gRPC adapter in the same file pair (the adapter is thin):
 //  - GroupInbox (learner): accepts (incarnation, seq) in order, at most once, into a bounded queue; offer()
 //    blocks while the queue is full (backpressure); take() pops for the learner.
-//  - RolloutServer: RolloutService over an inbox (Register, SendHeartbeat, Stream with cumulative acks).
+//  - RolloutHandler: the learner's answers to Register, SendHeartbeat and GetPrompts (plain; the learner's
+//    RolloutEndpoint implements it with its actor registry and prompt leases).
+//  - RolloutServer: RolloutService over an inbox and a handler (Stream with cumulative acks).
 //  - RolloutSender (actor): keeps unacked groups (at most `window`), streams them, and after a broken stream
 //    reconnects and resends every unacked group in order.
+//  - LearnerClient (actor): the unary calls (Register, SendHeartbeat, GetPrompts); thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -16,6 +19,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "proto/rollout.pb.h"
 
 class GroupInbox {
@@ -38,13 +42,25 @@ class GroupInbox {
   int64_t duplicates_ = 0;
 };
 
+class RolloutHandler {
+ public:
+  virtual ~RolloutHandler() = default;
+  virtual absl::StatusOr<ascent::rollout::v1::RegisterResponse> on_register(
+      const ascent::rollout::v1::RegisterRequest& req) = 0;
+  virtual absl::StatusOr<ascent::rollout::v1::HeartbeatAck> on_heartbeat(
+      const ascent::rollout::v1::Heartbeat& hb) = 0;
+  virtual absl::StatusOr<ascent::rollout::v1::PromptsReply> on_prompts(
+      const ascent::rollout::v1::PromptsRequest& req) = 0;
+};
+
 class RolloutServer {
  public:
+  // handler may be null: Register answers version 0, GetPrompts UNIMPLEMENTED (stream-only tests).
   // `break_every` (tests): the server drops the stream after accepting that many groups, before acking them.
-  RolloutServer(GroupInbox* inbox, const std::string& address, int64_t break_every = 0);
+  RolloutServer(GroupInbox* inbox, RolloutHandler* handler, const std::string& address,
+                int64_t break_every = 0);
   ~RolloutServer();
   int port() const { return port_; }
-  void set_learner_version(int64_t v);
 
  private:
   struct Impl;
@@ -56,8 +72,6 @@ class RolloutSender {
  public:
   RolloutSender(const std::string& address, std::string incarnation, size_t window);
   ~RolloutSender();
-  // Registers (retrying while the learner is not up, up to timeout_s).
-  absl::Status register_actor(const std::string& name, double timeout_s);
   // Queues a group (its seq is assigned here) and streams; blocks while `window` groups are unacked.
   absl::Status send(ascent::rollout::v1::Group g);
   // Waits until every group is acked (reconnecting as needed), up to timeout_s.
@@ -73,4 +87,21 @@ class RolloutSender {
   std::deque<ascent::rollout::v1::Group> unacked_;
   size_t sent_in_stream_ = 0;  // how many of unacked_ were written on the current stream
   int64_t next_seq_ = 0, reconnects_ = 0;
+};
+
+class LearnerClient {
+ public:
+  LearnerClient(const std::string& address, double timeout_s = 30);
+  ~LearnerClient();
+  // Waits for the learner to come up, up to timeout_s.
+  absl::StatusOr<ascent::rollout::v1::RegisterResponse> register_actor(const std::string& name,
+                                                                       const std::string& incarnation,
+                                                                       double timeout_s);
+  absl::StatusOr<ascent::rollout::v1::HeartbeatAck> heartbeat(const ascent::rollout::v1::Heartbeat& hb);
+  absl::StatusOr<ascent::rollout::v1::PromptsReply> prompts(const std::string& incarnation, int64_t max);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  double timeout_s_;
 };

@@ -60,6 +60,8 @@ std::vector<std::vector<ScoredCompletion>> RewardPipeline::score_groups(
     for (size_t gi = 0; gi < groups.size(); ++gi) {
       for (size_t k = 0; k < groups[gi].size(); ++k, ++at) {
         out[at].group_weight = hg[gi].weight;
+        out[at].has_group_sigma = true;
+        out[at].group_sigma = hg[gi].sigma;
         out[at].components["hero"] = {true, out[at].components["verifier"].value,
                                       "stratum centre (no RM score)"};
       }

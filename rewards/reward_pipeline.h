@@ -22,6 +22,8 @@ struct ScoredCompletion {
   std::map<std::string, ComponentResult> components;  // "verifier", "rm", "hero", plugin/remote names
   std::string extracted;                              // the verifier's extracted answer
   double group_weight = 1;                            // HERO's w(sigma_u), the same for the whole group
+  bool has_group_sigma = false;                       // HERO: the group's sigma_u (the learner weights it
+  double group_sigma = 0;                             // with its own checkpointed sigma_bar)
 };
 
 // Scores (prompt, completion) pairs with a reward model; one value per input (reward_model_scorer.h builds

@@ -12,7 +12,7 @@ namespace {
 
 ascent::rollout::v1::Group group(int64_t prompt_id) {
   ascent::rollout::v1::Group g;
-  g.set_prompt_id(prompt_id);
+  g.set_lease(prompt_id);
   g.add_prompt(1), g.add_prompt(2);
   auto* c = g.add_completions();
   c->add_tokens(static_cast<int32_t>(prompt_id % 1000));
@@ -25,7 +25,7 @@ ascent::rollout::v1::Group group(int64_t prompt_id) {
 
 TEST(RolloutChannel, ThousandGroupsNoLossNoDuplicateThroughBrokenStreams) {
   GroupInbox inbox(/*capacity=*/8);
-  RolloutServer server(&inbox, "127.0.0.1:0", /*break_every=*/97);
+  RolloutServer server(&inbox, nullptr, "127.0.0.1:0", /*break_every=*/97);
   ASSERT_GT(server.port(), 0);
   const std::string address = "127.0.0.1:" + std::to_string(server.port());
   std::vector<int64_t> seen;
@@ -33,13 +33,13 @@ TEST(RolloutChannel, ThousandGroupsNoLossNoDuplicateThroughBrokenStreams) {
     ascent::rollout::v1::Group g;
     while (seen.size() < 1010) {
       if (!inbox.take(&g, 10000)) break;
-      seen.push_back(g.incarnation() == "actor-a" ? g.prompt_id() : 100000 + g.prompt_id());
+      seen.push_back(g.incarnation() == "actor-a" ? g.lease() : 100000 + g.lease());
       if (seen.size() % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a slow learner
     }
   });
   {
     RolloutSender sender(address, "actor-a", /*window=*/16);
-    ASSERT_TRUE(sender.register_actor("a", 5).ok());
+    ASSERT_TRUE(LearnerClient(address).register_actor("a", "actor-a", 5).ok());
     for (int64_t i = 0; i < 1000; ++i) ASSERT_TRUE(sender.send(group(i)).ok()) << i;
     absl::Status st = sender.flush(30);
     ASSERT_TRUE(st.ok()) << st;

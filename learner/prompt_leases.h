@@ -1,0 +1,76 @@
+// The learner's data order as prompt leases (proto/rollout.proto, GetPrompts). Every prompt handed to an
+// actor is a lease numbered 0, 1, 2, ... over the run, tied to the optimiser step that trains it (P leases
+// per step, more when a filtered group is refilled) and carrying the sampling seed of its completions (from
+// the run seed and the lease number, so a lease regenerated after a crash samples the same way).
+//  - issue() hands out leases for steps <= steps_done + max_lag only: with the actor's rule (start a lease
+//  only
+//    with weights >= step - max_lag) no trained token is more than max_lag versions old.
+//  - A lost holder's open leases are handed out again first (release()); a lease returns once (complete()).
+//  - to_json() stores what a resumed run needs: the next lease number, the step being filled, and every lease
+//    not yet trained (open or returned-but-untrained), which a resumed run hands out again in order.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+struct PromptRecord {
+  std::string id, text, answer;
+  std::string metadata_json = "{}";
+};
+
+struct Lease {
+  int64_t lease = 0, step = 0;
+  uint64_t seed = 0;
+  PromptRecord prompt;
+};
+
+enum class LeaseReturn { kFirst, kDuplicate, kUnknown };
+
+class PromptLeases {
+ public:
+  // next: the next prompt of the data order (an error ends the data: no more fresh leases).
+  using NextPrompt = std::function<absl::StatusOr<PromptRecord>()>;
+  PromptLeases(int64_t prompts_per_step, int64_t max_lag, uint64_t seed, NextPrompt next);
+
+  // Up to `max` leases for `holder`: handed-back ones first, then fresh ones, for steps <= steps_done +
+  // max_lag.
+  std::vector<Lease> issue(const std::string& holder, int64_t max, int64_t steps_done);
+  // A group for `lease` arrived (kFirst: count it; kDuplicate: it already came; kUnknown: never issued).
+  LeaseReturn complete(int64_t lease);
+  // The holder is lost: its open leases go back to the front of the queue. Returns how many.
+  int64_t release(const std::string& holder);
+  // One more lease for `step` (a refill after a filtered group, zero_variance: resample).
+  void refill(int64_t step) { refills_.push_back(step); }
+  // Leases of `step` issued and not yet returned, and whether more may still be issued for it.
+  int64_t open_for_step(int64_t step) const;
+  bool step_closed(int64_t step) const;  // every lease of the step is issued and returned
+  // The step has been trained: its leases are forgotten.
+  void trained(int64_t step);
+  bool data_exhausted() const { return exhausted_; }
+  int64_t issued() const { return next_lease_; }
+
+  nlohmann::json to_json() const;  // format ascent.prompt_leases.v1
+  absl::Status restore(const nlohmann::json& j, const std::string& where);
+
+ private:
+  struct Entry {
+    Lease lease;
+    std::string holder;  // "" while waiting to be handed out (again)
+    bool returned = false;
+  };
+  int64_t per_step_, max_lag_;
+  uint64_t seed_;
+  NextPrompt next_;
+  int64_t next_lease_ = 0, fill_step_ = 0, fill_count_ = 0;
+  bool exhausted_ = false;
+  std::map<int64_t, Entry> live_;  // by lease number: issued, not yet trained
+  std::deque<int64_t> again_;      // lease numbers to hand out again, in order
+  std::deque<int64_t> refills_;    // steps that get one more lease
+};

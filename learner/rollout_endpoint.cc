@@ -1,0 +1,150 @@
+#include "learner/rollout_endpoint.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace rv1 = ascent::rollout::v1;
+
+void RolloutEndpoint::lose_locked(Actor& a) {
+  if (a.view.lost) return;
+  a.view.lost = true;
+  ++lost_;
+  leases_->release(a.view.incarnation);
+}
+
+void RolloutEndpoint::reap_locked(std::vector<std::string>* lost) {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [inc, a] : actors_) {
+    if (!a.view.lost && std::chrono::duration<double>(now - a.seen).count() > cfg_.lost_after_s) {
+      lose_locked(a);
+      if (lost) lost->push_back(inc);
+    }
+  }
+}
+
+absl::Status RolloutEndpoint::known_locked(const std::string& incarnation) {
+  auto it = actors_.find(incarnation);
+  if (it == actors_.end())
+    return absl::NotFoundError(absl::StrCat("actor ", incarnation, " is not registered"));
+  if (it->second.view.lost) {
+    return absl::NotFoundError(absl::StrCat("actor ", incarnation, " was declared lost; register again"));
+  }
+  it->second.seen = std::chrono::steady_clock::now();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<rv1::RegisterResponse> RolloutEndpoint::on_register(const rv1::RegisterRequest& req) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [inc, a] : actors_) {
+    if (a.view.name == req.actor_name() && inc != req.incarnation()) lose_locked(a);  // restarted
+  }
+  Actor& a = actors_[req.incarnation()];
+  a.view.name = req.actor_name();
+  a.view.incarnation = req.incarnation();
+  a.view.lost = false;
+  a.seen = std::chrono::steady_clock::now();
+  rv1::RegisterResponse r;
+  r.set_learner_version(version_);
+  r.set_weights_port(cfg_.weights_port);
+  r.set_heartbeat_s(cfg_.heartbeat_s);
+  return r;
+}
+
+absl::StatusOr<rv1::HeartbeatAck> RolloutEndpoint::on_heartbeat(const rv1::Heartbeat& hb) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (absl::Status st = known_locked(hb.incarnation()); !st.ok()) return st;
+  ActorView& v = actors_[hb.incarnation()].view;
+  v.weights_version = hb.weights_version();
+  v.oldest_version = hb.oldest_version();
+  v.running = hb.running();
+  rv1::HeartbeatAck r;
+  r.set_learner_version(version_);
+  r.set_finished(finished_);
+  return r;
+}
+
+absl::StatusOr<rv1::PromptsReply> RolloutEndpoint::on_prompts(const rv1::PromptsRequest& req) {
+  std::lock_guard<std::mutex> lock(mu_);
+  reap_locked(nullptr);
+  if (absl::Status st = known_locked(req.incarnation()); !st.ok()) return st;
+  rv1::PromptsReply r;
+  r.set_learner_version(version_);
+  if (finished_) {
+    r.set_finished(true);
+    return r;
+  }
+  for (const Lease& l : leases_->issue(req.incarnation(), req.max(), version_)) {
+    rv1::Prompt* p = r.add_prompts();
+    p->set_lease(l.lease);
+    p->set_step(l.step);
+    p->set_seed(l.seed);
+    p->set_prompt_id(l.prompt.id);
+    p->set_text(l.prompt.text);
+    p->set_answer(l.prompt.answer);
+    p->set_metadata_json(l.prompt.metadata_json);
+  }
+  return r;
+}
+
+void RolloutEndpoint::set_version(int64_t v) {
+  std::lock_guard<std::mutex> lock(mu_);
+  version_ = v;
+}
+
+int64_t RolloutEndpoint::version() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return version_;
+}
+
+void RolloutEndpoint::finish() {
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_ = true;
+}
+
+LeaseReturn RolloutEndpoint::complete(int64_t lease) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return leases_->complete(lease);
+}
+
+bool RolloutEndpoint::step_closed(int64_t step) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return leases_->step_closed(step);
+}
+
+void RolloutEndpoint::trained(int64_t step) {
+  std::lock_guard<std::mutex> lock(mu_);
+  leases_->trained(step);
+}
+
+void RolloutEndpoint::refill(int64_t step) {
+  std::lock_guard<std::mutex> lock(mu_);
+  leases_->refill(step);
+}
+
+bool RolloutEndpoint::data_exhausted() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return leases_->data_exhausted();
+}
+
+std::vector<std::string> RolloutEndpoint::reap() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> lost;
+  reap_locked(&lost);
+  return lost;
+}
+
+std::vector<ActorView> RolloutEndpoint::actors() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ActorView> out;
+  for (const auto& [inc, a] : actors_) out.push_back(a.view);
+  return out;
+}
+
+int64_t RolloutEndpoint::actors_lost() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return lost_;
+}
+
+nlohmann::json RolloutEndpoint::leases_json() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return leases_->to_json();
+}

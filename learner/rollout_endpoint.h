@@ -1,0 +1,71 @@
+// The learner's side of RolloutService (actor/rollout_channel.h's RolloutHandler): the actor registry and the
+// prompt leases behind one lock. Actors register with an incarnation (new at every start); a name that
+// registers again, or an incarnation silent for `lost_after_s`, is lost: its open leases are handed out
+// again. The learner thread reports its version (steps done), returns groups' leases and closes steps through
+// here.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "actor/rollout_channel.h"
+#include "learner/prompt_leases.h"
+
+struct EndpointConfig {
+  double heartbeat_s = 1.0;  // told to actors at registration
+  double lost_after_s = 10;  // an actor silent this long is lost
+  int weights_port = 0;      // told to actors at registration
+};
+
+struct ActorView {
+  std::string name, incarnation;
+  int64_t weights_version = -1, oldest_version = -1, running = 0;
+  bool lost = false;
+};
+
+class RolloutEndpoint : public RolloutHandler {
+ public:
+  RolloutEndpoint(EndpointConfig cfg, PromptLeases* leases) : cfg_(cfg), leases_(leases) {}
+
+  absl::StatusOr<ascent::rollout::v1::RegisterResponse> on_register(
+      const ascent::rollout::v1::RegisterRequest& req) override;
+  absl::StatusOr<ascent::rollout::v1::HeartbeatAck> on_heartbeat(
+      const ascent::rollout::v1::Heartbeat& hb) override;
+  absl::StatusOr<ascent::rollout::v1::PromptsReply> on_prompts(
+      const ascent::rollout::v1::PromptsRequest& req) override;
+
+  // The learner thread.
+  void set_version(int64_t v);
+  int64_t version();
+  void finish();  // heartbeats and GetPrompts now answer finished
+  LeaseReturn complete(int64_t lease);
+  bool step_closed(int64_t step);
+  void trained(int64_t step);
+  void refill(int64_t step);
+  bool data_exhausted();
+  // Declares silent actors lost (their leases go back); returns the incarnations lost now.
+  std::vector<std::string> reap();
+  std::vector<ActorView> actors();
+  int64_t actors_lost();
+  nlohmann::json leases_json();
+
+ private:
+  struct Actor {
+    ActorView view;
+    std::chrono::steady_clock::time_point seen;
+  };
+  absl::Status known_locked(const std::string& incarnation);
+  void lose_locked(Actor& a);
+  void reap_locked(std::vector<std::string>* lost);
+
+  EndpointConfig cfg_;
+  std::mutex mu_;
+  PromptLeases* leases_;                 // guarded by mu_
+  std::map<std::string, Actor> actors_;  // by incarnation; guarded by mu_
+  int64_t version_ = 0, lost_ = 0;       // guarded by mu_
+  bool finished_ = false;                // guarded by mu_
+};
