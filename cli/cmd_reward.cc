@@ -8,11 +8,11 @@
 #include <map>
 
 #include "cli/commands.h"
-#include "cli/jsonl_input.h"
+#include "core/jsonl_input.h"
 #include "core/yaml_reader.h"
 #include "nlohmann/json.hpp"
-#include "rewards/reward_model.h"
 #include "rewards/reward_pipeline.h"
+#include "rewards/reward_setup.h"
 
 namespace {
 
@@ -60,18 +60,8 @@ void cli_add_reward(CLI::App& app) {
     absl::StatusOr<RewardsConfig> cfg =
         rewards_config_parse(root.IsMap() ? root["rewards"] : YAML::Node(), o->recipe);
     if (!cfg.ok()) std::exit(cli_fail("reward", std::string(cfg.status().message())));
-    std::unique_ptr<RewardModel> rm;
-    RewardModelFn rm_fn;
-    if (cfg->reward_model) {
-      absl::StatusOr<std::unique_ptr<RewardModel>> loaded =
-          RewardModel::load(cfg->reward_model->path, cfg->reward_model->batch_tokens);
-      if (!loaded.ok()) {
-        std::exit(cli_fail("reward",
-                           o->recipe + ": rewards.reward_model: " + std::string(loaded.status().message())));
-      }
-      rm = std::move(*loaded);
-      rm_fn = [&rm](const std::vector<RewardInput>& items) { return rm->score(items); };
-    }
+    absl::StatusOr<RewardSetup> setup = reward_setup_make(*cfg, o->recipe);
+    if (!setup.ok()) std::exit(cli_fail("reward", std::string(setup.status().message())));
     absl::StatusOr<std::vector<RewardInput>> lines = read_reward_input(o->input);
     if (!lines.ok()) std::exit(cli_fail("reward", std::string(lines.status().message())));
     // Groups by prompt, in order of first appearance.
@@ -86,7 +76,7 @@ void cli_add_reward(CLI::App& app) {
     if (!o->output.empty() && !(out = std::fopen(o->output.c_str(), "w"))) {
       std::exit(cli_fail("reward", o->output + ": cannot open for writing"));
     }
-    RewardPipeline pipeline(*cfg, rm_fn);
+    RewardPipeline& pipeline = *setup->pipeline;
     std::vector<nlohmann::json> results(lines->size());
     size_t written = 0;
     for (size_t g0 = 0; g0 < groups.size(); g0 += static_cast<size_t>(o->chunk)) {

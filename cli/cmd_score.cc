@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "cli/commands.h"
-#include "cli/jsonl_input.h"
+#include "core/jsonl_input.h"
 #include "core/threads.h"
 #include "model/score.h"
 #include "model/tokenizer/text_codec.h"

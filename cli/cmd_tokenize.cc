@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
-#include "cli/jsonl_input.h"
+#include "core/jsonl_input.h"
 #include "model/tokenizer/hf_tokenizer.h"
 #include "nlohmann/json.hpp"
 

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   cli_add_fit(app);
   cli_add_reward(app);
   cli_add_tokenize(app);
+  cli_add_actor(app);
   cli_add_version(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

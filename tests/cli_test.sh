@@ -31,6 +31,30 @@ check "generate is reproducible for a seed" test "$(grep -a '^\[' <<<"$out")" ==
 other=$("$ascent" generate --model "$work/m" --prompt "2+2=" --batch 3 --max-tokens 12 --seed 8 --threads 1 2>&1)
 check "another seed gives other completions" test "$(grep -a '^\[' <<<"$out")" != "$(grep -a '^\[' <<<"$other")"
 
+# --input: every prompt through continuous batching; prompt i samples with seed + i, so prompt 0's completions
+# equal those of --prompt with the same seed, and prompt 1's those of seed + 1.
+printf '{"prompt": "2+2=", "id": "a"}\n{"prompt": "1+5="}\n{"prompt": "7-3="}\n' >"$work/prompts.jsonl"
+"$ascent" generate --model "$work/m" --input "$work/prompts.jsonl" --batch 3 --max-tokens 12 --seed 7 --slots 4 \
+  --threads 1 --output "$work/gen.jsonl" 2>"$work/gen.err"
+check "generate --input succeeds" test $? -eq 0
+check "generate --input writes 9 completions" test "$(wc -l <"$work/gen.jsonl")" -eq 9
+"$ascent" generate --model "$work/m" --prompt "2+2=" --batch 3 --max-tokens 12 --seed 7 --threads 1 \
+  --output "$work/alone7" 2>/dev/null
+"$ascent" generate --model "$work/m" --prompt "1+5=" --batch 3 --max-tokens 12 --seed 8 --threads 1 \
+  --output "$work/alone8" 2>/dev/null
+check "generate --input: the same completions as each prompt alone" python3 -c "
+import json
+rows = [json.loads(l) for l in open('$work/gen.jsonl')]
+for pid, f in (('a', '$work/alone7'), ('1', '$work/alone8')):
+    alone = [json.loads(l)['ids'] for l in open(f)]
+    got = [r for r in rows if r['id'] == pid]
+    assert len(got) == 3 and len(alone) == 3, (got, alone)
+    for r in got: assert r['ids'] == alone[r['index']], (r, alone)
+"
+printf '{"prompt": "2+2="}\n{"text": "x"}\n' >"$work/badprompts.jsonl"
+err=$("$ascent" generate --model "$work/m" --input "$work/badprompts.jsonl" 2>&1)
+check "generate --input names the bad line" contains "$err" "badprompts.jsonl:2:"
+
 printf '{"text": "hello"}\n{"ids": [1, 2, 3, 4]}\n\n{"ids": [9]}\n' >"$work/in.jsonl"
 "$ascent" score --model "$work/m" --input "$work/in.jsonl" --output "$work/out.jsonl" --entropy 2>"$work/err"
 check "score succeeds" test $? -eq 0

@@ -1,4 +1,4 @@
-#include "cli/jsonl_input.h"
+#include "core/jsonl_input.h"
 
 #include <fstream>
 

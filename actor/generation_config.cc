@@ -1,0 +1,125 @@
+#include "actor/generation_config.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/yaml_reader.h"
+
+absl::StatusOr<GenerationConfig> generation_config_parse(const YAML::Node& node, const std::string& file) {
+  GenerationConfig g;
+  YamlReader r(node, file, "generation");
+  r.read("template", &g.tmpl);
+  r.read("system", &g.system);
+  r.read("thinking", &g.thinking);
+  r.read("max_tokens", &g.max_tokens, 1);
+  double t = g.sampler.temperature, p = g.sampler.top_p;
+  r.read("temperature", &t, 0.0);
+  r.read("top_p", &p, 0.0, 1.0, /*min_exclusive=*/true);
+  g.sampler.temperature = static_cast<float>(t), g.sampler.top_p = static_cast<float>(p);
+  r.read("top_k", &g.sampler.top_k, 0);
+  YAML::Node stop = r.read_raw("stop");
+  if (stop && !stop.IsNull()) {
+    if (!stop.IsSequence()) {
+      r.fail("stop", "must be a list of strings");
+    } else {
+      for (const auto& s : stop) {
+        if (!s.IsScalar() || s.as<std::string>().empty()) {
+          r.fail("stop", "must be a list of non-empty strings");
+          break;
+        }
+        g.stop.push_back(s.as<std::string>());
+      }
+    }
+  }
+  r.read("slots", &g.slots, 1);
+  r.read("max_len", &g.max_len, 0);
+  r.read("prompt_max_tokens", &g.prompt_max_tokens, 1);
+  if (g.tmpl != "chat" && g.tmpl.find("{prompt}") == std::string::npos) {
+    r.fail("template", "must contain {prompt} or be \"chat\"");
+  }
+  YamlReader& in = r.section("interruption");
+  in.read("enabled", &g.interrupt);
+  in.read("min_tokens", &g.interrupt_min, 0);
+  in.read("max_tokens", &g.interrupt_max, 0);
+  in.read("solution_tokens", &g.solution_tokens, 1);
+  in.read("text", &g.interrupt_text);
+  if (g.interrupt) {
+    if (g.interrupt_min < 1 || g.interrupt_max < g.interrupt_min) {
+      in.fail("max_tokens", "needs 1 <= interruption.min_tokens <= interruption.max_tokens");
+    } else if (g.interrupt_max > g.max_tokens) {
+      in.fail("max_tokens", "must be <= generation.max_tokens (the thinking phase's limit)");
+    }
+    if (g.interrupt_text.find("</think>") == std::string::npos) in.fail("text", "must contain </think>");
+  }
+  absl::Status st = r.finish();
+  if (!st.ok()) return st;
+  return g;
+}
+
+ActorText actor_text_make(TextCodec* codec, const GenerationConfig& g) {
+  ActorText t;
+  t.encode = [codec, g](const std::string& prompt) -> absl::StatusOr<std::vector<int32_t>> {
+    absl::StatusOr<std::vector<int32_t>> ids;
+    if (g.tmpl == "chat") {
+      std::vector<ChatMessage> msgs;
+      if (!g.system.empty()) msgs.push_back({"system", g.system, std::nullopt});
+      msgs.push_back({"user", prompt, std::nullopt});
+      ChatOptions opt;
+      if (!g.thinking) opt.enable_thinking = false;
+      ids = codec->encode_chat(msgs, opt);
+    } else {
+      ids = codec->encode(render_prompt_template(g.tmpl, prompt));
+    }
+    if (ids.ok() && static_cast<int64_t>(ids->size()) > g.prompt_max_tokens) {
+      return absl::InvalidArgumentError(absl::StrCat("the prompt is ", ids->size(),
+                                                     " tokens, above generation.prompt_max_tokens ",
+                                                     g.prompt_max_tokens));
+    }
+    return ids;
+  };
+  t.decode = [codec](const std::vector<int32_t>& ids) { return codec->decode(ids); };
+  if (codec->is_hf()) {
+    t.token_bytes = [codec](int32_t id) { return codec->hf()->token_bytes(id); };
+  } else {
+    t.token_bytes = [codec](int32_t id) { return codec->decode({id}); };
+  }
+  return t;
+}
+
+absl::StatusOr<ActorConfig> actor_config_make(const GenerationConfig& g, int64_t group_size, int64_t max_lag,
+                                              const Model& m, TextCodec* codec) {
+  ActorConfig c;
+  c.slots = g.slots;
+  c.group_size = group_size;
+  c.max_tokens = g.max_tokens;
+  c.sampler = g.sampler;
+  c.stop_strings = g.stop;
+  c.max_lag = max_lag;
+  for (int64_t id : m.cfg.eos_token_ids) c.stop_ids.push_back(static_cast<int32_t>(id));
+  if (g.interrupt) {
+    c.interrupt.enabled = true;
+    c.interrupt.min_tokens = g.interrupt_min;
+    c.interrupt.max_tokens = g.interrupt_max;
+    c.interrupt.solution_tokens = g.solution_tokens;
+    auto forced = codec->encode(g.interrupt_text);
+    if (!forced.ok()) return forced.status();
+    c.interrupt.forced = *forced;
+    auto end = codec->encode("</think>");
+    if (!end.ok() || end->size() != 1) {
+      return absl::InvalidArgumentError(
+          "generation.interruption: the model's tokenizer has no single </think> token");
+    }
+    c.interrupt.end_think_id = (*end)[0];
+  }
+  const int64_t completion =
+      g.max_tokens + (g.interrupt ? static_cast<int64_t>(c.interrupt.forced.size()) + g.solution_tokens : 0);
+  c.max_len = g.max_len > 0 ? g.max_len : g.prompt_max_tokens + completion;
+  if (c.max_len > m.cfg.max_position_embeddings && m.cfg.max_position_embeddings > 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("generation: prompt_max_tokens + completion tokens = ", c.max_len,
+                     " exceed the model's context ", m.cfg.max_position_embeddings));
+  }
+  if (c.slots < group_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("generation.slots (", c.slots, ") must be >= algorithm.group_size (", group_size, ")"));
+  }
+  return c;
+}

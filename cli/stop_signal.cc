@@ -1,0 +1,28 @@
+#include "cli/stop_signal.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+namespace {
+volatile std::sig_atomic_t g_signals = 0;
+void handle(int) {
+  if (++g_signals > 1) _exit(130);
+}
+}  // namespace
+
+void stop_signal_install(std::function<void()> on_stop) {
+  std::signal(SIGINT, handle);
+  std::signal(SIGTERM, handle);
+  std::thread([on_stop = std::move(on_stop)] {
+    while (g_signals == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    on_stop();
+  }).detach();
+}
+
+bool stop_signal_received() {
+  return g_signals > 0;
+}

@@ -1,0 +1,21 @@
+// Prompt sets for training and validation: JSONL files (one {"prompt": "...", "answer": "...", optional "id",
+// optional "metadata": {...}} per line; errors name file:line), or the built-in synthetic arithmetic task of
+// the quickstart. The validation set is its own file, or a seeded share of the training prompts held out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "learner/prompt_leases.h"
+#include "learner/recipe.h"
+
+struct PromptSet {
+  std::vector<PromptRecord> train, validation;
+};
+
+absl::StatusOr<std::vector<PromptRecord>> prompt_data_read_jsonl(const std::string& path);
+// "a+b=" / "a-b=" with operands in [0, max_operand]; answers are the integer results. Ids "arith-<i>".
+std::vector<PromptRecord> prompt_data_arithmetic(int64_t n, int64_t max_operand, uint64_t seed);
+absl::StatusOr<PromptSet> prompt_data_load(const DataConfig& d, uint64_t seed);

@@ -1,0 +1,257 @@
+#include "learner/recipe.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "core/yaml_reader.h"
+
+namespace {
+
+std::string relative_to(const std::string& dir, const std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(dir) / path).lexically_normal().string();
+}
+
+YAML::Node child(const YAML::Node& root, const char* key) {
+  return root.IsMap() ? root[key] : YAML::Node();
+}
+
+}  // namespace
+
+absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& name) {
+  std::string dir = std::filesystem::path(name).parent_path().string();
+  if (dir.empty()) dir = ".";
+  YAML::Node root;
+  if (absl::Status st = yaml_load_string(text, name, &root); !st.ok()) return st;
+  if (!root.IsMap())
+    return absl::InvalidArgumentError(absl::StrCat(name, ": a recipe is a YAML map of sections"));
+  Recipe r;
+  r.file = name, r.dir = dir, r.text = text;
+  r.name = std::filesystem::path(name).stem().string();
+  YamlReader top(root, name, "");
+  top.read("name", &r.name);
+  int64_t seed = 1;
+  top.read("seed", &seed, 0);
+  r.seed = static_cast<uint64_t>(seed);
+  YamlReader& model = top.section("model");
+  model.read("path", &r.model_path);
+  if (r.model_path.empty()) model.fail("path", "the policy's Hugging Face model directory is required");
+  r.model_path = relative_to(dir, r.model_path);
+
+  YamlReader& data = top.section("data");
+  DataConfig& d = r.data;
+  data.read("train", &d.train);
+  data.read("builtin", &d.builtin, {"", "arithmetic"});
+  data.read("builtin_size", &d.builtin_size, 1);
+  data.read("builtin_max_operand", &d.builtin_max_operand, 1);
+  data.read("validation", &d.validation);
+  data.read("validation_split", &d.validation_split, 0.0, 1.0);
+  data.read("validation_size", &d.validation_size, 0);
+  if (d.train.empty() == d.builtin.empty())
+    data.fail("train", "give exactly one of data.train and data.builtin");
+  d.train = relative_to(dir, d.train);
+  d.validation = relative_to(dir, d.validation);
+  if (!d.validation.empty() && d.validation_split > 0) {
+    data.fail("validation_split", "give data.validation or data.validation_split, not both");
+  }
+
+  YamlReader& opt = top.section("optimizer");
+  OptimizerConfig& o = r.optimizer;
+  opt.read("lr", &o.schedule.lr, 0.0, {}, true);
+  opt.read("warmup_steps", &o.schedule.warmup_steps, 0);
+  opt.read("schedule", &o.schedule.kind, {"constant", "cosine"});
+  opt.read("min_lr", &o.schedule.min_lr, 0.0);
+  opt.read("beta1", &o.adamw.beta1, 0.0, 1.0);
+  opt.read("beta2", &o.adamw.beta2, 0.0, 1.0);
+  opt.read("eps", &o.adamw.eps, 0.0, {}, true);
+  opt.read("weight_decay", &o.adamw.weight_decay, 0.0);
+  opt.read("grad_clip", &o.grad_clip, 0.0);
+  o.adamw.lr = o.schedule.lr;
+
+  YamlReader& run = top.section("run");
+  RunConfig& c = r.run;
+  run.read("steps", &c.steps, 1);
+  run.read("dir", &c.dir);
+  run.read("actors", &c.actors, 1);
+  run.read("learner_ranks", &c.learner_ranks, 1);
+  run.read("actor_threads", &c.actor_threads, 1);
+  run.read("learner_threads", &c.learner_threads, 1);
+  run.read("port", &c.port, 0, 65535);
+  run.read("micro_batch_tokens", &c.micro_batch_tokens, 16);
+  run.read("weight_bucket_mb", &c.weight_bucket_mb, 1);
+  run.read("weight_dtype", &c.weight_dtype, {"bf16", "fp32"});
+  YamlReader& val = run.section("validation");
+  val.read("every", &c.validation.every, 0);
+  val.read("samples", &c.validation.samples, 1);
+  val.read("temperature", &c.validation.temperature, 0.0);
+  val.read("max_tokens", &c.validation.max_tokens, 0);
+  YamlReader& ck = run.section("checkpoint");
+  ck.read("every", &c.checkpoint_every, 0);
+  ck.read("keep", &c.checkpoint_keep, 1);
+  c.dir = relative_to(dir, c.dir);
+  o.schedule.total_steps = c.steps;
+
+  // Sections parsed by their owners (each validates its own keys).
+  top.read_raw("generation");
+  top.read_raw("algorithm");
+  top.read_raw("rewards");
+  if (absl::Status st = top.finish(); !st.ok()) return st;
+  auto gen = generation_config_parse(child(root, "generation"), name);
+  if (!gen.ok()) return gen.status();
+  r.generation = *gen;
+  auto algo = algo_config_parse(child(root, "algorithm"), name);
+  if (!algo.ok()) return algo.status();
+  r.algorithm = *algo;
+  auto rw = rewards_config_parse(child(root, "rewards"), name);  // paths relative to the file's directory
+  if (!rw.ok()) return rw.status();
+  r.rewards = *rw;
+  if (r.generation.slots < r.algorithm.group_size) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": generation.slots (", r.generation.slots,
+                                                   ") must be >= algorithm.group_size (",
+                                                   r.algorithm.group_size, ")"));
+  }
+  return r;
+}
+
+absl::StatusOr<Recipe> recipe_load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the recipe"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return recipe_parse(ss.str(), path);
+}
+
+std::string recipe_resolved_yaml(const Recipe& r) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  e << YAML::Key << "name" << YAML::Value << r.name;
+  e << YAML::Key << "seed" << YAML::Value << r.seed;
+  e << YAML::Key << "model" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value
+    << r.model_path << YAML::EndMap;
+  const DataConfig& d = r.data;
+  e << YAML::Key << "data" << YAML::Value << YAML::BeginMap;
+  if (!d.train.empty()) e << YAML::Key << "train" << YAML::Value << d.train;
+  if (!d.builtin.empty()) {
+    e << YAML::Key << "builtin" << YAML::Value << d.builtin << YAML::Key << "builtin_size" << YAML::Value
+      << d.builtin_size << YAML::Key << "builtin_max_operand" << YAML::Value << d.builtin_max_operand;
+  }
+  if (!d.validation.empty()) e << YAML::Key << "validation" << YAML::Value << d.validation;
+  e << YAML::Key << "validation_split" << YAML::Value << d.validation_split << YAML::Key << "validation_size"
+    << YAML::Value << d.validation_size << YAML::EndMap;
+
+  const GenerationConfig& g = r.generation;
+  e << YAML::Key << "generation" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "template" << YAML::Value << YAML::DoubleQuoted << g.tmpl;
+  e << YAML::Key << "system" << YAML::Value << YAML::DoubleQuoted << g.system;
+  e << YAML::Key << "thinking" << YAML::Value << g.thinking;
+  e << YAML::Key << "max_tokens" << YAML::Value << g.max_tokens;
+  e << YAML::Key << "temperature" << YAML::Value << g.sampler.temperature;
+  e << YAML::Key << "top_p" << YAML::Value << g.sampler.top_p;
+  e << YAML::Key << "top_k" << YAML::Value << g.sampler.top_k;
+  e << YAML::Key << "stop" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const std::string& s : g.stop) e << YAML::DoubleQuoted << s;
+  e << YAML::EndSeq;
+  e << YAML::Key << "slots" << YAML::Value << g.slots << YAML::Key << "max_len" << YAML::Value << g.max_len;
+  e << YAML::Key << "prompt_max_tokens" << YAML::Value << g.prompt_max_tokens;
+  e << YAML::Key << "interruption" << YAML::Value << YAML::BeginMap << YAML::Key << "enabled" << YAML::Value
+    << g.interrupt << YAML::Key << "min_tokens" << YAML::Value << g.interrupt_min << YAML::Key << "max_tokens"
+    << YAML::Value << g.interrupt_max << YAML::Key << "solution_tokens" << YAML::Value << g.solution_tokens
+    << YAML::Key << "text" << YAML::Value << YAML::DoubleQuoted << g.interrupt_text << YAML::EndMap;
+  e << YAML::EndMap;
+
+  const AlgoConfig& a = r.algorithm;
+  static const char* kLoss[] = {"cispo", "ppo_clip", "gspo"};
+  static const char* kAdv[] = {"group_centered", "grpo", "batch_std", "dr_grpo", "leave_one_out"};
+  static const char* kAgg[] = {"token", "prompt", "sample", "fixed"};
+  static const char* kZv[] = {"off", "filter", "resample"};
+  e << YAML::Key << "algorithm" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "loss" << YAML::Value << kLoss[static_cast<int>(a.loss.kind)];
+  e << YAML::Key << "cispo" << YAML::Value << YAML::BeginMap << YAML::Key << "eps_max" << YAML::Value
+    << a.loss.cispo_eps_max << YAML::Key << "eps_low_is" << YAML::Value;
+  if (a.loss.cispo_eps_low_is) {
+    e << *a.loss.cispo_eps_low_is;
+  } else {
+    e << YAML::Null;
+  }
+  e << YAML::EndMap;
+  e << YAML::Key << "clip" << YAML::Value << YAML::BeginMap << YAML::Key << "eps_low" << YAML::Value
+    << a.loss.clip_eps_low << YAML::Key << "eps_high" << YAML::Value << a.loss.clip_eps_high << YAML::EndMap;
+  e << YAML::Key << "gspo" << YAML::Value << YAML::BeginMap << YAML::Key << "eps_low" << YAML::Value
+    << a.loss.gspo_eps_low << YAML::Key << "eps_high" << YAML::Value << a.loss.gspo_eps_high << YAML::EndMap;
+  e << YAML::Key << "kl_beta" << YAML::Value << a.loss.kl_beta;
+  e << YAML::Key << "advantage" << YAML::Value << kAdv[static_cast<int>(a.advantage.mode)];
+  e << YAML::Key << "grpo_std_eps" << YAML::Value << a.advantage.grpo_eps;
+  e << YAML::Key << "aggregation" << YAML::Value << kAgg[static_cast<int>(a.aggregation.mode)];
+  e << YAML::Key << "fixed_max_tokens" << YAML::Value << a.aggregation.fixed_max_tokens;
+  e << YAML::Key << "group_size" << YAML::Value << a.group_size;
+  e << YAML::Key << "prompts_per_step" << YAML::Value << a.prompts_per_step;
+  e << YAML::Key << "zero_variance" << YAML::Value << kZv[static_cast<int>(a.zero_variance)];
+  e << YAML::Key << "overlong_filter" << YAML::Value << a.aggregation.overlong_filter;
+  e << YAML::Key << "overlong_shaping" << YAML::Value << YAML::BeginMap << YAML::Key << "enabled"
+    << YAML::Value << a.overlong_shaping << YAML::Key << "max_tokens" << YAML::Value << a.overlong_max_tokens
+    << YAML::Key << "cache_tokens" << YAML::Value << a.overlong_cache_tokens << YAML::EndMap;
+  e << YAML::Key << "no_positive_resampling" << YAML::Value << YAML::BeginMap << YAML::Key << "enabled"
+    << YAML::Value << a.no_positive_resampling << YAML::Key << "threshold" << YAML::Value << a.npr_threshold
+    << YAML::EndMap;
+  e << YAML::Key << "max_lag" << YAML::Value << a.max_lag;
+  e << YAML::EndMap;
+
+  const RewardsConfig& rw = r.rewards;
+  e << YAML::Key << "rewards" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "verifier" << YAML::Value << (rw.verifier ? "math" : "none");
+  e << YAML::Key << "verifier_timeout_s" << YAML::Value << rw.verifier_timeout_s;
+  e << YAML::Key << "mapping" << YAML::Value << YAML::DoubleQuoted << (rw.plus_minus_one ? "pm1" : "01");
+  e << YAML::Key << "weight" << YAML::Value << rw.verifier_weight;
+  e << YAML::Key << "on_error" << YAML::Value << (rw.on_error == OnRewardError::kDrop ? "drop" : "zero");
+  if (rw.reward_model) {
+    e << YAML::Key << "reward_model" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value
+      << rw.reward_model->path << YAML::Key << "weight" << YAML::Value << rw.reward_model->weight << YAML::Key
+      << "batch_tokens" << YAML::Value << rw.reward_model->batch_tokens << YAML::EndMap;
+  }
+  if (rw.hero) {
+    const HeroConfig& h = *rw.hero;
+    e << YAML::Key << "hero" << YAML::Value << YAML::BeginMap << YAML::Key << "alpha" << YAML::Value
+      << h.alpha << YAML::Key << "beta" << YAML::Value << h.beta << YAML::Key << "eps" << YAML::Value << h.eps
+      << YAML::Key << "weighting" << YAML::Value << h.weighting << YAML::Key << "w_min" << YAML::Value
+      << h.w_min << YAML::Key << "w_max" << YAML::Value << h.w_max << YAML::Key << "k" << YAML::Value << h.k
+      << YAML::EndMap;
+  }
+  if (!rw.plugins.empty() || !rw.remote.empty()) {
+    e << YAML::Key << "components" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const NamedPlugin& p : rw.plugins) e << p.name;
+    for (const NamedRemote& p : rw.remote) e << p.name;
+    e << YAML::EndSeq;
+  }
+  e << YAML::EndMap;
+
+  const OptimizerConfig& o = r.optimizer;
+  e << YAML::Key << "optimizer" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "lr" << YAML::Value << o.schedule.lr << YAML::Key << "warmup_steps" << YAML::Value
+    << o.schedule.warmup_steps << YAML::Key << "schedule" << YAML::Value << o.schedule.kind << YAML::Key
+    << "min_lr" << YAML::Value << o.schedule.min_lr << YAML::Key << "beta1" << YAML::Value << o.adamw.beta1
+    << YAML::Key << "beta2" << YAML::Value << o.adamw.beta2 << YAML::Key << "eps" << YAML::Value
+    << o.adamw.eps << YAML::Key << "weight_decay" << YAML::Value << o.adamw.weight_decay << YAML::Key
+    << "grad_clip" << YAML::Value << o.grad_clip;
+  e << YAML::EndMap;
+
+  const RunConfig& c = r.run;
+  e << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "steps" << YAML::Value << c.steps << YAML::Key << "dir" << YAML::Value << c.dir;
+  e << YAML::Key << "actors" << YAML::Value << c.actors << YAML::Key << "learner_ranks" << YAML::Value
+    << c.learner_ranks << YAML::Key << "actor_threads" << YAML::Value << c.actor_threads << YAML::Key
+    << "learner_threads" << YAML::Value << c.learner_threads << YAML::Key << "port" << YAML::Value << c.port;
+  e << YAML::Key << "micro_batch_tokens" << YAML::Value << c.micro_batch_tokens << YAML::Key
+    << "weight_bucket_mb" << YAML::Value << c.weight_bucket_mb << YAML::Key << "weight_dtype" << YAML::Value
+    << c.weight_dtype;
+  e << YAML::Key << "validation" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
+    << c.validation.every << YAML::Key << "samples" << YAML::Value << c.validation.samples << YAML::Key
+    << "temperature" << YAML::Value << c.validation.temperature << YAML::Key << "max_tokens" << YAML::Value
+    << c.validation.max_tokens << YAML::EndMap;
+  e << YAML::Key << "checkpoint" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
+    << c.checkpoint_every << YAML::Key << "keep" << YAML::Value << c.checkpoint_keep << YAML::EndMap;
+  e << YAML::EndMap;
+  e << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}

@@ -1,0 +1,19 @@
+#include "rewards/reward_setup.h"
+
+absl::StatusOr<RewardSetup> reward_setup_make(const RewardsConfig& cfg, const std::string& recipe) {
+  RewardSetup s;
+  RewardModelFn rm_fn;
+  if (cfg.reward_model) {
+    absl::StatusOr<std::unique_ptr<RewardModel>> loaded =
+        RewardModel::load(cfg.reward_model->path, cfg.reward_model->batch_tokens);
+    if (!loaded.ok()) {
+      return absl::Status(loaded.status().code(),
+                          recipe + ": rewards.reward_model: " + std::string(loaded.status().message()));
+    }
+    s.rm = std::move(*loaded);
+    RewardModel* rm = s.rm.get();
+    rm_fn = [rm](const std::vector<RewardInput>& items) { return rm->score(items); };
+  }
+  s.pipeline = std::make_unique<RewardPipeline>(cfg, rm_fn);
+  return s;
+}
