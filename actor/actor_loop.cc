@@ -197,6 +197,14 @@ absl::Status Actor::run(const std::string& learner_address) {
         hb.set_weights_version(im.hb_version);
         hb.set_oldest_version(im.hb_oldest);
         hb.set_running(im.hb_running);
+        auto& sec = *hb.mutable_seconds();
+        sec["decode"] = im.stats.decode_s;
+        sec["reward"] = im.stats.reward_s;
+        sec["send"] = im.stats.send_s;
+        sec["weight_receive"] = im.stats.weight_receive_s;
+        sec["weight_swap"] = im.stats.weight_swap_s;
+        sec["idle"] = im.stats.idle_s;
+        hb.set_weights_version(im.have_version);
       }
       auto ack = im.client->heartbeat(hb);
       if (ack.ok()) {
@@ -230,6 +238,7 @@ absl::Status Actor::run(const std::string& learner_address) {
         im.outbox.pop_front();
         im.cv.notify_all();
       }
+      const Clock::time_point t_reward = Clock::now();
       if (rewards_) {
         auto scored = rewards_->score_groups({out.inputs})[0];
         for (size_t i = 0; i < scored.size(); ++i) {
@@ -248,6 +257,7 @@ absl::Status Actor::run(const std::string& learner_address) {
       } else {
         for (auto& c : *out.group.mutable_completions()) c.set_reward_ok(true);
       }
+      const Clock::time_point t_send = Clock::now();
       absl::Status st = sender.send(std::move(out.group));
       if (!st.ok()) {
         fail(st);
@@ -255,6 +265,8 @@ absl::Status Actor::run(const std::string& learner_address) {
       }
       std::lock_guard<std::mutex> lock(im.mu);
       im.stats.groups_sent++;
+      im.stats.reward_s += std::chrono::duration<double>(t_send - t_reward).count();
+      im.stats.send_s += seconds_since(t_send);
     }
     absl::Status st = sender.flush(cfg_.learner_lost_s);
     if (!st.ok()) fail(st);

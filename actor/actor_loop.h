@@ -42,6 +42,7 @@ struct ActorConfig {
 // text (for the rewards), and a token's bytes (stop strings; may be null).
 struct ActorText {
   std::function<absl::StatusOr<std::vector<int32_t>>(const std::string& prompt)> encode;
+  std::function<absl::StatusOr<std::vector<int32_t>>(const std::string& text)> encode_plain;  // no template
   std::function<std::string(const std::vector<int32_t>&)> decode;
   std::function<std::string(int32_t)> token_bytes;
 };
@@ -52,7 +53,7 @@ struct ActorStats {
   int64_t lag_paused_steps = 0;   // steps taken with admission held by the lag bound
   int64_t max_admission_lag = 0;  // version - oldest in-flight version whenever admission was open
   int64_t version = -1;
-  double decode_s = 0, weight_swap_s = 0, idle_s = 0, weight_receive_s = 0;
+  double decode_s = 0, weight_swap_s = 0, idle_s = 0, weight_receive_s = 0, reward_s = 0, send_s = 0;
 };
 
 class Actor {

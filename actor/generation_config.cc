@@ -75,6 +75,7 @@ ActorText actor_text_make(TextCodec* codec, const GenerationConfig& g) {
     }
     return ids;
   };
+  t.encode_plain = [codec](const std::string& s) { return codec->encode(s); };
   t.decode = [codec](const std::vector<int32_t>& ids) { return codec->decode(ids); };
   if (codec->is_hf()) {
     t.token_bytes = [codec](int32_t id) { return codec->hf()->token_bytes(id); };

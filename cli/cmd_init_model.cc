@@ -6,7 +6,7 @@
 void cli_add_init_model(CLI::App& app) {
   struct Opts {
     std::string out, arch = "qwen2", preset = "tiny", dtype = "float32";
-    int64_t vocab = 0, layers = 0, shard_mb = 0;
+    int64_t vocab = 0, layers = 0, shard_mb = 0, num_labels = 0;
     uint64_t seed = 0;
   };
   auto o = std::make_shared<Opts>();
@@ -20,12 +20,16 @@ void cli_add_init_model(CLI::App& app) {
   cmd->add_option("--layers", o->layers, "override the number of layers");
   cmd->add_option("--shard-mb", o->shard_mb, "write sharded files of at most this many MB");
   cmd->add_option("--seed", o->seed, "init seed")->capture_default_str();
+  cmd->add_option("--num-labels", o->num_labels,
+                  "a reward model (*ForSequenceClassification, score head of this many labels; 1 for HERO)");
   cmd->callback([o] {
     auto arch = model_arch_parse(o->arch);
     if (!arch.ok()) std::exit(cli_fail("init-model", std::string(arch.status().message())));
     auto cfg = model_config_preset(*arch, o->preset, o->vocab);
     if (!cfg.ok()) std::exit(cli_fail("init-model", std::string(cfg.status().message())));
     if (o->layers > 0) cfg->num_layers = o->layers;
+    if (o->num_labels > 0)
+      cfg->num_labels = o->num_labels, cfg->pad_token_id = 258;  // the byte tokenizer's pad
     DType dt;
     if (!dtype_parse(o->dtype, &dt)) std::exit(cli_fail("init-model", "--dtype: unknown '" + o->dtype + "'"));
     auto m = model_create(*cfg, dt);

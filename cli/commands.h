@@ -11,6 +11,9 @@ void cli_add_reward(CLI::App& app);
 void cli_add_tokenize(CLI::App& app);
 void cli_add_version(CLI::App& app);
 void cli_add_actor(CLI::App& app);
+void cli_add_learner(CLI::App& app);
+void cli_add_train(CLI::App& app);
+void cli_add_sft(CLI::App& app);
 
 // Prints "ascent <cmd>: <message>" to stderr and returns exit code 1; used by every subcommand on failure.
 int cli_fail(const char* cmd, const std::string& message);

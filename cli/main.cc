@@ -11,7 +11,10 @@ int main(int argc, char** argv) {
   cli_add_fit(app);
   cli_add_reward(app);
   cli_add_tokenize(app);
+  cli_add_train(app);
+  cli_add_learner(app);
   cli_add_actor(app);
+  cli_add_sft(app);
   cli_add_version(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

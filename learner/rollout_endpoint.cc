@@ -56,6 +56,7 @@ absl::StatusOr<rv1::HeartbeatAck> RolloutEndpoint::on_heartbeat(const rv1::Heart
   v.weights_version = hb.weights_version();
   v.oldest_version = hb.oldest_version();
   v.running = hb.running();
+  for (const auto& [k, x] : hb.seconds()) v.seconds[k] = x;
   rv1::HeartbeatAck r;
   r.set_learner_version(version_);
   r.set_finished(finished_);

@@ -25,6 +25,7 @@ struct ActorView {
   std::string name, incarnation;
   int64_t weights_version = -1, oldest_version = -1, running = 0;
   bool lost = false;
+  std::map<std::string, double> seconds;  // the actor's time by activity (Heartbeat.seconds)
 };
 
 class RolloutEndpoint : public RolloutHandler {

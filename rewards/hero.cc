@@ -42,18 +42,27 @@ double hero_weight(const HeroConfig& cfg, double sigma_u, double sigma_bar) {
   return cfg.w_min + (cfg.w_max - cfg.w_min) / (1 + std::exp(-cfg.k * (sigma_u - sigma_bar)));
 }
 
+std::vector<double> hero_weights_update(const HeroConfig& cfg, HeroState* state,
+                                        const std::vector<double>& sigma) {
+  for (double s : sigma) {
+    state->groups += 1;
+    state->sigma_bar += (s - state->sigma_bar) / static_cast<double>(state->groups);
+  }
+  std::vector<double> w;
+  for (double s : sigma) w.push_back(hero_weight(cfg, s, state->sigma_bar));
+  return w;
+}
+
 std::vector<HeroGroup> hero_step(const HeroConfig& cfg, HeroState* state,
                                  const std::vector<std::vector<int>>& verifier,
                                  const std::vector<std::vector<double>>& rm) {
   std::vector<HeroGroup> out(rm.size());
-  for (size_t g = 0; g < rm.size(); ++g) {
-    out[g].sigma = hero_sigma(rm[g]);
-    state->groups += 1;
-    state->sigma_bar += (out[g].sigma - state->sigma_bar) / static_cast<double>(state->groups);
-  }
+  std::vector<double> sigma;
+  for (size_t g = 0; g < rm.size(); ++g) sigma.push_back(out[g].sigma = hero_sigma(rm[g]));
+  const std::vector<double> w = hero_weights_update(cfg, state, sigma);
   for (size_t g = 0; g < rm.size(); ++g) {
     out[g].reward = hero_normalise(cfg, verifier[g], rm[g]);
-    out[g].weight = hero_weight(cfg, out[g].sigma, state->sigma_bar);
+    out[g].weight = w[g];
   }
   return out;
 }

@@ -51,5 +51,10 @@ std::vector<HeroGroup> hero_step(const HeroConfig& cfg, HeroState* state,
                                  const std::vector<std::vector<int>>& verifier,
                                  const std::vector<std::vector<double>>& rm);
 
+// The weighting half of hero_step, from the groups' sigma_u (the learner's side: actors send sigma_u, the
+// learner keeps sigma_bar in its checkpoints): sigma_bar updated with every sigma first, then w per group.
+std::vector<double> hero_weights_update(const HeroConfig& cfg, HeroState* state,
+                                        const std::vector<double>& sigma);
+
 nlohmann::json hero_state_to_json(const HeroState& s);
 absl::StatusOr<HeroState> hero_state_from_json(const nlohmann::json& j, const std::string& where);

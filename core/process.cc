@@ -1,0 +1,55 @@
+#include "core/process.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+extern char** environ;
+
+absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ);
+  if (rc != 0) return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": ", std::strerror(rc)));
+  return pid;
+}
+
+ProcessExit process_wait_any(int timeout_ms) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      ProcessExit e;
+      e.pid = pid;
+      if (WIFSIGNALED(status)) {
+        e.signaled = true, e.signal = WTERMSIG(status), e.code = 128 + e.signal;
+      } else {
+        e.code = WEXITSTATUS(status);
+      }
+      return e;
+    }
+    if (std::chrono::steady_clock::now() >= end) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void process_signal(pid_t pid, int sig) {
+  if (pid > 0) kill(pid, sig);
+}
+
+std::string process_self_path() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("ascent") : p.string();
+}

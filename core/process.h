@@ -1,0 +1,24 @@
+// Child processes for `ascent train`: start a command (argv, no shell), poll or wait for any child, signal.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+// Starts argv[0] (searched in PATH) with argv; stdin, stdout and stderr inherited.
+absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv);
+
+struct ProcessExit {
+  pid_t pid = 0;  // 0: none exited
+  int code = 0;   // exit code, or 128 + signal
+  bool signaled = false;
+  int signal = 0;
+};
+// A child that exited, waiting up to timeout_ms (0: poll).
+ProcessExit process_wait_any(int timeout_ms);
+void process_signal(pid_t pid, int sig);
+// The running executable (/proc/self/exe).
+std::string process_self_path();

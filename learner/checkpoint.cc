@@ -1,0 +1,114 @@
+#include "learner/checkpoint.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "model/safetensors.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string step_name(int64_t step) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "step-%06ld", static_cast<long>(step));
+  return buf;
+}
+
+absl::Status write_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!(f << text)) return absl::PermissionDeniedError(absl::StrCat(tmp, ": cannot write"));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return absl::InternalError(absl::StrCat(path, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m, const AdamWState& opt,
+                             const nlohmann::json& state, int64_t keep) {
+  const fs::path root = fs::path(run_dir) / "checkpoints";
+  const fs::path final_dir = root / step_name(step);
+  const fs::path tmp = root / (step_name(step) + ".tmp");
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat(tmp.string(), ": ", ec.message()));
+  // Float32 on disk: the master weights (the loaded layout's dtypes are restored afterwards).
+  const std::vector<DType> disk = m.disk_dtype;
+  const std::vector<std::string> shards = m.disk_shard;
+  std::fill(m.disk_dtype.begin(), m.disk_dtype.end(), DType::kF32);
+  std::fill(m.disk_shard.begin(), m.disk_shard.end(), std::string("model.safetensors"));
+  absl::Status st = model_save(m, (tmp / "model").string());
+  m.disk_dtype = disk;
+  m.disk_shard = shards;
+  if (!st.ok()) return st;
+  const int64_t n = static_cast<int64_t>(opt.m.size());
+  st = safetensors_write(
+      (tmp / "optimizer.safetensors").string(),
+      {{"adamw.m", DType::kF32, {n}, opt.m.data()}, {"adamw.v", DType::kF32, {n}, opt.v.data()}},
+      {{"adamw_step", std::to_string(opt.step)}});
+  if (!st.ok()) return st;
+  if (st = write_file((tmp / "state.json").string(), state.dump(1)); !st.ok()) return st;
+  fs::remove_all(final_dir, ec);
+  fs::rename(tmp, final_dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat(final_dir.string(), ": ", ec.message()));
+  if (st = write_file((root / "latest").string(), step_name(step) + "\n"); !st.ok()) return st;
+  // Keep the newest `keep`.
+  std::vector<std::string> all;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name.rfind("step-", 0) == 0 && name.find(".tmp") == std::string::npos) {
+      all.push_back(name);
+    }
+  }
+  std::sort(all.begin(), all.end());
+  for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) fs::remove_all(root / all[i], ec);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir) {
+  const fs::path latest = fs::path(run_dir) / "checkpoints" / "latest";
+  std::ifstream f(latest);
+  std::string name;
+  if (!f || !(f >> name)) return absl::NotFoundError(absl::StrCat(latest.string(), ": no checkpoint"));
+  const fs::path dir = fs::path(run_dir) / "checkpoints" / name;
+  if (!fs::exists(dir / "state.json")) {
+    return absl::DataLossError(absl::StrCat(latest.string(), " names ", name, ", which is incomplete"));
+  }
+  return dir.string();
+}
+
+absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, nlohmann::json* state) {
+  absl::StatusOr<Model> m = model_load((fs::path(ckpt) / "model").string());
+  if (!m.ok()) return m.status();
+  const std::string opath = (fs::path(ckpt) / "optimizer.safetensors").string();
+  auto f = SafetensorsFile::open(opath);
+  if (!f.ok()) return f.status();
+  const int64_t n = static_cast<int64_t>(m->params.size());
+  adamw_init(*opt, n);
+  if (absl::Status st = f->read_f32("adamw.m", {n}, opt->m.data()); !st.ok()) return st;
+  if (absl::Status st = f->read_f32("adamw.v", {n}, opt->v.data()); !st.ok()) return st;
+  auto it = f->metadata().find("adamw_step");
+  if (it == f->metadata().end()) return absl::DataLossError(opath + ": no adamw_step in the metadata");
+  opt->step = std::stoll(it->second);
+  std::ifstream sf(fs::path(ckpt) / "state.json");
+  std::stringstream ss;
+  ss << sf.rdbuf();
+  try {
+    *state = nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(ckpt, "/state.json: ", e.what()));
+  }
+  if (state->value("format", "") != "ascent.run_state.v1") {
+    return absl::DataLossError(absl::StrCat(ckpt, "/state.json: not ascent.run_state.v1"));
+  }
+  return m;
+}

@@ -1,0 +1,26 @@
+// Run checkpoints: run_dir/checkpoints/step-NNNNNN/ holds
+//   model/                  a Hugging Face directory (config.json, model.safetensors in float32: the master
+//                           weights, so a resumed run continues bit for bit; tokenizer files copied),
+//                           loadable outside ascent;
+//   optimizer.safetensors   AdamW's first and second moments ("adamw.m", "adamw.v") and its step (metadata);
+//   state.json              the rest of the run (format ascent.run_state.v1): step, data order, prompt
+//   leases,
+//                           No-Positive-Resampling history, HERO sigma_bar, counters, live-fit points.
+// A checkpoint is written to step-NNNNNN.tmp and renamed, then `latest` (a one-line file naming it) is
+// replaced the same way; only the newest `keep` are kept. A kill at any moment leaves the previous one whole.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "model/adamw.h"
+#include "model/model.h"
+#include "nlohmann/json.hpp"
+
+absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m, const AdamWState& opt,
+                             const nlohmann::json& state, int64_t keep);
+// The newest complete checkpoint's directory; NotFound when there is none.
+absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir);
+// Loads the model, the optimizer state and the run state of a checkpoint directory.
+absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, nlohmann::json* state);

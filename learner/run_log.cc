@@ -1,0 +1,108 @@
+#include "learner/run_log.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+absl::Status write_atomic(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    if (!(f << text)) return absl::PermissionDeniedError(path + ": cannot write");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  return ec ? absl::InternalError(path + ": " + ec.message()) : absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir, const Recipe& r,
+                                                     int64_t resume_step, bool progress) {
+  std::unique_ptr<RunLog> owned(new RunLog());
+  RunLog& l = *owned;
+  l.dir_ = run_dir;
+  l.progress_ = progress;
+  l.tty_ = isatty(STDERR_FILENO);
+  if (absl::Status st = write_atomic(run_dir + "/recipe.yaml", r.text); !st.ok()) return st;
+  if (absl::Status st = write_atomic(run_dir + "/recipe.resolved.yaml", recipe_resolved_yaml(r)); !st.ok())
+    return st;
+  const std::string mpath = run_dir + "/metrics.jsonl";
+  if (resume_step > 0) {
+    // Keep the steps up to the checkpoint: those after it will be trained again.
+    std::ifstream in(mpath);
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.is_object() && j.value("step", int64_t{-1}) <= resume_step)
+        kept += line + "\n";
+    }
+    if (absl::Status st = write_atomic(mpath, kept); !st.ok()) return st;
+  }
+  l.metrics_ = std::fopen(mpath.c_str(), resume_step > 0 ? "a" : "w");
+  l.log_ = std::fopen((run_dir + "/log.txt").c_str(), "a");
+  if (!l.metrics_ || !l.log_) return absl::PermissionDeniedError(run_dir + ": cannot write the run's logs");
+  auto tb = TbEventWriter::open(run_dir);
+  if (!tb.ok()) return tb.status();
+  l.tb_ = std::make_unique<TbEventWriter>(std::move(*tb));
+  return owned;
+}
+
+RunLog::~RunLog() {
+  if (metrics_) std::fclose(metrics_);
+  if (log_) std::fclose(log_);
+}
+
+void RunLog::metrics(int64_t step, const std::map<std::string, double>& values) {
+  nlohmann::json j;
+  j["step"] = step;
+  for (const auto& [k, v] : values) {
+    if (std::isfinite(v)) j[k] = v;
+  }
+  std::fprintf(metrics_, "%s\n", j.dump().c_str());
+  std::fflush(metrics_);
+  tb_->scalars(step, values, now_s());
+}
+
+void RunLog::info(const std::string& line) {
+  if (open_line_ && tty_) std::fprintf(stderr, "\n");
+  open_line_ = false;
+  std::fprintf(stderr, "ascent: %s\n", line.c_str());
+  std::fprintf(log_, "%.3f %s\n", now_s(), line.c_str());
+  std::fflush(log_);
+}
+
+void RunLog::progress(const std::string& line) {
+  std::fprintf(log_, "%.3f %s\n", now_s(), line.c_str());
+  std::fflush(log_);
+  if (!progress_) return;
+  if (tty_) {
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+    open_line_ = true;
+  } else if (now_s() - last_progress_ >= 10) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+    last_progress_ = now_s();
+  }
+}
+
+void RunLog::finish() {
+  if (open_line_ && tty_) std::fprintf(stderr, "\n");
+  open_line_ = false;
+}
+
+absl::Status RunLog::write_address(const std::string& address) {
+  return write_atomic(dir_ + "/learner.addr", address + "\n");
+}

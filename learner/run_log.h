@@ -1,0 +1,39 @@
+// A run directory's logs (runs/<name>/): recipe.yaml (the file as given) and recipe.resolved.yaml (every key
+// with its value), metrics.jsonl (one object per step: docs/metrics.md) and TensorBoard event files,
+// log.txt (what info() printed), learner.addr (where actors connect), and the console: info lines on
+// stderr and a one-line progress display (rewritten in place on a terminal, a line every 10 s otherwise).
+// On resume, metrics.jsonl keeps only the steps up to the checkpoint, so that it reads as one run.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "learner/recipe.h"
+#include "learner/tb_events.h"
+
+class RunLog {
+ public:
+  static absl::StatusOr<std::unique_ptr<RunLog>> open(const std::string& run_dir, const Recipe& r,
+                                                      int64_t resume_step, bool progress);
+  RunLog(const RunLog&) = delete;
+  RunLog& operator=(const RunLog&) = delete;
+  ~RunLog();
+  void metrics(int64_t step, const std::map<std::string, double>& values);
+  void info(const std::string& line);
+  void progress(const std::string& line);
+  void finish();  // ends the progress line
+  absl::Status write_address(const std::string& address);
+
+ private:
+  RunLog() = default;
+  std::string dir_;
+  std::FILE* metrics_ = nullptr;
+  std::FILE* log_ = nullptr;
+  std::unique_ptr<TbEventWriter> tb_;
+  bool progress_ = true, tty_ = false, open_line_ = false;
+  double last_progress_ = -1e9;
+};

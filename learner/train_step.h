@@ -1,0 +1,36 @@
+// One learner step's gradient on the engine: advantages and aggregation coefficients over the whole batch,
+// then each rank's share of the groups (group i on rank i % size) in micro-batches of whole groups of at most
+// micro_batch_tokens tokens: forward with the FP32 LM head (at the sampling temperature, so log-probs compare
+// with logp_gen), the loss, backward into m.grads; gradients and loss statistics are then summed over ranks.
+// Because coefficients and advantages are global and every loss is a sum over whole sequences, the result
+// equals the single-rank, single-micro-batch gradient up to float summation order.
+// Also: the conversion from the actors' groups (proto/rollout.proto) to the learner's RolloutBatch.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "learner/algo_config.h"
+#include "learner/collective.h"
+#include "learner/rollout_batch.h"
+#include "model/cpu/lm_head.h"
+#include "model/model.h"
+#include "proto/rollout.pb.h"
+
+struct StepGradient {
+  double loss = 0;
+  LossStats stats;          // summed / merged over ranks
+  double entropy_mean = 0;  // per loss-carrying token... per completion token, over ranks
+  int64_t tokens = 0;       // completion tokens
+};
+
+// m.grads are zeroed, then hold the summed gradient on every rank.
+absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& rb, const AlgoConfig& cfg,
+                                                  const LmHeadOptions& head, int64_t micro_batch_tokens,
+                                                  Collective& coll);
+
+// Completions whose reward failed (reward_ok false) are left out; `dropped` counts them. Loss mask = not
+// forced; truncated = finish_reason "length".
+PromptGroup train_group_from_proto(const ascent::rollout::v1::Group& g, int64_t* dropped);
