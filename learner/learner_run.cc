@@ -248,11 +248,6 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
     (*mm)["val/pass_rate"] = v->pass_rate;
     (*mm)["time/validation_s"] = v->seconds;
     live.add(wall() * static_cast<double>(processes) / 3600.0, v->pass_rate);
-    if (live.points().R.size() >= 2) {
-      const double r0 = live.points().R.front(), r1 = live.points().R.back();
-      (*log)->info(absl::StrFormat("held-out pass rate: %.3f at the start, %.3f at step %d (%+.1f points)",
-                                   r0, r1, step, 100 * (r1 - r0)));
-    }
     if (auto f = live.refit(); f.ok()) {
       (*mm)["fit/A"] = f->A.value, (*mm)["fit/A_lo"] = f->A.lo, (*mm)["fit/A_hi"] = f->A.hi;
       (*mm)["fit/B"] = f->B.value, (*mm)["fit/C_mid"] = f->C_mid.value;
@@ -262,13 +257,21 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
                                  v->pass_rate, v->prompts, v->seconds));
     return absl::OkStatus();
   };
+  std::map<int64_t, std::vector<rv1::Group>> pending;  // received groups by step
   auto save = [&](int64_t next_step) -> absl::Status {
     nlohmann::json st = {{"format", "ascent.run_state.v1"},      {"step", next_step},
                          {"sampler", sampler.serialize()},       {"history", history.serialize()},
                          {"hero", hero_state_to_json(hero)},     {"leases", endpoint.leases_json()},
                          {"fit_points", nlohmann::json::array()}};
+    // Groups held for later steps are not in the checkpoint (a resumed run generates them again): they are
+    // not counted as generated yet.
     Counters c = count;
     c.wall_s = wall();
+    for (const auto& [s, v] : pending) {
+      c.generated -= static_cast<int64_t>(v.size());
+      for (const rv1::Group& g : v)
+        for (const auto& x : g.completions()) c.tokens -= x.tokens_size();
+    }
     st["counters"] = c.to_json();
     for (size_t i = 0; i < live.points().C.size(); ++i)
       st["fit_points"].push_back({live.points().C[i], live.points().R[i]});
@@ -282,7 +285,6 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
     (*log)->metrics(0, mm);
   }
 
-  std::map<int64_t, std::vector<rv1::Group>> pending;  // received groups by step
   auto receive = [&](int timeout_ms) {
     rv1::Group g;
     if (!inbox.take(&g, timeout_ms)) return;
@@ -408,8 +410,10 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
     mm["groups/filtered"] = static_cast<double>(count.filtered);
     mm["groups/dropped_duplicate"] = static_cast<double>(count.dropped_duplicate);
     mm["groups/dropped_reward"] = static_cast<double>(count.dropped_reward);
-    mm["groups/in_flight"] =
-        static_cast<double>(count.generated - count.trained - count.filtered - count.dropped_reward);
+    int64_t held = 0;
+    for (const auto& [s, v] : pending) held += static_cast<int64_t>(v.size());
+    mm["groups/held"] = static_cast<double>(held);  // received for later steps
+    mm["learner/ranks"] = coll.size();
     mm["completions/dropped_reward"] = static_cast<double>(count.completions_dropped_reward);
     if (r.rewards.hero) mm["hero/sigma_bar"] = hero.sigma_bar;
     int64_t live_actors = 0;
@@ -467,6 +471,11 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
   (*log)->finish();
   std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(ec.heartbeat_s * 1500)));
   if (!result.ok()) return result;
+  if (live.points().R.size() >= 2) {
+    const double r0 = live.points().R.front(), r1 = live.points().R.back();
+    (*log)->info(absl::StrFormat("held-out pass rate: %.3f at the start, %.3f at step %d (%+.1f points)", r0,
+                                 r1, step, 100 * (r1 - r0)));
+  }
   if (auto f = live.refit(); f.ok()) {
     (*log)->info(
         absl::StrFormat("live sigmoid fit over %d validations: A = %.3f [%.3f, %.3f], B = %.2f, C_mid = %.3g "

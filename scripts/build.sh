@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Configures and builds ascent into build/ (Release, Ninja, ccache when present). CUDA is auto-detected;
-# override with ASCENT_CUDA=ON|OFF. Used by quickstart.sh and test.sh.
+# override with ASCENT_CUDA=ON|OFF. Used by quickstart.sh and test.sh. Arguments: build targets (default: all).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cuda=${ASCENT_CUDA:-AUTO}
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DASCENT_CUDA="$cuda" >/dev/null
-cmake --build build -j "$(nproc)"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build build -j "$(nproc)" "${targets[@]}"

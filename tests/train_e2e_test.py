@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""End-to-end runs of `ascent train` on loopback (ctest train_end_to_end). Usage: train_e2e_test.py ASCENT.
+
+A. 2 actors + 2 learner ranks (mpirun), max_lag 2: kill -9 of one actor mid-run; the run finishes, the actor is
+   started again and rejoins (the learner counts the lost incarnation), versions (steps) increase one by one,
+   lag never exceeds max_lag, and every group is accounted for at every step:
+   generated = trained + filtered + dropped (reward) + held (received for a later step).
+B. Deterministic mode (1 actor, max_lag 0, fixed seed), uninterrupted: the reference.
+C. The same with kill -9 of the learner after a checkpoint, then `ascent train --resume`: the resumed run's
+   metrics equal the reference's at every step (wall-clock keys aside) and its final weights are the same
+   bytes: no group lost, none trained twice.
+D. The deterministic run with 2 learner ranks: the same loss curve as 1 rank (float summation order aside).
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ascent = os.path.abspath(sys.argv[1])
+work = tempfile.mkdtemp(prefix="ascent-e2e-")
+failures = []
+
+
+def check(name, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + str(detail)), flush=True)
+    if not ok:
+        failures.append(name)
+
+
+def run(*args, **kw):
+    return subprocess.run([ascent, *args], cwd=work, capture_output=True, text=True, **kw)
+
+
+def recipe(name, actors, ranks, lag, steps, ckpt_every):
+    path = os.path.join(work, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(f"""name: {name}
+seed: 3
+model: {{path: policy}}
+data: {{builtin: arithmetic, builtin_size: 400, builtin_max_operand: 9, validation_split: 0.05}}
+generation: {{max_tokens: 4, temperature: 1.0, slots: 16}}
+algorithm: {{group_size: 4, prompts_per_step: 4, max_lag: {lag}, zero_variance: filter}}
+rewards: {{verifier: math}}
+optimizer: {{lr: 3.0e-4, warmup_steps: 0}}
+run:
+  steps: {steps}
+  actors: {actors}
+  learner_ranks: {ranks}
+  dir: runs
+  validation: {{every: 0, samples: 2, temperature: 1.0}}
+  checkpoint: {{every: {ckpt_every}, keep: 5}}
+""")
+    return path
+
+
+def metrics(name):
+    with open(os.path.join(work, "runs", name, "metrics.jsonl")) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def wait_for_step(name, step, proc, timeout=120):
+    end = time.time() + timeout
+    path = os.path.join(work, "runs", name, "metrics.jsonl")
+    while time.time() < end and proc.poll() is None:
+        try:
+            with open(path) as f:
+                if any(json.loads(l).get("step", -1) >= step for l in f if l.strip()):
+                    return True
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def pids(name):
+    with open(os.path.join(work, "runs", name, "pids.json")) as f:
+        return json.load(f)
+
+
+def env():
+    e = dict(os.environ, OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")
+    e.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1", OMPI_MCA_rmaps_base_oversubscribe="1")
+    return e
+
+
+# A starting policy that answers with digits: a tiny model and a short SFT on the task.
+r = run("init-model", "--out", "base", "--arch", "qwen3", "--preset", "tiny", "--seed", "3")
+check("init-model", r.returncode == 0, r.stderr)
+sft_recipe = recipe("sft", 1, 1, 0, 1, 0)
+r = run("sft", "--recipe", sft_recipe, "--init", "base", "--out", "policy", "--steps", "150", "--batch", "32",
+        "--lr", "2e-3", "--threads", "2")
+check("sft", r.returncode == 0, r.stderr)
+
+# ---- A: 2 actors, 2 learner ranks, kill -9 of an actor ----
+path = recipe("multi", 2, 2, 2, 12, 6)
+p = subprocess.Popen([ascent, "train", path, "--no-progress", "--lost-after", "3"], cwd=work, env=env(),
+                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+killed = None
+if wait_for_step("multi", 3, p):
+    killed = pids("multi")["actors"][0]
+    os.kill(killed, signal.SIGKILL)
+out, _ = p.communicate(timeout=300)
+check("A: the run finishes after an actor is killed", p.returncode == 0 and killed, out[-3000:])
+check("A: the killed actor is started again", "actor-0 exited (signal 9); starting it again" in out, out[-2000:])
+m = metrics("multi")
+steps = [x["step"] for x in m]
+check("A: steps (versions) 0..12 one by one", steps == list(range(13)), steps)
+train = [x for x in m if x["step"] > 0]
+check("A: 2 learner ranks", all(x.get("learner/ranks") == 2 for x in train), [x.get("learner/ranks") for x in train])
+check("A: lag never exceeds max_lag 2", all(x.get("lag/max", 0) <= 2 for x in train), [x.get("lag/max") for x in train])
+check("A: versions advance under the actors (lag > 0 seen)", any(x.get("lag/max", 0) > 0 for x in train))
+acc = [(x["groups/generated"], x["groups/trained"] + x["groups/filtered"] + x["groups/dropped_reward"] +
+        x["groups/held"]) for x in train]
+check("A: every group accounted for at every step", all(a == b for a, b in acc), acc)
+check("A: every step's groups were trained or filtered", train[-1]["groups/trained"] + train[-1]["groups/filtered"] ==
+      12 * 4, train[-1])
+check("A: the lost incarnation is counted and the actor rejoined",
+      train[-1]["actors/lost"] >= 1 and train[-1]["actors/live"] == 2, train[-1])
+
+# ---- B: deterministic reference ----
+path_b = recipe("det_ref", 1, 1, 0, 8, 3)
+r = run("train", path_b, "--no-progress", env=env(), timeout=300)
+check("B: deterministic reference run", r.returncode == 0, r.stderr[-2000:])
+
+# ---- C: kill -9 of the learner, then --resume ----
+path_c = recipe("det_kill", 1, 1, 0, 8, 3)
+p = subprocess.Popen([ascent, "train", path_c, "--no-progress"], cwd=work, env=env(), stdout=subprocess.PIPE,
+                     stderr=subprocess.STDOUT, text=True)
+ok = wait_for_step("det_kill", 5, p)
+if ok:
+    os.kill(pids("det_kill")["learner"], signal.SIGKILL)
+out, _ = p.communicate(timeout=120)
+check("C: the learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
+latest = open(os.path.join(work, "runs", "det_kill", "checkpoints", "latest")).read().strip()
+check("C: a checkpoint from before the kill", latest in ("step-000003",), latest)
+r = run("train", path_c, "--resume", "--no-progress", env=env(), timeout=300)
+check("C: resumed run finishes", r.returncode == 0, r.stderr[-2000:])
+skip = ("compute/wall_s", "compute/device_hours", "time/", "perf/", "actors/", "fit/")
+ref, res = metrics("det_ref"), metrics("det_kill")
+check("C: same steps as the reference", [x["step"] for x in res] == [x["step"] for x in ref],
+      ([x["step"] for x in res], [x["step"] for x in ref]))
+diff = []
+for a, b in zip(ref, res):
+    for k in sorted(set(a) | set(b)):
+        if k.startswith(skip):
+            continue
+        if a.get(k) != b.get(k):
+            diff.append((a["step"], k, a.get(k), b.get(k)))
+check("C: the resumed run's metrics equal the uninterrupted run's", not diff, diff[:10])
+wa = open(os.path.join(work, "runs", "det_ref", "checkpoints", "step-000008", "model", "model.safetensors"), "rb").read()
+wb = open(os.path.join(work, "runs", "det_kill", "checkpoints", "step-000008", "model", "model.safetensors"), "rb").read()
+check("C: final weights identical to the uninterrupted run's", wa == wb)
+check("C: groups trained: every step's 4 prompts exactly once",
+      res[-1]["groups/trained"] + res[-1]["groups/filtered"] == 8 * 4, res[-1])
+
+# ---- D: 2 learner ranks against 1 on the same data ----
+path_d = recipe("det_2ranks", 1, 2, 0, 8, 0)
+r = run("train", path_d, "--no-progress", env=env(), timeout=300)
+check("D: deterministic run with 2 learner ranks", r.returncode == 0, r.stderr[-2000:])
+two = metrics("det_2ranks")
+la = [x.get("loss/value") for x in ref if x["step"] > 0]
+lb = [x.get("loss/value") for x in two if x["step"] > 0]
+close = len(la) == len(lb) == 8 and all(abs(a - b) <= 1e-4 + 1e-3 * abs(a) for a, b in zip(la, lb))
+check("D: 2 ranks give the loss curve of 1 rank", close, list(zip(la, lb)))
+check("D: and ran on 2 ranks", all(x.get("learner/ranks") == 2 for x in two if x["step"] > 0))
+
+if not failures and not os.environ.get("KEEP"):
+    shutil.rmtree(work, ignore_errors=True)
+else:
+    print("work directory kept:", work)
+print(f"{len(failures)} failed")
+sys.exit(1 if failures else 0)
