@@ -61,7 +61,7 @@ absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const
   } else {
     r.read_raw("reward_model");
   }
-  if (YAML::Node h = node.IsMap() ? node["hero"] : YAML::Node(); h.IsDefined()) {
+  if (node.IsMap() && node["hero"].IsDefined()) {  // (a default YAML::Node is defined: null)
     HeroConfig hc;
     YamlReader& s = r.section("hero");
     s.read("alpha", &hc.alpha, 0.0, 1.0);
