@@ -165,17 +165,7 @@ absl::Status Actor::run(const std::string& learner_address) {
     return true;
   };
 
-  // The learner's current weights before the first token.
-  fetch_weights(/*once=*/true);
-  if (!swap_weights()) {
-    std::lock_guard<std::mutex> lock(im.mu);
-    return im.thread_error.ok() ? absl::CancelledError("stopped before the first weights") : im.thread_error;
-  }
-  ContinuousBatcher batcher(model_, cfg_.slots, cfg_.max_len, text_.token_bytes);
-  batcher.set_version(im.have_version);
-
-  std::thread weight_thread([&] { fetch_weights(false); });
-
+  // Heartbeats from the start: the first weights of a large model take longer than the learner waits.
   auto reregister = [&]() -> absl::Status {
     auto r = im.client->register_actor(cfg_.name, cfg_.incarnation, 30);
     if (!r.ok()) return r.status();
@@ -223,6 +213,20 @@ absl::Status Actor::run(const std::string& learner_address) {
       }
     }
   });
+
+  // The learner's current weights before the first token.
+  fetch_weights(/*once=*/true);
+  if (!swap_weights()) {
+    quit = true;
+    im.cv.notify_all();
+    heartbeat_thread.join();
+    std::lock_guard<std::mutex> lock(im.mu);
+    return im.thread_error.ok() ? absl::CancelledError("stopped before the first weights") : im.thread_error;
+  }
+  ContinuousBatcher batcher(model_, cfg_.slots, cfg_.max_len, text_.token_bytes);
+  batcher.set_version(im.have_version);
+
+  std::thread weight_thread([&] { fetch_weights(false); });
 
   // Scorer and sender: rewards for each finished group, then the stream (backpressure blocks here).
   std::thread sender_thread([&] {

@@ -18,6 +18,9 @@ std::vector<std::string> candidates(const std::string& name) {
   // Short names and metrics.jsonl keys stand for each other.
   static const std::pair<const char*, const char*> kAliases[] = {
       {"gpu_hours", "compute/gpu_hours"}, {"tokens", "compute/tokens"}, {"pass_rate", "val/pass_rate"}};
+  // CPU runs of ascent train write device-hours (docs/metrics.md): the x when no GPU-hours are logged.
+  if (name == "gpu_hours" || name == "compute/gpu_hours")
+    return {name, "compute/gpu_hours", "compute/device_hours"};
   for (auto [short_name, key] : kAliases) {
     if (name == short_name) return {name, key};
     if (name == key) return {name, short_name};

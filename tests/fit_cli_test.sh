@@ -77,4 +77,19 @@ lines = open("runs/scout.csv").read().splitlines(); lines[10] = lines[10].split(
 open("nan.csv", "w").write("\n".join(lines) + "\n")'
 "$ascent" fit nan.csv --resamples 50 >nan.txt 2>nan.err || fail "a NaN cell stopped the fit"
 grep -q "nan.csv:11: .*not a finite number: point left out" nan.err || { cat nan.err; fail "no warning for the NaN cell"; }
+# A CPU run of ascent train logs compute/device_hours (no GPU-hours): the default x falls back to it, and the
+# fit equals the one of the same numbers under compute/gpu_hours.
+python3 -c '
+import json
+rows = [json.loads(l) for l in open("runs/scalerl_8b.jsonl")]
+with open("cpu.jsonl", "w") as f:
+    for r in rows:
+        if "compute/gpu_hours" in r: r["compute/device_hours"] = r.pop("compute/gpu_hours")
+        f.write(json.dumps(r) + "\n")'
+"$ascent" fit runs/scalerl_8b.jsonl --resamples 50 --json gpu.json >/dev/null || fail "fit of gpu_hours"
+"$ascent" fit cpu.jsonl --resamples 50 --json cpu.json >/dev/null || fail "fit of device_hours"
+python3 -c '
+import json
+a, b = json.load(open("gpu.json"))["runs"][0], json.load(open("cpu.json"))["runs"][0]
+assert a["fit"] == b["fit"], (a["fit"], b["fit"])' || fail "device_hours fit differs from gpu_hours fit"
 echo "fit cli: all checks passed"
