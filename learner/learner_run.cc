@@ -248,13 +248,18 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
     (*mm)["val/pass_rate"] = v->pass_rate;
     (*mm)["time/validation_s"] = v->seconds;
     live.add(wall() * static_cast<double>(processes) / 3600.0, v->pass_rate);
+    std::string fit_text;
     if (auto f = live.refit(); f.ok()) {
       (*mm)["fit/A"] = f->A.value, (*mm)["fit/A_lo"] = f->A.lo, (*mm)["fit/A_hi"] = f->A.hi;
       (*mm)["fit/B"] = f->B.value, (*mm)["fit/C_mid"] = f->C_mid.value;
       (*mm)["fit/C_mid_lo"] = f->C_mid.lo, (*mm)["fit/C_mid_hi"] = f->C_mid.hi;
+      fit_text =
+          absl::StrFormat("; live fit A %.3f [%.3f, %.3f], B %.2f, C_mid %.3g [%.3g, %.3g] device-hours",
+                          f->A.value, f->A.lo, f->A.hi, f->B.value, f->C_mid.value, f->C_mid.lo, f->C_mid.hi);
     }
     (*log)->info(absl::StrFormat("step %d: validation pass rate %.3f on %d prompts (%.1f s)", step,
-                                 v->pass_rate, v->prompts, v->seconds));
+                                 v->pass_rate, v->prompts, v->seconds) +
+                 fit_text);
     return absl::OkStatus();
   };
   std::map<int64_t, std::vector<rv1::Group>> pending;  // received groups by step

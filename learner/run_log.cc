@@ -58,6 +58,7 @@ absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir,
   auto tb = TbEventWriter::open(run_dir);
   if (!tb.ok()) return tb.status();
   l.tb_ = std::make_unique<TbEventWriter>(std::move(*tb));
+  if (resume_step > 0) l.tb_->session_start(resume_step + 1, now_s());
   return owned;
 }
 

@@ -80,3 +80,12 @@ void TbEventWriter::scalars(int64_t step, const std::map<std::string, double>& v
   record(e.SerializeAsString());
   std::fflush(f_);
 }
+
+void TbEventWriter::session_start(int64_t step, double wall_time) {
+  tensorflow::Event e;
+  e.set_wall_time(wall_time);
+  e.set_step(step);
+  e.mutable_session_log()->set_status(tensorflow::SessionLog::START);
+  record(e.SerializeAsString());
+  std::fflush(f_);
+}

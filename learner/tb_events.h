@@ -20,6 +20,8 @@ class TbEventWriter {
   TbEventWriter(TbEventWriter&& o) noexcept : f_(o.f_), path_(std::move(o.path_)) { o.f_ = nullptr; }
   ~TbEventWriter();
   void scalars(int64_t step, const std::map<std::string, double>& values, double wall_time);
+  // A resumed run starts at `step`: TensorBoard drops later points of earlier files (SessionLog START).
+  void session_start(int64_t step, double wall_time);
   const std::string& path() const { return path_; }
 
  private:
