@@ -239,12 +239,14 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
     (*mm)["compute/tokens"] = static_cast<double>(count.tokens);
   };
   double last_val = NAN;
+  int64_t last_val_step = -1;
   auto validate = [&](int64_t step, std::map<std::string, double>* mm) -> absl::Status {
     if (data->validation.empty()) return absl::OkStatus();
     auto v = validation_run(m, data->validation, *vcfg, vtext,
                             r.run.validation.temperature > 0 ? r.run.validation.samples : 1, r.seed + 7919);
     if (!v.ok()) return v.status();
     last_val = v->pass_rate;
+    last_val_step = step;
     (*mm)["val/pass_rate"] = v->pass_rate;
     (*mm)["time/validation_s"] = v->seconds;
     live.add(wall() * static_cast<double>(processes) / 3600.0, v->pass_rate);
@@ -478,8 +480,10 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
   if (!result.ok()) return result;
   if (live.points().R.size() >= 2) {
     const double r0 = live.points().R.front(), r1 = live.points().R.back();
-    (*log)->info(absl::StrFormat("held-out pass rate: %.3f at the start, %.3f at step %d (%+.1f points)", r0,
-                                 r1, step, 100 * (r1 - r0)));
+    (*log)->info(
+        absl::StrFormat("held-out pass rate: %.3f at the start, %.3f at the last validation (step %d): %+.1f "
+                        "points",
+                        r0, r1, last_val_step, 100 * (r1 - r0)));
   }
   if (auto f = live.refit(); f.ok()) {
     (*log)->info(
