@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "actor/rollout_channel.h"
 #include "actor/weight_service.h"
+#include "core/threads.h"
 #include "model/params.h"
 #include "proto/rollout.pb.h"
 
@@ -230,6 +231,7 @@ absl::Status Actor::run(const std::string& learner_address) {
 
   // Scorer and sender: rewards for each finished group, then the stream (backpressure blocks here).
   std::thread sender_thread([&] {
+    threads_adopt();  // the reward model runs kernels on this thread
     RolloutSender sender(learner_address, cfg_.incarnation, cfg_.window);
     while (true) {
       Outgoing out;

@@ -28,7 +28,7 @@ t0=$(date +%s)
   --threads 8 >"$out/sft.txt" 2>&1
 tail -2 "$out/sft.txt"
 t1=$(date +%s)
-sed -e 's/^  actors: 1/  actors: 3\n  actor_threads: 2\n  learner_threads: 6/' recipes/quickstart.yaml \
+sed -e 's/^  actors: 1/  actors: 3\n  actor_threads: 2\n  learner_threads: 6/' -e "s/^  steps: 150/  steps: ${STEPS:-60}/" recipes/quickstart.yaml \
   >recipes/.gpu_quickstart.yaml
 "$ascent" train recipes/.gpu_quickstart.yaml --fresh --no-progress >"$out/train.txt" 2>&1
 echo "train exit $?"

@@ -8,5 +8,10 @@
 // than the work (decode steps and tiny models are full of such calls).
 constexpr int64_t kParallelMinWork = 1 << 15;
 
+// The process's thread count. OpenMP keeps it per thread (omp_set_num_threads sets the calling thread's
+// value; a new std::thread starts with OMP_NUM_THREADS or every core), so a thread that runs kernels calls
+// threads_adopt() first: without it an actor's reward-model thread ran 16 OpenMP threads on a 16-core machine
+// beside three other processes and the job crawled.
 void threads_set_count(int n);  // n <= 0: all hardware threads
+void threads_adopt();           // the calling thread takes the count threads_set_count set
 int threads_get_count();

@@ -1,6 +1,7 @@
 #include "learner/launch.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -35,6 +36,9 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
   fs::remove(addr_file, ec);
   const int64_t actors = o.actors >= 0 ? o.actors : r.run.actors;
   const int64_t processes = actors + r.run.learner_ranks;
+  // Several processes share the machine: OpenMP workers that spin while waiting steal cores from the others
+  // (the user's own setting wins).
+  setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
 
   std::vector<std::string> learner_argv;
   if (r.run.learner_ranks > 1) {
