@@ -10,6 +10,8 @@ C. The same with kill -9 of the learner after a checkpoint, then `ascent train -
    metrics equal the reference's at every step (wall-clock keys aside) and its final weights are the same
    bytes: no group lost, none trained twice.
 D. The deterministic run with 2 learner ranks: the same loss curve as 1 rank (float summation order aside).
+E. zero_variance: resample (DAPO dynamic sampling): filtered groups are refilled with new leases of the same step,
+   so steps train 4 groups while groups are filtered, and the accounting still holds.
 """
 import json
 import os
@@ -35,7 +37,7 @@ def run(*args, **kw):
     return subprocess.run([ascent, *args], cwd=work, capture_output=True, text=True, **kw)
 
 
-def recipe(name, actors, ranks, lag, steps, ckpt_every):
+def recipe(name, actors, ranks, lag, steps, ckpt_every, zero_variance="filter"):
     path = os.path.join(work, name + ".yaml")
     with open(path, "w") as f:
         f.write(f"""name: {name}
@@ -43,7 +45,7 @@ seed: 3
 model: {{path: policy}}
 data: {{builtin: arithmetic, builtin_size: 400, builtin_max_operand: 9, validation_split: 0.05}}
 generation: {{max_tokens: 4, temperature: 1.0, slots: 16}}
-algorithm: {{group_size: 4, prompts_per_step: 4, max_lag: {lag}, zero_variance: filter}}
+algorithm: {{group_size: 4, prompts_per_step: 4, max_lag: {lag}, zero_variance: {zero_variance}}}
 rewards: {{verifier: math}}
 optimizer: {{lr: 3.0e-4, warmup_steps: 0}}
 run:
@@ -167,6 +169,17 @@ lb = [x.get("loss/value") for x in two if x["step"] > 0]
 close = len(la) == len(lb) == 8 and all(abs(a - b) <= 1e-4 + 1e-3 * abs(a) for a, b in zip(la, lb))
 check("D: 2 ranks give the loss curve of 1 rank", close, list(zip(la, lb)))
 check("D: and ran on 2 ranks", all(x.get("learner/ranks") == 2 for x in two if x["step"] > 0))
+
+# ---- E: DAPO dynamic sampling ----
+path_e = recipe("resample", 1, 1, 1, 8, 0, zero_variance="resample")
+r = run("train", path_e, "--no-progress", env=env(), timeout=300)
+check("E: resample run finishes", r.returncode == 0, r.stderr[-2000:])
+res = [x for x in metrics("resample") if x["step"] > 0]
+check("E: groups were filtered and refilled", res[-1]["groups/filtered"] > 0, res[-1])
+check("E: every step trained 4 groups", all(x["batch/prompts"] == 4 for x in res), [x["batch/prompts"] for x in res])
+acc = [(x["groups/generated"], x["groups/trained"] + x["groups/filtered"] + x["groups/dropped_reward"] +
+        x["groups/held"]) for x in res]
+check("E: every group accounted for", all(a == b for a, b in acc), acc)
 
 if not failures and not os.environ.get("KEEP"):
     shutil.rmtree(work, ignore_errors=True)
