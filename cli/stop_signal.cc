@@ -8,9 +8,9 @@
 #include <thread>
 
 namespace {
-volatile std::sig_atomic_t g_signals = 0;
+std::atomic<int> g_signals{0};  // lock-free: safe in a signal handler
 void handle(int) {
-  if (++g_signals > 1) _exit(130);
+  if (g_signals.fetch_add(1) > 0) _exit(130);
 }
 }  // namespace
 

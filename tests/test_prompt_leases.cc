@@ -3,6 +3,7 @@
 // restored ledger hands out every untrained lease again, then continues the data order.
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "learner/prompt_leases.h"
 
 namespace {
@@ -11,7 +12,7 @@ PromptLeases::NextPrompt counter(int64_t* next, int64_t limit) {
   return [next, limit]() -> absl::StatusOr<PromptRecord> {
     if (*next >= limit) return absl::OutOfRangeError("end");
     const int64_t i = (*next)++;
-    return PromptRecord{"p" + std::to_string(i), "text " + std::to_string(i), "a", "{}"};
+    return PromptRecord{absl::StrCat("p", i), absl::StrCat("text ", i), "a", "{}"};
   };
 }
 

@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "core/threads.h"
@@ -20,6 +21,7 @@ TEST(Threads, ANewThreadAdoptsTheProcessCount) {
   EXPECT_EQ(with, 1);
   EXPECT_EQ(threads_get_count(), 1);
   // Where the machine has more than one core, OpenMP's own default differs: the adoption is what set it.
-  if (std::thread::hardware_concurrency() > 1 && std::getenv("OMP_NUM_THREADS") == nullptr)
+  if (std::thread::hardware_concurrency() > 1 && std::getenv("OMP_NUM_THREADS") == nullptr) {
     EXPECT_GT(without, 1);
+  }
 }
