@@ -51,6 +51,14 @@ grpc::Status to_grpc(const absl::Status& st) {
   return grpc::Status(static_cast<grpc::StatusCode>(st.code()), std::string(st.message()));
 }
 
+// A handler's answer as the rpc's response or status.
+template <typename T>
+grpc::Status answer(absl::StatusOr<T> r, T* out) {
+  if (!r.ok()) return to_grpc(r.status());
+  *out = std::move(*r);
+  return grpc::Status::OK;
+}
+
 class Service final : public rv1::RolloutService::Service {
  public:
   Service(GroupInbox* inbox, RolloutHandler* handler, int64_t break_every)
@@ -59,27 +67,16 @@ class Service final : public rv1::RolloutService::Service {
                         rv1::RegisterResponse* out) override {
     if (req->incarnation().empty())
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "empty incarnation");
-    if (!handler_) return grpc::Status::OK;
-    auto r = handler_->on_register(*req);
-    if (!r.ok()) return to_grpc(r.status());
-    *out = std::move(*r);
-    return grpc::Status::OK;
+    return handler_ ? answer(handler_->on_register(*req), out) : grpc::Status::OK;
   }
   grpc::Status SendHeartbeat(grpc::ServerContext*, const rv1::Heartbeat* hb,
                              rv1::HeartbeatAck* out) override {
-    if (!handler_) return grpc::Status::OK;
-    auto r = handler_->on_heartbeat(*hb);
-    if (!r.ok()) return to_grpc(r.status());
-    *out = std::move(*r);
-    return grpc::Status::OK;
+    return handler_ ? answer(handler_->on_heartbeat(*hb), out) : grpc::Status::OK;
   }
   grpc::Status GetPrompts(grpc::ServerContext*, const rv1::PromptsRequest* req,
                           rv1::PromptsReply* out) override {
     if (!handler_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this learner hands out no prompts");
-    auto r = handler_->on_prompts(*req);
-    if (!r.ok()) return to_grpc(r.status());
-    *out = std::move(*r);
-    return grpc::Status::OK;
+    return answer(handler_->on_prompts(*req), out);
   }
   grpc::Status Stream(grpc::ServerContext*, grpc::ServerReaderWriter<rv1::Ack, rv1::Group>* stream) override {
     rv1::Group g;

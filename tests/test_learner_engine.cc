@@ -9,6 +9,7 @@
 #include "learner/losses.h"
 #include "learner/policy_batch.h"
 #include "tests/gradcheck.h"
+#include "tests/learner_fixtures.h"
 #include "tests/model_fixtures.h"
 
 namespace {
@@ -36,8 +37,7 @@ RolloutBatch make_batch(Model& m, uint64_t seed) {
     rb.groups.push_back(pg);
   }
   // logp_gen: the current policy's log-probs moved by a known amount, so rho spans both sides of 1.
-  PolicyBatch pb = policy_batch_build(rb);
-  auto lp = policy_batch_gather(pb, *model_forward_logprobs(m, pb.batch, nullptr, LmHeadOptions{}));
+  const std::vector<float> lp = completion_logprobs(m, rb);
   size_t k = 0;
   for (auto& g : rb.groups)
     for (auto& c : g.completions)

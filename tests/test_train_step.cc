@@ -6,10 +6,12 @@
 
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "learner/advantages.h"
 #include "learner/policy_batch.h"
 #include "learner/train_step.h"
 #include "model/transformer.h"
+#include "tests/learner_fixtures.h"
 #include "tests/model_fixtures.h"
 
 namespace {
@@ -19,7 +21,7 @@ RolloutBatch batch_for(Model& m, uint64_t seed) {
   RolloutBatch rb;
   for (int g = 0; g < 4; ++g) {
     PromptGroup pg;
-    pg.prompt_id = "p" + std::to_string(g);
+    pg.prompt_id = absl::StrCat("p", g);
     for (int i = 0; i < 3 + g; ++i) pg.prompt_tokens.push_back(static_cast<int32_t>(rng.next_u64() % 40));
     for (int i = 0; i < 4; ++i) {
       Completion c;
@@ -34,8 +36,7 @@ RolloutBatch batch_for(Model& m, uint64_t seed) {
     }
     rb.groups.push_back(pg);
   }
-  PolicyBatch pb = policy_batch_build(rb);
-  auto lp = policy_batch_gather(pb, *model_forward_logprobs(m, pb.batch, nullptr, LmHeadOptions{}));
+  const std::vector<float> lp = completion_logprobs(m, rb);
   size_t k = 0;
   for (auto& g : rb.groups)
     for (auto& c : g.completions)
@@ -44,8 +45,7 @@ RolloutBatch batch_for(Model& m, uint64_t seed) {
 }
 
 std::vector<double> sequence_logprobs(Model& m, const RolloutBatch& rb) {
-  PolicyBatch pb = policy_batch_build(rb);
-  auto lp = policy_batch_gather(pb, *model_forward_logprobs(m, pb.batch, nullptr, LmHeadOptions{}));
+  const std::vector<float> lp = completion_logprobs(m, rb);
   std::vector<double> out;
   size_t k = 0;
   for (const auto& g : rb.groups)
