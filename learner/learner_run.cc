@@ -368,6 +368,14 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
       break;
     }
     if (interrupted) break;
+    if (groups_before == 0 && endpoint.data_exhausted()) {
+      // Nothing came for this step and nothing more will: every prompt is retired (No-Positive-Resampling) or
+      // the data ended. The run stops here with a checkpoint instead of stepping on empty batches.
+      (*log)->info(absl::StrCat("step ", step,
+                                ": no prompts left (every one retired by No-Positive-Resampling, "
+                                "or the data set ended): the run stops"));
+      break;
+    }
     const Clock::time_point t_batch = Clock::now();
 
     // Every rank trains on the same batch.
