@@ -411,7 +411,6 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
     LossResult lr;
     lr.loss = grad.loss;
     lr.stats = grad.stats;
-    std::vector<float> no_entropy;
     mm = step_metrics_compute({&lr, &rb, groups_before, step, nullptr});
     if (grad.tokens > 0) mm["policy/entropy"] = grad.entropy_mean;
     mm["optim/grad_norm"] = grad_norm;
