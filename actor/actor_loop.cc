@@ -9,11 +9,13 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "actor/rollout_channel.h"
-#include "actor/weight_service.h"
+#include "transport/rollout_client.h"
+#include "transport/weight_client.h"
 #include "core/threads.h"
 #include "model/params.h"
 #include "proto/rollout.pb.h"
+
+namespace ascent {
 
 namespace rv1 = ascent::rollout::v1;
 
@@ -55,7 +57,7 @@ struct Actor::Impl {
   double heartbeat_s = 1;
 };
 
-Actor::Actor(ActorConfig cfg, Model& model, ActorText text, RewardPipeline* rewards)
+Actor::Actor(ActorConfig cfg, Model& model, PromptText text, RewardPipeline* rewards)
     : impl_(std::make_unique<Impl>()),
       cfg_(std::move(cfg)),
       model_(model),
@@ -66,7 +68,7 @@ Actor::Actor(ActorConfig cfg, Model& model, ActorText text, RewardPipeline* rewa
         absl::StrCat(cfg_.name, "-", getpid(), "-", Clock::now().time_since_epoch().count() % 1000000007);
   }
   if (cfg_.prefetch <= 0)
-    cfg_.prefetch = std::max<int64_t>(1, cfg_.slots / std::max<int64_t>(1, cfg_.group_size));
+    cfg_.prefetch = std::max<int64_t>(1, cfg_.decode.slots / std::max<int64_t>(1, cfg_.group_size));
 }
 
 Actor::~Actor() = default;
@@ -224,7 +226,7 @@ absl::Status Actor::run(const std::string& learner_address) {
     std::lock_guard<std::mutex> lock(im.mu);
     return im.thread_error.ok() ? absl::CancelledError("stopped before the first weights") : im.thread_error;
   }
-  ContinuousBatcher batcher(model_, cfg_.slots, cfg_.max_len, text_.token_bytes);
+  ContinuousBatcher batcher(model_, cfg_.decode.slots, cfg_.decode.max_len, text_.token_bytes);
   batcher.set_version(im.have_version);
 
   std::thread weight_thread([&] { fetch_weights(false); });
@@ -329,17 +331,8 @@ absl::Status Actor::run(const std::string& learner_address) {
             absl::StrCat("lease ", p.lease(), " (prompt ", p.prompt_id(), "): ", tokens.status().message()));
         break;
       }
-      GenRequest req;
-      req.id = p.lease();
-      req.prompt = *tokens;
-      req.n = cfg_.group_size;
-      req.max_tokens = cfg_.max_tokens;
-      req.sampler = cfg_.sampler;
-      req.seed = p.seed();
-      req.stop_ids = cfg_.stop_ids;
-      req.stop_strings = cfg_.stop_strings;
-      req.interrupt = cfg_.interrupt;
-      if (absl::Status st = batcher.submit(req); !st.ok()) {
+      GenRequest req = decode_settings_request(cfg_.decode, p.lease(), *tokens, cfg_.group_size, p.seed());
+      if (absl::Status st = batcher.submit(std::move(req)); !st.ok()) {
         result = absl::InvalidArgumentError(absl::StrCat("lease ", p.lease(), ": ", st.message()));
         break;
       }
@@ -430,3 +423,5 @@ absl::Status Actor::run(const std::string& learner_address) {
   if (!im.thread_error.ok() && !stop_ && !finished) return im.thread_error;
   return absl::OkStatus();
 }
+
+}  // namespace ascent

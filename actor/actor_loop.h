@@ -16,36 +16,12 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "actor/continuous_batcher.h"
+#include "actor/actor_config.h"
+#include "generation/continuous_batcher.h"
+#include "generation/prompt_text.h"
 #include "rewards/reward_pipeline.h"
 
-struct ActorConfig {
-  std::string name = "actor-0";
-  std::string incarnation;  // "" : name + a random suffix, new at every start
-  int64_t slots = 16, max_len = 1024;
-  int64_t group_size = 8;  // completions per prompt (G)
-  int64_t max_tokens = 256;
-  SamplerConfig sampler;
-  InterruptConfig interrupt;
-  std::vector<int32_t> stop_ids;
-  std::vector<std::string> stop_strings;
-  int64_t max_lag = 8;
-  size_t window = 8;     // unacked groups in flight to the learner
-  int64_t prefetch = 0;  // leases held beyond the running ones (0: slots / group_size)
-  double register_timeout_s = 120;
-  double learner_lost_s = 60;  // the learner unreachable this long ends the actor with an error
-  double weight_poll_s = 0.02;
-  int64_t max_groups = 0;  // stop after this many leases (0: until the learner says finished)
-};
-
-// Text for the actor: a lease's prompt text to tokens (the recipe's template applied), completion tokens to
-// text (for the rewards), and a token's bytes (stop strings; may be null).
-struct ActorText {
-  std::function<absl::StatusOr<std::vector<int32_t>>(const std::string& prompt)> encode;
-  std::function<absl::StatusOr<std::vector<int32_t>>(const std::string& text)> encode_plain;  // no template
-  std::function<std::string(const std::vector<int32_t>&)> decode;
-  std::function<std::string(int32_t)> token_bytes;
-};
+namespace ascent {
 
 struct ActorStats {
   int64_t groups_sent = 0, completions = 0, tokens = 0, steps = 0;
@@ -59,7 +35,7 @@ struct ActorStats {
 class Actor {
  public:
   // The model's parameters are replaced by the learner's; rewards may be null (every reward 0, ok).
-  Actor(ActorConfig cfg, Model& model, ActorText text, RewardPipeline* rewards);
+  Actor(ActorConfig cfg, Model& model, PromptText text, RewardPipeline* rewards);
   ~Actor();
   // Runs until the learner says finished, max_groups leases are done, or stop(). Errors: the learner
   // unreachable, a request the engine refuses, a lease's prompt that cannot be encoded.
@@ -74,7 +50,9 @@ class Actor {
   std::unique_ptr<Impl> impl_;
   ActorConfig cfg_;
   Model& model_;
-  ActorText text_;
+  PromptText text_;
   RewardPipeline* rewards_;
   std::atomic<bool> stop_{false};
 };
+
+}  // namespace ascent

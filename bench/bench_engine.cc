@@ -5,15 +5,17 @@
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
-#include "actor/continuous_batcher.h"
+#include "generation/continuous_batcher.h"
 #include "core/memory.h"
 #include "core/rng.h"
 #include "core/threads.h"
 #include "model/adamw.h"
-#include "model/generate.h"
+#include "generation/generate.h"
 #include "model/loss.h"
 #include "model/transformer.h"
 #include "nlohmann/json.hpp"
+
+using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
 
 namespace {
 double now() {
@@ -52,7 +54,7 @@ int main(int argc, char** argv) {
     AdamWState opt;
     adamw_init(opt, m->layout.total);
     AdamWConfig ac;
-    Batch b;
+    PackedBatch b;
     for (int64_t i = 0; i < batch; ++i) {
       std::vector<int32_t> ids;
       for (int64_t t = 0; t < seq; ++t) ids.push_back(static_cast<int32_t>(rng.next_u64() % 256));

@@ -12,6 +12,8 @@
 #include "curve_fit/bootstrap.h"
 #include "curve_fit/run_reader.h"
 
+using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
+
 int main(int argc, char** argv) {
   std::string file;
   int resamples = 1000, repeat = 5, threads = 1;

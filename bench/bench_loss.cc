@@ -17,6 +17,8 @@
 #include "model/model.h"
 #include "model/transformer.h"
 
+using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
+
 namespace {
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -34,7 +36,7 @@ int main() {
     PromptGroup g;
     g.prompt_id = absl::StrCat("p", p);
     for (int i = 0; i < G; ++i) {
-      Completion c;
+      Rollout c;
       c.tokens.assign(T, 1);
       c.loss_mask.assign(T, 1);
       c.version.assign(T, 5);
@@ -74,7 +76,7 @@ int main() {
   auto cfg = model_config_preset(ModelArch::kQwen2, "small", 0);
   auto model = model_create(*cfg, DType::kF32);
   model_init_random(*model, 1);
-  Batch fb;
+  PackedBatch fb;
   for (int s = 0; s < 4; ++s) {
     std::vector<int32_t> ids;
     for (int t = 0; t < 2048; ++t) ids.push_back(static_cast<int32_t>(rng.next_u64() % 256));

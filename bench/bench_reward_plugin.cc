@@ -12,6 +12,8 @@
 #include "ascent/reward_plugin.h"
 #include "rewards/plugin_host.h"
 
+using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
+
 namespace {
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

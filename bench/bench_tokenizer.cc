@@ -9,6 +9,8 @@
 #include "model/tokenizer/hf_tokenizer.h"
 #include "nlohmann/json.hpp"
 
+using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
+
 int main(int argc, char** argv) {
   std::string tokenizer, input, ids_out;
   int repeat = 3;

@@ -10,6 +10,8 @@
 #include "nlohmann/json.hpp"
 #include "rewards/math_verify.h"
 
+using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
+
 int main(int argc, char** argv) {
   std::string file;
   int repeat = 3;

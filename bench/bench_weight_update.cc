@@ -9,10 +9,13 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "actor/weight_service.h"
-#include "model/generate.h"
+#include "transport/weight_client.h"
+#include "transport/weight_server.h"
+#include "generation/generate.h"
 #include "model/model.h"
 #include "model/params.h"
+
+using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
 
 namespace {
 double now() {

@@ -7,6 +7,8 @@
 #include "model/cuda/device_info.h"
 #endif
 
+namespace ascent {
+
 int cli_fail(const char* cmd, const std::string& message) {
   std::fprintf(stderr, "ascent %s: %s\n", cmd, message.c_str());
   return 1;
@@ -28,3 +30,5 @@ void cli_add_version(CLI::App& app) {
 #endif
   });
 }
+
+}  // namespace ascent

@@ -1,12 +1,14 @@
 #include <cstdio>
 
 #include "actor/actor_loop.h"
-#include "actor/generation_config.h"
+#include "generation/generation_config.h"
 #include "cli/commands.h"
 #include "cli/stop_signal.h"
 #include "core/threads.h"
-#include "learner/recipe.h"
+#include "job/recipe.h"
 #include "rewards/reward_setup.h"
+
+namespace ascent {
 
 void cli_add_actor(CLI::App& app) {
   struct Opts {
@@ -38,7 +40,7 @@ void cli_add_actor(CLI::App& app) {
     cfg->max_groups = o->max_groups;
     auto rewards = reward_setup_make(r->rewards, o->recipe);
     if (!rewards.ok()) std::exit(cli_fail("actor", std::string(rewards.status().message())));
-    Actor actor(*cfg, *m, actor_text_make(codec->get(), r->generation), rewards->pipeline.get());
+    Actor actor(*cfg, *m, prompt_text_make(codec->get(), r->generation), rewards->pipeline.get());
     stop_signal_install([&actor] { actor.stop(); });
     absl::Status st = actor.run(o->learner);
     const ActorStats s = actor.stats();
@@ -51,3 +53,5 @@ void cli_add_actor(CLI::App& app) {
     if (!st.ok()) std::exit(cli_fail("actor", std::string(st.message())));
   });
 }
+
+}  // namespace ascent

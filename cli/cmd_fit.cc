@@ -12,6 +12,8 @@
 #include "curve_fit/fit_json.h"
 #include "curve_fit/plot_svg.h"
 
+namespace ascent {
+
 namespace {
 
 std::string interval_text(const Interval& v, const char* f) {
@@ -142,3 +144,5 @@ void cli_add_fit(CLI::App& app) {
     }
   });
 }
+
+}  // namespace ascent

@@ -4,11 +4,13 @@
 #include <cstdio>
 #include <map>
 
-#include "actor/continuous_batcher.h"
+#include "generation/continuous_batcher.h"
 #include "cli/commands.h"
 #include "core/jsonl_input.h"
 #include "core/threads.h"
 #include "model/tokenizer/text_codec.h"
+
+namespace ascent {
 
 void cli_add_generate(CLI::App& app) {
   struct Opts {
@@ -136,3 +138,5 @@ void cli_add_generate(CLI::App& app) {
                  secs, secs > 0 ? sampled / secs : 0.0, static_cast<long>(slots), threads_get_count());
   });
 }
+
+}  // namespace ascent

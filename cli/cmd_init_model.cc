@@ -3,6 +3,8 @@
 #include "cli/commands.h"
 #include "model/model.h"
 
+namespace ascent {
+
 void cli_add_init_model(CLI::App& app) {
   struct Opts {
     std::string out, arch = "qwen2", preset = "tiny", dtype = "float32";
@@ -41,3 +43,5 @@ void cli_add_init_model(CLI::App& app) {
                 model_config_num_params(*cfg) / 1e6, o->dtype.c_str());
   });
 }
+
+}  // namespace ascent

@@ -2,7 +2,11 @@
 
 #include "cli/commands.h"
 #include "cli/stop_signal.h"
+#include "job/prompt_data.h"
+#include "job/recipe.h"
 #include "learner/learner_run.h"
+
+namespace ascent {
 
 void cli_add_learner(CLI::App& app) {
   struct Opts {
@@ -34,8 +38,16 @@ void cli_add_learner(CLI::App& app) {
     LearnerOptions lo;
     lo.resume = o->resume, lo.fresh = o->fresh, lo.port = o->port, lo.lost_after_s = o->lost_after_s;
     lo.progress = !o->no_progress, lo.processes = o->processes, lo.stop = &stop;
-    absl::Status st = learner_run(*r, lo, **coll);
+    PromptSet prompts;  // rank 0 leases them out; the other ranks train on what it broadcasts
+    if ((*coll)->rank() == 0) {
+      auto data = prompt_data_load(r->data, r->seed);
+      if (!data.ok()) std::exit(cli_fail("learner", std::string(data.status().message())));
+      prompts = std::move(*data);
+    }
+    absl::Status st = learner_run(*r, prompts, lo, **coll);
     if (!st.ok()) std::exit(cli_fail("learner", std::string(st.message())));
     if (stop) std::exit(130);
   });
 }
+
+}  // namespace ascent

@@ -14,6 +14,8 @@
 #include "rewards/reward_pipeline.h"
 #include "rewards/reward_setup.h"
 
+namespace ascent {
+
 namespace {
 
 absl::StatusOr<std::vector<RewardInput>> read_reward_input(const std::string& path) {
@@ -112,3 +114,5 @@ void cli_add_reward(CLI::App& app) {
     for (const auto& [k, v] : pipeline.counters()) std::fprintf(stderr, "%s: %g\n", k.c_str(), v);
   });
 }
+
+}  // namespace ascent

@@ -10,6 +10,8 @@
 #include "model/tokenizer/text_codec.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 namespace {
 // Reads {"ids": [...]} or {"text": "..."} lines; errors name file:line.
 absl::StatusOr<std::vector<std::vector<int32_t>>> read_score_input(const std::string& path, int64_t vocab,
@@ -112,3 +114,5 @@ void cli_add_score(CLI::App& app) {
     }
   });
 }
+
+}  // namespace ascent

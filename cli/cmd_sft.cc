@@ -2,9 +2,11 @@
 
 #include "cli/commands.h"
 #include "core/threads.h"
-#include "learner/prompt_data.h"
+#include "job/prompt_data.h"
 #include "learner/sft.h"
 #include "learner/validation.h"
+
+namespace ascent {
 
 void cli_add_sft(CLI::App& app) {
   struct Opts {
@@ -37,8 +39,8 @@ void cli_add_sft(CLI::App& app) {
     if (m->cfg.eos_token_ids.empty()) std::exit(cli_fail("sft", o->init + ": the model has no eos token id"));
     auto data = prompt_data_load(r->data, r->seed);
     if (!data.ok()) std::exit(cli_fail("sft", std::string(data.status().message())));
-    const ActorText text = actor_text_make(codec->get(), r->generation);
-    auto acfg = actor_config_make(r->generation, r->algorithm.group_size, 0, *m, codec->get());
+    const PromptText text = prompt_text_make(codec->get(), r->generation);
+    auto acfg = decode_settings_make(r->generation, *m, codec->get());
     if (!acfg.ok()) std::exit(cli_fail("sft", std::string(acfg.status().message())));
     acfg->sampler.temperature = 0;
     auto loss = sft_run(*m, data->train, text, static_cast<int32_t>(m->cfg.eos_token_ids[0]), o->cfg,
@@ -60,3 +62,5 @@ void cli_add_sft(CLI::App& app) {
     }
   });
 }
+
+}  // namespace ascent

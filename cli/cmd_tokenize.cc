@@ -9,6 +9,8 @@
 #include "model/tokenizer/hf_tokenizer.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 void cli_add_tokenize(CLI::App& app) {
   struct Opts {
     std::string tokenizer, input, output;
@@ -66,3 +68,5 @@ void cli_add_tokenize(CLI::App& app) {
     if (!st.ok()) std::exit(cli_fail("tokenize", std::string(st.message())));
   });
 }
+
+}  // namespace ascent

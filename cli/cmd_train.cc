@@ -1,6 +1,8 @@
 #include "cli/commands.h"
 #include "cli/stop_signal.h"
-#include "learner/launch.h"
+#include "job/launch.h"
+
+namespace ascent {
 
 void cli_add_train(CLI::App& app) {
   struct Opts {
@@ -32,3 +34,5 @@ void cli_add_train(CLI::App& app) {
     if (*code != 0) std::exit(*code);
   });
 }
+
+}  // namespace ascent

@@ -3,6 +3,8 @@
 
 #include "CLI/CLI.hpp"
 
+namespace ascent {
+
 void cli_add_init_model(CLI::App& app);
 void cli_add_generate(CLI::App& app);
 void cli_add_score(CLI::App& app);
@@ -17,3 +19,5 @@ void cli_add_sft(CLI::App& app);
 
 // Prints "ascent <cmd>: <message>" to stderr and returns exit code 1; used by every subcommand on failure.
 int cli_fail(const char* cmd, const std::string& message);
+
+}  // namespace ascent

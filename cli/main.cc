@@ -1,6 +1,8 @@
 #include "cli/commands.h"
 #include "core/memory.h"
 
+using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
+
 int main(int argc, char** argv) {
   memory_keep_freed_pages();
   CLI::App app{"ascent: reinforcement-learning post-training of language models"};

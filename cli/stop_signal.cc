@@ -7,6 +7,8 @@
 #include <csignal>
 #include <thread>
 
+namespace ascent {
+
 namespace {
 std::atomic<int> g_signals{0};  // lock-free: safe in a signal handler
 void handle(int) {
@@ -26,3 +28,5 @@ void stop_signal_install(std::function<void()> on_stop) {
 bool stop_signal_received() {
   return g_signals > 0;
 }
+
+}  // namespace ascent

@@ -4,6 +4,10 @@
 
 #include <functional>
 
+namespace ascent {
+
 // Installs the handlers and starts the watcher; `on_stop` is called once, on the watcher thread.
 void stop_signal_install(std::function<void()> on_stop);
 bool stop_signal_received();
+
+}  // namespace ascent

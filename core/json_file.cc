@@ -6,6 +6,8 @@
 
 #include "core/status.h"
 
+namespace ascent {
+
 std::string json_file_in(const std::string& path, const std::string& default_name) {
   return std::filesystem::is_directory(path) ? (std::filesystem::path(path) / default_name).string() : path;
 }
@@ -19,3 +21,5 @@ absl::StatusOr<nlohmann::json> json_file_read_object(const std::string& file) {
   if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(file + ": not a JSON object");
   return j;
 }
+
+}  // namespace ascent

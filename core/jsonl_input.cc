@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+namespace ascent {
+
 absl::Status jsonl_for_each(
     const std::string& path,
     const std::function<absl::Status(const nlohmann::json&, const std::string&)>& fn) {
@@ -18,3 +20,5 @@ absl::Status jsonl_for_each(
   }
   return absl::OkStatus();
 }
+
+}  // namespace ascent

@@ -7,7 +7,11 @@
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 // Calls fn(object, where) for every non-blank line, where = "file:line: " for the caller's own messages.
 // Errors: the file cannot be opened, a line is not a JSON object, or the first error fn returns.
 absl::Status jsonl_for_each(const std::string& path,
                             const std::function<absl::Status(const nlohmann::json&, const std::string&)>& fn);
+
+}  // namespace ascent

@@ -4,4 +4,8 @@
 // reuse it.
 #pragma once
 
+namespace ascent {
+
 void memory_keep_freed_pages();
+
+}  // namespace ascent

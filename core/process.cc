@@ -12,7 +12,10 @@
 
 #include "absl/strings/str_cat.h"
 
-extern char** environ;
+extern char** environ;  // POSIX: the process environment (global, C linkage)
+
+namespace ascent {
+
 
 absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv) {
   std::vector<char*> args;
@@ -53,3 +56,5 @@ std::string process_self_path() {
   auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
   return ec ? std::string("ascent") : p.string();
 }
+
+}  // namespace ascent

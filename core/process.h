@@ -8,6 +8,8 @@
 
 #include "absl/status/statusor.h"
 
+namespace ascent {
+
 // Starts argv[0] (searched in PATH) with argv; stdin, stdout and stderr inherited.
 absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv);
 
@@ -22,3 +24,5 @@ ProcessExit process_wait_any(int timeout_ms);
 void process_signal(pid_t pid, int sig);
 // The running executable (/proc/self/exe).
 std::string process_self_path();
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+namespace ascent {
+
 namespace {
 uint64_t splitmix64(uint64_t& x) {
   uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -40,3 +42,5 @@ double Rng::next_normal() {
   if (u1 < 1e-300) u1 = 1e-300;
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
+
+}  // namespace ascent

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+namespace ascent {
+
 struct Rng {
   uint64_t s[4];
   explicit Rng(uint64_t seed);
@@ -11,3 +13,5 @@ struct Rng {
   double next_uniform();  // in [0, 1), 53 random bits
   double next_normal();   // standard normal
 };
+
+}  // namespace ascent

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+namespace ascent {
+
 void ascent_check_fail(const char* file, int line, const char* cond, const std::string& hint) {
   std::fprintf(stderr, "ascent: internal check failed at %s:%d: %s\n  hint: %s\n", file, line, cond,
                hint.c_str());
@@ -18,3 +20,5 @@ absl::Status ascent_errno_error(const std::string& what, const std::string& path
   if (e == EACCES || e == EPERM) return absl::PermissionDeniedError(msg);
   return absl::InternalError(msg);
 }
+
+}  // namespace ascent

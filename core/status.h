@@ -28,12 +28,16 @@
 #define ASCENT_ASSIGN_OR_RETURN(lhs, expr) \
   ASCENT_ASSIGN_OR_RETURN_IMPL(ASCENT_CONCAT(ascent_statusor_, __LINE__), lhs, expr)
 
+namespace ascent {
+
 [[noreturn]] void ascent_check_fail(const char* file, int line, const char* cond, const std::string& hint);
 
 #define ASCENT_CHECK(cond, hint)                                       \
   do {                                                                 \
-    if (!(cond)) ascent_check_fail(__FILE__, __LINE__, #cond, (hint)); \
+    if (!(cond)) ::ascent::ascent_check_fail(__FILE__, __LINE__, #cond, (hint)); \
   } while (0)
 
 // A failed syscall as an error naming what was attempted, the path, and strerror(errno).
 absl::Status ascent_errno_error(const std::string& what, const std::string& path);
+
+}  // namespace ascent

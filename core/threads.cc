@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+namespace ascent {
+
 namespace {
 std::atomic<int> g_count{0};  // 0: never set (OpenMP's own default)
 }
@@ -24,3 +26,5 @@ int threads_get_count() {
   const int n = g_count.load();
   return n > 0 ? n : omp_get_max_threads();
 }
+
+}  // namespace ascent

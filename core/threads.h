@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+namespace ascent {
+
 // Below this many element operations a kernel runs on the calling thread: waking the OpenMP team costs more
 // than the work (decode steps and tiny models are full of such calls).
 constexpr int64_t kParallelMinWork = 1 << 15;
@@ -15,3 +17,5 @@ constexpr int64_t kParallelMinWork = 1 << 15;
 void threads_set_count(int n);  // n <= 0: all hardware threads
 void threads_adopt();           // the calling thread takes the count threads_set_count set
 int threads_get_count();
+
+}  // namespace ascent

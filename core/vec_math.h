@@ -6,6 +6,8 @@
 #include <cstdint>
 #ifdef __AVX2__
 #include <immintrin.h>
+
+namespace ascent {
 extern "C" __m256 _ZGVdN8v_expf(__m256);
 #endif
 
@@ -35,3 +37,5 @@ inline ExpSum vec_exp_sum_stable(float* y, const float* x, int64_t n) {
   for (int64_t j = 0; j < n; ++j) s += y[j];
   return {mx, s};
 }
+
+}  // namespace ascent

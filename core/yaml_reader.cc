@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 
+namespace ascent {
+
 YamlReader::YamlReader(const YAML::Node& node, std::string file, std::string path)
     : node_(node), file_(std::move(file)), path_(std::move(path)) {
   if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) {
@@ -176,3 +178,5 @@ absl::Status yaml_load_file(const std::string& path, YAML::Node* out) {
   }
   return absl::OkStatus();
 }
+
+}  // namespace ascent

@@ -13,6 +13,8 @@
 #include "absl/status/status.h"
 #include "yaml-cpp/yaml.h"
 
+namespace ascent {
+
 class YamlReader {
  public:
   // `node` must be a map (or null: every key then takes its default). `path` is the dotted prefix
@@ -57,3 +59,5 @@ class YamlReader {
 // Parses a YAML file or string; syntax errors carry file:line.
 absl::Status yaml_load_file(const std::string& path, YAML::Node* out);
 absl::Status yaml_load_string(const std::string& text, const std::string& name, YAML::Node* out);
+
+}  // namespace ascent

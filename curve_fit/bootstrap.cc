@@ -7,6 +7,8 @@
 #include "core/rng.h"
 #include "core/status.h"
 
+namespace ascent {
+
 namespace {
 
 struct RunResiduals {
@@ -109,3 +111,5 @@ absl::StatusOr<FitReport> fit_sigmoid_report(const std::vector<Points>& runs, co
   }
   return rep;
 }
+
+}  // namespace ascent

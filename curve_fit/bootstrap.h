@@ -14,6 +14,8 @@
 #include "absl/status/statusor.h"
 #include "curve_fit/fit.h"
 
+namespace ascent {
+
 struct Interval {
   double value = 0, lo = 0, hi = 0;
 };
@@ -43,3 +45,5 @@ absl::StatusOr<FitReport> fit_sigmoid_report(const std::vector<Points>& runs, co
 Interval interval_percentile(std::vector<double> values, double value, double level);
 // The band of the resampled curves at compute C.
 Interval report_band(const FitReport& rep, double C);
+
+}  // namespace ascent

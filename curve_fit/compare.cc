@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_format.h"
 
+namespace ascent {
+
 CompareResult compare_fits(const std::string& label1, const FitResult& f1, const Points& used1,
                            const std::string& label2, const FitResult& f2, const Points& used2,
                            const FitOptions& opt, double a_tie) {
@@ -33,3 +35,5 @@ CompareResult compare_fits(const std::string& label1, const FitResult& f1, const
       std::min(r.b_first, r.b_second), first ? label2 : label1);
   return r;
 }
+
+}  // namespace ascent

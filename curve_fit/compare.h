@@ -7,6 +7,8 @@
 
 #include "curve_fit/fit.h"
 
+namespace ascent {
+
 struct CompareResult {
   std::string winner;   // label of the better run
   std::string verdict;  // one line with the numbers
@@ -19,3 +21,5 @@ struct CompareResult {
 CompareResult compare_fits(const std::string& label1, const FitResult& f1, const Points& used1,
                            const std::string& label2, const FitResult& f2, const Points& used2,
                            const FitOptions& opt, double a_tie = 0.02);
+
+}  // namespace ascent

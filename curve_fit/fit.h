@@ -16,6 +16,8 @@
 #include "curve_fit/laws.h"
 #include "curve_fit/points.h"
 
+namespace ascent {
+
 struct GridSpec {
   // A in {a_lo, a_lo + a_step, ..., a_hi}; C_mid in cmid_steps values over [cmid_lo, cmid_hi], log- or
   // linearly spaced. Negative bounds: from the data (A over [0, 1]; C_mid over [min C / 10, max C * 100]).
@@ -64,3 +66,5 @@ struct PowerFit {
 };
 // R = A - D / C^B by bounded least squares (A in [0, 1], D > 0, B in [1e-3, 10]); same point selection.
 absl::StatusOr<PowerFit> fit_power(const Points& pts, double c_min);
+
+}  // namespace ascent

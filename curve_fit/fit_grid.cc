@@ -6,6 +6,8 @@
 #include "curve_fit/fit.h"
 #include "curve_fit/fit_internal.h"
 
+namespace ascent {
+
 GridSpec grid_spec_scalerl() {
   GridSpec g;
   g.a_lo = 0.450, g.a_hi = 0.800, g.a_step = 0.005;
@@ -125,3 +127,5 @@ std::vector<FitResult> grid_cells_best(const Prepared& pr, const FitOptions& opt
   cells.resize(keep);
   return cells;
 }
+
+}  // namespace ascent

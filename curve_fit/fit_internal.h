@@ -7,6 +7,8 @@
 #include "core/status.h"
 #include "curve_fit/fit.h"
 
+namespace ascent {
+
 struct Prepared {
   Points used;               // C > 0 and C >= c_min
   double r0 = 0;             // the measured start
@@ -20,3 +22,5 @@ std::vector<FitResult> grid_cells_best(const Prepared& pr, const FitOptions& opt
 // Appends the warnings about the data and the fit (decreasing curve, parameters at their bounds, C_mid far
 // beyond the data).
 void fit_warnings(const Prepared& pr, const FitOptions& opt, FitResult* r);
+
+}  // namespace ascent

@@ -1,5 +1,7 @@
 #include "curve_fit/fit_json.h"
 
+namespace ascent {
+
 namespace {
 
 nlohmann::json interval_json(const Interval& iv) {
@@ -62,3 +64,5 @@ nlohmann::json fit_json(const std::vector<RunFit>& runs, const std::vector<Compa
   }
   return j;
 }
+
+}  // namespace ascent

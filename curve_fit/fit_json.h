@@ -8,5 +8,9 @@
 #include "curve_fit/run_fit.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 nlohmann::json fit_json(const std::vector<RunFit>& runs, const std::vector<Comparison>& comparisons,
                         const FitContext& ctx);
+
+}  // namespace ascent

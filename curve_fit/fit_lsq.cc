@@ -9,6 +9,8 @@
 #include "curve_fit/fit.h"
 #include "curve_fit/fit_internal.h"
 
+namespace ascent {
+
 namespace {
 
 constexpr size_t kStarts = 5;  // LM runs from the best 5 grid cells
@@ -127,3 +129,5 @@ absl::StatusOr<FitResult> fit_sigmoid(const Points& pts, const FitOptions& opt) 
   fit_warnings(pr, opt, &r);
   return r;
 }
+
+}  // namespace ascent

@@ -8,6 +8,8 @@
 #include "curve_fit/fit.h"
 #include "curve_fit/fit_internal.h"
 
+namespace ascent {
+
 namespace {
 
 double logistic(double u) {
@@ -79,3 +81,5 @@ absl::StatusOr<PowerFit> fit_power(const Points& pts, double c_min) {
   }
   return best;
 }
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+namespace ascent {
+
 double sigmoid_law(const SigmoidParams& p, double C) {
   if (C <= 0) return p.R0;
   // 1 / (1 + exp(z)) with z = B (log C_mid - log C), written so that neither branch overflows.
@@ -22,3 +24,5 @@ double sigmoid_sse(const SigmoidParams& p, const std::vector<double>& C, const s
   }
   return s;
 }
+
+}  // namespace ascent

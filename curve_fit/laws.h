@@ -6,6 +6,8 @@
 
 #include <vector>
 
+namespace ascent {
+
 struct SigmoidParams {
   double A = 0, B = 0, C_mid = 0, R0 = 0;
 };
@@ -20,3 +22,5 @@ double power_law(const PowerParams& p, double C);
 
 // Sum of squared residuals R_i - sigmoid_law(p, C_i).
 double sigmoid_sse(const SigmoidParams& p, const std::vector<double>& C, const std::vector<double>& R);
+
+}  // namespace ascent

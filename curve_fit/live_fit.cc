@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+namespace ascent {
+
 LiveFit::LiveFit(FitOptions opt, double predict_c, int resamples) : opt_(std::move(opt)) {
   bopt_.resamples = resamples;
   bopt_.predict_at = {predict_c};
@@ -18,3 +20,5 @@ absl::StatusOr<FitReport> LiveFit::refit() {
   bopt_.seed = pts_.C.size();  // a new stream per refit, the same for the same history
   return fit_sigmoid_report({pts_}, opt_, bopt_);
 }
+
+}  // namespace ascent

@@ -5,6 +5,8 @@
 
 #include "curve_fit/bootstrap.h"
 
+namespace ascent {
+
 class LiveFit {
  public:
   // predict_c: the compute the run is budgeted for (its predicted end); resamples kept small (200) so a refit
@@ -22,3 +24,5 @@ class LiveFit {
   BootstrapOptions bopt_;
   Points pts_;
 };
+
+}  // namespace ascent

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
+namespace ascent {
+
 namespace {
 
 constexpr double kW = 880, kH = 540, kLeft = 70, kRight = 200, kTop = 40, kBottom = 60;
@@ -228,3 +230,5 @@ std::string plot_html(const std::string& svg, const std::vector<RunFit>& runs,
   h += "</body></html>\n";
   return h;
 }
+
+}  // namespace ascent

@@ -9,6 +9,10 @@
 
 #include "curve_fit/run_fit.h"
 
+namespace ascent {
+
 std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx);
 std::string plot_html(const std::string& svg, const std::vector<RunFit>& runs,
                       const std::vector<Comparison>& comparisons, const FitContext& ctx);
+
+}  // namespace ascent

@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 
+namespace ascent {
+
 absl::Status points_check(const Points& pts, double c_min, int min_points) {
   if (pts.C.size() != pts.R.size()) {
     return absl::InvalidArgumentError(
@@ -56,3 +58,5 @@ Points points_pool(const std::vector<Points>& runs) {
   }
   return p;
 }
+
+}  // namespace ascent

@@ -6,6 +6,8 @@
 
 #include "absl/status/status.h"
 
+namespace ascent {
+
 struct Points {
   std::vector<double> C, R;
 };
@@ -21,3 +23,5 @@ Points points_used(const Points& pts, double c_min);
 double points_start(const Points& pts);
 // Concatenation of several runs' points.
 Points points_pool(const std::vector<Points>& runs);
+
+}  // namespace ascent

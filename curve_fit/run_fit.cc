@@ -3,6 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
 
+namespace ascent {
+
 absl::StatusOr<RunFit> run_fit(RunData data, const FitOptions& opt, const BootstrapOptions& bopt) {
   RunFit rf;
   absl::StatusOr<FitReport> rep = fit_sigmoid_report(data.seeds, opt, bopt);
@@ -31,3 +33,5 @@ std::vector<Comparison> run_compare_all(const std::vector<RunFit>& runs, const F
   }
   return out;
 }
+
+}  // namespace ascent

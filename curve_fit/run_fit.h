@@ -9,6 +9,8 @@
 #include "curve_fit/compare.h"
 #include "curve_fit/run_reader.h"
 
+namespace ascent {
+
 struct FitContext {
   std::string x = "gpu_hours", y = "val/pass_rate";
   double c_min = 0;
@@ -30,3 +32,5 @@ struct Comparison {
 absl::StatusOr<RunFit> run_fit(RunData data, const FitOptions& opt, const BootstrapOptions& bopt);
 // ScaleRL's rule on every pair of runs, in the order given.
 std::vector<Comparison> run_compare_all(const std::vector<RunFit>& runs, const FitOptions& opt);
+
+}  // namespace ascent

@@ -12,6 +12,8 @@
 #include "core/status.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 namespace {
 
 std::vector<std::string> candidates(const std::string& name) {
@@ -167,3 +169,5 @@ absl::StatusOr<RunData> run_read(const std::string& spec, const std::string& x, 
   }
   return run;
 }
+
+}  // namespace ascent

@@ -15,6 +15,8 @@
 #include "absl/status/statusor.h"
 #include "curve_fit/points.h"
 
+namespace ascent {
+
 struct RunData {
   std::string label;               // given as label=..., else the first file's name without extension
   std::vector<std::string> files;  // several files: seeds of one recipe
@@ -27,3 +29,5 @@ absl::StatusOr<RunData> run_read(const std::string& spec, const std::string& x, 
 // One file.
 absl::StatusOr<Points> points_read(const std::string& path, const std::string& x, const std::string& y,
                                    std::vector<std::string>* warnings);
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+namespace ascent {
+
 absl::StatusOr<AdvantageMode> advantage_mode_parse(const std::string& s) {
   if (s == "group_centered") return AdvantageMode::kGroupCentered;
   if (s == "grpo") return AdvantageMode::kGrpo;
@@ -60,3 +62,5 @@ std::vector<std::vector<double>> advantages_compute(const RolloutBatch& batch, c
   }
   return out;
 }
+
+}  // namespace ascent

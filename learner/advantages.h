@@ -17,6 +17,8 @@
 #include "absl/status/statusor.h"
 #include "learner/rollout_batch.h"
 
+namespace ascent {
+
 enum class AdvantageMode { kGroupCentered, kGrpo, kBatchStd, kDrGrpo, kLeaveOneOut };
 
 absl::StatusOr<AdvantageMode> advantage_mode_parse(const std::string& s);
@@ -28,3 +30,5 @@ struct AdvantageConfig {
 
 // One vector per group, one value per completion.
 std::vector<std::vector<double>> advantages_compute(const RolloutBatch& batch, const AdvantageConfig& cfg);
+
+}  // namespace ascent

@@ -1,5 +1,7 @@
 #include "learner/aggregation.h"
 
+namespace ascent {
+
 absl::StatusOr<AggregationMode> aggregation_mode_parse(const std::string& s) {
   if (s == "token") return AggregationMode::kToken;
   if (s == "prompt") return AggregationMode::kPrompt;
@@ -9,12 +11,12 @@ absl::StatusOr<AggregationMode> aggregation_mode_parse(const std::string& s) {
 }
 
 namespace {
-bool carries_loss(const Completion& c, size_t t, const AggregationConfig& cfg) {
+bool carries_loss(const Rollout& c, size_t t, const AggregationConfig& cfg) {
   if (cfg.overlong_filter && c.truncated) return false;
   return t >= c.loss_mask.size() || c.loss_mask[t] != 0;  // an absent mask means every token carries loss
 }
 
-int64_t loss_tokens(const Completion& c, const AggregationConfig& cfg) {
+int64_t loss_tokens(const Rollout& c, const AggregationConfig& cfg) {
   int64_t n = 0;
   for (size_t t = 0; t < c.tokens.size(); ++t) n += carries_loss(c, t, cfg);
   return n;
@@ -56,3 +58,5 @@ std::vector<float> aggregation_coefficients(const RolloutBatch& batch, const Agg
   }
   return coef;
 }
+
+}  // namespace ascent

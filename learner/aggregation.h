@@ -14,6 +14,8 @@
 #include "absl/status/statusor.h"
 #include "learner/rollout_batch.h"
 
+namespace ascent {
+
 enum class AggregationMode { kToken, kPrompt, kSample, kFixed };
 
 absl::StatusOr<AggregationMode> aggregation_mode_parse(const std::string& s);
@@ -26,3 +28,5 @@ struct AggregationConfig {
 
 // Coefficients for every completion token of the batch, flattened group by group, completion by completion.
 std::vector<float> aggregation_coefficients(const RolloutBatch& batch, const AggregationConfig& cfg);
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include "core/yaml_reader.h"
 
+namespace ascent {
+
 absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::string& file) {
   AlgoConfig c;
   YamlReader r(node, file, "algorithm");
@@ -45,3 +47,5 @@ absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::
                                      : ZeroVarianceMode::kResample;
   return c;
 }
+
+}  // namespace ascent

@@ -12,6 +12,8 @@
 #include "learner/losses.h"
 #include "yaml-cpp/yaml.h"
 
+namespace ascent {
+
 enum class ZeroVarianceMode { kOff, kFilter, kResample };  // resample = DAPO dynamic sampling
 
 struct AlgoConfig {
@@ -31,3 +33,5 @@ struct AlgoConfig {
 
 // `node` is the algorithm section (may be absent: all defaults); `file` names the recipe in errors.
 absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::string& file);
+
+}  // namespace ascent

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "model/safetensors.h"
 
+namespace ascent {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -112,3 +114,5 @@ absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, 
   }
   return m;
 }
+
+}  // namespace ascent

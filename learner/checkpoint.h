@@ -18,9 +18,13 @@
 #include "model/model.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m, const AdamWState& opt,
                              const nlohmann::json& state, int64_t keep);
 // The newest complete checkpoint's directory; NotFound when there is none.
 absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir);
 // Loads the model, the optimizer state and the run state of a checkpoint directory.
 absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, nlohmann::json* state);
+
+}  // namespace ascent

@@ -3,6 +3,8 @@
 #include "core/rng.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 using nlohmann::json;
 
 double group_pass_rate(const PromptGroup& g) {
@@ -113,3 +115,5 @@ absl::Status PromptSampler::restore(const std::string& text, const std::string& 
   if (cursor_ > order_.size()) return absl::DataLossError(source + ": cursor beyond the prompt set");
   return absl::OkStatus();
 }
+
+}  // namespace ascent

@@ -14,6 +14,8 @@
 #include "absl/status/statusor.h"
 #include "learner/rollout_batch.h"
 
+namespace ascent {
+
 // Share of a group's completions the verifier marked correct.
 double group_pass_rate(const PromptGroup& g);
 
@@ -58,3 +60,5 @@ class PromptSampler {
   int64_t epoch_ = 0;
   size_t cursor_ = 0;
 };
+
+}  // namespace ascent

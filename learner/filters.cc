@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+namespace ascent {
+
 bool group_is_zero_variance(const PromptGroup& g) {
   for (const auto& c : g.completions) {
     if (c.reward != g.completions.front().reward) return false;
@@ -46,3 +48,5 @@ RolloutBatch DynamicSamplingBuffer::take() {
   batch_ = RolloutBatch{};
   return out;
 }
+
+}  // namespace ascent

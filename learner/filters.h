@@ -10,6 +10,8 @@
 
 #include "learner/rollout_batch.h"
 
+namespace ascent {
+
 bool group_is_zero_variance(const PromptGroup& g);
 // Removes zero-variance groups in place, keeping the order of the rest; returns how many were dropped.
 int64_t filter_zero_variance(RolloutBatch* batch);
@@ -32,3 +34,5 @@ class DynamicSamplingBuffer {
   int64_t dropped_ = 0;
   RolloutBatch batch_;
 };
+
+}  // namespace ascent

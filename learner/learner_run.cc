@@ -11,20 +11,21 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "actor/rollout_channel.h"
-#include "actor/weight_service.h"
+#include "transport/rollout_server.h"
+#include "transport/weight_server.h"
 #include "core/threads.h"
 #include "curve_fit/live_fit.h"
 #include "learner/checkpoint.h"
 #include "learner/curriculum.h"
 #include "learner/filters.h"
-#include "learner/prompt_data.h"
 #include "learner/rollout_endpoint.h"
 #include "learner/run_log.h"
 #include "learner/step_metrics.h"
 #include "learner/train_step.h"
 #include "learner/validation.h"
 #include "rewards/hero.h"
+
+namespace ascent {
 
 namespace fs = std::filesystem;
 namespace rv1 = ascent::rollout::v1;
@@ -63,7 +64,7 @@ rv1::Group train_group_to_proto(const PromptGroup& pg) {
   rv1::Group g;
   g.set_prompt_id(pg.prompt_id);
   g.mutable_prompt()->Add(pg.prompt_tokens.begin(), pg.prompt_tokens.end());
-  for (const Completion& c : pg.completions) {
+  for (const Rollout& c : pg.completions) {
     rv1::Completion* x = g.add_completions();
     x->mutable_tokens()->Add(c.tokens.begin(), c.tokens.end());
     x->mutable_logprobs()->Add(c.logp_gen.begin(), c.logp_gen.end());
@@ -87,7 +88,7 @@ RolloutBatch batch_from_proto(const rv1::TrainBatch& tb) {
 }
 
 // Gradient, clipping and the AdamW step: the same on every rank.
-absl::StatusOr<StepGradient> optimise(Model& m, AdamWState& opt, const RolloutBatch& rb, const Recipe& r,
+absl::StatusOr<StepGradient> optimise(Model& m, AdamWState& opt, const RolloutBatch& rb, const LearnerConfig& r,
                                       int64_t step, Collective& coll, double* grad_norm) {
   LmHeadOptions head;
   head.temperature = r.generation.sampler.temperature > 0 ? r.generation.sampler.temperature : 1.0f;
@@ -100,7 +101,7 @@ absl::StatusOr<StepGradient> optimise(Model& m, AdamWState& opt, const RolloutBa
   return g;
 }
 
-absl::Status follower_run(const Recipe& r, Model& m, AdamWState& opt, Collective& coll) {
+absl::Status follower_run(const LearnerConfig& r, Model& m, AdamWState& opt, Collective& coll) {
   while (true) {
     std::string bytes;
     coll.broadcast(&bytes, 0);
@@ -122,11 +123,8 @@ std::string eta_text(double s) {
 
 }  // namespace
 
-std::string learner_run_dir(const Recipe& r) {
-  return (fs::path(r.run.dir) / r.name).string();
-}
-
-absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& coll) {
+absl::Status learner_run(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o,
+                         Collective& coll) {
   threads_set_count(static_cast<int>(r.run.learner_threads));
   const std::string run_dir = learner_run_dir(r);
   const bool lead = coll.rank() == 0;
@@ -163,8 +161,7 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
   if (!lead) return follower_run(r, m, opt, coll);
 
   // ---- rank 0 ----
-  auto data = prompt_data_load(r.data, r.seed);
-  if (!data.ok()) return data.status();
+  const PromptSet* data = &prompts;
   std::map<std::string, size_t> by_id;
   std::vector<std::string> ids;
   for (size_t i = 0; i < data->train.size(); ++i)
@@ -224,12 +221,12 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
   // Validation uses the actor's settings on the learner's weights.
   auto codec = TextCodec::for_model_dir(r.model_path);
   if (!codec.ok()) return codec.status();
-  auto vcfg = actor_config_make(r.generation, algo.group_size, algo.max_lag, m, codec->get());
+  auto vcfg = decode_settings_make(r.generation, m, codec->get());
   if (!vcfg.ok()) return absl::InvalidArgumentError(absl::StrCat(r.file, ": ", vcfg.status().message()));
   vcfg->sampler.temperature = static_cast<float>(r.run.validation.temperature);
   if (r.run.validation.max_tokens > 0) vcfg->max_tokens = r.run.validation.max_tokens;
   vcfg->max_len = std::max(vcfg->max_len, r.generation.prompt_max_tokens + vcfg->max_tokens);
-  const ActorText vtext = actor_text_make(codec->get(), r.generation);
+  const PromptText vtext = prompt_text_make(codec->get(), r.generation);
   const int64_t processes = o.processes > 0 ? o.processes : r.run.actors + r.run.learner_ranks;
   const Clock::time_point t_start = Clock::now();
   auto wall = [&] { return count.wall_s + secs(t_start, Clock::now()); };
@@ -417,7 +414,7 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
     mm["optim/lr"] = lr_schedule_at(r.optimizer.schedule, step + 1);
     double correct = 0, completions = 0;
     for (const PromptGroup& g : rb.groups)
-      for (const Completion& c : g.completions) correct += c.correct, completions += 1;
+      for (const Rollout& c : g.completions) correct += c.correct, completions += 1;
     mm["batch/pass_rate"] = completions > 0 ? correct / completions : 0;
     mm["groups/generated"] = static_cast<double>(count.generated);
     mm["groups/trained"] = static_cast<double>(count.trained);
@@ -503,3 +500,5 @@ absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& c
   }
   return absl::OkStatus();
 }
+
+}  // namespace ascent

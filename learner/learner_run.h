@@ -11,8 +11,11 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "learner/collective.h"
-#include "learner/recipe.h"
+#include "collective/collective.h"
+#include "learner/learner_config.h"
+#include "learner/prompt_leases.h"
+
+namespace ascent {
 
 struct LearnerOptions {
   bool resume = false;  // continue from runs/<name>/checkpoints/latest
@@ -24,7 +27,8 @@ struct LearnerOptions {
   const std::atomic<bool>* stop = nullptr;  // set (Ctrl-C): checkpoint the last finished step and return
 };
 
-absl::Status learner_run(const Recipe& r, const LearnerOptions& o, Collective& coll);
+// data: the run's prompts (read on rank 0 only; the other ranks may pass an empty set).
+absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const LearnerOptions& o,
+                         Collective& coll);
 
-// runs/<name>
-std::string learner_run_dir(const Recipe& r);
+}  // namespace ascent

@@ -5,6 +5,8 @@
 
 #include "core/status.h"
 
+namespace ascent {
+
 absl::StatusOr<LossKind> loss_kind_parse(const std::string& s) {
   if (s == "cispo") return LossKind::kCispo;
   if (s == "ppo_clip") return LossKind::kPpoClip;
@@ -20,7 +22,7 @@ FlatTokens flat_tokens_build(const RolloutBatch& batch, const std::vector<std::v
   for (size_t g = 0; g < batch.groups.size(); ++g) {
     const auto& comps = batch.groups[g].completions;
     for (size_t i = 0; i < comps.size(); ++i) {
-      const Completion& c = comps[i];
+      const Rollout& c = comps[i];
       ASCENT_CHECK(c.logp_gen.size() == c.tokens.size(), "one logp_gen per completion token");
       f.logp_gen.insert(f.logp_gen.end(), c.logp_gen.begin(), c.logp_gen.end());
       f.advantage.insert(f.advantage.end(), c.tokens.size(), static_cast<float>(advantages[g][i]));
@@ -124,3 +126,5 @@ LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std:
   }
   return r;
 }
+
+}  // namespace ascent

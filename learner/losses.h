@@ -23,6 +23,8 @@
 #include "absl/status/statusor.h"
 #include "learner/rollout_batch.h"
 
+namespace ascent {
+
 enum class LossKind { kCispo, kPpoClip, kGspo };
 
 absl::StatusOr<LossKind> loss_kind_parse(const std::string& s);
@@ -67,3 +69,5 @@ struct LossResult {
 // logp: log pi_theta per token; logp_ref only when kl_beta > 0.
 LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std::vector<float>& logp,
                         const std::vector<float>& logp_sg, const std::vector<float>* logp_ref = nullptr);
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include "core/status.h"
 
+namespace ascent {
+
 PolicyBatch policy_batch_build(const RolloutBatch& rb) {
   PolicyBatch pb;
   for (const auto& g : rb.groups) {
@@ -32,3 +34,5 @@ std::vector<float> policy_batch_scatter(const PolicyBatch& pb, const std::vector
   for (size_t i = 0; i < pb.rows.size(); ++i) out[pb.rows[i]] = dlogp[i];
   return out;
 }
+
+}  // namespace ascent

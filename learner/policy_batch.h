@@ -1,4 +1,4 @@
-// Glue between a RolloutBatch and the engine: one packed engine Batch with a segment per completion
+// Glue between a RolloutBatch and the engine: one packed engine PackedBatch with a segment per completion
 // (prompt tokens + completion tokens), and where each completion token's log-prob sits in the engine's output
 // (model_forward_logprobs returns log-probs of tokens 1..len-1 of every segment, segment after segment).
 // Completion token j of a segment with a P-token prompt is segment token P + j, so its log-prob is that
@@ -11,8 +11,10 @@
 #include "learner/rollout_batch.h"
 #include "model/transformer.h"
 
+namespace ascent {
+
 struct PolicyBatch {
-  Batch batch;
+  PackedBatch batch;
   std::vector<int64_t> rows;  // per completion token (flattened as in FlatTokens): index in the engine output
   int64_t num_targets = 0;    // length of the engine output
 };
@@ -22,3 +24,5 @@ PolicyBatch policy_batch_build(const RolloutBatch& rb);
 std::vector<float> policy_batch_gather(const PolicyBatch& pb, const std::vector<float>& engine_logp);
 // The engine's dlogp (zeros on prompt positions) from the learner's per-completion-token dL/dlogp.
 std::vector<float> policy_batch_scatter(const PolicyBatch& pb, const std::vector<float>& dlogp);
+
+}  // namespace ascent

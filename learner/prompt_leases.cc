@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/rng.h"
 
+namespace ascent {
+
 PromptLeases::PromptLeases(int64_t prompts_per_step, int64_t max_lag, uint64_t seed, NextPrompt next)
     : per_step_(prompts_per_step), max_lag_(max_lag), seed_(seed), next_(std::move(next)) {}
 
@@ -141,3 +143,5 @@ absl::Status PromptLeases::restore(const nlohmann::json& j, const std::string& w
   }
   return absl::OkStatus();
 }
+
+}  // namespace ascent

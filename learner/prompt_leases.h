@@ -20,9 +20,16 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 struct PromptRecord {
   std::string id, text, answer;
   std::string metadata_json = "{}";
+};
+
+// The prompts of a run (job/prompt_data.h loads them from the recipe's data section).
+struct PromptSet {
+  std::vector<PromptRecord> train, validation;
 };
 
 struct Lease {
@@ -74,3 +81,5 @@ class PromptLeases {
   std::deque<int64_t> again_;      // lease numbers to hand out again, in order
   std::deque<int64_t> refills_;    // steps that get one more lease
 };
+
+}  // namespace ascent

@@ -1,5 +1,7 @@
 #include "learner/rollout_batch.h"
 
+namespace ascent {
+
 int64_t rollout_batch_num_completions(const RolloutBatch& b) {
   int64_t n = 0;
   for (const auto& g : b.groups) n += static_cast<int64_t>(g.completions.size());
@@ -13,3 +15,5 @@ int64_t rollout_batch_num_tokens(const RolloutBatch& b) {
   }
   return n;
 }
+
+}  // namespace ascent

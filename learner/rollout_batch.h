@@ -6,7 +6,12 @@
 #include <string>
 #include <vector>
 
-struct Completion {
+namespace ascent {
+
+// One sampled completion as the learner trains on it. Its wire form is rollout::v1::Completion
+// (proto/rollout.proto); the actor's in-engine form is GenSequence (generation/continuous_batcher.h); the
+// rewards see it as text (rewards/reward_pipeline.h's ScoredCompletion is its score).
+struct Rollout {
   std::vector<int32_t> tokens;     // completion tokens only (the prompt is in the group)
   std::vector<uint8_t> loss_mask;  // 1: the token carries loss; 0: forced interruption text, tool output
   std::vector<float> logp_gen;     // log-prob under the sampling policy, float32, one per token
@@ -19,7 +24,7 @@ struct Completion {
 struct PromptGroup {
   std::string prompt_id;
   std::vector<int32_t> prompt_tokens;
-  std::vector<Completion> completions;  // G
+  std::vector<Rollout> completions;  // G
   double weight = 1.0;                  // per-prompt advantage weight (HERO's w(sigma_u)); 1 = none
 };
 
@@ -29,3 +34,5 @@ struct RolloutBatch {
 
 int64_t rollout_batch_num_completions(const RolloutBatch& b);
 int64_t rollout_batch_num_tokens(const RolloutBatch& b);  // completion tokens, masked or not
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 
+namespace ascent {
+
 namespace rv1 = ascent::rollout::v1;
 
 void RolloutEndpoint::lose_locked(Actor& a) {
@@ -149,3 +151,5 @@ nlohmann::json RolloutEndpoint::leases_json() {
   std::lock_guard<std::mutex> lock(mu_);
   return leases_->to_json();
 }
+
+}  // namespace ascent

@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "actor/rollout_channel.h"
+#include "transport/rollout_server.h"
 #include "learner/prompt_leases.h"
+
+namespace ascent {
 
 struct EndpointConfig {
   double heartbeat_s = 1.0;  // told to actors at registration
@@ -70,3 +72,5 @@ class RolloutEndpoint : public RolloutHandler {
   int64_t version_ = 0, lost_ = 0;       // guarded by mu_
   bool finished_ = false;                // guarded by mu_
 };
+
+}  // namespace ascent

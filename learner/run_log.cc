@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -30,15 +32,15 @@ absl::Status write_atomic(const std::string& path, const std::string& text) {
 }
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir, const Recipe& r,
+absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir, const LearnerConfig& r,
                                                      int64_t resume_step, bool progress) {
   std::unique_ptr<RunLog> owned(new RunLog());
   RunLog& l = *owned;
   l.dir_ = run_dir;
   l.progress_ = progress;
   l.tty_ = isatty(STDERR_FILENO);
-  if (absl::Status st = write_atomic(run_dir + "/recipe.yaml", r.text); !st.ok()) return st;
-  if (absl::Status st = write_atomic(run_dir + "/recipe.resolved.yaml", recipe_resolved_yaml(r)); !st.ok())
+  if (absl::Status st = write_atomic(run_dir + "/recipe.yaml", r.recipe_text); !st.ok()) return st;
+  if (absl::Status st = write_atomic(run_dir + "/recipe.resolved.yaml", r.recipe_resolved); !st.ok())
     return st;
   const std::string mpath = run_dir + "/metrics.jsonl";
   if (resume_step > 0) {
@@ -107,3 +109,5 @@ void RunLog::finish() {
 absl::Status RunLog::write_address(const std::string& address) {
   return write_atomic(dir_ + "/learner.addr", address + "\n");
 }
+
+}  // namespace ascent

@@ -12,12 +12,14 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "learner/recipe.h"
+#include "learner/learner_config.h"
 #include "learner/tb_events.h"
+
+namespace ascent {
 
 class RunLog {
  public:
-  static absl::StatusOr<std::unique_ptr<RunLog>> open(const std::string& run_dir, const Recipe& r,
+  static absl::StatusOr<std::unique_ptr<RunLog>> open(const std::string& run_dir, const LearnerConfig& r,
                                                       int64_t resume_step, bool progress);
   RunLog(const RunLog&) = delete;
   RunLog& operator=(const RunLog&) = delete;
@@ -37,3 +39,5 @@ class RunLog {
   bool progress_ = true, tty_ = false, open_line_ = false;
   double last_progress_ = -1e9;
 };
+
+}  // namespace ascent

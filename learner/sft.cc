@@ -6,7 +6,9 @@
 #include "model/adamw.h"
 #include "model/transformer.h"
 
-absl::StatusOr<double> sft_run(Model& m, const std::vector<PromptRecord>& data, const ActorText& text,
+namespace ascent {
+
+absl::StatusOr<double> sft_run(Model& m, const std::vector<PromptRecord>& data, const PromptText& text,
                                int32_t eos, const SftConfig& cfg,
                                const std::function<void(int64_t, double)>& log) {
   if (data.empty()) return absl::InvalidArgumentError("no examples");
@@ -22,7 +24,7 @@ absl::StatusOr<double> sft_run(Model& m, const std::vector<PromptRecord>& data, 
     PromptGroup g;
     g.prompt_id = r.id;
     g.prompt_tokens = *p;
-    Completion c;
+    Rollout c;
     c.tokens = *a;
     c.tokens.push_back(eos);
     g.completions.push_back(std::move(c));
@@ -68,3 +70,5 @@ absl::StatusOr<double> sft_run(Model& m, const std::vector<PromptRecord>& data, 
   }
   return recent_n ? recent / static_cast<double>(recent_n) : 0.0;
 }
+
+}  // namespace ascent

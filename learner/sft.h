@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "actor/actor_loop.h"
+#include "generation/prompt_text.h"
 #include "learner/prompt_leases.h"
 #include "model/model.h"
+
+namespace ascent {
 
 struct SftConfig {
   int64_t steps = 500, batch = 64, warmup_steps = 20;
@@ -21,6 +23,8 @@ struct SftConfig {
 };
 
 // Returns the mean loss of the last 20 steps. `log(step, loss)` is called after every step.
-absl::StatusOr<double> sft_run(Model& m, const std::vector<PromptRecord>& data, const ActorText& text,
+absl::StatusOr<double> sft_run(Model& m, const std::vector<PromptRecord>& data, const PromptText& text,
                                int32_t eos, const SftConfig& cfg,
                                const std::function<void(int64_t, double)>& log);
+
+}  // namespace ascent

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+namespace ascent {
+
 std::map<std::string, double> step_metrics_compute(const StepMetricsInput& in) {
   std::map<std::string, double> m;
   if (in.loss) {
@@ -53,3 +55,5 @@ std::map<std::string, double> step_metrics_compute(const StepMetricsInput& in) {
   }
   return m;
 }
+
+}  // namespace ascent

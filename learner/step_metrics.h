@@ -10,6 +10,8 @@
 #include "learner/losses.h"
 #include "learner/rollout_batch.h"
 
+namespace ascent {
+
 struct StepMetricsInput {
   const LossResult* loss = nullptr;
   const RolloutBatch* batch = nullptr;  // after filtering
@@ -19,3 +21,5 @@ struct StepMetricsInput {
 };
 
 std::map<std::string, double> step_metrics_compute(const StepMetricsInput& in);
+
+}  // namespace ascent

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "proto/tensorboard.pb.h"
 
+namespace ascent {
+
 namespace {
 // Reflected CRC-32C table (polynomial 0x82F63B78). No Debian package ships CRC-32C for C++ (zlib's crc32 is
 // the other polynomial), and it is twelve lines.
@@ -89,3 +91,5 @@ void TbEventWriter::session_start(int64_t step, double wall_time) {
   record(e.SerializeAsString());
   std::fflush(f_);
 }
+
+}  // namespace ascent

@@ -10,6 +10,8 @@
 
 #include "absl/status/statusor.h"
 
+namespace ascent {
+
 // CRC-32C (Castagnoli), as TFRecord frames use it; crc32c("123456789") = 0xE3069283.
 uint32_t crc32c(const void* data, size_t n);
 uint32_t crc32c_masked(const void* data, size_t n);
@@ -30,3 +32,5 @@ class TbEventWriter {
   std::FILE* f_;
   std::string path_;
 };
+
+}  // namespace ascent

@@ -9,6 +9,8 @@
 #include "learner/policy_batch.h"
 #include "model/transformer.h"
 
+namespace ascent {
+
 namespace rv1 = ascent::rollout::v1;
 
 PromptGroup train_group_from_proto(const rv1::Group& g, int64_t* dropped) {
@@ -20,7 +22,7 @@ PromptGroup train_group_from_proto(const rv1::Group& g, int64_t* dropped) {
       if (dropped) ++*dropped;
       continue;
     }
-    Completion x;
+    Rollout x;
     x.tokens.assign(c.tokens().begin(), c.tokens().end());
     x.logp_gen.assign(c.logprobs().begin(), c.logprobs().end());
     x.version.assign(c.versions().begin(), c.versions().end());
@@ -51,7 +53,7 @@ absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& 
   std::vector<size_t> coef_at(rb.groups.size() + 1, 0);
   for (size_t g = 0; g < rb.groups.size(); ++g) {
     size_t n = 0;
-    for (const Completion& c : rb.groups[g].completions) n += c.tokens.size();
+    for (const Rollout& c : rb.groups[g].completions) n += c.tokens.size();
     coef_at[g + 1] = coef_at[g] + n;
   }
   // This rank's groups, in micro-batches of whole groups.
@@ -60,7 +62,7 @@ absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& 
   for (size_t g = static_cast<size_t>(coll.rank()); g < rb.groups.size();
        g += static_cast<size_t>(coll.size())) {
     int64_t t = 0;
-    for (const Completion& c : rb.groups[g].completions)
+    for (const Rollout& c : rb.groups[g].completions)
       t += static_cast<int64_t>(rb.groups[g].prompt_tokens.size() + c.tokens.size());
     if (micro.empty() || in_micro + t > micro_batch_tokens) micro.emplace_back(), in_micro = 0;
     micro.back().push_back(g);
@@ -116,3 +118,5 @@ absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& 
   out.tokens = static_cast<int64_t>(sums[7]);
   return out;
 }
+
+}  // namespace ascent

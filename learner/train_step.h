@@ -13,11 +13,13 @@
 
 #include "absl/status/statusor.h"
 #include "learner/algo_config.h"
-#include "learner/collective.h"
+#include "collective/collective.h"
 #include "learner/rollout_batch.h"
 #include "model/cpu/lm_head.h"
 #include "model/model.h"
 #include "proto/rollout.pb.h"
+
+namespace ascent {
 
 struct StepGradient {
   double loss = 0;
@@ -34,3 +36,5 @@ absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& 
 // Completions whose reward failed (reward_ok false) are left out; `dropped` counts them. Loss mask = not
 // forced; truncated = finish_reason "length".
 PromptGroup train_group_from_proto(const ascent::rollout::v1::Group& g, int64_t* dropped);
+
+}  // namespace ascent

@@ -5,8 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "rewards/math_verify.h"
 
+namespace ascent {
+
 absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<PromptRecord>& prompts,
-                                                const ActorConfig& cfg, const ActorText& text, int64_t k,
+                                                const DecodeSettings& cfg, const PromptText& text, int64_t k,
                                                 uint64_t seed) {
   const auto t0 = std::chrono::steady_clock::now();
   ValidationResult out;
@@ -17,16 +19,7 @@ absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<Prom
       return absl::InvalidArgumentError(
           absl::StrCat("validation prompt ", prompts[i].id, ": ", ids.status().message()));
     }
-    GenRequest r;
-    r.id = static_cast<int64_t>(i);
-    r.prompt = *ids;
-    r.n = k;
-    r.max_tokens = cfg.max_tokens;
-    r.sampler = cfg.sampler;
-    r.seed = seed + i;
-    r.stop_ids = cfg.stop_ids;
-    r.stop_strings = cfg.stop_strings;
-    r.interrupt = cfg.interrupt;
+    GenRequest r = decode_settings_request(cfg, static_cast<int64_t>(i), std::move(*ids), k, seed + i);
     if (absl::Status st = cb.submit(std::move(r)); !st.ok()) return st;
   }
   std::vector<int64_t> correct(prompts.size(), 0);
@@ -47,3 +40,5 @@ absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<Prom
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
+
+}  // namespace ascent

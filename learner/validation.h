@@ -8,8 +8,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "actor/actor_loop.h"
+#include "generation/generation_config.h"
+#include "generation/prompt_text.h"
 #include "learner/prompt_leases.h"
+
+namespace ascent {
 
 struct ValidationResult {
   double pass_rate = 0;  // mean over prompts of (correct samples / k)
@@ -17,7 +20,9 @@ struct ValidationResult {
   double seconds = 0;
 };
 
-// cfg: the actor's settings (slots, max_len, max_tokens, stops, sampler; group_size is replaced by k).
+// cfg: the engine's size and every request's settings (the recipe's generation section); k per prompt.
 absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<PromptRecord>& prompts,
-                                                const ActorConfig& cfg, const ActorText& text, int64_t k,
+                                                const DecodeSettings& cfg, const PromptText& text, int64_t k,
                                                 uint64_t seed);
+
+}  // namespace ascent

@@ -5,6 +5,8 @@
 
 #include "core/threads.h"
 
+namespace ascent {
+
 void adamw_init(AdamWState& s, int64_t n) {
   s.m.assign(static_cast<size_t>(n), 0.0f);
   s.v.assign(static_cast<size_t>(n), 0.0f);
@@ -74,3 +76,5 @@ double lr_schedule_at(const LrSchedule& s, int64_t step) {
   }
   return s.lr;
 }
+
+}  // namespace ascent

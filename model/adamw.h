@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+namespace ascent {
+
 struct AdamWConfig {
   double lr = 1e-6;
   double beta1 = 0.9;
@@ -38,3 +40,5 @@ struct LrSchedule {
 };
 // Learning rate for optimiser step `step` (1-based).
 double lr_schedule_at(const LrSchedule& s, int64_t step);
+
+}  // namespace ascent

@@ -1,5 +1,7 @@
 #include "model/byte_tokenizer.h"
 
+namespace ascent {
+
 std::vector<int32_t> byte_tokenizer_encode(const std::string& text) {
   std::vector<int32_t> ids;
   ids.reserve(text.size());
@@ -19,3 +21,5 @@ std::string byte_tokenizer_decode(const std::vector<int32_t>& ids) {
   }
   return s;
 }
+
+}  // namespace ascent

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+namespace ascent {
+
 constexpr int32_t kByteEos = 256;
 constexpr int32_t kByteBos = 257;
 constexpr int32_t kBytePad = 258;
@@ -13,3 +15,5 @@ constexpr int32_t kBytePad = 258;
 std::vector<int32_t> byte_tokenizer_encode(const std::string& text);
 // Special tokens are dropped; ids outside 0..255 that are not special print as <|id|>.
 std::string byte_tokenizer_decode(const std::vector<int32_t>& ids);
+
+}  // namespace ascent

@@ -6,6 +6,8 @@
 
 #include "core/status.h"
 
+namespace ascent {
+
 using nlohmann::json;
 
 const char* model_arch_name(ModelArch arch) {
@@ -321,3 +323,5 @@ int64_t model_config_num_params(const ModelConfig& c) {
   if (!c.tie_word_embeddings) total += c.vocab_size * C;
   return total;
 }
+
+}  // namespace ascent

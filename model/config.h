@@ -9,6 +9,8 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 enum class ModelArch { kLlama, kQwen2, kQwen3 };
 
 struct RopeConfig {
@@ -62,3 +64,5 @@ absl::StatusOr<ModelConfig> model_config_preset(ModelArch arch, const std::strin
 // RoPE inverse frequencies [D/2], computed in float32 exactly as transformers does (incl. llama3 scaling).
 std::vector<float> model_config_rope_inv_freq(const ModelConfig& cfg);
 int64_t model_config_num_params(const ModelConfig& cfg);
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+namespace ascent {
+
 const char* dtype_name(DType t) {
   switch (t) {
     case DType::kF32:
@@ -90,3 +92,5 @@ void dtype_from_f32(DType t, const float* src, void* dst, int64_t n) {
     std::memcpy(p + 2 * i, &h, 2);
   }
 }
+
+}  // namespace ascent

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string>
 
+namespace ascent {
+
 enum class DType { kF32, kF16, kBF16 };
 
 const char* dtype_name(DType t);                     // safetensors spelling: F32, F16, BF16
@@ -32,3 +34,5 @@ uint16_t f32_to_f16(float f);
 // Converts n elements between a raw little-endian buffer of type t and float32.
 void dtype_to_f32(DType t, const void* src, float* dst, int64_t n);
 void dtype_from_f32(DType t, const float* src, void* dst, int64_t n);
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+namespace ascent {
+
 KvCache kv_cache_create(const ModelConfig& cfg, int64_t num_slots, int64_t max_len) {
   KvCache c;
   c.num_layers = cfg.num_layers;
@@ -20,3 +22,5 @@ void kv_cache_copy_slot(KvCache& c, int64_t src, int64_t dst, int64_t len) {
     std::memcpy(c.v_at(l, dst, 0), c.v_at(l, src, 0), static_cast<size_t>(len * c.kvd) * 4);
   }
 }
+
+}  // namespace ascent

@@ -7,6 +7,8 @@
 
 #include "model/config.h"
 
+namespace ascent {
+
 struct KvCache {
   int64_t num_layers = 0, num_slots = 0, max_len = 0, kvd = 0;
   std::vector<float> k, v;
@@ -21,3 +23,5 @@ struct KvCache {
 KvCache kv_cache_create(const ModelConfig& cfg, int64_t num_slots, int64_t max_len);
 // Copies positions [0, len) of slot src to slot dst in every layer (G completions share one prompt prefill).
 void kv_cache_copy_slot(KvCache& c, int64_t src, int64_t dst, int64_t len);
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include "core/status.h"
 
+namespace ascent {
+
 double loss_sft(const std::vector<float>& logp, const std::vector<float>& mask, std::vector<float>* dlogp) {
   ASCENT_CHECK(mask.empty() || mask.size() == logp.size(), "mask must match logp");
   double count = 0.0, sum = 0.0;
@@ -28,3 +30,5 @@ double loss_weighted_logprob(const std::vector<float>& logp, const std::vector<f
   }
   return loss;
 }
+
+}  // namespace ascent

@@ -7,7 +7,11 @@
 
 #include <vector>
 
+namespace ascent {
+
 // mask: 1 for targets that carry loss (may be empty: all). Returns the mean negative log-likelihood.
 double loss_sft(const std::vector<float>& logp, const std::vector<float>& mask, std::vector<float>* dlogp);
 double loss_weighted_logprob(const std::vector<float>& logp, const std::vector<float>& weights,
                              std::vector<float>* dlogp);
+
+}  // namespace ascent

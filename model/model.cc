@@ -16,6 +16,8 @@
 #include "model/safetensors.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -217,3 +219,5 @@ absl::Status model_save(const Model& m, const std::string& dir, int64_t shard_by
   }
   return absl::OkStatus();
 }
+
+}  // namespace ascent

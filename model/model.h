@@ -12,6 +12,8 @@
 #include "model/dtype.h"
 #include "model/params.h"
 
+namespace ascent {
+
 struct Model {
   ModelConfig cfg;
   ParamLayout layout;
@@ -46,3 +48,5 @@ absl::StatusOr<Model> model_load(const std::string& dir);
 // special_tokens_map.json, vocab.json, merges.txt, added_tokens.json, chat_template.jinja,
 // generation_config.json) are copied, so the output is a drop-in Hugging Face model directory.
 absl::Status model_save(const Model& m, const std::string& dir, int64_t shard_bytes = 0);
+
+}  // namespace ascent

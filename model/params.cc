@@ -2,6 +2,8 @@
 
 #include "core/status.h"
 
+namespace ascent {
+
 ParamLayout param_layout_build(const ModelConfig& c) {
   ParamLayout L;
   auto add = [&](const std::string& name, std::vector<int64_t> shape) {
@@ -84,3 +86,5 @@ ModelWeights model_weights_bind(const ModelConfig& c, const ParamLayout& L, floa
   ASCENT_CHECK(w.embed && w.final_norm && (w.lm_head || w.score), "layout does not match config");
   return w;
 }
+
+}  // namespace ascent

@@ -10,6 +10,8 @@
 
 #include "model/config.h"
 
+namespace ascent {
+
 struct ParamInfo {
   std::string name;
   std::vector<int64_t> shape;
@@ -53,3 +55,5 @@ struct ModelWeights {
 
 // Views into an arena laid out by `layout` (parameters or gradients alike).
 ModelWeights model_weights_bind(const ModelConfig& cfg, const ParamLayout& layout, float* base);
+
+}  // namespace ascent

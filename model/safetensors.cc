@@ -11,6 +11,8 @@
 #include "core/status.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 using nlohmann::json;
 
 std::string shape_to_string(const std::vector<int64_t>& shape) {
@@ -173,3 +175,5 @@ absl::Status safetensors_write(const std::string& path, const std::vector<Safete
   if (std::rename(tmp.c_str(), path.c_str()) != 0) return ascent_errno_error("rename to " + path, tmp);
   return absl::OkStatus();
 }
+
+}  // namespace ascent

@@ -11,6 +11,8 @@
 #include "absl/status/statusor.h"
 #include "model/dtype.h"
 
+namespace ascent {
+
 struct SafetensorsEntry {
   std::string name;
   DType dtype = DType::kF32;
@@ -56,3 +58,5 @@ absl::Status safetensors_write(const std::string& path, const std::vector<Safete
                                const std::map<std::string, std::string>& metadata);
 
 std::string shape_to_string(const std::vector<int64_t>& shape);
+
+}  // namespace ascent

@@ -3,6 +3,8 @@
 #include "core/status.h"
 #include "model/transformer.h"
 
+namespace ascent {
+
 absl::StatusOr<std::vector<ScoredSequence>> score_sequences(Model& m,
                                                             const std::vector<std::vector<int32_t>>& seqs,
                                                             int64_t max_batch_tokens,
@@ -10,7 +12,7 @@ absl::StatusOr<std::vector<ScoredSequence>> score_sequences(Model& m,
   std::vector<ScoredSequence> out(seqs.size());
   size_t i = 0;
   while (i < seqs.size()) {
-    Batch b;
+    PackedBatch b;
     std::vector<size_t> members;
     while (i < seqs.size() &&
            (members.empty() || static_cast<int64_t>(b.tokens.size() + seqs[i].size()) <= max_batch_tokens)) {
@@ -31,3 +33,5 @@ absl::StatusOr<std::vector<ScoredSequence>> score_sequences(Model& m,
   }
   return out;
 }
+
+}  // namespace ascent

@@ -10,6 +10,8 @@
 #include "model/cpu/lm_head.h"
 #include "model/model.h"
 
+namespace ascent {
+
 struct ScoredSequence {
   std::vector<float> logprobs;  // one per token after the first
   std::vector<float> entropy;   // same length, when asked for
@@ -19,3 +21,5 @@ absl::StatusOr<std::vector<ScoredSequence>> score_sequences(Model& m,
                                                             const std::vector<std::vector<int32_t>>& seqs,
                                                             int64_t max_batch_tokens,
                                                             const LmHeadOptions& opt, bool want_entropy);
+
+}  // namespace ascent

@@ -11,12 +11,14 @@
 #include "model/cpu/rope.h"
 #include "model/cpu/swiglu.h"
 
-void batch_add_sequence(Batch& b, const std::vector<int32_t>& ids) {
+namespace ascent {
+
+void batch_add_sequence(PackedBatch& b, const std::vector<int32_t>& ids) {
   b.tokens.insert(b.tokens.end(), ids.begin(), ids.end());
   b.segments.push_back({static_cast<int64_t>(ids.size()), 0, -1});
 }
 
-int64_t batch_num_targets(const Batch& b) {
+int64_t batch_num_targets(const PackedBatch& b) {
   int64_t n = 0;
   for (const auto& s : b.segments) n += s.len - 1;
   return n;
@@ -57,7 +59,7 @@ void acts_resize(LayerActs& a, const Dims& d, bool qk_norm) {
   resize(a.h2, d.N * d.C), resize(a.gate, d.N * d.F), resize(a.up, d.N * d.F), resize(a.act, d.N * d.F);
 }
 
-absl::Status batch_validate(const Batch& b, const ModelConfig& cfg, const KvCache* cache) {
+absl::Status batch_validate(const PackedBatch& b, const ModelConfig& cfg, const KvCache* cache) {
   int64_t total = 0;
   for (size_t s = 0; s < b.segments.size(); ++s) {
     const Segment& seg = b.segments[s];
@@ -90,7 +92,7 @@ absl::Status batch_validate(const Batch& b, const ModelConfig& cfg, const KvCach
   return absl::OkStatus();
 }
 
-void rope_for_batch(const Model& m, const Batch& b, std::vector<float>& cos, std::vector<float>& sin) {
+void rope_for_batch(const Model& m, const PackedBatch& b, std::vector<float>& cos, std::vector<float>& sin) {
   std::vector<int32_t> pos;
   pos.reserve(b.tokens.size());
   for (const auto& s : b.segments) {
@@ -104,7 +106,7 @@ void rope_for_batch(const Model& m, const Batch& b, std::vector<float>& cos, std
 }
 
 // Spans over the batch's own k/v (no cache), with gradient targets for the backward.
-std::vector<AttnSpan> local_spans(const Batch& b, const Dims& d, const float* k, const float* v, float* dk,
+std::vector<AttnSpan> local_spans(const PackedBatch& b, const Dims& d, const float* k, const float* v, float* dk,
                                   float* dv) {
   std::vector<AttnSpan> spans;
   int64_t start = 0;
@@ -123,7 +125,7 @@ std::vector<AttnSpan> local_spans(const Batch& b, const Dims& d, const float* k,
 }
 
 // Writes this batch's k/v into the cache and returns spans that read the cache.
-std::vector<AttnSpan> cache_spans(const Batch& b, const Dims& d, KvCache& cache, int64_t layer,
+std::vector<AttnSpan> cache_spans(const PackedBatch& b, const Dims& d, KvCache& cache, int64_t layer,
                                   const float* k, const float* v) {
   std::vector<AttnSpan> spans;
   int64_t start = 0;
@@ -149,7 +151,7 @@ void add_inplace(float* y, const float* x, int64_t n) {
 
 // One decoder layer: x_in -> x_out, filling a. With cache != nullptr the attention reads/writes the cache.
 // keep_input copies x_in into a.x_in, which only the backward reads.
-void layer_forward(const ModelConfig& cfg, const LayerWeights& w, LayerActs& a, const Dims& d, const Batch& b,
+void layer_forward(const ModelConfig& cfg, const LayerWeights& w, LayerActs& a, const Dims& d, const PackedBatch& b,
                    const float* x_in, float* x_out, const std::vector<float>& cos,
                    const std::vector<float>& sin, KvCache* cache, int64_t layer, bool keep_input) {
   const int64_t N = d.N;
@@ -182,7 +184,7 @@ void layer_forward(const ModelConfig& cfg, const LayerWeights& w, LayerActs& a, 
 
 // dres holds dL/dx_out on entry and dL/dx_in on return; parameter gradients accumulate into g.
 void layer_backward(const ModelConfig& cfg, const LayerWeights& w, const LayerWeights& g, const LayerActs& a,
-                    LayerGrads& s, const Dims& d, const Batch& b, float* dres, const std::vector<float>& cos,
+                    LayerGrads& s, const Dims& d, const PackedBatch& b, float* dres, const std::vector<float>& cos,
                     const std::vector<float>& sin) {
   const int64_t N = d.N;
   auto zero = [](std::vector<float>& v, int64_t n) { v.assign(static_cast<size_t>(n), 0.0f); };
@@ -222,7 +224,7 @@ void layer_backward(const ModelConfig& cfg, const LayerWeights& w, const LayerWe
 }
 
 // Runs embedding + all layers; returns the final residual stream x [N, C].
-void forward_layers(Model& m, const Batch& b, const Dims& d, ForwardState* st, KvCache* cache,
+void forward_layers(Model& m, const PackedBatch& b, const Dims& d, ForwardState* st, KvCache* cache,
                     std::vector<float>& x, const std::vector<float>& cos, const std::vector<float>& sin) {
   const int64_t L = m.cfg.num_layers;
   resize(x, d.N * d.C);
@@ -242,7 +244,7 @@ void forward_layers(Model& m, const Batch& b, const Dims& d, ForwardState* st, K
 
 }  // namespace
 
-absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Batch& b, ForwardState* st,
+absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const PackedBatch& b, ForwardState* st,
                                                           const LmHeadOptions& opt,
                                                           std::vector<float>* entropy) {
   ASCENT_RETURN_IF_ERROR(batch_validate(b, m.cfg, nullptr));
@@ -284,7 +286,7 @@ absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Batch&
   return logp;
 }
 
-void model_backward_logprobs(Model& m, const Batch& b, ForwardState& st, const std::vector<float>& dlogp,
+void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& st, const std::vector<float>& dlogp,
                              const LmHeadOptions& opt) {
   ASCENT_CHECK(!m.grads.empty(), "call model_grads_enable before the backward");
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
@@ -318,7 +320,7 @@ void model_backward_logprobs(Model& m, const Batch& b, ForwardState& st, const s
   embedding_backward(m.g.embed, dres.data(), b.tokens.data(), d.N, d.C);
 }
 
-absl::Status model_forward_sequence_scores(Model& m, const Batch& b, std::vector<float>* scores) {
+absl::Status model_forward_sequence_scores(Model& m, const PackedBatch& b, std::vector<float>* scores) {
   ASCENT_RETURN_IF_ERROR(batch_validate(b, m.cfg, nullptr));
   if (m.w.score == nullptr) {
     return absl::FailedPreconditionError("this model has no score head (not a *ForSequenceClassification)");
@@ -350,7 +352,7 @@ absl::Status model_forward_sequence_scores(Model& m, const Batch& b, std::vector
   return absl::OkStatus();
 }
 
-absl::Status model_forward_last_logits(Model& m, const Batch& b, KvCache& cache, float* logits) {
+absl::Status model_forward_last_logits(Model& m, const PackedBatch& b, KvCache& cache, float* logits) {
   ASCENT_RETURN_IF_ERROR(batch_validate(b, m.cfg, &cache));
   if (m.w.lm_head == nullptr) return absl::FailedPreconditionError("a reward model cannot generate");
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
@@ -369,3 +371,5 @@ absl::Status model_forward_last_logits(Model& m, const Batch& b, KvCache& cache,
   lm_head_logits(logits, h.data(), m.w.lm_head, S, d.C, d.V);
   return absl::OkStatus();
 }
+
+}  // namespace ascent

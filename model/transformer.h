@@ -1,5 +1,5 @@
 // The decoder forward and backward over packed variable-length batches.
-// A Batch is segments laid end to end in `tokens`; a segment is `len` consecutive tokens of one sequence
+// A PackedBatch is segments laid end to end in `tokens`; a segment is `len` consecutive tokens of one sequence
 // starting at position pos0. Without a KV cache (training, scoring) every segment is a whole sequence (pos0 =
 // 0) and attends only to itself. With a cache, segment s appends its keys/values to cache slot `slot` at
 // [pos0, pos0 + len) and attends to the slot's positions [0, pos0 + len): prefill is one long segment, a
@@ -15,20 +15,22 @@
 #include "model/kv_cache.h"
 #include "model/model.h"
 
+namespace ascent {
+
 struct Segment {
   int64_t len = 0;
   int64_t pos0 = 0;
   int64_t slot = -1;
 };
 
-struct Batch {
+struct PackedBatch {
   std::vector<int32_t> tokens;
   std::vector<Segment> segments;
 };
 
 // Appends one whole sequence (pos0 = 0, no cache slot) to a batch.
-void batch_add_sequence(Batch& b, const std::vector<int32_t>& ids);
-int64_t batch_num_targets(const Batch& b);
+void batch_add_sequence(PackedBatch& b, const std::vector<int32_t>& ids);
+int64_t batch_num_targets(const PackedBatch& b);
 
 struct LayerActs {
   std::vector<float> x_in, rstd1, h1, q, k, v, q_pre, k_pre, q_rstd, k_rstd, att, lse, x_mid, rstd2, h2, gate,
@@ -57,15 +59,17 @@ struct ForwardState {
 
 // Log-probs [Nt] of each segment's tokens 1..len-1 given the tokens before them, in segment order; optional
 // entropies [Nt]. With state != nullptr everything needed by model_backward_logprobs is kept.
-absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Batch& b, ForwardState* state,
+absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const PackedBatch& b, ForwardState* state,
                                                           const LmHeadOptions& opt,
                                                           std::vector<float>* entropy = nullptr);
 // Accumulates into m.grads (call model_grads_enable first) the gradient of sum_n dlogp[n] * logp[n].
-void model_backward_logprobs(Model& m, const Batch& b, ForwardState& state, const std::vector<float>& dlogp,
+void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& state, const std::vector<float>& dlogp,
                              const LmHeadOptions& opt);
 
 // Runs the batch against the cache and writes float32 logits [S, V] of each segment's last token.
 // Reward models (cfg.num_labels > 0): the score head at each segment's last non-pad token, [segments,
 // num_labels] row-major, as transformers' *ForSequenceClassification computes it. Forward only.
-absl::Status model_forward_sequence_scores(Model& m, const Batch& b, std::vector<float>* scores);
-absl::Status model_forward_last_logits(Model& m, const Batch& b, KvCache& cache, float* logits);
+absl::Status model_forward_sequence_scores(Model& m, const PackedBatch& b, std::vector<float>* scores);
+absl::Status model_forward_last_logits(Model& m, const PackedBatch& b, KvCache& cache, float* logits);
+
+}  // namespace ascent

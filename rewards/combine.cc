@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 
+namespace ascent {
+
 double reward_map_verdict(double v, VerdictMapping m) {
   return m == VerdictMapping::kPlusMinusOne ? 2 * v - 1 : v;
 }
@@ -22,3 +24,5 @@ absl::StatusOr<double> reward_weighted_sum(const std::vector<WeightedComponent>&
   }
   return sum;
 }
+
+}  // namespace ascent

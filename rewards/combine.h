@@ -11,6 +11,8 @@
 
 #include "absl/status/statusor.h"
 
+namespace ascent {
+
 enum class VerdictMapping { kZeroOne, kPlusMinusOne };
 
 // 0/1 -> 0/1 or -1/+1. Values strictly between are mapped linearly (2v - 1 for pm1).
@@ -25,3 +27,5 @@ struct WeightedComponent {
 // as the completion's reward error; the batch goes on).
 absl::StatusOr<double> reward_weighted_sum(const std::vector<WeightedComponent>& parts,
                                            const std::map<std::string, double>& values);
+
+}  // namespace ascent

@@ -10,6 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 
+namespace ascent {
+
 namespace {
 
 absl::Status write_all(int fd, const char* p, size_t n) {
@@ -132,3 +134,5 @@ absl::StatusOr<std::vector<PackedItem>> frame_unpack_items(const std::string& bo
   if (at != body.size()) return absl::DataLossError("bad item frame: trailing bytes");
   return items;
 }
+
+}  // namespace ascent

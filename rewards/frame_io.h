@@ -8,6 +8,8 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 constexpr size_t kMaxFrameBytes = 64u << 20;
 
 absl::Status frame_write(int fd, const nlohmann::json& j);
@@ -25,3 +27,5 @@ absl::StatusOr<std::vector<PackedItem>> frame_unpack_items(const std::string& bo
 // Waits at most timeout_ms (< 0: forever) for the whole frame. Errors: DeadlineExceeded, Unavailable (EOF),
 // DataLoss (garbage: a length over kMaxFrameBytes or text that is not JSON).
 absl::StatusOr<nlohmann::json> frame_read(int fd, int timeout_ms);
+
+}  // namespace ascent

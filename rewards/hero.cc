@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 
+namespace ascent {
+
 std::vector<double> hero_normalise(const HeroConfig& cfg, const std::vector<int>& verifier,
                                    const std::vector<double>& rm) {
   std::vector<double> out(rm.size());
@@ -85,3 +87,5 @@ absl::StatusOr<HeroState> hero_state_from_json(const nlohmann::json& j, const st
   }
   return s;
 }
+
+}  // namespace ascent

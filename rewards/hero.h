@@ -20,6 +20,8 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 struct HeroConfig {
   double alpha = 0.1, beta = 0.1, eps = 1e-6;
   bool weighting = true;
@@ -58,3 +60,5 @@ std::vector<double> hero_weights_update(const HeroConfig& cfg, HeroState* state,
 
 nlohmann::json hero_state_to_json(const HeroState& s);
 absl::StatusOr<HeroState> hero_state_from_json(const nlohmann::json& j, const std::string& where);
+
+}  // namespace ascent

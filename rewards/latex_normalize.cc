@@ -5,6 +5,8 @@
 #include <regex>
 #include <vector>
 
+namespace ascent {
+
 namespace {
 
 void replace_all(std::string* s, const std::string& from, const std::string& to) {
@@ -124,3 +126,5 @@ std::string latex_normalize(const std::string& in) {
   s = b == std::string::npos || e == std::string::npos || e < b ? "" : s.substr(b, e - b + 1);
   return s;
 }
+
+}  // namespace ascent

@@ -6,4 +6,8 @@
 
 #include <string>
 
+namespace ascent {
+
 std::string latex_normalize(const std::string& s);
+
+}  // namespace ascent

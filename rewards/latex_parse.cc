@@ -5,6 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 
+namespace ascent {
+
 using GiNaC::ex;
 
 const char* math_kind_name(MathValue::Kind k) {
@@ -595,3 +597,5 @@ absl::StatusOr<MathValue> latex_parse(const std::string& normalized, SymbolTable
     return absl::InvalidArgumentError(absl::StrCat("CAS error: ", e.what()));
   }
 }
+
+}  // namespace ascent

@@ -12,4 +12,8 @@
 #include "absl/status/statusor.h"
 #include "rewards/latex_value.h"
 
+namespace ascent {
+
 absl::StatusOr<MathValue> latex_parse(const std::string& normalized, SymbolTable* symbols);
+
+}  // namespace ascent

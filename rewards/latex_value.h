@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+namespace ascent {
+
 struct MathValue {
   enum class Kind { kExpr, kBracketed, kSet, kList, kMatrix, kEquation, kRelation, kUnion, kText };
   Kind kind = Kind::kText;
@@ -25,3 +27,5 @@ struct MathValue {
 using SymbolTable = std::map<std::string, GiNaC::symbol>;
 
 const char* math_kind_name(MathValue::Kind k);
+
+}  // namespace ascent

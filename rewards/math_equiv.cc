@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 
+namespace ascent {
+
 using GiNaC::ex;
 using Kind = MathValue::Kind;
 
@@ -216,3 +218,5 @@ EquivResult math_equivalent(const MathValue& gold, const MathValue& pred,
     return {false, absl::StrCat("CAS error: ", e.what())};
   }
 }
+
+}  // namespace ascent

@@ -17,6 +17,8 @@
 
 #include "rewards/latex_value.h"
 
+namespace ascent {
+
 struct EquivResult {
   bool equal = false;
   std::string reason;
@@ -24,3 +26,5 @@ struct EquivResult {
 
 EquivResult math_equivalent(const MathValue& gold, const MathValue& pred,
                             std::chrono::steady_clock::time_point deadline);
+
+}  // namespace ascent

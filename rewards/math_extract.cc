@@ -5,6 +5,8 @@
 #include <cstring>
 #include <string_view>
 
+namespace ascent {
+
 namespace {
 
 // From s[open] == '{', the index of the matching '}' or npos.
@@ -132,3 +134,5 @@ ExtractedAnswer math_extract_answer(const std::string& completion) {
   }
   return a;
 }
+
+}  // namespace ascent

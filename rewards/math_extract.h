@@ -9,6 +9,8 @@
 
 #include <string>
 
+namespace ascent {
+
 struct ExtractedAnswer {
   std::string text;
   std::string rule;  // empty when nothing was found
@@ -17,3 +19,5 @@ struct ExtractedAnswer {
 ExtractedAnswer math_extract_answer(const std::string& completion);
 // The content of the last \boxed{...} in s, or nullopt-like empty with found = false.
 bool math_last_boxed(const std::string& s, std::string* content);
+
+}  // namespace ascent

@@ -9,6 +9,8 @@
 #include "rewards/math_equiv.h"
 #include "rewards/math_extract.h"
 
+namespace ascent {
+
 namespace {
 // Words (a name, a day, "yes"): letters and spaces only, with a word of three or more letters that is not a
 // function name. They compare as text, not as products of one-letter symbols.
@@ -100,3 +102,5 @@ VerifyResult math_verify(const std::string& completion, const std::string& gold,
   r.rule = ex.rule;
   return r;
 }
+
+}  // namespace ascent

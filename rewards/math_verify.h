@@ -7,6 +7,8 @@
 
 #include <string>
 
+namespace ascent {
+
 struct VerifyOptions {
   double timeout_s = 2.0;
   bool extract_gold = false;  // gold is a full solution (extract its \boxed{} answer too)
@@ -24,3 +26,5 @@ VerifyResult math_verify(const std::string& completion, const std::string& gold,
 // Compares two bare answers (no extraction): the corpus tests and the reference comparison use this.
 VerifyResult math_verify_answers(const std::string& gold, const std::string& answer,
                                  const VerifyOptions& opt = {});
+
+}  // namespace ascent

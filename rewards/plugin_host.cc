@@ -13,7 +13,10 @@
 #include "absl/strings/str_format.h"
 #include "rewards/frame_io.h"
 
-extern char** environ;
+extern char** environ;  // POSIX: the process environment (global, C linkage)
+
+namespace ascent {
+
 
 #ifndef ASCENT_REWARD_WORKER_BUILD_PATH
 #define ASCENT_REWARD_WORKER_BUILD_PATH ""
@@ -162,3 +165,5 @@ std::vector<ComponentResult> PluginReward::score(const std::vector<RewardInput>&
   }
   return out;
 }
+
+}  // namespace ascent

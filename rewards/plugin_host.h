@@ -15,6 +15,8 @@
 
 #include "rewards/reward_types.h"
 
+namespace ascent {
+
 struct PluginOptions {
   std::string path;                // the plugin's shared library
   std::string config_json = "{}";  // passed to create()
@@ -52,3 +54,5 @@ class PluginReward {
 
 // Where the worker executable is (see PluginOptions::worker_path).
 std::string plugin_worker_path(const std::string& given);
+
+}  // namespace ascent

@@ -12,6 +12,8 @@
 #include "ascent/reward_plugin.h"
 #include "rewards/frame_io.h"
 
+namespace ascent {
+
 namespace {
 
 int fail_start(const std::string& msg) {
@@ -86,3 +88,5 @@ int reward_worker_main(int argc, char** argv) {
   if (p->destroy) p->destroy(state);
   return 0;
 }
+
+}  // namespace ascent

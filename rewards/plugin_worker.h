@@ -7,4 +7,8 @@
 // points at one item.
 #pragma once
 
+namespace ascent {
+
 int reward_worker_main(int argc, char** argv);
+
+}  // namespace ascent

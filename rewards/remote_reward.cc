@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "proto/reward.grpc.pb.h"
 
+namespace ascent {
+
 namespace rv1 = ascent::reward::v1;
 
 struct RemoteReward::Impl {
@@ -97,3 +99,5 @@ std::vector<ComponentResult> RemoteReward::score(const std::vector<RewardInput>&
   }
   return out;
 }
+
+}  // namespace ascent

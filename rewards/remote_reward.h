@@ -11,6 +11,8 @@
 
 #include "rewards/reward_types.h"
 
+namespace ascent {
+
 struct RemoteOptions {
   std::string address;  // host:port
   double batch_timeout_s = 30, item_timeout_s = 10;
@@ -35,3 +37,5 @@ class RemoteReward {
   RemoteOptions opt_;
   RemoteStats stats_;
 };
+
+}  // namespace ascent

@@ -8,6 +8,8 @@
 #include "model/tokenizer/text_codec.h"
 #include "model/transformer.h"
 
+namespace ascent {
+
 struct RewardModel::Impl {
   Model model;
   std::unique_ptr<TextCodec> codec;
@@ -50,7 +52,7 @@ absl::StatusOr<std::unique_ptr<RewardModel>> RewardModel::load(const std::string
 std::vector<ComponentResult> RewardModel::score_ids(const std::vector<std::vector<int32_t>>& seqs) {
   std::vector<ComponentResult> out(seqs.size());
   Model& m = impl_->model;
-  Batch batch;
+  PackedBatch batch;
   std::vector<size_t> members;
   auto flush = [&] {
     if (members.empty()) return;
@@ -65,7 +67,7 @@ std::vector<ComponentResult> RewardModel::score_ids(const std::vector<std::vecto
         out[members[k]] = {true, scores[k], "score"};
       }
     }
-    batch = Batch{};
+    batch = PackedBatch{};
     members.clear();
   };
   for (size_t i = 0; i < seqs.size(); ++i) {
@@ -97,3 +99,5 @@ std::vector<ComponentResult> RewardModel::score(const std::vector<RewardInput>& 
   for (size_t i : bad) out[i] = {false, 0, "text is not valid UTF-8"};
   return out;
 }
+
+}  // namespace ascent

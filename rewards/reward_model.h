@@ -12,6 +12,8 @@
 #include "absl/status/statusor.h"
 #include "rewards/reward_types.h"
 
+namespace ascent {
+
 class RewardModel {
  public:
   static absl::StatusOr<std::unique_ptr<RewardModel>> load(const std::string& dir, int64_t batch_tokens);
@@ -26,3 +28,5 @@ class RewardModel {
   explicit RewardModel(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+}  // namespace ascent

@@ -3,6 +3,8 @@
 #include "absl/strings/str_cat.h"
 #include "rewards/combine.h"
 
+namespace ascent {
+
 RewardPipeline::RewardPipeline(RewardsConfig cfg, RewardModelFn rm)
     : cfg_(std::move(cfg)), rm_(std::move(rm)) {
   for (const NamedPlugin& p : cfg_.plugins) plugins_.push_back(std::make_unique<PluginReward>(p.options));
@@ -111,3 +113,5 @@ std::vector<std::vector<ScoredCompletion>> RewardPipeline::score_groups(
   }
   return grouped;
 }
+
+}  // namespace ascent

@@ -15,6 +15,8 @@
 #include "rewards/math_verify.h"
 #include "rewards/rewards_config.h"
 
+namespace ascent {
+
 struct ScoredCompletion {
   bool ok = false;  // false: dropped (a component failed and on_error is drop)
   double reward = 0;
@@ -47,3 +49,5 @@ class RewardPipeline {
   HeroState hero_state_;
   std::map<std::string, double> counters_;
 };
+
+}  // namespace ascent

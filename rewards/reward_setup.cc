@@ -1,5 +1,7 @@
 #include "rewards/reward_setup.h"
 
+namespace ascent {
+
 absl::StatusOr<RewardSetup> reward_setup_make(const RewardsConfig& cfg, const std::string& recipe) {
   RewardSetup s;
   RewardModelFn rm_fn;
@@ -17,3 +19,5 @@ absl::StatusOr<RewardSetup> reward_setup_make(const RewardsConfig& cfg, const st
   s.pipeline = std::make_unique<RewardPipeline>(cfg, rm_fn);
   return s;
 }
+
+}  // namespace ascent

@@ -9,6 +9,8 @@
 #include "rewards/reward_model.h"
 #include "rewards/reward_pipeline.h"
 
+namespace ascent {
+
 struct RewardSetup {
   std::unique_ptr<RewardModel> rm;
   std::unique_ptr<RewardPipeline> pipeline;
@@ -16,3 +18,5 @@ struct RewardSetup {
 
 // `recipe` names the file in errors.
 absl::StatusOr<RewardSetup> reward_setup_make(const RewardsConfig& cfg, const std::string& recipe);
+
+}  // namespace ascent

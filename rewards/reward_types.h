@@ -3,6 +3,8 @@
 
 #include <string>
 
+namespace ascent {
+
 struct RewardInput {
   std::string prompt, completion, answer;
   std::string metadata_json = "{}";
@@ -15,3 +17,5 @@ struct ComponentResult {
   double value = 0;
   std::string reason;
 };
+
+}  // namespace ascent

@@ -6,6 +6,8 @@
 #include "core/yaml_reader.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 namespace {
 
 // A plugin's free-form config, YAML to JSON (scalars: bool, integer, number, else string).
@@ -113,3 +115,5 @@ absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const
   c.on_error = on_error == "zero" ? OnRewardError::kZero : OnRewardError::kDrop;
   return c;
 }
+
+}  // namespace ascent

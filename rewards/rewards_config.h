@@ -23,6 +23,8 @@
 #include "rewards/remote_reward.h"
 #include "yaml-cpp/yaml.h"
 
+namespace ascent {
+
 enum class OnRewardError { kDrop, kZero };
 
 struct RewardModelConfig {
@@ -58,3 +60,5 @@ struct RewardsConfig {
 // `node` is the rewards section; `file` names the recipe in errors; relative plugin and model paths are taken
 // relative to the recipe's directory.
 absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const std::string& file);
+
+}  // namespace ascent

@@ -15,6 +15,8 @@
 
 #include "core/rng.h"
 
+namespace ascent {
+
 struct GradcheckResult {
   double max_err = 0, max_grad = 0;
   int checked = 0;
@@ -69,3 +71,5 @@ inline double dot(const std::vector<float>& a, const std::vector<float>& b) {
   for (size_t i = 0; i < a.size(); ++i) s += static_cast<double>(a[i]) * b[i];
   return s;
 }
+
+}  // namespace ascent

@@ -7,7 +7,11 @@
 #include "learner/policy_batch.h"
 #include "model/transformer.h"
 
+namespace ascent {
+
 inline std::vector<float> completion_logprobs(Model& m, const RolloutBatch& rb) {
   PolicyBatch pb = policy_batch_build(rb);
   return policy_batch_gather(pb, *model_forward_logprobs(m, pb.batch, nullptr, LmHeadOptions{}));
 }
+
+}  // namespace ascent

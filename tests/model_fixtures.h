@@ -5,6 +5,8 @@
 #include "model/model.h"
 #include "model/transformer.h"
 
+namespace ascent {
+
 inline Model test_model(ModelArch arch, bool tied, uint64_t seed, float init = 0.2f) {
   ModelConfig c;
   c.arch = arch;
@@ -30,9 +32,9 @@ inline Model test_model(ModelArch arch, bool tied, uint64_t seed, float init = 0
   return std::move(*m);
 }
 
-inline Batch test_batch(int64_t vocab, std::vector<int64_t> lens, uint64_t seed) {
+inline PackedBatch test_batch(int64_t vocab, std::vector<int64_t> lens, uint64_t seed) {
   Rng rng(seed);
-  Batch b;
+  PackedBatch b;
   for (int64_t len : lens) {
     std::vector<int32_t> ids;
     for (int64_t i = 0; i < len; ++i) ids.push_back(static_cast<int32_t>(rng.next_u64() % vocab));
@@ -40,3 +42,5 @@ inline Batch test_batch(int64_t vocab, std::vector<int64_t> lens, uint64_t seed)
   }
   return b;
 }
+
+}  // namespace ascent

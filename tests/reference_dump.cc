@@ -4,6 +4,8 @@
 #include <cstring>
 #include <fstream>
 
+namespace ascent {
+
 absl::StatusOr<std::map<std::string, RefTensor>> reference_dump_read(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f)
@@ -45,3 +47,5 @@ Diff diff_max(const float* a, const float* b, int64_t n) {
   }
   return d;
 }
+
+}  // namespace ascent

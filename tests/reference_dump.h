@@ -8,6 +8,8 @@
 
 #include "absl/status/statusor.h"
 
+namespace ascent {
+
 struct RefTensor {
   std::vector<int64_t> shape;
   std::vector<float> data;
@@ -20,3 +22,5 @@ struct Diff {
   double max_abs = 0, ref_max = 0;
 };
 Diff diff_max(const float* a, const float* b, int64_t n);
+
+}  // namespace ascent

@@ -16,11 +16,15 @@
 #include <thread>
 
 #include "actor/actor_loop.h"
-#include "actor/rollout_channel.h"
-#include "actor/weight_service.h"
+#include "transport/rollout_client.h"
+#include "transport/rollout_server.h"
+#include "transport/weight_client.h"
+#include "transport/weight_server.h"
 #include "learner/rollout_endpoint.h"
 #include "model/dtype.h"
 #include "model_fixtures.h"
+
+namespace ascent {
 
 namespace rv1 = ascent::rollout::v1;
 
@@ -38,8 +42,8 @@ std::vector<float> weights_of(const std::vector<float>& base, int64_t v) {
   return p;
 }
 
-ActorText tiny_text(int64_t vocab) {
-  ActorText t;
+PromptText tiny_text(int64_t vocab) {
+  PromptText t;
   t.encode = [vocab](const std::string& s) -> absl::StatusOr<std::vector<int32_t>> {
     std::vector<int32_t> ids;
     for (unsigned char c : s) ids.push_back(static_cast<int32_t>(c % vocab));
@@ -103,7 +107,8 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
   Model actor_model = test_model(ModelArch::kQwen3, false, 99);  // replaced by the learner's weights
   ActorConfig cfg;
   cfg.name = "actor-test";
-  cfg.slots = 8, cfg.max_len = 96, cfg.group_size = kGroupSize, cfg.max_tokens = 48, cfg.max_lag = kMaxLag;
+  cfg.decode.slots = 8, cfg.decode.max_len = 96, cfg.decode.max_tokens = 48;
+  cfg.group_size = kGroupSize, cfg.max_lag = kMaxLag;
   cfg.window = 4;
   RewardsConfig rc;  // the math verifier over the decoded text
   RewardPipeline rewards(rc, nullptr);
@@ -159,7 +164,7 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
       base.w = model_weights_bind(base.cfg, base.layout, base.params.data());
       std::vector<int32_t> ids(g.prompt().begin(), g.prompt().end());
       ids.insert(ids.end(), c.tokens().begin(), c.tokens().end());
-      Batch b;
+      PackedBatch b;
       batch_add_sequence(b, ids);
       auto lp = model_forward_logprobs(base, b, nullptr, LmHeadOptions{});
       ASSERT_TRUE(lp.ok());
@@ -216,7 +221,8 @@ TEST(ActorLoop, ARestartedActorTakesOverTheLostLeases) {
 
   ActorConfig cfg;
   cfg.name = "actor-restart";
-  cfg.slots = 8, cfg.max_len = 96, cfg.group_size = kGroupSize, cfg.max_tokens = 48, cfg.max_lag = kMaxLag;
+  cfg.decode.slots = 8, cfg.decode.max_len = 96, cfg.decode.max_tokens = 48;
+  cfg.group_size = kGroupSize, cfg.max_lag = kMaxLag;
   Model m1 = test_model(ModelArch::kQwen3, false, 1);
   Actor first(cfg, m1, tiny_text(base.cfg.vocab_size), nullptr);
   std::thread killer([&] {
@@ -236,3 +242,5 @@ TEST(ActorLoop, ARestartedActorTakesOverTheLostLeases) {
   EXPECT_EQ(static_cast<int64_t>(got.size()), kN);
   EXPECT_EQ(endpoint.actors_lost(), 1);
 }
+
+}  // namespace ascent

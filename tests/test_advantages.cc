@@ -3,6 +3,8 @@
 
 #include "learner/advantages.h"
 
+namespace ascent {
+
 namespace {
 
 RolloutBatch groups(std::vector<std::vector<double>> rewards, std::vector<double> weights = {}) {
@@ -10,7 +12,7 @@ RolloutBatch groups(std::vector<std::vector<double>> rewards, std::vector<double
   for (size_t g = 0; g < rewards.size(); ++g) {
     PromptGroup pg;
     for (double r : rewards[g]) {
-      Completion c;
+      Rollout c;
       c.reward = r;
       pg.completions.push_back(c);
     }
@@ -70,3 +72,5 @@ TEST(Advantages, AllEqualRewardsGiveZero) {
 }
 
 }  // namespace
+
+}  // namespace ascent

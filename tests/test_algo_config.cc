@@ -4,6 +4,8 @@
 #include "core/yaml_reader.h"
 #include "learner/algo_config.h"
 
+namespace ascent {
+
 namespace {
 
 absl::StatusOr<AlgoConfig> parse(const std::string& text) {
@@ -96,3 +98,5 @@ TEST(AlgoConfig, SyntaxErrorNamesLine) {
 }
 
 }  // namespace
+
+}  // namespace ascent

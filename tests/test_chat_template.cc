@@ -8,6 +8,8 @@
 #include "model/tokenizer/chat_template.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 namespace {
 
 std::string config_dir(const std::string& family) {
@@ -55,3 +57,5 @@ TEST(ChatTemplate, UnknownTemplatesAndRawPromptTemplates) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -11,6 +11,8 @@
 #include "model/model.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -269,3 +271,5 @@ TEST(DType, ConversionsByHand) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -7,9 +7,11 @@
 #include <map>
 #include <set>
 
-#include "actor/continuous_batcher.h"
-#include "model/generate.h"
+#include "generation/continuous_batcher.h"
+#include "generation/generate.h"
 #include "tests/model_fixtures.h"
+
+namespace ascent {
 
 namespace {
 
@@ -80,7 +82,7 @@ TEST(ContinuousBatcher, RecordedLogprobsMatchAFreshForward) {
   for (const auto& [key, s] : got) {
     std::vector<int32_t> ids = s.prompt;
     ids.insert(ids.end(), s.tokens.begin(), s.tokens.end());
-    Batch b;
+    PackedBatch b;
     batch_add_sequence(b, ids);
     absl::StatusOr<std::vector<float>> lp = model_forward_logprobs(m, b, nullptr, LmHeadOptions{});
     ASSERT_TRUE(lp.ok());
@@ -120,7 +122,7 @@ TEST(ContinuousBatcher, InFlightWeightUpdateTagsTokensWithTheirVersion) {
     for (size_t t = 0; t < s.tokens.size(); ++t) EXPECT_EQ(s.versions[t], t < 6 ? 0 : 1) << t;
     std::vector<int32_t> ids = s.prompt;
     ids.insert(ids.end(), s.tokens.begin(), s.tokens.end());
-    Batch b;
+    PackedBatch b;
     batch_add_sequence(b, ids);
     const std::vector<float> lp0 = *model_forward_logprobs(v0, b, nullptr, LmHeadOptions{});
     double after = 0;
@@ -185,7 +187,7 @@ TEST(ContinuousBatcher, ForcedInterruptionAppendsTheTextAndContinues) {
     EXPECT_EQ(s.finish_reason, "length");
     std::vector<int32_t> ids = s.prompt;
     ids.insert(ids.end(), s.tokens.begin(), s.tokens.end());
-    Batch bt;
+    PackedBatch bt;
     batch_add_sequence(bt, ids);
     const std::vector<float> lp = *model_forward_logprobs(m, bt, nullptr, LmHeadOptions{});
     for (size_t t = b + 3; t < s.tokens.size(); ++t)
@@ -259,3 +261,5 @@ TEST(ContinuousBatcher, LagBoundPausesAdmissionAndBadRequestsAreRefused) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -15,6 +15,8 @@
 #include "curve_fit/bootstrap.h"
 #include "curve_fit/compare.h"
 
+namespace ascent {
+
 namespace {
 
 struct Curve {
@@ -289,3 +291,5 @@ TEST(CurveFit, EarlyDataWarnsThatTheAsymptoteIsUnconstrained) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -10,6 +10,8 @@
 #include "learner/filters.h"
 #include "learner/step_metrics.h"
 
+namespace ascent {
+
 namespace {
 
 // A group whose G = 10 completions have `correct` right answers; reward = 1 for a right answer.
@@ -17,7 +19,7 @@ PromptGroup scored(const std::string& id, int correct) {
   PromptGroup g;
   g.prompt_id = id;
   for (int i = 0; i < 10; ++i) {
-    Completion c;
+    Rollout c;
     c.correct = i < correct;
     c.reward = c.correct ? 1.0 : 0.0;
     g.completions.push_back(c);
@@ -185,7 +187,7 @@ TEST(Filters, OverlongShapingByHand) {
 TEST(StepMetrics, NamesAndValuesByHand) {
   RolloutBatch b;
   PromptGroup g;
-  Completion c1, c2;
+  Rollout c1, c2;
   c1.version = {7, 8};
   c1.reward = 1.0;
   c2.version = {10};
@@ -216,3 +218,5 @@ TEST(StepMetrics, NamesAndValuesByHand) {
 }
 
 }  // namespace
+
+}  // namespace ascent

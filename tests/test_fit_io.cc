@@ -10,6 +10,8 @@
 #include "curve_fit/live_fit.h"
 #include "curve_fit/plot_svg.h"
 
+namespace ascent {
+
 namespace {
 
 std::string write_temp(const std::string& name, const std::string& text) {
@@ -116,3 +118,5 @@ TEST(FitIo, LiveFitRefitsAfterEachValidation) {
 }
 
 }  // namespace
+
+}  // namespace ascent

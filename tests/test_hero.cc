@@ -6,6 +6,8 @@
 #include "rewards/combine.h"
 #include "rewards/hero.h"
 
+namespace ascent {
+
 namespace {
 
 // alpha = beta = 0.1, eps = 1e-6. verifier [1, 1, 0, 0, 1], RM [2, 4, -1, 3, 3].
@@ -112,3 +114,5 @@ TEST(Combine, WeightedSumAndMappings) {
 }
 
 }  // namespace
+
+}  // namespace ascent

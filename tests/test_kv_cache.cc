@@ -3,9 +3,11 @@
 
 #include <cmath>
 
-#include "model/generate.h"
+#include "generation/generate.h"
 #include "model/score.h"
 #include "tests/model_fixtures.h"
+
+namespace ascent {
 
 namespace {
 
@@ -23,7 +25,7 @@ class KvCacheDecode : public ::testing::TestWithParam<ModelArch> {};
 // from a single full forward over the 40-token sequence.
 TEST_P(KvCacheDecode, MatchesFullForward) {
   Model m = test_model(GetParam(), GetParam() != ModelArch::kLlama, 21);
-  Batch full = test_batch(m.cfg.vocab_size, {40}, 8);
+  PackedBatch full = test_batch(m.cfg.vocab_size, {40}, 8);
   auto ref = model_forward_logprobs(m, full, nullptr, LmHeadOptions{});
   ASSERT_TRUE(ref.ok());
   const auto& ids = full.tokens;
@@ -32,7 +34,7 @@ TEST_P(KvCacheDecode, MatchesFullForward) {
   std::vector<float> logits(V);
   int64_t pos = 0;
   for (int64_t len : std::vector<int64_t>{10, 7}) {
-    Batch b;
+    PackedBatch b;
     b.tokens.assign(ids.begin() + pos, ids.begin() + pos + len);
     b.segments = {{len, pos, 1}};
     ASSERT_TRUE(model_forward_last_logits(m, b, cache, logits.data()).ok());
@@ -41,7 +43,7 @@ TEST_P(KvCacheDecode, MatchesFullForward) {
         << "after chunk ending at " << pos;
   }
   for (; pos < 39; ++pos) {
-    Batch b;
+    PackedBatch b;
     b.tokens = {ids[pos]};
     b.segments = {{1, pos, 1}};
     ASSERT_TRUE(model_forward_last_logits(m, b, cache, logits.data()).ok());
@@ -56,14 +58,14 @@ INSTANTIATE_TEST_SUITE_P(Families, KvCacheDecode,
 TEST(KvCache, MixedPositionsInOneStep) {
   Model m = test_model(ModelArch::kQwen3, true, 4);
   const int64_t V = m.cfg.vocab_size;
-  Batch seqs = test_batch(V, {5, 12, 8}, 3);
+  PackedBatch seqs = test_batch(V, {5, 12, 8}, 3);
   KvCache together = kv_cache_create(m.cfg, 3, 16), apart = kv_cache_create(m.cfg, 3, 16);
   int64_t start = 0;
-  Batch step;
+  PackedBatch step;
   std::vector<float> lg(3 * V);
   for (int64_t s = 0; s < 3; ++s) {
     const int64_t len = seqs.segments[s].len;
-    Batch pre;  // prefill all but the last token into slot s of both caches
+    PackedBatch pre;  // prefill all but the last token into slot s of both caches
     pre.tokens.assign(seqs.tokens.begin() + start, seqs.tokens.begin() + start + len - 1);
     pre.segments = {{len - 1, 0, s}};
     ASSERT_TRUE(model_forward_last_logits(m, pre, together, lg.data()).ok());
@@ -74,7 +76,7 @@ TEST(KvCache, MixedPositionsInOneStep) {
   }
   ASSERT_TRUE(model_forward_last_logits(m, step, together, lg.data()).ok());
   for (int64_t s = 0; s < 3; ++s) {
-    Batch one;
+    PackedBatch one;
     one.tokens = {step.tokens[s]};
     one.segments = {step.segments[s]};
     std::vector<float> alone(V);
@@ -87,7 +89,7 @@ TEST(KvCache, MixedPositionsInOneStep) {
 TEST(KvCache, RejectsOverflow) {
   Model m = test_model(ModelArch::kQwen2, true, 4);
   KvCache cache = kv_cache_create(m.cfg, 1, 4);
-  Batch b;
+  PackedBatch b;
   b.tokens = {1, 2, 3, 4, 5};
   b.segments = {{5, 0, 0}};
   std::vector<float> lg(m.cfg.vocab_size);
@@ -147,7 +149,7 @@ TEST(Generate, GreedyFollowsArgmax) {
   std::vector<int32_t> seq = req.prompt;
   for (int32_t tok : r->tokens[0]) {
     KvCache c = kv_cache_create(m.cfg, 1, static_cast<int64_t>(seq.size()));
-    Batch b;
+    PackedBatch b;
     b.tokens = seq;
     b.segments = {{static_cast<int64_t>(seq.size()), 0, 0}};
     std::vector<float> lg(m.cfg.vocab_size);
@@ -158,3 +160,5 @@ TEST(Generate, GreedyFollowsArgmax) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -12,6 +12,8 @@
 #include "tests/learner_fixtures.h"
 #include "tests/model_fixtures.h"
 
+namespace ascent {
+
 namespace {
 
 RolloutBatch make_batch(Model& m, uint64_t seed) {
@@ -25,7 +27,7 @@ RolloutBatch make_batch(Model& m, uint64_t seed) {
     for (int i = 0; i < prompt_len[g]; ++i)
       pg.prompt_tokens.push_back(static_cast<int32_t>(rng.next_u64() % 40));
     for (size_t i = 0; i < lens[g].size(); ++i) {
-      Completion c;
+      Rollout c;
       for (int t = 0; t < lens[g][i]; ++t) {
         c.tokens.push_back(static_cast<int32_t>(rng.next_u64() % 40));
         c.loss_mask.push_back(t == 1 && g == 1 ? 0 : 1);  // one forced token without loss
@@ -88,7 +90,7 @@ TEST(PolicyBatch, GatherPicksEachCompletionTokensLogprob) {
   size_t k = 0;
   for (const auto& g : rb.groups) {
     for (const auto& c : g.completions) {
-      Batch one;
+      PackedBatch one;
       std::vector<int32_t> ids = g.prompt_tokens;
       ids.insert(ids.end(), c.tokens.begin(), c.tokens.end());
       batch_add_sequence(one, ids);
@@ -105,3 +107,5 @@ TEST(PolicyBatch, GatherPicksEachCompletionTokensLogprob) {
 }
 
 }  // namespace
+
+}  // namespace ascent

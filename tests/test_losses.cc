@@ -10,6 +10,8 @@
 #include "learner/aggregation.h"
 #include "learner/losses.h"
 
+namespace ascent {
+
 namespace {
 
 // Two prompts, G = 2. Each token's ratio rho = pi_theta / pi_gen is chosen to land in a distinct regime:
@@ -19,8 +21,8 @@ struct Fixture {
   std::vector<float> logp;  // log pi_theta per token, flattened
 };
 
-Completion comp(std::vector<double> rhos, double reward, std::vector<uint8_t> mask = {}) {
-  Completion c;
+Rollout comp(std::vector<double> rhos, double reward, std::vector<uint8_t> mask = {}) {
+  Rollout c;
   for (double r : rhos) {
     c.tokens.push_back(7);
     c.logp_gen.push_back(-1.0f);
@@ -219,7 +221,7 @@ TEST(Kl, K3ValueAndGradientByHand) {
 TEST(Aggregation, LongAndShortCompletionsByMode) {
   RolloutBatch b;
   auto mk = [](int n) {
-    Completion c;
+    Rollout c;
     c.tokens.assign(n, 1);
     c.logp_gen.assign(n, 0.0f);
     return c;
@@ -258,3 +260,5 @@ TEST(Aggregation, LongAndShortCompletionsByMode) {
 }
 
 }  // namespace
+
+}  // namespace ascent

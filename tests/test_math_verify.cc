@@ -10,6 +10,8 @@
 #include "rewards/math_extract.h"
 #include "rewards/math_verify.h"
 
+namespace ascent {
+
 namespace {
 
 TEST(MathVerify, CorpusHasNoFalsePositiveAndFullRecall) {
@@ -166,3 +168,5 @@ TEST(MathVerify, MalformedInputNeverCrashes) {
 }
 
 }  // namespace
+
+}  // namespace ascent

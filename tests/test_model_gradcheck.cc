@@ -12,6 +12,8 @@
 #include "tests/gradcheck.h"
 #include "tests/model_fixtures.h"
 
+namespace ascent {
+
 namespace {
 
 struct Case {
@@ -31,7 +33,7 @@ TEST_P(ModelGradcheck, EveryParameter) {
   const Case c = GetParam();
   Model m = test_model(c.arch, c.tied, 7);
   model_grads_enable(m);
-  Batch b = test_batch(m.cfg.vocab_size, {6, 9, 4}, 11);
+  PackedBatch b = test_batch(m.cfg.vocab_size, {6, 9, 4}, 11);
   const int64_t Nt = batch_num_targets(b);
   std::vector<float> weights = random_vec(Nt, 5);  // RL per-token weights (advantage-like, both signs)
   LmHeadOptions opt;
@@ -66,7 +68,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{ModelArch::kQwen3, true, false}, Case{ModelArch::kQwen3, false, true}),
     case_name);
 
-std::vector<float> grads_of(Model& m, const Batch& b, bool recompute) {
+std::vector<float> grads_of(Model& m, const PackedBatch& b, bool recompute) {
   model_grads_zero(m);
   ForwardState st;
   st.recompute = recompute;
@@ -82,7 +84,7 @@ std::vector<float> grads_of(Model& m, const Batch& b, bool recompute) {
 TEST(ModelBackward, RecomputeGivesIdenticalGradients) {
   Model m = test_model(ModelArch::kQwen3, true, 3);
   model_grads_enable(m);
-  Batch b = test_batch(m.cfg.vocab_size, {12, 5}, 4);
+  PackedBatch b = test_batch(m.cfg.vocab_size, {12, 5}, 4);
   EXPECT_EQ(grads_of(m, b, false), grads_of(m, b, true));
 }
 
@@ -90,20 +92,20 @@ TEST(ModelBackward, RecomputeGivesIdenticalGradients) {
 TEST(ModelBackward, Deterministic) {
   Model m = test_model(ModelArch::kLlama, false, 3);
   model_grads_enable(m);
-  Batch b = test_batch(m.cfg.vocab_size, {100, 37, 64}, 4);
+  PackedBatch b = test_batch(m.cfg.vocab_size, {100, 37, 64}, 4);
   EXPECT_EQ(grads_of(m, b, false), grads_of(m, b, false));
 }
 
 // Packing: log-probs of sequences packed together equal those of each sequence alone (no cross-talk).
 TEST(ModelForward, PackedEqualsSeparate) {
   Model m = test_model(ModelArch::kQwen2, true, 9);
-  Batch b = test_batch(m.cfg.vocab_size, {7, 13, 2}, 5);
+  PackedBatch b = test_batch(m.cfg.vocab_size, {7, 13, 2}, 5);
   LmHeadOptions opt;
   auto packed = model_forward_logprobs(m, b, nullptr, opt);
   ASSERT_TRUE(packed.ok());
   size_t off = 0, start = 0;
   for (const Segment& s : b.segments) {
-    Batch one;
+    PackedBatch one;
     batch_add_sequence(one, std::vector<int32_t>(b.tokens.begin() + start, b.tokens.begin() + start + s.len));
     auto alone = model_forward_logprobs(m, one, nullptr, opt);
     ASSERT_TRUE(alone.ok());
@@ -115,15 +117,17 @@ TEST(ModelForward, PackedEqualsSeparate) {
 
 TEST(ModelForward, RejectsBadBatches) {
   Model m = test_model(ModelArch::kQwen2, true, 9);
-  Batch b;
+  PackedBatch b;
   batch_add_sequence(b, {1, 2, 999});
   auto r = model_forward_logprobs(m, b, nullptr, LmHeadOptions{});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(std::string(r.status().message()).find("999"), std::string::npos) << r.status();
-  Batch bad;
+  PackedBatch bad;
   bad.tokens = {1, 2, 3};
   bad.segments = {{2, 0, -1}};
   EXPECT_FALSE(model_forward_logprobs(m, bad, nullptr, LmHeadOptions{}).ok());
 }
 
 }  // namespace
+
+}  // namespace ascent

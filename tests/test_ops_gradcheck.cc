@@ -11,6 +11,8 @@
 #include "model/cpu/swiglu.h"
 #include "tests/gradcheck.h"
 
+namespace ascent {
+
 namespace {
 
 constexpr float kH = 1e-2f;
@@ -202,3 +204,5 @@ TEST(OpsGradcheck, LmHeadLogprobChunked) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -6,7 +6,9 @@
 
 #include "model/adamw.h"
 #include "model/loss.h"
-#include "model/sampler.h"
+#include "generation/sampler.h"
+
+namespace ascent {
 
 namespace {
 
@@ -127,3 +129,5 @@ TEST(Sampler, PlainTemperatureLogprob) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -10,6 +10,8 @@
 #include "model/score.h"
 #include "tests/model_fixtures.h"
 
+namespace ascent {
+
 namespace {
 
 int64_t status_kb(const std::string& key) {
@@ -57,3 +59,5 @@ TEST(PeakMemory, ChunkedLogprobPassOverQwenVocabulary) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -7,6 +7,8 @@
 
 #include "rewards/plugin_host.h"
 
+namespace ascent {
+
 namespace {
 
 std::vector<RewardInput> batch(const std::vector<std::string>& completions) {
@@ -112,3 +114,5 @@ TEST(Plugins, MissingPluginOrWorkerIsAnErrorNotACrash) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "learner/prompt_leases.h"
 
+namespace ascent {
+
 namespace {
 
 PromptLeases::NextPrompt counter(int64_t* next, int64_t limit) {
@@ -113,3 +115,5 @@ TEST(PromptLeases, RestoreHandsOutUntrainedLeasesAgainThenContinues) {
   EXPECT_EQ(b[2].prompt.id, "p4");
   EXPECT_FALSE(r.restore(nlohmann::json{{"format", "other"}}, "ckpt").ok());
 }
+
+}  // namespace ascent

@@ -3,7 +3,9 @@
 // (every key with its value) parses back to itself.
 #include <gtest/gtest.h>
 
-#include "learner/recipe.h"
+#include "job/recipe.h"
+
+namespace ascent {
 
 namespace {
 
@@ -116,3 +118,5 @@ TEST(Recipe, ResolvedRecipeParsesBackToItself) {
   EXPECT_NE(text.find("max_lag: 8"), std::string::npos) << text;
   EXPECT_NE(text.find("prompts_per_step: 48"), std::string::npos) << text;
 }
+
+}  // namespace ascent

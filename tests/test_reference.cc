@@ -22,6 +22,8 @@
 #include "model/transformer.h"
 #include "tests/reference_dump.h"
 
+namespace ascent {
+
 namespace {
 
 std::string fixture(const std::string& name) {
@@ -64,7 +66,7 @@ TEST_P(ReferenceTest, MatchesTransformers) {
   Model& m = *m_or;
   model_grads_enable(m);
 
-  Batch b;
+  PackedBatch b;
   batch_add_sequence(b, ids_of(ref.at("seq0")));
   batch_add_sequence(b, ids_of(ref.at("seq1")));
   LmHeadOptions opt;
@@ -76,7 +78,7 @@ TEST_P(ReferenceTest, MatchesTransformers) {
     const RefTensor& lg = ref.at("logits" + std::to_string(s));
     KvCache cache = kv_cache_create(m.cfg, 1, static_cast<int64_t>(ids.size()));
     for (size_t t = 0; t < ids.size(); ++t) {
-      Batch step;
+      PackedBatch step;
       step.tokens = {ids[t]};
       step.segments = {{1, static_cast<int64_t>(t), 0}};
       std::vector<float> logits(m.cfg.vocab_size);
@@ -152,3 +154,5 @@ TEST_P(ReferenceTest, MatchesTransformers) {
 INSTANTIATE_TEST_SUITE_P(Archs, ReferenceTest, ::testing::Values("qwen2", "llama", "qwen3"));
 
 }  // namespace
+
+}  // namespace ascent

@@ -13,7 +13,10 @@
 
 #include "rewards/remote_reward.h"
 
-extern char** environ;
+extern char** environ;  // POSIX: the process environment (global, C linkage)
+
+namespace ascent {
+
 
 namespace {
 
@@ -101,3 +104,5 @@ TEST(RemoteReward, ServerDownIsAnErrorPerItemNotAHang) {
 }
 
 }  // namespace
+
+}  // namespace ascent

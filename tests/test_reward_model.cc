@@ -9,6 +9,8 @@
 #include "rewards/reward_model.h"
 #include "tests/reference_dump.h"
 
+namespace ascent {
+
 namespace {
 
 class RewardModelReference : public ::testing::TestWithParam<const char*> {};
@@ -63,3 +65,5 @@ TEST(RewardModel, BadInputFailsOnlyItsItemAndBadCheckpointsAreRefused) {
 }
 
 }  // namespace
+
+}  // namespace ascent

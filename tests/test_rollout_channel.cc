@@ -6,7 +6,10 @@
 
 #include <thread>
 
-#include "actor/rollout_channel.h"
+#include "transport/rollout_client.h"
+#include "transport/rollout_server.h"
+
+namespace ascent {
 
 namespace {
 
@@ -76,3 +79,5 @@ TEST(RolloutChannel, InboxRefusesGapsAndIgnoresDuplicates) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -13,6 +13,8 @@
 #include "learner/tb_events.h"
 #include "proto/tensorboard.pb.h"
 
+namespace ascent {
+
 TEST(TbEvents, Crc32cCheckValue) {
   EXPECT_EQ(crc32c("123456789", 9), 0xE3069283u);  // the CRC catalogue's check value for CRC-32C
   EXPECT_EQ(crc32c("", 0), 0u);
@@ -65,3 +67,5 @@ TEST(TbEvents, FramesParseBackIntoEvents) {
   EXPECT_EQ(tensorflow::Event::kSessionLogFieldNumber, 7);
   std::filesystem::remove_all(dir);
 }
+
+}  // namespace ascent

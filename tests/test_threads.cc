@@ -10,6 +10,8 @@
 
 #include "core/threads.h"
 
+namespace ascent {
+
 TEST(Threads, ANewThreadAdoptsTheProcessCount) {
   threads_set_count(1);
   int without = 0, with = 0;
@@ -25,3 +27,5 @@ TEST(Threads, ANewThreadAdoptsTheProcessCount) {
     EXPECT_GT(without, 1);
   }
 }
+
+}  // namespace ascent

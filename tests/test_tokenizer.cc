@@ -10,6 +10,8 @@
 #include "model/tokenizer/hf_tokenizer.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 namespace {
 
 std::string tokenizer_path(const std::string& name) {
@@ -98,3 +100,5 @@ TEST(Tokenizer, InvalidUtf8AndBadFilesAreErrors) {
 }
 
 }  // namespace
+
+}  // namespace ascent

@@ -14,6 +14,8 @@
 #include "tests/learner_fixtures.h"
 #include "tests/model_fixtures.h"
 
+namespace ascent {
+
 namespace {
 
 RolloutBatch batch_for(Model& m, uint64_t seed) {
@@ -24,7 +26,7 @@ RolloutBatch batch_for(Model& m, uint64_t seed) {
     pg.prompt_id = absl::StrCat("p", g);
     for (int i = 0; i < 3 + g; ++i) pg.prompt_tokens.push_back(static_cast<int32_t>(rng.next_u64() % 40));
     for (int i = 0; i < 4; ++i) {
-      Completion c;
+      Rollout c;
       const int len = 2 + static_cast<int>(rng.next_u64() % 4);
       for (int t = 0; t < len; ++t) {
         c.tokens.push_back(static_cast<int32_t>(rng.next_u64() % 40));
@@ -127,3 +129,5 @@ TEST(TrainStep, ADescentStepMovesLogprobsWithTheAdvantage) {
   EXPECT_GE(up, 6u);
   EXPECT_GE(down, 6u);
 }
+
+}  // namespace ascent

@@ -4,9 +4,12 @@
 
 #include <cmath>
 
-#include "actor/weight_service.h"
+#include "transport/weight_client.h"
+#include "transport/weight_server.h"
 #include "core/rng.h"
 #include "model/dtype.h"
+
+namespace ascent {
 
 namespace {
 
@@ -101,3 +104,5 @@ TEST(WeightTransfer, ANewVersionMidTransferIsNotFoundAndNothingBeforePublication
 }
 
 }  // namespace
+
+}  // namespace ascent

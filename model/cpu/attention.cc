@@ -8,6 +8,8 @@
 #include "core/threads.h"
 #include "core/vec_math.h"
 
+namespace ascent {
+
 namespace {
 constexpr int64_t kRowBlock = 64;  // query rows per work item; keys beyond the block's last row are skipped
 
@@ -134,3 +136,5 @@ void attention_backward(float* dq, const float* dout, const float* q, const floa
     }
   }
 }
+
+}  // namespace ascent

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+namespace ascent {
+
 struct AttnSpan {
   int64_t q_start = 0;
   int64_t n_q = 0;
@@ -26,3 +28,5 @@ void attention_forward(float* out, float* lse, const float* q, const std::vector
 // dq[N, H*D] is overwritten for rows of the spans; span.dk/dv are accumulated.
 void attention_backward(float* dq, const float* dout, const float* q, const float* out, const float* lse,
                         const std::vector<AttnSpan>& spans, int64_t H, int64_t KV, int64_t D);
+
+}  // namespace ascent

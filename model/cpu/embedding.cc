@@ -6,6 +6,8 @@
 
 #include "core/threads.h"
 
+namespace ascent {
+
 void embedding_forward(float* out, const int32_t* tokens, const float* table, int64_t N, int64_t C) {
 #pragma omp parallel for schedule(static) if (N * C >= kParallelMinWork)
   for (int64_t n = 0; n < N; ++n)
@@ -24,3 +26,5 @@ void embedding_backward(float* dtable, const float* dout, const int32_t* tokens,
     }
   }
 }
+
+}  // namespace ascent

@@ -7,6 +7,8 @@
 #include <immintrin.h>
 #endif
 
+namespace ascent {
+
 namespace {
 // Decode-sized batches (a few rows): GEMM libraries repack the whole weight matrix on every call, which for
 // N <= 16 costs as much as the arithmetic. This path streams each weight row once and reuses it from L1
@@ -112,3 +114,5 @@ void linear_backward(float* dinp, float* dweight, float* dbias, const float* dou
     }
   }
 }
+
+}  // namespace ascent

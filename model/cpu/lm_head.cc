@@ -9,6 +9,8 @@
 #include "core/threads.h"
 #include "core/vec_math.h"
 
+namespace ascent {
+
 int64_t lm_head_chunk_rows(const LmHeadOptions& opt, int64_t N, int64_t V) {
   int64_t rows = opt.chunk_bytes / (4 * V);
   return std::clamp<int64_t>(rows, 1, std::max<int64_t>(N, 1));
@@ -90,3 +92,5 @@ void lm_head_logprob_backward(float* dhidden, float* dweight, const float* dlogp
 void lm_head_logits(float* out, const float* hidden, const float* weight, int64_t N, int64_t C, int64_t V) {
   chunk_logits(out, hidden, weight, N, C, V, 1.0f);
 }
+
+}  // namespace ascent

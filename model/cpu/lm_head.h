@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+namespace ascent {
+
 struct LmHeadOptions {
   float temperature = 1.0f;
   int64_t chunk_bytes = 64ll << 20;  // logits scratch per chunk; rows per chunk = chunk_bytes / (4 V)
@@ -22,3 +24,5 @@ void lm_head_logprob_backward(float* dhidden, float* dweight, const float* dlogp
                               const LmHeadOptions& opt);
 // Full logits of N rows (for sampling), float32: out[N,V] = hidden W^T (no temperature).
 void lm_head_logits(float* out, const float* hidden, const float* weight, int64_t N, int64_t C, int64_t V);
+
+}  // namespace ascent

@@ -4,6 +4,8 @@
 
 #include "core/threads.h"
 
+namespace ascent {
+
 void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* weight, int64_t N, int64_t C,
                      float eps) {
 #pragma omp parallel for schedule(static) if (N * C >= kParallelMinWork)
@@ -42,3 +44,5 @@ void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const floa
     dweight[c] += s;
   }
 }
+
+}  // namespace ascent

@@ -5,8 +5,12 @@
 
 #include <cstdint>
 
+namespace ascent {
+
 void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* weight, int64_t N, int64_t C,
                      float eps);
 // dinp[N,C] += ...; dweight[C] += ...; rstd is what the forward wrote. out and inp may not alias dinp.
 void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const float* inp, const float* weight,
                       const float* rstd, int64_t N, int64_t C);
+
+}  // namespace ascent

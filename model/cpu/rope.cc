@@ -4,6 +4,8 @@
 
 #include "core/threads.h"
 
+namespace ascent {
+
 void rope_tables(float* cos, float* sin, const int32_t* positions, const std::vector<float>& inv_freq,
                  int64_t N) {
   const int64_t half = static_cast<int64_t>(inv_freq.size());
@@ -44,3 +46,5 @@ void rope_forward(float* x, const float* cos, const float* sin, int64_t N, int64
 void rope_backward(float* dx, const float* cos, const float* sin, int64_t N, int64_t NH, int64_t D) {
   rotate(dx, cos, sin, N, NH, D, -1.0f);
 }
+
+}  // namespace ascent

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+namespace ascent {
+
 // Fills cos/sin [N, D/2] for the positions, in float32 like transformers.
 void rope_tables(float* cos, float* sin, const int32_t* positions, const std::vector<float>& inv_freq,
                  int64_t N);
@@ -13,3 +15,5 @@ void rope_forward(float* x, const float* cos, const float* sin, int64_t N, int64
                   int64_t D);  // in place
 void rope_backward(float* dx, const float* cos, const float* sin, int64_t N, int64_t NH,
                    int64_t D);  // in place
+
+}  // namespace ascent

@@ -7,6 +7,8 @@
 #include "core/threads.h"
 #include "core/vec_math.h"
 
+namespace ascent {
+
 namespace {
 constexpr int64_t kBlock = 1024;  // elements per vectorised exp call
 
@@ -42,3 +44,5 @@ void swiglu_backward(float* dgate, float* dup, const float* dout, const float* g
     }
   });
 }
+
+}  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include <cuda_runtime.h>
 
+namespace ascent {
+
 int cuda_device_count(std::string* error) {
   int n = 0;
   cudaError_t e = cudaGetDeviceCount(&n);
@@ -11,3 +13,5 @@ int cuda_device_count(std::string* error) {
   }
   return n;
 }
+
+}  // namespace ascent

@@ -4,5 +4,9 @@
 
 #include <string>
 
+namespace ascent {
+
 // Number of visible CUDA devices, or -1 with the CUDA error in *error.
 int cuda_device_count(std::string* error);
+
+}  // namespace ascent

@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 
+namespace ascent {
+
 namespace {
 uint64_t pair_key(int32_t a, int32_t b) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
@@ -118,3 +120,5 @@ void Bpe::encode_word(const std::string& word, std::vector<int32_t>* out) {
   if (cache_.size() < 200000) cache_.emplace(word, syms);
   out->insert(out->end(), syms.begin(), syms.end());
 }
+
+}  // namespace ascent

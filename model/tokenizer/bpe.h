@@ -12,6 +12,8 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 class Bpe {
  public:
   // `model` is tokenizer.json's "model" object (type BPE).
@@ -28,3 +30,5 @@ class Bpe {
   bool ignore_merges_ = false;
   std::unordered_map<std::string, std::vector<int32_t>> cache_;
 };
+
+}  // namespace ascent

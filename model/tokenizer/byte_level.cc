@@ -2,6 +2,8 @@
 
 #include <array>
 
+namespace ascent {
+
 namespace {
 
 std::string utf8(uint32_t cp) {
@@ -83,3 +85,5 @@ std::string byte_level_decode(const std::string& text) {
   }
   return out;
 }
+
+}  // namespace ascent

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+namespace ascent {
+
 // The UTF-8 encoding of the character byte b maps to.
 const std::string& byte_level_char(uint8_t b);
 // The byte a byte-level character (a code point) stands for, or -1 if it is not in the alphabet.
@@ -13,3 +15,5 @@ int byte_level_byte(uint32_t codepoint);
 // Byte-level form of raw bytes, and back (characters outside the alphabet are copied as UTF-8).
 std::string byte_level_encode(const std::string& bytes);
 std::string byte_level_decode(const std::string& text);
+
+}  // namespace ascent

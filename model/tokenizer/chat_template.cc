@@ -9,6 +9,8 @@
 #include "core/status.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 namespace {
 
 // Python's str methods, as the templates use them.
@@ -150,3 +152,5 @@ std::string render_prompt_template(const std::string& tmpl, const std::string& p
   }
   return out;
 }
+
+}  // namespace ascent

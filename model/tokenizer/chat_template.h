@@ -11,6 +11,8 @@
 
 #include "absl/status/statusor.h"
 
+namespace ascent {
+
 struct ChatMessage {
   std::string role, content;  // system | user | assistant | tool
   std::optional<std::string> reasoning_content;
@@ -38,3 +40,5 @@ class ChatTemplate {
 
 // A recipe's raw prompt template: every "{prompt}" replaced by the prompt ("{{" and "}}" are literal braces).
 std::string render_prompt_template(const std::string& tmpl, const std::string& prompt);
+
+}  // namespace ascent

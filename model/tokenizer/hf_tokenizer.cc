@@ -11,6 +11,8 @@
 #include "core/status.h"
 #include "model/tokenizer/byte_level.h"
 
+namespace ascent {
+
 namespace {
 
 // UTF-8 as Rust's from_utf8 accepts it: the valid second-byte range depends on the lead byte (no overlongs,
@@ -257,3 +259,5 @@ std::string StreamDecoder::finish() {
   pending_.clear();
   return out;
 }
+
+}  // namespace ascent

@@ -19,6 +19,8 @@
 #include "model/tokenizer/bpe.h"
 #include "model/tokenizer/pretokenizer.h"
 
+namespace ascent {
+
 struct AddedToken {
   std::string content;
   int32_t id = -1;
@@ -76,3 +78,5 @@ std::string utf8_lossy(const std::string& bytes);
 // Length of the longest prefix that is complete, valid UTF-8 or invalid bytes that can never become valid:
 // what a stream can emit now.
 size_t utf8_complete_prefix(const std::string& bytes);
+
+}  // namespace ascent

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "model/tokenizer/byte_level.h"
 
+namespace ascent {
+
 namespace {
 // GPT-2's split, used by ByteLevel with use_regex = true.
 constexpr const char* kGpt2Split =
@@ -109,3 +111,5 @@ void PreTokenizer::split(const std::string& text, std::vector<std::string>* word
   }
   for (const std::string& piece : pieces) words->push_back(byte_level_encode(piece));
 }
+
+}  // namespace ascent

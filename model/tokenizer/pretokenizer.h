@@ -10,6 +10,8 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
+namespace ascent {
+
 class Regex {
  public:
   static absl::StatusOr<std::unique_ptr<Regex>> compile(const std::string& pattern);
@@ -33,3 +35,5 @@ class PreTokenizer {
   std::vector<std::shared_ptr<Regex>> splits_;  // applied in order, each to the pieces of the previous
   bool byte_level_ = false;
 };
+
+}  // namespace ascent

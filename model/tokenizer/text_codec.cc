@@ -4,6 +4,8 @@
 
 #include "model/byte_tokenizer.h"
 
+namespace ascent {
+
 absl::StatusOr<std::unique_ptr<TextCodec>> TextCodec::for_model_dir(const std::string& dir) {
   auto c = std::make_unique<TextCodec>();
   c->dir_ = dir;
@@ -30,3 +32,5 @@ absl::StatusOr<std::vector<int32_t>> TextCodec::encode_chat(const std::vector<Ch
   if (!t.ok()) return t.status();
   return encode(t->render(messages, opt));
 }
+
+}  // namespace ascent

@@ -11,6 +11,8 @@
 #include "model/tokenizer/chat_template.h"
 #include "model/tokenizer/hf_tokenizer.h"
 
+namespace ascent {
+
 class TextCodec {
  public:
   static absl::StatusOr<std::unique_ptr<TextCodec>> for_model_dir(const std::string& dir);
@@ -27,3 +29,5 @@ class TextCodec {
   std::unique_ptr<HfTokenizer> hf_;
   std::string dir_;
 };
+
+}  // namespace ascent

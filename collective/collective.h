@@ -9,6 +9,8 @@
 
 #include "absl/status/statusor.h"
 
+namespace ascent {
+
 class Collective {
  public:
   virtual ~Collective() = default;
@@ -29,3 +31,5 @@ std::unique_ptr<Collective> collective_local();
 absl::StatusOr<std::unique_ptr<Collective>> collective_mpi();
 // MPI when the process was started by mpirun with more than one rank, else local.
 absl::StatusOr<std::unique_ptr<Collective>> collective_from_environment();
+
+}  // namespace ascent

@@ -1,4 +1,4 @@
-#include "learner/prompt_data.h"
+#include "job/prompt_data.h"
 
 #include <algorithm>
 #include <set>
@@ -7,6 +7,8 @@
 #include "core/jsonl_input.h"
 #include "core/rng.h"
 #include "nlohmann/json.hpp"
+
+namespace ascent {
 
 absl::StatusOr<std::vector<PromptRecord>> prompt_data_read_jsonl(const std::string& path) {
   std::vector<PromptRecord> out;
@@ -98,3 +100,5 @@ absl::StatusOr<PromptSet> prompt_data_load(const DataConfig& d, uint64_t seed) {
     return absl::InvalidArgumentError("no training prompts left after the validation split");
   return s;
 }
+
+}  // namespace ascent

@@ -1,4 +1,4 @@
-#include "learner/collective.h"
+#include "collective/collective.h"
 
 #include <cstdlib>
 
@@ -7,6 +7,8 @@
 #endif
 
 #include "absl/strings/str_cat.h"
+
+namespace ascent {
 
 namespace {
 
@@ -90,3 +92,5 @@ absl::StatusOr<std::unique_ptr<Collective>> collective_from_environment() {
   if (n && std::atoi(n) > 1) return collective_mpi();
   return collective_local();
 }
+
+}  // namespace ascent

@@ -1,5 +1,5 @@
-// The recipe's `generation:` section (the actor's settings; keys in docs/recipes.md) and how a prompt's text
-// becomes the model's input:
+// The recipe's `generation:` section (keys in docs/recipes.md) and the decode settings it resolves to for one
+// model (token ids of the stops and of the interruption text), shared by the actor, validation and SFT:
 //   generation:
 //     template: "{prompt}"      # a format string ({prompt} replaced), or "chat": the model's chat template
 //     system: ""                # with template chat: a system message
@@ -23,9 +23,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "actor/actor_loop.h"
+#include "generation/continuous_batcher.h"
+#include "generation/sampler.h"
+#include "model/model.h"
 #include "model/tokenizer/text_codec.h"
 #include "yaml-cpp/yaml.h"
+
+namespace ascent {
 
 struct GenerationConfig {
   std::string tmpl = "{prompt}";
@@ -43,11 +47,24 @@ struct GenerationConfig {
 
 absl::StatusOr<GenerationConfig> generation_config_parse(const YAML::Node& node, const std::string& file);
 
-// Encode / decode / token bytes for a model directory's codec and the recipe's template. The codec must
-// outlive the result.
-ActorText actor_text_make(TextCodec* codec, const GenerationConfig& g);
+// How completions are generated, resolved for one model: the engine's size (slots, max_len) and what every
+// request carries (sampling, stops as ids and strings, forced interruption with its text as tokens).
+struct DecodeSettings {
+  int64_t slots = 16, max_len = 1024;
+  int64_t max_tokens = 256;
+  SamplerConfig sampler;
+  InterruptConfig interrupt;
+  std::vector<int32_t> stop_ids;
+  std::vector<std::string> stop_strings;
+};
 
-// The actor's settings from the recipe: generation, group size and max_lag from `algorithm:`, the model's eos
-// ids as stop ids, forced interruption with its text encoded (the </think> id is looked up in the codec).
-absl::StatusOr<ActorConfig> actor_config_make(const GenerationConfig& g, int64_t group_size, int64_t max_lag,
-                                              const Model& m, TextCodec* codec);
+// The recipe's section for model m: the model's eos ids become stop ids, the interruption text is encoded
+// (the </think> id is looked up in the codec), max_len 0 becomes the longest a request can need. Errors: no
+// single </think> token, max_len beyond the model's context.
+absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, const Model& m, TextCodec* codec);
+
+// A request of n completions of `prompt` under these settings (random streams from `seed`).
+GenRequest decode_settings_request(const DecodeSettings& s, int64_t id, std::vector<int32_t> prompt, int64_t n,
+                                   uint64_t seed);
+
+}  // namespace ascent

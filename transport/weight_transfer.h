@@ -16,6 +16,8 @@
 
 #include "absl/status/statusor.h"
 
+namespace ascent {
+
 enum class WireDType { kF32 = 0, kBF16 = 1 };
 
 struct WeightManifest {
@@ -55,3 +57,5 @@ using BucketFetch = std::function<absl::StatusOr<WeightBucket>(int64_t version, 
 
 absl::Status weights_receive(const WeightManifest& m, const BucketFetch& fetch, float* params, int64_t numel,
                              int retries = 3, ReceiveStats* stats = nullptr);
+
+}  // namespace ascent

@@ -1,4 +1,4 @@
-#include "learner/launch.h"
+#include "job/launch.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -16,6 +16,8 @@
 #include "core/process.h"
 #include "learner/learner_run.h"
 #include "nlohmann/json.hpp"
+
+namespace ascent {
 
 namespace fs = std::filesystem;
 
@@ -133,3 +135,5 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
   if (!failure.ok()) return failure;
   return learner_code;
 }
+
+}  // namespace ascent

@@ -20,7 +20,9 @@
 #include "core/rng.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
-#include "model/sampler.h"
+#include "generation/sampler.h"
+
+namespace ascent {
 
 // Forced interruption (ALGORITHMS.md section 5, ScaleRL): when a completion has thought for `budget` tokens,
 // drawn uniformly from [min_tokens, max_tokens] per completion, without emitting `end_think_id` itself, the
@@ -108,3 +110,5 @@ class ContinuousBatcher {
   bool paused_ = false;
   std::vector<float> logits_;
 };
+
+}  // namespace ascent

@@ -1,7 +1,9 @@
-#include "actor/generation_config.h"
+#include "generation/generation_config.h"
 
 #include "absl/strings/str_cat.h"
 #include "core/yaml_reader.h"
+
+namespace ascent {
 
 absl::StatusOr<GenerationConfig> generation_config_parse(const YAML::Node& node, const std::string& file) {
   GenerationConfig g;
@@ -54,46 +56,12 @@ absl::StatusOr<GenerationConfig> generation_config_parse(const YAML::Node& node,
   return g;
 }
 
-ActorText actor_text_make(TextCodec* codec, const GenerationConfig& g) {
-  ActorText t;
-  t.encode = [codec, g](const std::string& prompt) -> absl::StatusOr<std::vector<int32_t>> {
-    absl::StatusOr<std::vector<int32_t>> ids;
-    if (g.tmpl == "chat") {
-      std::vector<ChatMessage> msgs;
-      if (!g.system.empty()) msgs.push_back({"system", g.system, std::nullopt});
-      msgs.push_back({"user", prompt, std::nullopt});
-      ChatOptions opt;
-      if (!g.thinking) opt.enable_thinking = false;
-      ids = codec->encode_chat(msgs, opt);
-    } else {
-      ids = codec->encode(render_prompt_template(g.tmpl, prompt));
-    }
-    if (ids.ok() && static_cast<int64_t>(ids->size()) > g.prompt_max_tokens) {
-      return absl::InvalidArgumentError(absl::StrCat("the prompt is ", ids->size(),
-                                                     " tokens, above generation.prompt_max_tokens ",
-                                                     g.prompt_max_tokens));
-    }
-    return ids;
-  };
-  t.encode_plain = [codec](const std::string& s) { return codec->encode(s); };
-  t.decode = [codec](const std::vector<int32_t>& ids) { return codec->decode(ids); };
-  if (codec->is_hf()) {
-    t.token_bytes = [codec](int32_t id) { return codec->hf()->token_bytes(id); };
-  } else {
-    t.token_bytes = [codec](int32_t id) { return codec->decode({id}); };
-  }
-  return t;
-}
-
-absl::StatusOr<ActorConfig> actor_config_make(const GenerationConfig& g, int64_t group_size, int64_t max_lag,
-                                              const Model& m, TextCodec* codec) {
-  ActorConfig c;
+absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, const Model& m, TextCodec* codec) {
+  DecodeSettings c;
   c.slots = g.slots;
-  c.group_size = group_size;
   c.max_tokens = g.max_tokens;
   c.sampler = g.sampler;
   c.stop_strings = g.stop;
-  c.max_lag = max_lag;
   for (int64_t id : m.cfg.eos_token_ids) c.stop_ids.push_back(static_cast<int32_t>(id));
   if (g.interrupt) {
     c.interrupt.enabled = true;
@@ -118,9 +86,22 @@ absl::StatusOr<ActorConfig> actor_config_make(const GenerationConfig& g, int64_t
         absl::StrCat("generation: prompt_max_tokens + completion tokens = ", c.max_len,
                      " exceed the model's context ", m.cfg.max_position_embeddings));
   }
-  if (c.slots < group_size) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("generation.slots (", c.slots, ") must be >= algorithm.group_size (", group_size, ")"));
-  }
   return c;
 }
+
+GenRequest decode_settings_request(const DecodeSettings& s, int64_t id, std::vector<int32_t> prompt, int64_t n,
+                                   uint64_t seed) {
+  GenRequest r;
+  r.id = id;
+  r.prompt = std::move(prompt);
+  r.n = n;
+  r.max_tokens = s.max_tokens;
+  r.sampler = s.sampler;
+  r.seed = seed;
+  r.stop_ids = s.stop_ids;
+  r.stop_strings = s.stop_strings;
+  r.interrupt = s.interrupt;
+  return r;
+}
+
+}  // namespace ascent

@@ -1,4 +1,4 @@
-#include "learner/recipe.h"
+#include "job/recipe.h"
 
 #include <filesystem>
 #include <fstream>
@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/yaml_reader.h"
+
+namespace ascent {
 
 namespace {
 
@@ -28,7 +30,7 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   if (!root.IsMap())
     return absl::InvalidArgumentError(absl::StrCat(name, ": a recipe is a YAML map of sections"));
   Recipe r;
-  r.file = name, r.dir = dir, r.text = text;
+  r.file = name, r.dir = dir, r.recipe_text = text;
   r.name = std::filesystem::path(name).stem().string();
   YamlReader top(root, name, "");
   top.read("name", &r.name);
@@ -112,6 +114,7 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
                                                    ") must be >= algorithm.group_size (",
                                                    r.algorithm.group_size, ")"));
   }
+  r.recipe_resolved = recipe_resolved_yaml(r);
   return r;
 }
 
@@ -255,3 +258,5 @@ std::string recipe_resolved_yaml(const Recipe& r) {
   e << YAML::EndMap;
   return std::string(e.c_str()) + "\n";
 }
+
+}  // namespace ascent

@@ -1,10 +1,12 @@
-#include "actor/continuous_batcher.h"
+#include "generation/continuous_batcher.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
 #include "model/transformer.h"
+
+namespace ascent {
 
 ContinuousBatcher::ContinuousBatcher(Model& m, int64_t slots, int64_t max_len,
                                      std::function<std::string(int32_t)> token_text)
@@ -112,7 +114,7 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
   }
   // One call: the prompt of each new group (once, in its leader's slot) and one token of every other
   // sequence.
-  Batch b;
+  PackedBatch b;
   std::vector<int64_t> rows;  // the slot each segment's logits belong to
   for (int64_t k = 0; k < static_cast<int64_t>(slots_.size()); ++k) {
     Slot& s = slots_[static_cast<size_t>(k)];
@@ -204,3 +206,5 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
   }
   return finished;
 }
+
+}  // namespace ascent

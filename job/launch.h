@@ -14,7 +14,9 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "learner/recipe.h"
+#include "job/recipe.h"
+
+namespace ascent {
 
 struct LaunchOptions {
   bool resume = false, fresh = false;
@@ -27,3 +29,5 @@ struct LaunchOptions {
 absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r, const LaunchOptions& o);
 // Set from a signal watcher: forwards SIGINT to every part.
 void train_launch_interrupt();
+
+}  // namespace ascent

@@ -1,13 +1,11 @@
-// Scored groups from actors to the learner without loss or duplicates (proto/rollout.proto). Plain classes
-// with the gRPC adapter in the same file pair (the adapter is thin):
-//  - GroupInbox (learner): accepts (incarnation, seq) in order, at most once, into a bounded queue; offer()
-//    blocks while the queue is full (backpressure); take() pops for the learner.
+// The learner's side of RolloutService (proto/rollout.proto): scored groups from actors arrive without loss or
+// duplicates. Plain classes with the thin gRPC adapter in the same file pair; the actor's side is
+// rollout_client.h.
+//  - GroupInbox: accepts (incarnation, seq) in order, at most once, into a bounded queue; offer() blocks while
+//    the queue is full (backpressure); take() pops for the learner.
 //  - RolloutHandler: the learner's answers to Register, SendHeartbeat and GetPrompts (plain; the learner's
 //    RolloutEndpoint implements it with its actor registry and prompt leases).
 //  - RolloutServer: RolloutService over an inbox and a handler (Stream with cumulative acks).
-//  - RolloutSender (actor): keeps unacked groups (at most `window`), streams them, and after a broken stream
-//    reconnects and resends every unacked group in order.
-//  - LearnerClient (actor): the unary calls (Register, SendHeartbeat, GetPrompts); thread-safe.
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +19,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/rollout.pb.h"
+
+namespace ascent {
 
 class GroupInbox {
  public:
@@ -68,40 +68,4 @@ class RolloutServer {
   int port_ = 0;
 };
 
-class RolloutSender {
- public:
-  RolloutSender(const std::string& address, std::string incarnation, size_t window);
-  ~RolloutSender();
-  // Queues a group (its seq is assigned here) and streams; blocks while `window` groups are unacked.
-  absl::Status send(ascent::rollout::v1::Group g);
-  // Waits until every group is acked (reconnecting as needed), up to timeout_s.
-  absl::Status flush(double timeout_s);
-  int64_t reconnects() const { return reconnects_; }
-
- private:
-  absl::Status pump(bool drain);  // writes unsent groups and reads acks; reconnects on failure
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  std::string incarnation_;
-  size_t window_;
-  std::deque<ascent::rollout::v1::Group> unacked_;
-  size_t sent_in_stream_ = 0;  // how many of unacked_ were written on the current stream
-  int64_t next_seq_ = 0, reconnects_ = 0;
-};
-
-class LearnerClient {
- public:
-  LearnerClient(const std::string& address, double timeout_s = 30);
-  ~LearnerClient();
-  // Waits for the learner to come up, up to timeout_s.
-  absl::StatusOr<ascent::rollout::v1::RegisterResponse> register_actor(const std::string& name,
-                                                                       const std::string& incarnation,
-                                                                       double timeout_s);
-  absl::StatusOr<ascent::rollout::v1::HeartbeatAck> heartbeat(const ascent::rollout::v1::Heartbeat& hb);
-  absl::StatusOr<ascent::rollout::v1::PromptsReply> prompts(const std::string& incarnation, int64_t max);
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  double timeout_s_;
-};
+}  // namespace ascent

@@ -1,10 +1,12 @@
-#include "model/generate.h"
+#include "generation/generate.h"
 
 #include <algorithm>
 #include <chrono>
 
 #include "core/status.h"
 #include "model/transformer.h"
+
+namespace ascent {
 
 namespace {
 double now_seconds() {
@@ -27,7 +29,7 @@ absl::StatusOr<GenerateResult> generate_batch(Model& m, const GenerateRequest& r
   std::vector<float> logits(static_cast<size_t>(B * V));
 
   double t0 = now_seconds();
-  Batch prefill;
+  PackedBatch prefill;
   prefill.tokens = req.prompt;
   prefill.segments.push_back({P, 0, 0});
   ASCENT_RETURN_IF_ERROR(model_forward_last_logits(m, prefill, cache, logits.data()));
@@ -47,7 +49,7 @@ absl::StatusOr<GenerateResult> generate_batch(Model& m, const GenerateRequest& r
 
   t0 = now_seconds();
   while (true) {
-    Batch step;
+    PackedBatch step;
     std::vector<int64_t> running;
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
@@ -63,3 +65,5 @@ absl::StatusOr<GenerateResult> generate_batch(Model& m, const GenerateRequest& r
   r.decode_seconds = now_seconds() - t0;
   return r;
 }
+
+}  // namespace ascent

@@ -1,10 +1,12 @@
-#include "model/sampler.h"
+#include "generation/sampler.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <vector>
+
+namespace ascent {
 
 Sample sampler_sample(const float* logits, int64_t V, const SamplerConfig& cfg, Rng& rng) {
   if (cfg.temperature <= 0.0f) {
@@ -64,3 +66,5 @@ Sample sampler_sample(const float* logits, int64_t V, const SamplerConfig& cfg, 
   }
   return {idx[pick], static_cast<float>(std::log(p[pick] / sum))};
 }
+
+}  // namespace ascent

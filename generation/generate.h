@@ -8,7 +8,9 @@
 
 #include "absl/status/statusor.h"
 #include "model/model.h"
-#include "model/sampler.h"
+#include "generation/sampler.h"
+
+namespace ascent {
 
 struct GenerateRequest {
   std::vector<int32_t> prompt;
@@ -27,3 +29,5 @@ struct GenerateResult {
 };
 
 absl::StatusOr<GenerateResult> generate_batch(Model& m, const GenerateRequest& req);
+
+}  // namespace ascent

@@ -7,6 +7,8 @@
 
 #include "core/rng.h"
 
+namespace ascent {
+
 struct SamplerConfig {
   float temperature = 1.0f;  // 0: greedy
   int64_t top_k = 0;         // 0: off
@@ -19,3 +21,5 @@ struct Sample {
 };
 
 Sample sampler_sample(const float* logits, int64_t V, const SamplerConfig& cfg, Rng& rng);
+
+}  // namespace ascent

@@ -1,4 +1,4 @@
-#include "actor/weight_transfer.h"
+#include "transport/weight_transfer.h"
 
 #include <zlib.h>
 
@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/dtype.h"
+
+namespace ascent {
 
 uint32_t weights_crc32(const std::string& data) {
   uLong c = crc32(0L, Z_NULL, 0);
@@ -107,3 +109,5 @@ absl::Status weights_receive(const WeightManifest& m, const BucketFetch& fetch, 
   }
   return absl::OkStatus();
 }
+
+}  // namespace ascent

@@ -9,13 +9,13 @@
 
 #include "absl/status/statusor.h"
 #include "learner/prompt_leases.h"
-#include "learner/recipe.h"
+#include "job/recipe.h"
 
-struct PromptSet {
-  std::vector<PromptRecord> train, validation;
-};
+namespace ascent {
 
 absl::StatusOr<std::vector<PromptRecord>> prompt_data_read_jsonl(const std::string& path);
 // "a+b=" / "a-b=" with operands in [0, max_operand]; answers are the integer results. Ids "arith-<i>".
 std::vector<PromptRecord> prompt_data_arithmetic(int64_t n, int64_t max_operand, uint64_t seed);
 absl::StatusOr<PromptSet> prompt_data_load(const DataConfig& d, uint64_t seed);
+
+}  // namespace ascent

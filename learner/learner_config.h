@@ -1,0 +1,60 @@
+// What the learner process reads of a recipe (job/recipe.h parses the file; docs/recipes.md documents every
+// key): the policy, the generation settings (validation decodes as the actors do), the algorithm, the rewards
+// (HERO weighting happens in the learner), the optimizer and the run section.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "generation/generation_config.h"
+#include "learner/algo_config.h"
+#include "model/adamw.h"
+#include "rewards/rewards_config.h"
+
+namespace ascent {
+
+struct OptimizerConfig {
+  AdamWConfig adamw;
+  LrSchedule schedule;     // lr, warmup_steps, kind, min_lr (total_steps = run.steps)
+  double grad_clip = 1.0;  // global L2 norm; 0: off
+};
+
+struct ValidationConfig {
+  int64_t every = 0;         // steps (0: only at start and end)
+  int64_t samples = 1;       // k of mean@k
+  double temperature = 0.0;  // 0: greedy
+  int64_t max_tokens = 0;    // 0: generation.max_tokens
+};
+
+struct RunConfig {
+  int64_t steps = 100;
+  std::string dir = "runs";
+  int64_t actors = 1, learner_ranks = 1;
+  int64_t actor_threads = 1, learner_threads = 1;
+  int64_t port = 0;  // the learner's RolloutService (0: any free port)
+  int64_t micro_batch_tokens = 8192;
+  int64_t weight_bucket_mb = 32;
+  std::string weight_dtype = "bf16";
+  ValidationConfig validation;
+  int64_t checkpoint_every = 0;  // steps (0: only at the end)
+  int64_t checkpoint_keep = 2;
+};
+
+struct LearnerConfig {
+  std::string file;  // the recipe, for errors
+  std::string name;
+  uint64_t seed = 1;
+  std::string model_path;
+  GenerationConfig generation;
+  AlgoConfig algorithm;
+  RewardsConfig rewards;
+  OptimizerConfig optimizer;
+  RunConfig run;
+  // Written into the run directory: the recipe as given, and every key with its value.
+  std::string recipe_text, recipe_resolved;
+};
+
+// runs/<name>: run.dir (relative to the recipe's directory) / name.
+std::string learner_run_dir(const LearnerConfig& c);
+
+}  // namespace ascent
