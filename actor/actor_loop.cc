@@ -12,7 +12,7 @@
 #include "transport/rollout_client.h"
 #include "transport/weight_client.h"
 #include "core/threads.h"
-#include "model/params.h"
+#include "core/status.h"
 #include "proto/rollout.pb.h"
 
 namespace ascent {
@@ -158,8 +158,8 @@ absl::Status Actor::run(const std::string& learner_address) {
     std::lock_guard<std::mutex> lock(im.mu);
     if (!im.staged_ready) return false;
     const Clock::time_point t0 = Clock::now();
-    model_.params.swap(im.staging);
-    model_.w = model_weights_bind(model_.cfg, model_.layout, model_.params.data());
+    const absl::Status swapped = model_swap_params(model_, im.staging);  // staging has the model's size
+    ASCENT_CHECK(swapped.ok(), std::string(swapped.message()));
     im.have_version = im.staged_version;
     im.staged_ready = false;
     im.stats.weight_updates++;

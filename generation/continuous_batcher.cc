@@ -12,7 +12,7 @@ ContinuousBatcher::ContinuousBatcher(Model& m, int64_t slots, int64_t max_len,
                                      std::function<std::string(int32_t)> token_text)
     : m_(m),
       token_text_(std::move(token_text)),
-      cache_(kv_cache_create(m.cfg, slots, max_len)),
+      cache_(kv_cache_create(m, slots, max_len)),
       slots_(static_cast<size_t>(slots)),
       max_len_(max_len) {}
 

@@ -19,7 +19,7 @@ absl::StatusOr<GenerateResult> generate_batch(Model& m, const GenerateRequest& r
   if (req.batch < 1) return absl::InvalidArgumentError("generate: batch must be >= 1");
   if (req.max_tokens < 1) return absl::InvalidArgumentError("generate: max_tokens must be >= 1");
   const int64_t P = static_cast<int64_t>(req.prompt.size()), B = req.batch, V = m.cfg.vocab_size;
-  KvCache cache = kv_cache_create(m.cfg, B, P + req.max_tokens);
+  KvCache cache = kv_cache_create(m, B, P + req.max_tokens);
   std::vector<Rng> rngs;
   for (int64_t b = 0; b < B; ++b)
     rngs.emplace_back(req.seed * 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(b));

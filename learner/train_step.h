@@ -15,7 +15,7 @@
 #include "learner/algo_config.h"
 #include "collective/collective.h"
 #include "learner/rollout_batch.h"
-#include "model/cpu/lm_head.h"
+#include "model/ops.h"
 #include "model/model.h"
 #include "proto/rollout.pb.h"
 

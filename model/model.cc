@@ -25,9 +25,24 @@ namespace {
 constexpr const char* kSingleFile = "model.safetensors";
 constexpr const char* kIndexFile = "model.safetensors.index.json";
 
+// Points the views at the parameters and gradients as the model's backend holds them, copying the host
+// arenas into a device backend's memory first.
 void bind(Model& m) {
-  m.w = model_weights_bind(m.cfg, m.layout, m.params.data());
-  if (!m.grads.empty()) m.g = model_weights_bind(m.cfg, m.layout, m.grads.data());
+  Backend& b = *m.backend;
+  if (b.host_memory()) {
+    m.w = model_weights_bind(m.cfg, m.layout, m.params.data());
+    if (!m.grads.empty()) m.g = model_weights_bind(m.cfg, m.layout, m.grads.data());
+    return;
+  }
+  const int64_t n = static_cast<int64_t>(m.params.size());
+  float* p = m.device_params.ensure<float>(b, n);
+  b.copy_to_device(p, m.params.data(), m.params.size() * 4);
+  m.w = model_weights_bind(m.cfg, m.layout, p);
+  if (!m.grads.empty()) {
+    float* g = m.device_grads.ensure<float>(b, n);
+    b.copy_to_device(g, m.grads.data(), m.grads.size() * 4);
+    m.g = model_weights_bind(m.cfg, m.layout, g);
+  }
 }
 
 DType dtype_of_config(const ModelConfig& cfg) {
@@ -74,8 +89,32 @@ void model_grads_enable(Model& m) {
   bind(m);
 }
 
+absl::Status model_swap_params(Model& m, std::vector<float>& params) {
+  if (params.size() != m.params.size()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("new parameters have ", params.size(), " values, the model ", m.params.size()));
+  }
+  m.params.swap(params);
+  bind(m);
+  return absl::OkStatus();
+}
+
 void model_grads_zero(Model& m) {
   std::fill(m.grads.begin(), m.grads.end(), 0.0f);
+  if (!m.backend->host_memory() && m.device_grads.bytes() > 0) {
+    m.backend->fill_zero(m.device_grads.data<float>(), m.grads.size() * 4);
+  }
+}
+
+void model_to_backend(Model& m, Backend& b) {
+  m.backend = &b;
+  if (b.host_memory()) m.device_params = DeviceBuffer(), m.device_grads = DeviceBuffer();
+  bind(m);
+}
+
+void model_grads_to_host(Model& m) {
+  if (m.backend->host_memory() || m.grads.empty()) return;
+  m.backend->copy_to_host(m.grads.data(), m.device_grads.data<float>(), m.grads.size() * 4);
 }
 
 absl::StatusOr<Model> model_load(const std::string& dir) {

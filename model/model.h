@@ -1,4 +1,7 @@
-// Model: a config, its parameters (float32 master copy in one arena) and, once training starts, gradients.
+// Model: a config, its parameters (float32 master copy in one arena) and, once training starts, gradients,
+// and the backend (model/backend.h) that runs it. On a host-memory backend (the CPU) the views w/g point into
+// the host arenas themselves; on a device backend they point into the backend's copies (device_params,
+// device_grads), which model_to_backend and model_swap_params fill and model_grads_to_host reads back.
 // Checkpoints are Hugging Face directories: config.json + model.safetensors or sharded model-0000i-of-0000n
 // .safetensors with model.safetensors.index.json. The on-disk dtype and shard of every tensor are remembered,
 // so saving writes the layout that was loaded.
@@ -8,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/backend.h"
 #include "model/config.h"
 #include "model/dtype.h"
 #include "model/params.h"
@@ -24,6 +28,8 @@ struct Model {
   std::vector<DType> disk_dtype;        // per layout entry
   std::vector<std::string> disk_shard;  // per layout entry; all "model.safetensors" when not sharded
   std::string source_dir;               // the directory it was loaded from ("" if created)
+  Backend* backend = &backend_cpu();
+  DeviceBuffer device_params, device_grads;  // device backends only
 
   Model() = default;
   Model(const Model&) = delete;
@@ -39,6 +45,15 @@ absl::StatusOr<Model> model_create(const ModelConfig& cfg, DType dtype);
 void model_init_random(Model& m, uint64_t seed);
 void model_grads_enable(Model& m);
 void model_grads_zero(Model& m);
+// Runs the model on backend b from now on: a device backend gets a copy of the parameters (and gradients,
+// when enabled) and the views point there; a host-memory backend uses the host arenas.
+void model_to_backend(Model& m, Backend& b);
+// On a device backend: copies the backend's gradients into m.grads (the host optimiser reads them there).
+void model_grads_to_host(Model& m);
+// Exchanges the parameters with `params` (same length; a FailedPrecondition otherwise) and rebinds the
+// views: the actor's swap of a received version between two decode steps, O(1) on the CPU. Afterwards
+// `params` holds the previous parameters.
+absl::Status model_swap_params(Model& m, std::vector<float>& params);
 
 // Reads config.json, the safetensors (sharded or not) and, when present, generation_config.json's
 // eos_token_id (added to cfg.eos_token_ids: Hugging Face's generate stops on those).

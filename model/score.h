@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "model/cpu/lm_head.h"
+#include "model/ops.h"
 #include "model/model.h"
 
 namespace ascent {

@@ -3,13 +3,7 @@
 #include <cstring>
 
 #include "core/status.h"
-#include "core/threads.h"
-#include "model/cpu/attention.h"
-#include "model/cpu/embedding.h"
-#include "model/cpu/linear.h"
-#include "model/cpu/rmsnorm.h"
-#include "model/cpu/rope.h"
-#include "model/cpu/swiglu.h"
+#include "model/rope_tables.h"
 
 namespace ascent {
 
@@ -44,19 +38,29 @@ Dims dims_of(const ModelConfig& c, int64_t N) {
           static_cast<float>(c.rms_norm_eps)};
 }
 
-void resize(std::vector<float>& v, int64_t n) {
-  v.resize(static_cast<size_t>(n));
-}
-
-void acts_resize(LayerActs& a, const Dims& d, bool qk_norm) {
-  resize(a.rstd1, d.N), resize(a.h1, d.N * d.C);
-  resize(a.q, d.N * d.HD), resize(a.k, d.N * d.KVD), resize(a.v, d.N * d.KVD);
-  if (qk_norm) {
-    resize(a.q_pre, d.N * d.HD), resize(a.k_pre, d.N * d.KVD);
-    resize(a.q_rstd, d.N * d.H), resize(a.k_rstd, d.N * d.KV);
+// The model's backend and its op table, for one call.
+struct Engine {
+  Backend& be;
+  const BackendOps& ops;
+  explicit Engine(const Model& m) : be(*m.backend), ops(m.backend->ops()) {}
+  float* f32(DeviceBuffer& buf, int64_t n) { return buf.ensure<float>(be, n); }
+  float* zeros(DeviceBuffer& buf, int64_t n) {
+    float* p = f32(buf, n);
+    be.fill_zero(p, static_cast<size_t>(n) * 4);
+    return p;
   }
-  resize(a.att, d.N * d.HD), resize(a.lse, d.N * d.H), resize(a.x_mid, d.N * d.C), resize(a.rstd2, d.N);
-  resize(a.h2, d.N * d.C), resize(a.gate, d.N * d.F), resize(a.up, d.N * d.F), resize(a.act, d.N * d.F);
+  void copy(float* dst, const float* src, int64_t n) { be.copy(dst, src, static_cast<size_t>(n) * 4); }
+};
+
+void acts_resize(Engine& e, LayerActs& a, const Dims& d, bool qk_norm) {
+  e.f32(a.rstd1, d.N), e.f32(a.h1, d.N * d.C);
+  e.f32(a.q, d.N * d.HD), e.f32(a.k, d.N * d.KVD), e.f32(a.v, d.N * d.KVD);
+  if (qk_norm) {
+    e.f32(a.q_pre, d.N * d.HD), e.f32(a.k_pre, d.N * d.KVD);
+    e.f32(a.q_rstd, d.N * d.H), e.f32(a.k_rstd, d.N * d.KV);
+  }
+  e.f32(a.att, d.N * d.HD), e.f32(a.lse, d.N * d.H), e.f32(a.x_mid, d.N * d.C), e.f32(a.rstd2, d.N);
+  e.f32(a.h2, d.N * d.C), e.f32(a.gate, d.N * d.F), e.f32(a.up, d.N * d.F), e.f32(a.act, d.N * d.F);
 }
 
 absl::Status batch_validate(const PackedBatch& b, const ModelConfig& cfg, const KvCache* cache) {
@@ -92,22 +96,43 @@ absl::Status batch_validate(const PackedBatch& b, const ModelConfig& cfg, const 
   return absl::OkStatus();
 }
 
-void rope_for_batch(const Model& m, const PackedBatch& b, std::vector<float>& cos, std::vector<float>& sin) {
+// Tokens and RoPE tables of the batch, on the host and as the backend sees them.
+void inputs_prepare(Engine& e, const Model& m, const PackedBatch& b, BatchInputs& in) {
   std::vector<int32_t> pos;
   pos.reserve(b.tokens.size());
   for (const auto& s : b.segments) {
     for (int64_t i = 0; i < s.len; ++i) pos.push_back(static_cast<int32_t>(s.pos0 + i));
   }
-  std::vector<float> inv = model_config_rope_inv_freq(m.cfg);
-  const int64_t N = static_cast<int64_t>(pos.size());
-  resize(cos, N * m.cfg.head_dim / 2);
-  resize(sin, N * m.cfg.head_dim / 2);
-  rope_tables(cos.data(), sin.data(), pos.data(), inv, N);
+  const std::vector<float> inv = model_config_rope_inv_freq(m.cfg);
+  const int64_t N = static_cast<int64_t>(pos.size()), half = m.cfg.head_dim / 2;
+  in.cos.resize(static_cast<size_t>(N * half));
+  in.sin.resize(static_cast<size_t>(N * half));
+  rope_tables(in.cos.data(), in.sin.data(), pos.data(), inv, N);
+  in.d_tokens = device_input(e.be, b.tokens.data(), N, in.tokens_copy);
+  in.d_cos = device_input(e.be, in.cos.data(), N * half, in.cos_copy);
+  in.d_sin = device_input(e.be, in.sin.data(), N * half, in.sin_copy);
+}
+
+// The rows that have a target (every token of a segment but its last) and their targets.
+void targets_prepare(Engine& e, const PackedBatch& b, BatchInputs& in) {
+  in.target_rows.clear();
+  in.targets.clear();
+  int64_t start = 0;
+  for (const auto& seg : b.segments) {
+    for (int64_t i = 0; i + 1 < seg.len; ++i) {
+      in.target_rows.push_back(start + i);
+      in.targets.push_back(b.tokens[start + i + 1]);
+    }
+    start += seg.len;
+  }
+  const int64_t Nt = static_cast<int64_t>(in.targets.size());
+  in.d_target_rows = device_input(e.be, in.target_rows.data(), Nt, in.rows_copy);
+  in.d_targets = device_input(e.be, in.targets.data(), Nt, in.targets_copy);
 }
 
 // Spans over the batch's own k/v (no cache), with gradient targets for the backward.
-std::vector<AttnSpan> local_spans(const PackedBatch& b, const Dims& d, const float* k, const float* v, float* dk,
-                                  float* dv) {
+std::vector<AttnSpan> local_spans(const PackedBatch& b, const Dims& d, const float* k, const float* v,
+                                  float* dk, float* dv) {
   std::vector<AttnSpan> spans;
   int64_t start = 0;
   for (const auto& s : b.segments) {
@@ -125,13 +150,13 @@ std::vector<AttnSpan> local_spans(const PackedBatch& b, const Dims& d, const flo
 }
 
 // Writes this batch's k/v into the cache and returns spans that read the cache.
-std::vector<AttnSpan> cache_spans(const PackedBatch& b, const Dims& d, KvCache& cache, int64_t layer,
+std::vector<AttnSpan> cache_spans(Engine& e, const PackedBatch& b, const Dims& d, KvCache& cache, int64_t layer,
                                   const float* k, const float* v) {
   std::vector<AttnSpan> spans;
   int64_t start = 0;
   for (const auto& s : b.segments) {
-    std::memcpy(cache.k_at(layer, s.slot, s.pos0), k + start * d.KVD, static_cast<size_t>(s.len * d.KVD) * 4);
-    std::memcpy(cache.v_at(layer, s.slot, s.pos0), v + start * d.KVD, static_cast<size_t>(s.len * d.KVD) * 4);
+    e.copy(cache.k_at(layer, s.slot, s.pos0), k + start * d.KVD, s.len * d.KVD);
+    e.copy(cache.v_at(layer, s.slot, s.pos0), v + start * d.KVD, s.len * d.KVD);
     AttnSpan sp;
     sp.q_start = start;
     sp.n_q = s.len;
@@ -144,102 +169,126 @@ std::vector<AttnSpan> cache_spans(const PackedBatch& b, const Dims& d, KvCache& 
   return spans;
 }
 
-void add_inplace(float* y, const float* x, int64_t n) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMinWork)
-  for (int64_t i = 0; i < n; ++i) y[i] += x[i];
+// Attention block input -> a.att: norm, q/k/v projections, Qwen3's q/k norm, RoPE, causal attention.
+void attention_block_forward(Engine& e, const ModelConfig& cfg, const LayerWeights& w, LayerActs& a,
+                             const Dims& d, const PackedBatch& b, const float* x_in, const BatchInputs& in,
+                             KvCache* cache, int64_t layer) {
+  const BackendOps& op = e.ops;
+  const int64_t N = d.N;
+  op.rmsnorm_forward(a.h1.data<float>(), a.rstd1.data<float>(), x_in, w.in_norm, N, d.C, d.eps);
+  op.linear_forward(a.q.data<float>(), a.h1.data<float>(), w.q, w.q_b, N, d.C, d.HD);
+  op.linear_forward(a.k.data<float>(), a.h1.data<float>(), w.k, w.k_b, N, d.C, d.KVD);
+  op.linear_forward(a.v.data<float>(), a.h1.data<float>(), w.v, w.v_b, N, d.C, d.KVD);
+  if (cfg.qk_norm) {
+    e.copy(a.q_pre.data<float>(), a.q.data<float>(), N * d.HD);
+    e.copy(a.k_pre.data<float>(), a.k.data<float>(), N * d.KVD);
+    op.rmsnorm_forward(a.q.data<float>(), a.q_rstd.data<float>(), a.q_pre.data<float>(), w.q_norm, N * d.H, d.D,
+                       d.eps);
+    op.rmsnorm_forward(a.k.data<float>(), a.k_rstd.data<float>(), a.k_pre.data<float>(), w.k_norm, N * d.KV,
+                       d.D, d.eps);
+  }
+  op.rope_forward(a.q.data<float>(), in.d_cos, in.d_sin, N, d.H, d.D);
+  op.rope_forward(a.k.data<float>(), in.d_cos, in.d_sin, N, d.KV, d.D);
+  std::vector<AttnSpan> spans = cache ? cache_spans(e, b, d, *cache, layer, a.k.data<float>(), a.v.data<float>())
+                                      : local_spans(b, d, a.k.data<float>(), a.v.data<float>(), nullptr, nullptr);
+  op.attention_forward(a.att.data<float>(), a.lse.data<float>(), a.q.data<float>(), spans, d.H, d.KV, d.D);
 }
 
 // One decoder layer: x_in -> x_out, filling a. With cache != nullptr the attention reads/writes the cache.
 // keep_input copies x_in into a.x_in, which only the backward reads.
-void layer_forward(const ModelConfig& cfg, const LayerWeights& w, LayerActs& a, const Dims& d, const PackedBatch& b,
-                   const float* x_in, float* x_out, const std::vector<float>& cos,
-                   const std::vector<float>& sin, KvCache* cache, int64_t layer, bool keep_input) {
+void layer_forward(Engine& e, const ModelConfig& cfg, const LayerWeights& w, LayerActs& a, const Dims& d,
+                   const PackedBatch& b, const float* x_in, float* x_out, const BatchInputs& in, KvCache* cache,
+                   int64_t layer, bool keep_input) {
+  const BackendOps& op = e.ops;
   const int64_t N = d.N;
-  acts_resize(a, d, cfg.qk_norm);
-  if (keep_input && a.x_in.data() != x_in) a.x_in.assign(x_in, x_in + N * d.C);
-  rmsnorm_forward(a.h1.data(), a.rstd1.data(), x_in, w.in_norm, N, d.C, d.eps);
-  linear_forward(a.q.data(), a.h1.data(), w.q, w.q_b, N, d.C, d.HD);
-  linear_forward(a.k.data(), a.h1.data(), w.k, w.k_b, N, d.C, d.KVD);
-  linear_forward(a.v.data(), a.h1.data(), w.v, w.v_b, N, d.C, d.KVD);
-  if (cfg.qk_norm) {
-    a.q_pre = a.q;
-    a.k_pre = a.k;
-    rmsnorm_forward(a.q.data(), a.q_rstd.data(), a.q_pre.data(), w.q_norm, N * d.H, d.D, d.eps);
-    rmsnorm_forward(a.k.data(), a.k_rstd.data(), a.k_pre.data(), w.k_norm, N * d.KV, d.D, d.eps);
-  }
-  rope_forward(a.q.data(), cos.data(), sin.data(), N, d.H, d.D);
-  rope_forward(a.k.data(), cos.data(), sin.data(), N, d.KV, d.D);
-  std::vector<AttnSpan> spans = cache ? cache_spans(b, d, *cache, layer, a.k.data(), a.v.data())
-                                      : local_spans(b, d, a.k.data(), a.v.data(), nullptr, nullptr);
-  attention_forward(a.att.data(), a.lse.data(), a.q.data(), spans, d.H, d.KV, d.D);
-  linear_forward(a.x_mid.data(), a.att.data(), w.o, w.o_b, N, d.HD, d.C);
-  add_inplace(a.x_mid.data(), x_in, N * d.C);
-  rmsnorm_forward(a.h2.data(), a.rstd2.data(), a.x_mid.data(), w.post_norm, N, d.C, d.eps);
-  linear_forward(a.gate.data(), a.h2.data(), w.gate, nullptr, N, d.C, d.F);
-  linear_forward(a.up.data(), a.h2.data(), w.up, nullptr, N, d.C, d.F);
-  swiglu_forward(a.act.data(), a.gate.data(), a.up.data(), N, d.F);
-  linear_forward(x_out, a.act.data(), w.down, nullptr, N, d.F, d.C);
-  add_inplace(x_out, a.x_mid.data(), N * d.C);
+  acts_resize(e, a, d, cfg.qk_norm);
+  if (keep_input && a.x_in.data<float>() != x_in) e.copy(e.f32(a.x_in, N * d.C), x_in, N * d.C);
+  attention_block_forward(e, cfg, w, a, d, b, x_in, in, cache, layer);
+  op.linear_forward(a.x_mid.data<float>(), a.att.data<float>(), w.o, w.o_b, N, d.HD, d.C);
+  op.add_inplace(a.x_mid.data<float>(), x_in, N * d.C);
+  op.rmsnorm_forward(a.h2.data<float>(), a.rstd2.data<float>(), a.x_mid.data<float>(), w.post_norm, N, d.C,
+                     d.eps);
+  op.linear_forward(a.gate.data<float>(), a.h2.data<float>(), w.gate, nullptr, N, d.C, d.F);
+  op.linear_forward(a.up.data<float>(), a.h2.data<float>(), w.up, nullptr, N, d.C, d.F);
+  op.swiglu_forward(a.act.data<float>(), a.gate.data<float>(), a.up.data<float>(), N, d.F);
+  op.linear_forward(x_out, a.act.data<float>(), w.down, nullptr, N, d.F, d.C);
+  op.add_inplace(x_out, a.x_mid.data<float>(), N * d.C);
 }
 
-// dres holds dL/dx_out on entry and dL/dx_in on return; parameter gradients accumulate into g.
-void layer_backward(const ModelConfig& cfg, const LayerWeights& w, const LayerWeights& g, const LayerActs& a,
-                    LayerGrads& s, const Dims& d, const PackedBatch& b, float* dres, const std::vector<float>& cos,
-                    const std::vector<float>& sin) {
+// The MLP half of a layer's backward. dres holds dL/dx_out on entry and dL/dx_mid on return.
+void mlp_block_backward(Engine& e, const LayerWeights& w, const LayerWeights& g, const LayerActs& a,
+                        LayerGrads& s, const Dims& d, float* dres) {
+  const BackendOps& op = e.ops;
   const int64_t N = d.N;
-  auto zero = [](std::vector<float>& v, int64_t n) { v.assign(static_cast<size_t>(n), 0.0f); };
-  resize(s.dact, N * d.F);
-  linear_backward(s.dact.data(), g.down, nullptr, dres, a.act.data(), w.down, N, d.F, d.C,
-                  /*overwrite_dinp=*/true);
-  resize(s.dgate, N * d.F), resize(s.dup, N * d.F);
-  swiglu_backward(s.dgate.data(), s.dup.data(), s.dact.data(), a.gate.data(), a.up.data(), N, d.F);
-  resize(s.dh2, N * d.C);
-  linear_backward(s.dh2.data(), g.gate, nullptr, s.dgate.data(), a.h2.data(), w.gate, N, d.C, d.F, true);
-  linear_backward(s.dh2.data(), g.up, nullptr, s.dup.data(), a.h2.data(), w.up, N, d.C, d.F);
-  rmsnorm_backward(dres, g.post_norm, s.dh2.data(), a.x_mid.data(), w.post_norm, a.rstd2.data(), N, d.C);
+  float* dact = e.f32(s.dact, N * d.F);
+  op.linear_backward(dact, g.down, nullptr, dres, a.act.data<float>(), w.down, N, d.F, d.C,
+                     /*overwrite_dinp=*/true);
+  float* dgate = e.f32(s.dgate, N * d.F);
+  float* dup = e.f32(s.dup, N * d.F);
+  op.swiglu_backward(dgate, dup, dact, a.gate.data<float>(), a.up.data<float>(), N, d.F);
+  float* dh2 = e.f32(s.dh2, N * d.C);
+  op.linear_backward(dh2, g.gate, nullptr, dgate, a.h2.data<float>(), w.gate, N, d.C, d.F, true);
+  op.linear_backward(dh2, g.up, nullptr, dup, a.h2.data<float>(), w.up, N, d.C, d.F, false);
+  op.rmsnorm_backward(dres, g.post_norm, dh2, a.x_mid.data<float>(), w.post_norm, a.rstd2.data<float>(), N,
+                      d.C);
+}
 
-  resize(s.datt, N * d.HD);
-  linear_backward(s.datt.data(), g.o, g.o_b, dres, a.att.data(), w.o, N, d.HD, d.C, true);
-  resize(s.dq, N * d.HD);
-  zero(s.dk, N * d.KVD), zero(s.dv, N * d.KVD);
-  std::vector<AttnSpan> spans = local_spans(b, d, a.k.data(), a.v.data(), s.dk.data(), s.dv.data());
-  attention_backward(s.dq.data(), s.datt.data(), a.q.data(), a.att.data(), a.lse.data(), spans, d.H, d.KV,
-                     d.D);
-  rope_backward(s.dq.data(), cos.data(), sin.data(), N, d.H, d.D);
-  rope_backward(s.dk.data(), cos.data(), sin.data(), N, d.KV, d.D);
-  float* dq = s.dq.data();
-  float* dk = s.dk.data();
+// The attention half. dres holds dL/dx_mid on entry and dL/dx_in on return.
+void attention_block_backward(Engine& e, const ModelConfig& cfg, const LayerWeights& w, const LayerWeights& g,
+                              const LayerActs& a, LayerGrads& s, const Dims& d, const PackedBatch& b,
+                              float* dres, const BatchInputs& in) {
+  const BackendOps& op = e.ops;
+  const int64_t N = d.N;
+  float* datt = e.f32(s.datt, N * d.HD);
+  op.linear_backward(datt, g.o, g.o_b, dres, a.att.data<float>(), w.o, N, d.HD, d.C, true);
+  float* dq = e.f32(s.dq, N * d.HD);
+  float* dk = e.zeros(s.dk, N * d.KVD);
+  float* dv = e.zeros(s.dv, N * d.KVD);
+  std::vector<AttnSpan> spans = local_spans(b, d, a.k.data<float>(), a.v.data<float>(), dk, dv);
+  op.attention_backward(dq, datt, a.q.data<float>(), a.att.data<float>(), a.lse.data<float>(), spans, d.H,
+                        d.KV, d.D);
+  op.rope_backward(dq, in.d_cos, in.d_sin, N, d.H, d.D);
+  op.rope_backward(dk, in.d_cos, in.d_sin, N, d.KV, d.D);
   if (cfg.qk_norm) {
-    zero(s.dq_pre, N * d.HD), zero(s.dk_pre, N * d.KVD);
-    rmsnorm_backward(s.dq_pre.data(), g.q_norm, dq, a.q_pre.data(), w.q_norm, a.q_rstd.data(), N * d.H, d.D);
-    rmsnorm_backward(s.dk_pre.data(), g.k_norm, dk, a.k_pre.data(), w.k_norm, a.k_rstd.data(), N * d.KV, d.D);
-    dq = s.dq_pre.data();
-    dk = s.dk_pre.data();
+    float* dq_pre = e.zeros(s.dq_pre, N * d.HD);
+    float* dk_pre = e.zeros(s.dk_pre, N * d.KVD);
+    op.rmsnorm_backward(dq_pre, g.q_norm, dq, a.q_pre.data<float>(), w.q_norm, a.q_rstd.data<float>(),
+                        N * d.H, d.D);
+    op.rmsnorm_backward(dk_pre, g.k_norm, dk, a.k_pre.data<float>(), w.k_norm, a.k_rstd.data<float>(),
+                        N * d.KV, d.D);
+    dq = dq_pre;
+    dk = dk_pre;
   }
-  resize(s.dh1, N * d.C);
-  linear_backward(s.dh1.data(), g.q, g.q_b, dq, a.h1.data(), w.q, N, d.C, d.HD, true);
-  linear_backward(s.dh1.data(), g.k, g.k_b, dk, a.h1.data(), w.k, N, d.C, d.KVD);
-  linear_backward(s.dh1.data(), g.v, g.v_b, s.dv.data(), a.h1.data(), w.v, N, d.C, d.KVD);
-  rmsnorm_backward(dres, g.in_norm, s.dh1.data(), a.x_in.data(), w.in_norm, a.rstd1.data(), N, d.C);
+  float* dh1 = e.f32(s.dh1, N * d.C);
+  op.linear_backward(dh1, g.q, g.q_b, dq, a.h1.data<float>(), w.q, N, d.C, d.HD, true);
+  op.linear_backward(dh1, g.k, g.k_b, dk, a.h1.data<float>(), w.k, N, d.C, d.KVD, false);
+  op.linear_backward(dh1, g.v, g.v_b, dv, a.h1.data<float>(), w.v, N, d.C, d.KVD, false);
+  op.rmsnorm_backward(dres, g.in_norm, dh1, a.x_in.data<float>(), w.in_norm, a.rstd1.data<float>(), N, d.C);
 }
 
 // Runs embedding + all layers; returns the final residual stream x [N, C].
-void forward_layers(Model& m, const PackedBatch& b, const Dims& d, ForwardState* st, KvCache* cache,
-                    std::vector<float>& x, const std::vector<float>& cos, const std::vector<float>& sin) {
+void forward_layers(Engine& e, Model& m, const PackedBatch& b, const Dims& d, ForwardState* st, KvCache* cache,
+                    DeviceBuffer& x, const BatchInputs& in) {
   const int64_t L = m.cfg.num_layers;
-  resize(x, d.N * d.C);
-  embedding_forward(x.data(), b.tokens.data(), m.w.embed, d.N, d.C);
+  e.ops.embedding_forward(e.f32(x, d.N * d.C), in.d_tokens, m.w.embed, d.N, d.C);
   const bool keep_all = st != nullptr && !st->recompute;
   LayerActs scratch;
   if (st) st->layers.resize(st->recompute ? L + 1 : L);  // recompute: L inputs + one scratch (index L)
-  std::vector<float> next(x.size());
+  DeviceBuffer next;
+  e.f32(next, d.N * d.C);
   for (int64_t l = 0; l < L; ++l) {
     LayerActs& a = keep_all ? st->layers[l] : (st ? st->layers[L] : scratch);
-    if (st && st->recompute) st->layers[l].x_in = x;  // the only thing kept per layer
-    layer_forward(m.cfg, m.w.layers[l], a, d, b, x.data(), next.data(), cos, sin, cache, l,
+    if (st && st->recompute) e.copy(e.f32(st->layers[l].x_in, d.N * d.C), x.data<float>(), d.N * d.C);
+    layer_forward(e, m.cfg, m.w.layers[l], a, d, b, x.data<float>(), next.data<float>(), in, cache, l,
                   /*keep_input=*/keep_all);
     std::swap(x, next);
   }
+}
+
+// The final norm of the rows to read out: all of x [N, C] into out.
+void final_norm(Engine& e, const Model& m, const Dims& d, const float* x, int64_t rows, float* out,
+                float* rstd) {
+  e.ops.rmsnorm_forward(out, rstd, x, m.w.final_norm, rows, d.C, d.eps);
 }
 
 }  // namespace
@@ -251,37 +300,27 @@ absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Packed
   if (m.w.lm_head == nullptr) {
     return absl::FailedPreconditionError("this model has a score head (a reward model), not an LM head");
   }
+  Engine e(m);
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
   ForwardState local;
   ForwardState& s = st ? *st : local;
-  rope_for_batch(m, b, s.cos, s.sin);
-  std::vector<float> x;
-  forward_layers(m, b, d, st, nullptr, x, s.cos, s.sin);
+  inputs_prepare(e, m, b, s.in);
+  DeviceBuffer x;
+  forward_layers(e, m, b, d, st, nullptr, x, s.in);
 
-  // Rows that have a target: every token of a segment but its last.
-  s.target_rows.clear();
-  s.targets.clear();
-  int64_t start = 0;
-  for (const auto& seg : b.segments) {
-    for (int64_t i = 0; i + 1 < seg.len; ++i) {
-      s.target_rows.push_back(start + i);
-      s.targets.push_back(b.tokens[start + i + 1]);
-    }
-    start += seg.len;
-  }
-  const int64_t Nt = static_cast<int64_t>(s.targets.size());
-  std::vector<float> hf(static_cast<size_t>(d.N * d.C));
-  resize(s.rstd_final, d.N);
-  rmsnorm_forward(hf.data(), s.rstd_final.data(), x.data(), m.w.final_norm, d.N, d.C, d.eps);
-  resize(s.h_targets, Nt * d.C);
-  for (int64_t i = 0; i < Nt; ++i) {
-    std::memcpy(s.h_targets.data() + i * d.C, hf.data() + s.target_rows[i] * d.C,
-                static_cast<size_t>(d.C) * 4);
-  }
+  targets_prepare(e, b, s.in);
+  const int64_t Nt = static_cast<int64_t>(s.in.targets.size());
+  float* hf = e.f32(s.h_final, d.N * d.C);
+  final_norm(e, m, d, x.data<float>(), d.N, hf, e.f32(s.rstd_final, d.N));
+  float* ht = e.f32(s.h_targets, Nt * d.C);
+  e.ops.gather_rows(ht, hf, s.in.d_target_rows, Nt, d.C);
   std::vector<float> logp(static_cast<size_t>(Nt));
   if (entropy) entropy->resize(static_cast<size_t>(Nt));
-  lm_head_logprob_forward(logp.data(), entropy ? entropy->data() : nullptr, s.h_targets.data(), m.w.lm_head,
-                          s.targets.data(), Nt, d.C, d.V, opt);
+  float* lp = device_output(e.be, logp.data(), Nt, s.logp);
+  float* ent = entropy ? device_output(e.be, entropy->data(), Nt, s.entropy) : nullptr;
+  e.ops.lm_head_logprob_forward(lp, ent, ht, m.w.lm_head, s.in.d_targets, Nt, d.C, d.V, opt);
+  device_output_done(e.be, logp.data(), lp, Nt);
+  if (entropy) device_output_done(e.be, entropy->data(), ent, Nt);
   if (st) st->x_final = std::move(x);
   return logp;
 }
@@ -289,63 +328,78 @@ absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Packed
 void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& st, const std::vector<float>& dlogp,
                              const LmHeadOptions& opt) {
   ASCENT_CHECK(!m.grads.empty(), "call model_grads_enable before the backward");
+  Engine e(m);
+  const BackendOps& op = e.ops;
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
-  const int64_t Nt = static_cast<int64_t>(st.targets.size());
+  const int64_t Nt = static_cast<int64_t>(st.in.targets.size());
   ASCENT_CHECK(static_cast<int64_t>(dlogp.size()) == Nt, "dlogp must have one entry per target token");
-  std::vector<float>& dht = st.d_targets;
-  dht.assign(static_cast<size_t>(Nt * d.C), 0.0f);
-  lm_head_logprob_backward(dht.data(), m.g.lm_head, dlogp.data(), st.h_targets.data(), m.w.lm_head,
-                           st.targets.data(), Nt, d.C, d.V, opt);
-  std::vector<float>& dhf = st.d_hidden;
-  dhf.assign(static_cast<size_t>(d.N * d.C), 0.0f);
-  for (int64_t i = 0; i < Nt; ++i) {
-    std::memcpy(dhf.data() + st.target_rows[i] * d.C, dht.data() + i * d.C, static_cast<size_t>(d.C) * 4);
-  }
-  std::vector<float>& dres = st.d_residual;
-  dres.assign(static_cast<size_t>(d.N * d.C), 0.0f);
-  rmsnorm_backward(dres.data(), m.g.final_norm, dhf.data(), st.x_final.data(), m.w.final_norm,
-                   st.rstd_final.data(), d.N, d.C);
+  const float* d_dlogp = device_input(e.be, dlogp.data(), Nt, st.dlogp);
+  float* dht = e.zeros(st.d_targets, Nt * d.C);
+  op.lm_head_logprob_backward(dht, m.g.lm_head, d_dlogp, st.h_targets.data<float>(), m.w.lm_head,
+                              st.in.d_targets, Nt, d.C, d.V, opt);
+  float* dhf = e.zeros(st.d_hidden, d.N * d.C);
+  op.scatter_rows(dhf, dht, st.in.d_target_rows, Nt, d.C);
+  float* dres = e.zeros(st.d_residual, d.N * d.C);
+  op.rmsnorm_backward(dres, m.g.final_norm, dhf, st.x_final.data<float>(), m.w.final_norm,
+                      st.rstd_final.data<float>(), d.N, d.C);
   for (int64_t l = m.cfg.num_layers - 1; l >= 0; --l) {
     const LayerActs* a = &st.layers[l];
     if (st.recompute) {
       LayerActs& r = st.layers[m.cfg.num_layers];
-      resize(st.recompute_out, d.N * d.C);
-      layer_forward(m.cfg, m.w.layers[l], r, d, b, st.layers[l].x_in.data(), st.recompute_out.data(), st.cos,
-                    st.sin, nullptr, l, /*keep_input=*/true);
+      layer_forward(e, m.cfg, m.w.layers[l], r, d, b, st.layers[l].x_in.data<float>(),
+                    e.f32(st.recompute_out, d.N * d.C), st.in, nullptr, l, /*keep_input=*/true);
       a = &r;
     }
-    layer_backward(m.cfg, m.w.layers[l], m.g.layers[l], *a, st.layer_grads, d, b, dres.data(), st.cos,
-                   st.sin);
+    mlp_block_backward(e, m.w.layers[l], m.g.layers[l], *a, st.layer_grads, d, dres);
+    attention_block_backward(e, m.cfg, m.w.layers[l], m.g.layers[l], *a, st.layer_grads, d, b, dres, st.in);
   }
-  embedding_backward(m.g.embed, dres.data(), b.tokens.data(), d.N, d.C);
+  op.embedding_backward(m.g.embed, dres, st.in.d_tokens, d.N, d.C);
 }
+
+// The rows of the batch's last tokens (one per segment), final-normed, into `h` [S, C].
+namespace {
+void last_rows_normed(Engine& e, Model& m, const PackedBatch& b, const Dims& d, const float* x,
+                      const std::vector<int64_t>& rows, DeviceBuffer& rows_copy, DeviceBuffer& last,
+                      DeviceBuffer& h) {
+  const int64_t S = static_cast<int64_t>(rows.size());
+  float* lr = e.f32(last, S * d.C);
+  e.ops.gather_rows(lr, x, device_input(e.be, rows.data(), S, rows_copy), S, d.C);
+  final_norm(e, m, d, lr, S, e.f32(h, S * d.C), nullptr);
+}
+}  // namespace
 
 absl::Status model_forward_sequence_scores(Model& m, const PackedBatch& b, std::vector<float>* scores) {
   ASCENT_RETURN_IF_ERROR(batch_validate(b, m.cfg, nullptr));
   if (m.w.score == nullptr) {
     return absl::FailedPreconditionError("this model has no score head (not a *ForSequenceClassification)");
   }
+  Engine e(m);
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
-  std::vector<float> cos, sin, x;
-  rope_for_batch(m, b, cos, sin);
-  forward_layers(m, b, d, nullptr, nullptr, x, cos, sin);
+  BatchInputs in;
+  inputs_prepare(e, m, b, in);
+  DeviceBuffer x;
+  forward_layers(e, m, b, d, nullptr, nullptr, x, in);
   const int64_t S = static_cast<int64_t>(b.segments.size()), K = m.cfg.num_labels;
-  std::vector<float> last(static_cast<size_t>(S * d.C));
+  std::vector<int64_t> rows;
   int64_t start = 0;
   for (int64_t s = 0; s < S; ++s) {
     // transformers pools at the last token that is not the pad token (Qwen's pad is its end-of-text token).
     int64_t row = start + b.segments[s].len - 1;
     while (m.cfg.pad_token_id >= 0 && row > start && b.tokens[row] == m.cfg.pad_token_id) --row;
-    std::memcpy(last.data() + s * d.C, x.data() + row * d.C, static_cast<size_t>(d.C) * 4);
+    rows.push_back(row);
     start += b.segments[s].len;
   }
-  std::vector<float> h(last.size());
-  rmsnorm_forward(h.data(), nullptr, last.data(), m.w.final_norm, S, d.C, d.eps);
+  DeviceBuffer rows_copy, last, h_dev;
+  last_rows_normed(e, m, b, d, x.data<float>(), rows, rows_copy, last, h_dev);
+  // The score head: a handful of dot products per batch, FP32 inputs accumulated in double on the host.
+  std::vector<float> h(static_cast<size_t>(S * d.C)), w(static_cast<size_t>(K * d.C));
+  e.be.copy_to_host(h.data(), h_dev.data<float>(), h.size() * 4);
+  e.be.copy_to_host(w.data(), m.w.score, w.size() * 4);
   scores->assign(static_cast<size_t>(S * K), 0.0f);
   for (int64_t s = 0; s < S; ++s) {
     for (int64_t k = 0; k < K; ++k) {
-      double acc = 0;  // FP32 inputs, accumulated in double: a handful of dot products per batch
-      for (int64_t c = 0; c < d.C; ++c) acc += static_cast<double>(h[s * d.C + c]) * m.w.score[k * d.C + c];
+      double acc = 0;
+      for (int64_t c = 0; c < d.C; ++c) acc += static_cast<double>(h[s * d.C + c]) * w[k * d.C + c];
       (*scores)[s * K + k] = static_cast<float>(acc);
     }
   }
@@ -355,20 +409,22 @@ absl::Status model_forward_sequence_scores(Model& m, const PackedBatch& b, std::
 absl::Status model_forward_last_logits(Model& m, const PackedBatch& b, KvCache& cache, float* logits) {
   ASCENT_RETURN_IF_ERROR(batch_validate(b, m.cfg, &cache));
   if (m.w.lm_head == nullptr) return absl::FailedPreconditionError("a reward model cannot generate");
+  if (cache.backend != m.backend) return absl::FailedPreconditionError("the KV cache is on another backend");
+  Engine e(m);
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
-  std::vector<float> cos, sin, x;
-  rope_for_batch(m, b, cos, sin);
-  forward_layers(m, b, d, nullptr, &cache, x, cos, sin);
+  BatchInputs in;
+  inputs_prepare(e, m, b, in);
+  DeviceBuffer x;
+  forward_layers(e, m, b, d, nullptr, &cache, x, in);
   const int64_t S = static_cast<int64_t>(b.segments.size());
-  std::vector<float> last(static_cast<size_t>(S * d.C));
+  std::vector<int64_t> rows;
   int64_t end = 0;
-  for (int64_t s = 0; s < S; ++s) {
-    end += b.segments[s].len;
-    std::memcpy(last.data() + s * d.C, x.data() + (end - 1) * d.C, static_cast<size_t>(d.C) * 4);
-  }
-  std::vector<float> h(last.size());
-  rmsnorm_forward(h.data(), nullptr, last.data(), m.w.final_norm, S, d.C, d.eps);
-  lm_head_logits(logits, h.data(), m.w.lm_head, S, d.C, d.V);
+  for (int64_t s = 0; s < S; ++s) rows.push_back((end += b.segments[s].len) - 1);
+  DeviceBuffer rows_copy, last, h, out;
+  last_rows_normed(e, m, b, d, x.data<float>(), rows, rows_copy, last, h);
+  float* z = device_output(e.be, logits, S * d.V, out);
+  e.ops.lm_head_logits(z, h.data<float>(), m.w.lm_head, S, d.C, d.V);
+  device_output_done(e.be, logits, z, S * d.V);
   return absl::OkStatus();
 }
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "model/cpu/lm_head.h"
+#include "model/backend.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
 
@@ -32,14 +32,26 @@ struct PackedBatch {
 void batch_add_sequence(PackedBatch& b, const std::vector<int32_t>& ids);
 int64_t batch_num_targets(const PackedBatch& b);
 
+// One layer's activations, in the backend's memory (model/backend.h).
 struct LayerActs {
-  std::vector<float> x_in, rstd1, h1, q, k, v, q_pre, k_pre, q_rstd, k_rstd, att, lse, x_mid, rstd2, h2, gate,
-      up, act;
+  DeviceBuffer x_in, rstd1, h1, q, k, v, q_pre, k_pre, q_rstd, k_rstd, att, lse, x_mid, rstd2, h2, gate, up, act;
 };
 
 // Scratch of one layer's backward (kept in ForwardState so that reusing the state reuses the memory).
 struct LayerGrads {
-  std::vector<float> dact, dgate, dup, dh2, datt, dq, dk, dv, dq_pre, dk_pre, dh1;
+  DeviceBuffer dact, dgate, dup, dh2, datt, dq, dk, dv, dq_pre, dk_pre, dh1;
+};
+
+// A batch's inputs on the host, and as the backend sees them (the host vectors themselves on the CPU).
+struct BatchInputs {
+  std::vector<float> cos, sin;          // RoPE tables [N, D/2]
+  std::vector<int64_t> target_rows;     // [Nt]: rows that have a target
+  std::vector<int32_t> targets;         // [Nt]
+  const int32_t* d_tokens = nullptr;    // [N]
+  const float *d_cos = nullptr, *d_sin = nullptr;
+  const int64_t* d_target_rows = nullptr;
+  const int32_t* d_targets = nullptr;
+  DeviceBuffer tokens_copy, cos_copy, sin_copy, rows_copy, targets_copy;  // used on device backends only
 };
 
 // What a training forward keeps for its backward. Reuse one ForwardState across steps: its buffers keep their
@@ -47,14 +59,13 @@ struct LayerGrads {
 struct ForwardState {
   bool recompute = false;  // keep only each layer's input; recompute the layer in the backward
   std::vector<LayerActs> layers;
-  std::vector<float> x_final, rstd_final,
-      h_targets;  // h_targets [Nt, C]: normed hidden of rows with a target
-  std::vector<float> cos, sin;
-  std::vector<int64_t> target_rows;
-  std::vector<int32_t> targets;
+  DeviceBuffer x_final, rstd_final, h_final;
+  DeviceBuffer h_targets;  // [Nt, C]: normed hidden of rows with a target
+  DeviceBuffer logp, entropy;  // [Nt] on device backends (the caller's vectors on the CPU)
+  BatchInputs in;
   // backward scratch
   LayerGrads layer_grads;
-  std::vector<float> d_targets, d_hidden, d_residual, recompute_out;
+  DeviceBuffer d_targets, d_hidden, d_residual, recompute_out, dlogp;
 };
 
 // Log-probs [Nt] of each segment's tokens 1..len-1 given the tokens before them, in segment order; optional

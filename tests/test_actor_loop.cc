@@ -110,6 +110,7 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
   cfg.decode.slots = 8, cfg.decode.max_len = 96, cfg.decode.max_tokens = 48;
   cfg.group_size = kGroupSize, cfg.max_lag = kMaxLag;
   cfg.window = 4;
+  cfg.weight_poll_s = 0.001;
   RewardsConfig rc;  // the math verifier over the decoded text
   RewardPipeline rewards(rc, nullptr);
   Actor actor(cfg, actor_model, tiny_text(base.cfg.vocab_size), &rewards);

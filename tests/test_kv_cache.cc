@@ -30,7 +30,7 @@ TEST_P(KvCacheDecode, MatchesFullForward) {
   ASSERT_TRUE(ref.ok());
   const auto& ids = full.tokens;
   const int64_t V = m.cfg.vocab_size;
-  KvCache cache = kv_cache_create(m.cfg, 2, 40);  // slot 1 is used; slot 0 stays untouched
+  KvCache cache = kv_cache_create(m, 2, 40);  // slot 1 is used; slot 0 stays untouched
   std::vector<float> logits(V);
   int64_t pos = 0;
   for (int64_t len : std::vector<int64_t>{10, 7}) {
@@ -59,7 +59,7 @@ TEST(KvCache, MixedPositionsInOneStep) {
   Model m = test_model(ModelArch::kQwen3, true, 4);
   const int64_t V = m.cfg.vocab_size;
   PackedBatch seqs = test_batch(V, {5, 12, 8}, 3);
-  KvCache together = kv_cache_create(m.cfg, 3, 16), apart = kv_cache_create(m.cfg, 3, 16);
+  KvCache together = kv_cache_create(m, 3, 16), apart = kv_cache_create(m, 3, 16);
   int64_t start = 0;
   PackedBatch step;
   std::vector<float> lg(3 * V);
@@ -88,7 +88,7 @@ TEST(KvCache, MixedPositionsInOneStep) {
 
 TEST(KvCache, RejectsOverflow) {
   Model m = test_model(ModelArch::kQwen2, true, 4);
-  KvCache cache = kv_cache_create(m.cfg, 1, 4);
+  KvCache cache = kv_cache_create(m, 1, 4);
   PackedBatch b;
   b.tokens = {1, 2, 3, 4, 5};
   b.segments = {{5, 0, 0}};
@@ -148,7 +148,7 @@ TEST(Generate, GreedyFollowsArgmax) {
   // Re-derive each greedy token from a full forward over the growing sequence.
   std::vector<int32_t> seq = req.prompt;
   for (int32_t tok : r->tokens[0]) {
-    KvCache c = kv_cache_create(m.cfg, 1, static_cast<int64_t>(seq.size()));
+    KvCache c = kv_cache_create(m, 1, static_cast<int64_t>(seq.size()));
     PackedBatch b;
     b.tokens = seq;
     b.segments = {{static_cast<int64_t>(seq.size()), 0, 0}};

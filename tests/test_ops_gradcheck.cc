@@ -9,6 +9,7 @@
 #include "model/cpu/rmsnorm.h"
 #include "model/cpu/rope.h"
 #include "model/cpu/swiglu.h"
+#include "model/rope_tables.h"
 #include "tests/gradcheck.h"
 
 namespace ascent {
@@ -28,11 +29,11 @@ TEST(OpsGradcheck, Linear) {
   auto x = random_vec(N * I, 1), w = random_vec(O * I, 2), b = random_vec(O, 3), R = random_vec(N * O, 4);
   std::vector<float> out(N * O);
   auto f = [&] {
-    linear_forward(out.data(), x.data(), w.data(), b.data(), N, I, O);
+    cpu::linear_forward(out.data(), x.data(), w.data(), b.data(), N, I, O);
     return dot(out, R);
   };
   std::vector<float> dx(N * I, 0), dw(O * I, 0), db(O, 0);
-  linear_backward(dx.data(), dw.data(), db.data(), R.data(), x.data(), w.data(), N, I, O);
+  cpu::linear_backward(dx.data(), dw.data(), db.data(), R.data(), x.data(), w.data(), N, I, O);
   EXPECT_GRAD_OK(gradcheck(x.data(), dx.data(), N * I, f, kH, 8, 5), "dinp");
   EXPECT_GRAD_OK(gradcheck(w.data(), dw.data(), O * I, f, kH, 8, 6), "dweight");
   EXPECT_GRAD_OK(gradcheck(b.data(), db.data(), O, f, kH, 6, 7), "dbias");
@@ -43,12 +44,12 @@ TEST(OpsGradcheck, RmsNorm) {
   auto x = random_vec(N * C, 1), w = random_vec(C, 2), R = random_vec(N * C, 3);
   std::vector<float> out(N * C), rstd(N);
   auto f = [&] {
-    rmsnorm_forward(out.data(), rstd.data(), x.data(), w.data(), N, C, 1e-6f);
+    cpu::rmsnorm_forward(out.data(), rstd.data(), x.data(), w.data(), N, C, 1e-6f);
     return dot(out, R);
   };
   f();
   std::vector<float> dx(N * C, 0), dw(C, 0);
-  rmsnorm_backward(dx.data(), dw.data(), R.data(), x.data(), w.data(), rstd.data(), N, C);
+  cpu::rmsnorm_backward(dx.data(), dw.data(), R.data(), x.data(), w.data(), rstd.data(), N, C);
   EXPECT_GRAD_OK(gradcheck(x.data(), dx.data(), N * C, f, kH, 10, 4), "dinp");
   EXPECT_GRAD_OK(gradcheck(w.data(), dw.data(), C, f, kH, 8, 5), "dweight");
 }
@@ -62,11 +63,11 @@ TEST(OpsGradcheck, Rope) {
   auto x = random_vec(N * NH * D, 1), R = random_vec(N * NH * D, 2);
   auto f = [&] {
     std::vector<float> y = x;
-    rope_forward(y.data(), cs.data(), sn.data(), N, NH, D);
+    cpu::rope_forward(y.data(), cs.data(), sn.data(), N, NH, D);
     return dot(y, R);
   };
   std::vector<float> dx = R;
-  rope_backward(dx.data(), cs.data(), sn.data(), N, NH, D);
+  cpu::rope_backward(dx.data(), cs.data(), sn.data(), N, NH, D);
   EXPECT_GRAD_OK(gradcheck(x.data(), dx.data(), N * NH * D, f, kH, 12, 3), "dx");
 }
 
@@ -75,11 +76,11 @@ TEST(OpsGradcheck, SwiGlu) {
   auto g = random_vec(N * F, 1, 2.0f), u = random_vec(N * F, 2), R = random_vec(N * F, 3);
   std::vector<float> out(N * F);
   auto f = [&] {
-    swiglu_forward(out.data(), g.data(), u.data(), N, F);
+    cpu::swiglu_forward(out.data(), g.data(), u.data(), N, F);
     return dot(out, R);
   };
   std::vector<float> dg(N * F), du(N * F);
-  swiglu_backward(dg.data(), du.data(), R.data(), g.data(), u.data(), N, F);
+  cpu::swiglu_backward(dg.data(), du.data(), R.data(), g.data(), u.data(), N, F);
   EXPECT_GRAD_OK(gradcheck(g.data(), dg.data(), N * F, f, kH, 10, 4), "dgate");
   EXPECT_GRAD_OK(gradcheck(u.data(), du.data(), N * F, f, kH, 10, 5), "dup");
 }
@@ -90,11 +91,11 @@ TEST(OpsGradcheck, Embedding) {
   auto table = random_vec(V * C, 1), R = random_vec(N * C, 2);
   std::vector<float> out(N * C);
   auto f = [&] {
-    embedding_forward(out.data(), tok.data(), table.data(), N, C);
+    cpu::embedding_forward(out.data(), tok.data(), table.data(), N, C);
     return dot(out, R);
   };
   std::vector<float> dt(V * C, 0);
-  embedding_backward(dt.data(), R.data(), tok.data(), N, C);
+  cpu::embedding_backward(dt.data(), R.data(), tok.data(), N, C);
   EXPECT_GRAD_OK(gradcheck(table.data(), dt.data(), V * C, f, kH, 12, 3), "dtable");
   for (int64_t c = 0; c < C; ++c) EXPECT_EQ(dt[2 * C + c], 0.0f) << "token 2 never appears";
 }
@@ -123,11 +124,11 @@ TEST(OpsGradcheck, AttentionPackedGqa) {
     return s;
   };
   auto f = [&] {
-    attention_forward(out.data(), lse.data(), q.data(), spans_for(nullptr, nullptr), H, KV, D);
+    cpu::attention_forward(out.data(), lse.data(), q.data(), spans_for(nullptr, nullptr), H, KV, D);
     return dot(out, R);
   };
   f();
-  attention_backward(dq.data(), R.data(), q.data(), out.data(), lse.data(), spans_for(dk.data(), dv.data()),
+  cpu::attention_backward(dq.data(), R.data(), q.data(), out.data(), lse.data(), spans_for(dk.data(), dv.data()),
                      H, KV, D);
   EXPECT_GRAD_OK(gradcheck(q.data(), dq.data(), N * HD, f, kH, 16, 5), "dq");
   EXPECT_GRAD_OK(gradcheck(k.data(), dk.data(), N * KVD, f, kH, 16, 6), "dk");
@@ -145,7 +146,7 @@ TEST(OpsGradcheck, AttentionAgainstCachePrefix) {
   std::vector<float> out(nq * H * D);
   AttnSpan sp;
   sp.q_start = 0, sp.n_q = nq, sp.k = k.data(), sp.v = v.data(), sp.n_k = nk;
-  attention_forward(out.data(), nullptr, q.data(), {sp}, H, KV, D);
+  cpu::attention_forward(out.data(), nullptr, q.data(), {sp}, H, KV, D);
   // Hand reference: softmax over the visible keys, computed directly.
   for (int64_t i = 0; i < nq; ++i) {
     for (int64_t h = 0; h < H; ++h) {
@@ -177,7 +178,7 @@ TEST(OpsGradcheck, LmHeadLogprobChunked) {
   opt.chunk_bytes = 4 * V * 3;  // 3 rows per chunk: 7 rows take three chunks
   std::vector<float> lp(N), ent(N);
   auto f = [&] {
-    lm_head_logprob_forward(lp.data(), ent.data(), hdn.data(), w.data(), tgt.data(), N, C, V, opt);
+    cpu::lm_head_logprob_forward(lp.data(), ent.data(), hdn.data(), w.data(), tgt.data(), N, C, V, opt);
     return dot(lp, R);
   };
   f();
@@ -198,7 +199,7 @@ TEST(OpsGradcheck, LmHeadLogprobChunked) {
     EXPECT_NEAR(ent[n], lse - ez, 1e-5);
   }
   std::vector<float> dh(N * C, 0), dw(V * C, 0);
-  lm_head_logprob_backward(dh.data(), dw.data(), R.data(), hdn.data(), w.data(), tgt.data(), N, C, V, opt);
+  cpu::lm_head_logprob_backward(dh.data(), dw.data(), R.data(), hdn.data(), w.data(), tgt.data(), N, C, V, opt);
   EXPECT_GRAD_OK(gradcheck(hdn.data(), dh.data(), N * C, f, kH, 10, 4), "dhidden");
   EXPECT_GRAD_OK(gradcheck(w.data(), dw.data(), V * C, f, kH, 10, 5), "dweight");
 }

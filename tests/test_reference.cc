@@ -76,7 +76,7 @@ TEST_P(ReferenceTest, MatchesTransformers) {
   for (int s = 0; s < 2; ++s) {
     const auto ids = ids_of(ref.at("seq" + std::to_string(s)));
     const RefTensor& lg = ref.at("logits" + std::to_string(s));
-    KvCache cache = kv_cache_create(m.cfg, 1, static_cast<int64_t>(ids.size()));
+    KvCache cache = kv_cache_create(m, 1, static_cast<int64_t>(ids.size()));
     for (size_t t = 0; t < ids.size(); ++t) {
       PackedBatch step;
       step.tokens = {ids[t]};

@@ -8,7 +8,7 @@
 #include "core/threads.h"
 #include "core/vec_math.h"
 
-namespace ascent {
+namespace ascent::cpu {
 
 namespace {
 constexpr int64_t kRowBlock = 64;  // query rows per work item; keys beyond the block's last row are skipped
@@ -137,4 +137,4 @@ void attention_backward(float* dq, const float* dout, const float* q, const floa
   }
 }
 
-}  // namespace ascent
+}  // namespace ascent::cpu

@@ -6,7 +6,7 @@
 
 #include "core/threads.h"
 
-namespace ascent {
+namespace ascent::cpu {
 
 void embedding_forward(float* out, const int32_t* tokens, const float* table, int64_t N, int64_t C) {
 #pragma omp parallel for schedule(static) if (N * C >= kParallelMinWork)
@@ -27,4 +27,4 @@ void embedding_backward(float* dtable, const float* dout, const int32_t* tokens,
   }
 }
 
-}  // namespace ascent
+}  // namespace ascent::cpu

@@ -7,7 +7,7 @@
 #include <immintrin.h>
 #endif
 
-namespace ascent {
+namespace ascent::cpu {
 
 namespace {
 // Decode-sized batches (a few rows): GEMM libraries repack the whole weight matrix on every call, which for
@@ -115,4 +115,4 @@ void linear_backward(float* dinp, float* dweight, float* dbias, const float* dou
   }
 }
 
-}  // namespace ascent
+}  // namespace ascent::cpu

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-namespace ascent {
+namespace ascent::cpu {
 
 // out[N,O] = inp[N,I] * weight[O,I]^T (+ bias[O])
 void linear_forward(float* out, const float* inp, const float* weight, const float* bias, int64_t N,
@@ -14,4 +14,4 @@ void linear_forward(float* out, const float* inp, const float* weight, const flo
 void linear_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
                      const float* weight, int64_t N, int64_t I, int64_t O, bool overwrite_dinp = false);
 
-}  // namespace ascent
+}  // namespace ascent::cpu

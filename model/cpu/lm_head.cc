@@ -9,7 +9,7 @@
 #include "core/threads.h"
 #include "core/vec_math.h"
 
-namespace ascent {
+namespace ascent::cpu {
 
 int64_t lm_head_chunk_rows(const LmHeadOptions& opt, int64_t N, int64_t V) {
   int64_t rows = opt.chunk_bytes / (4 * V);
@@ -93,4 +93,4 @@ void lm_head_logits(float* out, const float* hidden, const float* weight, int64_
   chunk_logits(out, hidden, weight, N, C, V, 1.0f);
 }
 
-}  // namespace ascent
+}  // namespace ascent::cpu

@@ -2,16 +2,14 @@
 // Shape key: N rows (tokens with a target), C channels, V vocab. weight [V, C] (HF layout).
 // logp[n] = z[n, target[n]] - logsumexp(z[n, :]) with z = (hidden W^T) / temperature;
 // entropy[n] = logsumexp(z) - sum_j p_j z_j (optional). The backward recomputes each chunk's logits.
+// LmHeadOptions (temperature, chunk size) is in model/ops.h.
 #pragma once
 
 #include <cstdint>
 
-namespace ascent {
+#include "model/ops.h"
 
-struct LmHeadOptions {
-  float temperature = 1.0f;
-  int64_t chunk_bytes = 64ll << 20;  // logits scratch per chunk; rows per chunk = chunk_bytes / (4 V)
-};
+namespace ascent::cpu {
 
 int64_t lm_head_chunk_rows(const LmHeadOptions& opt, int64_t N, int64_t V);
 
@@ -25,4 +23,4 @@ void lm_head_logprob_backward(float* dhidden, float* dweight, const float* dlogp
 // Full logits of N rows (for sampling), float32: out[N,V] = hidden W^T (no temperature).
 void lm_head_logits(float* out, const float* hidden, const float* weight, int64_t N, int64_t C, int64_t V);
 
-}  // namespace ascent
+}  // namespace ascent::cpu

@@ -4,7 +4,7 @@
 
 #include "core/threads.h"
 
-namespace ascent {
+namespace ascent::cpu {
 
 void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* weight, int64_t N, int64_t C,
                      float eps) {
@@ -45,4 +45,4 @@ void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const floa
   }
 }
 
-}  // namespace ascent
+}  // namespace ascent::cpu

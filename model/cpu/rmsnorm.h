@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-namespace ascent {
+namespace ascent::cpu {
 
 void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* weight, int64_t N, int64_t C,
                      float eps);
@@ -13,4 +13,4 @@ void rmsnorm_forward(float* out, float* rstd, const float* inp, const float* wei
 void rmsnorm_backward(float* dinp, float* dweight, const float* dout, const float* inp, const float* weight,
                       const float* rstd, int64_t N, int64_t C);
 
-}  // namespace ascent
+}  // namespace ascent::cpu

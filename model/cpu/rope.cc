@@ -4,20 +4,7 @@
 
 #include "core/threads.h"
 
-namespace ascent {
-
-void rope_tables(float* cos, float* sin, const int32_t* positions, const std::vector<float>& inv_freq,
-                 int64_t N) {
-  const int64_t half = static_cast<int64_t>(inv_freq.size());
-#pragma omp parallel for schedule(static) if (N * half >= kParallelMinWork)
-  for (int64_t n = 0; n < N; ++n) {
-    for (int64_t i = 0; i < half; ++i) {
-      float a = static_cast<float>(positions[n]) * inv_freq[i];
-      cos[n * half + i] = std::cos(a);
-      sin[n * half + i] = std::sin(a);
-    }
-  }
-}
+namespace ascent::cpu {
 
 namespace {
 void rotate(float* x, const float* cos, const float* sin, int64_t N, int64_t NH, int64_t D, float sign) {
@@ -47,4 +34,4 @@ void rope_backward(float* dx, const float* cos, const float* sin, int64_t N, int
   rotate(dx, cos, sin, N, NH, D, -1.0f);
 }
 
-}  // namespace ascent
+}  // namespace ascent::cpu

@@ -7,7 +7,7 @@
 #include "core/threads.h"
 #include "core/vec_math.h"
 
-namespace ascent {
+namespace ascent::cpu {
 
 namespace {
 constexpr int64_t kBlock = 1024;  // elements per vectorised exp call
@@ -45,4 +45,4 @@ void swiglu_backward(float* dgate, float* dup, const float* dout, const float* g
   });
 }
 
-}  // namespace ascent
+}  // namespace ascent::cpu

@@ -3,11 +3,11 @@
 
 #include <cstdint>
 
-namespace ascent {
+namespace ascent::cpu {
 
 void swiglu_forward(float* out, const float* gate, const float* up, int64_t N, int64_t F);
 // dgate, dup [N,F] are overwritten.
 void swiglu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up,
                      int64_t N, int64_t F);
 
-}  // namespace ascent
+}  // namespace ascent::cpu
