@@ -1,7 +1,7 @@
 // The cost of a weight update for the actor: a model's parameters published by the learner (bf16 buckets of
 // 32 MB with CRC-32), fetched over loopback gRPC, checked and written into the actor's model, against the
 // time of one decode step of that model (batch 16, the baseline the update interrupts). The actor receives
-// into a staging copy beside decoding and only swaps between two steps (actor/actor_loop.h): the swap is
+// into a staging copy beside decoding and only swaps between two steps (actor/actor.h): the swap is
 // timed, and so is a decode step while a receive runs in another thread. Usage:
 // bench_weight_update [--preset 0.5b] [--bucket-mb 32]
 #include <chrono>

@@ -1,6 +1,6 @@
 #include <cstdio>
 
-#include "actor/actor_loop.h"
+#include "actor/actor.h"
 #include "generation/generation_config.h"
 #include "cli/commands.h"
 #include "cli/stop_signal.h"

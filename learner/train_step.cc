@@ -11,33 +11,6 @@
 
 namespace ascent {
 
-namespace rv1 = ascent::rollout::v1;
-
-PromptGroup train_group_from_proto(const rv1::Group& g, int64_t* dropped) {
-  PromptGroup pg;
-  pg.prompt_id = g.prompt_id();
-  pg.prompt_tokens.assign(g.prompt().begin(), g.prompt().end());
-  for (const rv1::Completion& c : g.completions()) {
-    if (!c.reward_ok()) {
-      if (dropped) ++*dropped;
-      continue;
-    }
-    Rollout x;
-    x.tokens.assign(c.tokens().begin(), c.tokens().end());
-    x.logp_gen.assign(c.logprobs().begin(), c.logprobs().end());
-    x.version.assign(c.versions().begin(), c.versions().end());
-    x.loss_mask.resize(x.tokens.size(), 1);
-    for (int i = 0; i < c.forced_size() && i < static_cast<int>(x.loss_mask.size()); ++i) {
-      x.loss_mask[static_cast<size_t>(i)] = c.forced(i) ? 0 : 1;
-    }
-    x.reward = c.reward();
-    x.correct = c.correct();
-    x.truncated = c.finish_reason() == "length";
-    pg.completions.push_back(std::move(x));
-  }
-  return pg;
-}
-
 absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& rb, const AlgoConfig& cfg,
                                                   const LmHeadOptions& head, int64_t micro_batch_tokens,
                                                   Collective& coll) {

@@ -4,7 +4,6 @@
 // with logp_gen), the loss, backward into m.grads; gradients and loss statistics are then summed over ranks.
 // Because coefficients and advantages are global and every loss is a sum over whole sequences, the result
 // equals the single-rank, single-micro-batch gradient up to float summation order.
-// Also: the conversion from the actors' groups (proto/rollout.proto) to the learner's RolloutBatch.
 #pragma once
 
 #include <cstdint>
@@ -17,14 +16,13 @@
 #include "learner/rollout_batch.h"
 #include "model/ops.h"
 #include "model/model.h"
-#include "proto/rollout.pb.h"
 
 namespace ascent {
 
 struct StepGradient {
   double loss = 0;
   LossStats stats;          // summed / merged over ranks
-  double entropy_mean = 0;  // per loss-carrying token... per completion token, over ranks
+  double entropy_mean = 0;  // mean over the completion tokens of every rank
   int64_t tokens = 0;       // completion tokens
 };
 
@@ -32,9 +30,5 @@ struct StepGradient {
 absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& rb, const AlgoConfig& cfg,
                                                   const LmHeadOptions& head, int64_t micro_batch_tokens,
                                                   Collective& coll);
-
-// Completions whose reward failed (reward_ok false) are left out; `dropped` counts them. Loss mask = not
-// forced; truncated = finish_reason "length".
-PromptGroup train_group_from_proto(const ascent::rollout::v1::Group& g, int64_t* dropped);
 
 }  // namespace ascent

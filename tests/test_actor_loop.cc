@@ -1,4 +1,4 @@
-// The actor (actor/actor_loop.h) against an in-process learner stand-in over real gRPC on loopback: the real
+// The actor (actor/actor.h) against an in-process learner stand-in over real gRPC on loopback: the real
 // RolloutEndpoint (prompt leases, actor registry), RolloutServer, WeightServer; the stand-in "trains" by
 // publishing new weights (a deterministic function of the version) every time a step's 4 groups are in, so
 // the weights change every few decode steps while sequences are running. 1,000 groups (250 versions).
@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "actor/actor_loop.h"
+#include "actor/actor.h"
 #include "transport/rollout_client.h"
 #include "transport/rollout_server.h"
 #include "transport/weight_client.h"

@@ -1,0 +1,70 @@
+#include "actor/group_sender.h"
+
+#include <chrono>
+
+#include "core/threads.h"
+#include "transport/rollout_client.h"
+
+namespace ascent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The rewards of a group's completions, written into the group.
+void group_score(OutgoingGroup& out, RewardPipeline* rewards) {
+  if (rewards == nullptr) {
+    for (auto& c : *out.group.mutable_completions()) c.set_reward_ok(true);
+    return;
+  }
+  auto scored = rewards->score_groups({out.inputs})[0];
+  for (size_t i = 0; i < scored.size(); ++i) {
+    rollout::v1::Completion* c = out.group.mutable_completions(static_cast<int>(i));
+    c->set_reward(scored[i].reward);
+    c->set_reward_ok(scored[i].ok);
+    c->set_reward_error(scored[i].error);
+    auto v = scored[i].components.find("verifier");
+    c->set_correct(v != scored[i].components.end() && v->second.ok && v->second.value > 0.5);
+    for (const auto& [name, r] : scored[i].components) (*c->mutable_components())[name] = r.value;
+    if (scored[i].has_group_sigma) {
+      out.group.set_has_hero_sigma(true);
+      out.group.set_hero_sigma(scored[i].group_sigma);
+    }
+  }
+}
+
+// The next group to send; false when the decode loop is done and the outbox empty, or the actor quits.
+bool outbox_take(ActorShared& s, OutgoingGroup* out) {
+  absl::MutexLock lock(&s.mu);
+  while (s.outbox.empty() && !s.sender_done && !s.quit) s.wait(absl::InfiniteFuture());
+  if (s.quit || s.outbox.empty()) return false;
+  *out = std::move(s.outbox.front());
+  s.outbox.pop_front();
+  s.changed.SignalAll();
+  return true;
+}
+
+}  // namespace
+
+void group_sender_loop(ActorShared& shared, const ActorConfig& cfg, RewardPipeline* rewards,
+                       const std::string& learner_address) {
+  threads_adopt();  // the reward model runs kernels on this thread
+  RolloutSender sender(learner_address, cfg.incarnation, cfg.window);
+  OutgoingGroup out;
+  while (outbox_take(shared, &out)) {
+    const Clock::time_point t_reward = Clock::now();
+    group_score(out, rewards);
+    const Clock::time_point t_send = Clock::now();
+    if (absl::Status st = sender.send(std::move(out.group)); !st.ok()) {
+      shared.fail(st);
+      return;
+    }
+    absl::MutexLock lock(&shared.mu);
+    shared.stats.groups_sent++;
+    shared.stats.reward_s += std::chrono::duration<double>(t_send - t_reward).count();
+    shared.stats.send_s += std::chrono::duration<double>(Clock::now() - t_send).count();
+  }
+  if (shared.quit) return;  // what is unsent is of no use
+  if (absl::Status st = sender.flush(cfg.learner_lost_s); !st.ok()) shared.fail(st);
+}
+
+}  // namespace ascent

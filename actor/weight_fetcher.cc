@@ -1,0 +1,107 @@
+#include "actor/weight_fetcher.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "core/status.h"
+
+namespace ascent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+}  // namespace
+
+WeightFetcher::WeightFetcher(ActorShared& shared, const ActorConfig& cfg, std::string address, int64_t numel)
+    : shared_(shared),
+      cfg_(cfg),
+      address_(std::move(address)),
+      numel_(numel),
+      client_(address_, 60),
+      staging_(static_cast<size_t>(numel), 0.0f) {}
+
+void WeightFetcher::run(bool once) {
+  Clock::time_point reachable = Clock::now();
+  while (!shared_.done()) {
+    auto m = client_.manifest();
+    bool busy;
+    int64_t have;
+    {
+      absl::MutexLock lock(&shared_.mu);
+      busy = staged_ready_;
+      have = std::max(have_version_, staged_version_);
+    }
+    if (!m.ok() && m.status().code() != absl::StatusCode::kUnavailable) {
+      shared_.fail(absl::Status(m.status().code(), absl::StrCat("weights from ", address_, ": ", m.status().message())));
+      return;
+    }
+    if (!m.ok() && seconds_since(reachable) > cfg_.learner_lost_s) {
+      shared_.fail(absl::UnavailableError(absl::StrCat("no weights from ", address_, " for ", cfg_.learner_lost_s,
+                                                       " s: ", m.status().message())));
+      return;
+    }
+    if (m.ok()) reachable = Clock::now();
+    if (m.ok() && m->numel != numel_) {
+      shared_.fail(absl::FailedPreconditionError(
+          absl::StrCat("the learner's weights have ", m->numel, " parameters, this actor's model ", numel_)));
+      return;
+    }
+    if (m.ok() && m->version > have && !busy) {
+      receive(*m);
+      absl::MutexLock lock(&shared_.mu);
+      if (once && staged_ready_) return;
+      continue;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(cfg_.weight_poll_s * 1e6)));
+  }
+}
+
+void WeightFetcher::receive(const WeightManifest& m) {
+  ReceiveStats rs;
+  const Clock::time_point t0 = Clock::now();
+  absl::Status st = weights_receive(
+      m, [&](int64_t v, int64_t i) { return client_.bucket(v, i); }, staging_.data(), numel_, 3, &rs);
+  if (!st.ok() && st.code() != absl::StatusCode::kNotFound && st.code() != absl::StatusCode::kUnavailable) {
+    shared_.fail(st);
+    return;
+  }
+  absl::MutexLock lock(&shared_.mu);
+  shared_.stats.buckets_rejected += rs.rejected;
+  if (st.ok()) {
+    staged_version_ = m.version;
+    staged_ready_ = true;
+    shared_.stats.weight_receive_s += seconds_since(t0);
+    shared_.changed.SignalAll();
+  } else if (st.code() == absl::StatusCode::kNotFound) {
+    shared_.stats.weight_restarts++;  // a newer version was published meanwhile: start over
+  }
+}
+
+int64_t WeightFetcher::swap_into(Model& m) {
+  absl::MutexLock lock(&shared_.mu);
+  if (!staged_ready_) return -1;
+  const Clock::time_point t0 = Clock::now();
+  const absl::Status swapped = model_swap_params(m, staging_);  // staging_ has the model's size
+  ASCENT_CHECK(swapped.ok(), std::string(swapped.message()));
+  have_version_ = staged_version_;
+  staged_ready_ = false;
+  shared_.stats.weight_updates++;
+  shared_.stats.version = have_version_;
+  shared_.stats.weight_swap_s += seconds_since(t0);
+  return have_version_;
+}
+
+void WeightFetcher::wait_staged(absl::Duration d) {
+  const absl::Time deadline = absl::Now() + d;
+  absl::MutexLock lock(&shared_.mu);
+  while (!staged_ready_ && !shared_.done() && shared_.wait(deadline)) {
+  }
+}
+
+}  // namespace ascent

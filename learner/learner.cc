@@ -1,0 +1,317 @@
+#include "learner/learner.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/status.h"
+#include "learner/checkpoint.h"
+#include "learner/filters.h"
+#include "learner/learner_run.h"
+#include "learner/rollout_proto.h"
+#include "learner/step_metrics.h"
+#include "learner/validation.h"
+
+namespace ascent {
+namespace {
+
+namespace rv1 = rollout::v1;
+using Clock = std::chrono::steady_clock;
+
+double secs(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+std::string eta_text(double s) {
+  if (!std::isfinite(s) || s < 0) return "?";
+  const int64_t t = static_cast<int64_t>(s);
+  return t >= 3600 ? absl::StrFormat("%dh%02dm", t / 3600, t / 60 % 60)
+                   : absl::StrFormat("%dm%02ds", t / 60, t % 60);
+}
+
+}  // namespace
+
+nlohmann::json GroupCounters::to_json() const {
+  return {{"generated", generated},
+          {"trained", trained},
+          {"filtered", filtered},
+          {"dropped_duplicate", dropped_duplicate},
+          {"dropped_reward", dropped_reward},
+          {"completions_dropped_reward", completions_dropped_reward},
+          {"tokens", tokens},
+          {"wall_s", wall_s}};
+}
+
+void GroupCounters::from_json(const nlohmann::json& j) {
+  generated = j.at("generated"), trained = j.at("trained"), filtered = j.at("filtered");
+  dropped_duplicate = j.at("dropped_duplicate"), dropped_reward = j.at("dropped_reward");
+  completions_dropped_reward = j.at("completions_dropped_reward"), tokens = j.at("tokens");
+  wall_s = j.at("wall_s");
+}
+
+Learner::Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll,
+                 Model& m, AdamWState& opt, ResumePoint resume)
+    : r_(r),
+      data_(prompts),
+      o_(o),
+      coll_(coll),
+      m_(m),
+      opt_(opt),
+      resume_(std::move(resume)),
+      run_dir_(learner_run_dir(r)),
+      history_(r.algorithm.npr_threshold),
+      live_({}, 0, 200) {}
+
+absl::Status Learner::start() {
+  const AlgoConfig& algo = r_.algorithm;
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < data_.train.size(); ++i) by_id_[data_.train[i].id] = i, ids.push_back(data_.train[i].id);
+  const bool resumed = !resume_.dir.empty();
+  const std::string where = resume_.dir + "/state.json";
+  if (resumed) {
+    ASCENT_ASSIGN_OR_RETURN(history_, PassRateHistory::parse(resume_.state.at("history").get<std::string>(), where));
+  }
+  sampler_ = std::make_unique<PromptSampler>(ids, r_.seed, algo.no_positive_resampling ? &history_ : nullptr);
+  leases_ = std::make_unique<PromptLeases>(algo.prompts_per_step, algo.max_lag, r_.seed,
+                                           [this]() -> absl::StatusOr<PromptRecord> {
+                                             ASCENT_ASSIGN_OR_RETURN(std::string id, sampler_->next());
+                                             return data_.train[by_id_.at(id)];
+                                           });
+  if (resumed) {
+    ASCENT_RETURN_IF_ERROR(sampler_->restore(resume_.state.at("sampler").get<std::string>(), where));
+    ASCENT_RETURN_IF_ERROR(leases_->restore(resume_.state.at("leases"), where));
+    ASCENT_ASSIGN_OR_RETURN(hero_, hero_state_from_json(resume_.state.at("hero"), where));
+    count_.from_json(resume_.state.at("counters"));
+    for (const auto& p : resume_.state.at("fit_points")) live_.add(p[0].get<double>(), p[1].get<double>());
+  }
+
+  // Services: weights first (the rollout endpoint tells actors where they are).
+  publisher_ = std::make_unique<WeightPublisher>(r_.run.weight_bucket_mb << 20,
+                                                 r_.run.weight_dtype == "bf16" ? WireDType::kBF16 : WireDType::kF32);
+  publisher_->publish(resume_.step, m_.params.data(), static_cast<int64_t>(m_.params.size()));
+  weight_server_ = std::make_unique<WeightServer>(publisher_.get(), "0.0.0.0:0");
+  endpoint_cfg_.weights_port = weight_server_->port();
+  endpoint_cfg_.lost_after_s = o_.lost_after_s;
+  endpoint_ = std::make_unique<RolloutEndpoint>(endpoint_cfg_, leases_.get());
+  endpoint_->set_version(resume_.step);
+  inbox_ = std::make_unique<GroupInbox>(static_cast<size_t>(algo.prompts_per_step * (algo.max_lag + 2) + 16));
+  const int64_t port = o_.port >= 0 ? o_.port : r_.run.port;
+  server_ = std::make_unique<RolloutServer>(inbox_.get(), endpoint_.get(), absl::StrCat("0.0.0.0:", port));
+  if (server_->port() <= 0 || weight_server_->port() <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on port ", port));
+  }
+
+  ASCENT_ASSIGN_OR_RETURN(log_, RunLog::open(run_dir_, r_, resume_.step, o_.progress));
+  ASCENT_RETURN_IF_ERROR(log_->write_address(absl::StrCat("127.0.0.1:", server_->port())));
+  log_->info(absl::StrCat("learner listening on port ", server_->port(), " (weights ", weight_server_->port(),
+                          "), ", data_.train.size(), " training prompts, ", data_.validation.size(), " held out",
+                          resumed ? absl::StrCat(", resumed at step ", resume_.step, " from ", resume_.dir) : ""));
+
+  // Validation decodes as the actors do, on the learner's weights, at the validation temperature.
+  ASCENT_ASSIGN_OR_RETURN(codec_, TextCodec::for_model_dir(r_.model_path));
+  auto decode = decode_settings_make(r_.generation, m_, codec_.get());
+  if (!decode.ok()) return absl::InvalidArgumentError(absl::StrCat(r_.file, ": ", decode.status().message()));
+  validation_decode_ = std::move(*decode);
+  validation_decode_.sampler.temperature = static_cast<float>(r_.run.validation.temperature);
+  if (r_.run.validation.max_tokens > 0) validation_decode_.max_tokens = r_.run.validation.max_tokens;
+  validation_decode_.max_len =
+      std::max(validation_decode_.max_len, r_.generation.prompt_max_tokens + validation_decode_.max_tokens);
+  validation_text_ = prompt_text_make(codec_.get(), r_.generation);
+  processes_ = o_.processes > 0 ? o_.processes : r_.run.actors + r_.run.learner_ranks;
+  t_start_ = Clock::now();
+
+  if (resume_.step == 0) {
+    std::map<std::string, double> mm;
+    ASCENT_RETURN_IF_ERROR(validate(0, &mm));
+    compute_metrics(&mm);
+    log_->metrics(0, mm);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Learner::run() {
+  absl::Status result;
+  int64_t step = resume_.step;
+  for (; step < r_.run.steps; ++step) {
+    absl::StatusOr<bool> go_on = step_once(step);
+    if (!go_on.ok()) result = go_on.status();
+    if (!go_on.ok() || !*go_on) break;
+  }
+  // The end (or Ctrl-C, or an error): a checkpoint of the last finished step if it has none, the actors told.
+  if (step < r_.run.steps && step > resume_.step && result.ok()) {
+    if (checkpoint(step).ok()) log_->info(absl::StrCat("stopped: checkpoint at step ", step));
+  }
+  endpoint_->finish();
+  if (coll_.size() > 1) {
+    rv1::TrainBatch tb;
+    tb.set_stop(true);
+    std::string bytes = tb.SerializeAsString();
+    coll_.broadcast(&bytes, 0);
+  }
+  log_->finish();
+  // Actors learn that the run is over from their next heartbeat.
+  std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(endpoint_cfg_.heartbeat_s * 1500)));
+  if (!result.ok()) return result;
+  summary();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Learner::step_once(int64_t step) {
+  const Clock::time_point t0 = Clock::now();
+  const int64_t tokens0 = count_.tokens;
+  RolloutBatch rb;
+  int64_t groups_before = 0;
+  ASCENT_ASSIGN_OR_RETURN(bool collected, assemble(step, &rb, &groups_before));
+  if (!collected) return false;
+  if (groups_before == 0 && endpoint_->data_exhausted()) {
+    // Nothing came for this step and nothing more will: every prompt is retired (No-Positive-Resampling) or
+    // the data ended. The run stops here with a checkpoint instead of stepping on empty batches.
+    log_->info(absl::StrCat("step ", step,
+                            ": no prompts left (every one retired by No-Positive-Resampling, "
+                            "or the data set ended): the run stops"));
+    return false;
+  }
+  const Clock::time_point t_batch = Clock::now();
+  double grad_norm = 0;
+  StepGradient grad;
+  if (!rb.groups.empty()) {
+    ASCENT_ASSIGN_OR_RETURN(grad, optimise(step, rb, &grad_norm));
+  } else {
+    log_->info(absl::StrCat("step ", step, ": every group was filtered; no update"));
+  }
+  const Clock::time_point t_grad = Clock::now();
+  publish(step, rb);
+  const Clock::time_point t_pub = Clock::now();
+
+  std::map<std::string, double> mm = step_metrics(step, rb, groups_before, grad, grad_norm);
+  mm["time/wait_s"] = secs(t0, t_batch);
+  mm["time/learner_s"] = secs(t_batch, t_grad);
+  mm["time/publish_s"] = secs(t_grad, t_pub);
+  const double step_s = secs(t0, Clock::now());
+  mm["time/step_s"] = step_s;
+  mm["perf/tokens_per_s"] = step_s > 0 ? static_cast<double>(count_.tokens - tokens0) / step_s : 0;
+  const bool last = step + 1 == r_.run.steps;
+  const ValidationConfig& vc = r_.run.validation;
+  if (last || (vc.every > 0 && (step + 1) % vc.every == 0)) ASCENT_RETURN_IF_ERROR(validate(step + 1, &mm));
+  compute_metrics(&mm);
+  log_->metrics(step + 1, mm);
+  step_s_avg_ = step_s_avg_ == 0 ? step_s : 0.8 * step_s_avg_ + 0.2 * step_s;
+  log_->progress(absl::StrFormat(
+      "step %d/%d | reward %.3f | pass %.2f | val %s | %.0f tok/s | lag %.1f | ETA %s", step + 1, r_.run.steps,
+      mm["batch/reward_mean"], mm["batch/pass_rate"],
+      std::isnan(last_val_) ? "-" : absl::StrFormat("%.3f", last_val_), mm["perf/tokens_per_s"], mm["lag/mean"],
+      eta_text(step_s_avg_ * static_cast<double>(r_.run.steps - step - 1))));
+  if (last || (r_.run.checkpoint_every > 0 && (step + 1) % r_.run.checkpoint_every == 0)) {
+    const Clock::time_point tc = Clock::now();
+    ASCENT_RETURN_IF_ERROR(checkpoint(step + 1));
+    log_->info(absl::StrFormat("checkpoint at step %d (%.2f s)", step + 1, secs(tc, Clock::now())));
+  }
+  return true;
+}
+
+// ---- collect and filter ----
+
+void Learner::receive(int timeout_ms) {
+  rv1::Group g;
+  if (!inbox_->take(&g, timeout_ms)) return;
+  if (endpoint_->complete(g.lease()) != LeaseReturn::kFirst) {
+    ++count_.dropped_duplicate;
+    return;
+  }
+  ++count_.generated;
+  for (const auto& c : g.completions()) count_.tokens += c.tokens_size();
+  pending_[g.step()].push_back(std::move(g));
+}
+
+absl::StatusOr<bool> Learner::collect(int64_t step, std::vector<rv1::Group>* groups) {
+  const Clock::time_point waiting = Clock::now();
+  bool told = false;
+  const auto stopped = [this] { return o_.stop != nullptr && *o_.stop; };
+  while (!endpoint_->step_closed(step) && !stopped()) {
+    receive(100);
+    endpoint_->reap();
+    if (!told && secs(waiting, Clock::now()) > 30) {
+      log_->info(absl::StrCat("step ", step, ": waiting for actors (", endpoint_->actors().size(), " registered, ",
+                              endpoint_->actors_lost(), " lost)"));
+      told = true;
+    }
+  }
+  if (stopped()) return false;
+  *groups = std::move(pending_[step]);
+  pending_.erase(step);
+  std::sort(groups->begin(), groups->end(),
+            [](const rv1::Group& a, const rv1::Group& b) { return a.lease() < b.lease(); });
+  return true;
+}
+
+// Appends the step's usable groups to rb; returns how many the zero-variance filter dropped. `received`
+// counts the groups that had two or more scored completions (before the filter).
+int64_t Learner::filter(int64_t step, std::vector<rv1::Group> groups, RolloutBatch* rb, int64_t* received) {
+  const AlgoConfig& algo = r_.algorithm;
+  RolloutBatch got;
+  std::vector<double> sigma;
+  std::vector<size_t> sigma_of;
+  for (const rv1::Group& g : groups) {
+    int64_t dropped = 0;
+    PromptGroup pg = prompt_group_from_proto(g, &dropped);
+    count_.completions_dropped_reward += dropped;
+    if (pg.completions.size() < 2) {
+      ++count_.dropped_reward;
+      continue;
+    }
+    if (algo.no_positive_resampling) history_.record(pg.prompt_id, group_pass_rate(pg), step);
+    if (g.has_hero_sigma()) sigma.push_back(g.hero_sigma()), sigma_of.push_back(got.groups.size());
+    got.groups.push_back(std::move(pg));
+  }
+  if (r_.rewards.hero && r_.rewards.hero->weighting && !sigma.empty()) {
+    const std::vector<double> w = hero_weights_update(*r_.rewards.hero, &hero_, sigma);
+    for (size_t i = 0; i < w.size(); ++i) got.groups[sigma_of[i]].weight = w[i];
+  }
+  if (algo.overlong_shaping) apply_overlong_shaping(&got, algo.overlong_max_tokens, algo.overlong_cache_tokens);
+  *received += static_cast<int64_t>(got.groups.size());
+  int64_t filtered = 0;
+  if (algo.zero_variance != ZeroVarianceMode::kOff) filtered = filter_zero_variance(&got);
+  count_.filtered += filtered;
+  for (PromptGroup& g : got.groups) rb->groups.push_back(std::move(g));
+  return filtered;
+}
+
+// collect + filter until the step's batch is complete: with zero_variance resample (DAPO dynamic sampling),
+// filtered groups are refilled with new leases of the same step, up to 4 x prompts_per_step refills.
+absl::StatusOr<bool> Learner::assemble(int64_t step, RolloutBatch* rb, int64_t* groups_before) {
+  const AlgoConfig& algo = r_.algorithm;
+  int64_t refills = 0;
+  while (true) {
+    std::vector<rv1::Group> groups;
+    ASCENT_ASSIGN_OR_RETURN(bool collected, collect(step, &groups));
+    if (!collected) return false;
+    const int64_t filtered = filter(step, std::move(groups), rb, groups_before);
+    if (algo.zero_variance == ZeroVarianceMode::kResample && filtered > 0 &&
+        refills + filtered <= 4 * algo.prompts_per_step && !endpoint_->data_exhausted()) {
+      for (int64_t i = 0; i < filtered; ++i) endpoint_->refill(step);
+      refills += filtered;
+      continue;
+    }
+    return true;
+  }
+}
+
+// ---- optimise and publish ----
+
+absl::StatusOr<StepGradient> Learner::optimise(int64_t step, const RolloutBatch& rb, double* grad_norm) {
+  if (coll_.size() > 1) {  // every rank trains on the same batch
+    std::string bytes = train_batch_to_proto(step, rb).SerializeAsString();
+    coll_.broadcast(&bytes, 0);
+  }
+  return learner_optimise(m_, opt_, rb, r_, step, coll_, grad_norm);
+}
+
+void Learner::publish(int64_t step, const RolloutBatch& rb) {
+  publisher_->publish(step + 1, m_.params.data(), static_cast<int64_t>(m_.params.size()));
+  endpoint_->set_version(step + 1);
+  endpoint_->trained(step);
+  count_.trained += static_cast<int64_t>(rb.groups.size());
+}
+
+}  // namespace ascent

@@ -1,0 +1,132 @@
+// The learner's lead rank (rank 0) as one object with named phases (docs/learner.md). Each step:
+//   collect     wait until every lease of the step has returned its group (RolloutService, prompt leases)
+//   filter      drop reward-failed completions, record pass rates (No-Positive-Resampling), weight HERO
+//               groups, shape overlong rewards, zero-variance filtering; with DAPO resampling, refill leases
+//               and collect again
+//   optimise    hand the batch to every rank, gradient (learner/train_step.h), clip, AdamW
+//   publish     version step + 1 to the actors (WeightService)
+//   validate    every run.validation.every steps and at the end: mean@k and the live sigmoid fit
+//   checkpoint  every run.checkpoint.every steps and at the end
+// then the step's metrics (metrics.jsonl, TensorBoard, the progress line). The other ranks run
+// learner_follow (learner/learner_run.h).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "collective/collective.h"
+#include "curve_fit/live_fit.h"
+#include "generation/generation_config.h"
+#include "generation/prompt_text.h"
+#include "learner/curriculum.h"
+#include "learner/learner_config.h"
+#include "learner/prompt_leases.h"
+#include "learner/rollout_batch.h"
+#include "learner/rollout_endpoint.h"
+#include "learner/run_log.h"
+#include "learner/train_step.h"
+#include "model/adamw.h"
+#include "model/model.h"
+#include "model/tokenizer/text_codec.h"
+#include "nlohmann/json.hpp"
+#include "rewards/hero.h"
+#include "transport/rollout_server.h"
+#include "transport/weight_server.h"
+
+namespace ascent {
+
+struct LearnerOptions {
+  bool resume = false;  // continue from runs/<name>/checkpoints/latest
+  bool fresh = false;   // remove an existing run directory first
+  int64_t port = -1;    // RolloutService port (-1: the recipe's run.port)
+  double lost_after_s = 10;
+  bool progress = true;   // the one-line console display
+  int64_t processes = 0;  // processes of the job for compute/device_hours (0: actors + learner ranks)
+  const std::atomic<bool>* stop = nullptr;  // set (Ctrl-C): checkpoint the last finished step and return
+};
+
+// What became of every group the actors sent (docs/metrics.md, groups/*); checkpointed.
+struct GroupCounters {
+  int64_t generated = 0, trained = 0, filtered = 0, dropped_duplicate = 0, dropped_reward = 0;
+  int64_t completions_dropped_reward = 0, tokens = 0;
+  double wall_s = 0;  // of earlier segments of the run (before a resume)
+  nlohmann::json to_json() const;
+  void from_json(const nlohmann::json& j);
+};
+
+// A checkpoint to resume from (empty dir: a fresh start): the step and the run state (state.json).
+struct ResumePoint {
+  std::string dir;
+  int64_t step = 0;
+  nlohmann::json state;
+};
+
+class Learner {
+ public:
+  // m and opt are loaded (from the recipe's model or the checkpoint); prompts are the run's.
+  Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll, Model& m,
+          AdamWState& opt, ResumePoint resume);
+  // Restores the run state, starts the services and the logs, validates step 0 of a fresh run.
+  absl::Status start();
+  // Steps until run.steps, Ctrl-C, no prompts left or an error; then the final checkpoint and summary.
+  absl::Status run();
+
+ private:
+  // The phases of one step.
+  absl::StatusOr<bool> collect(int64_t step, std::vector<rollout::v1::Group>* groups);  // false: interrupted
+  int64_t filter(int64_t step, std::vector<rollout::v1::Group> groups, RolloutBatch* rb, int64_t* received);
+  absl::StatusOr<bool> assemble(int64_t step, RolloutBatch* rb, int64_t* groups_before);  // false: interrupted
+  absl::StatusOr<StepGradient> optimise(int64_t step, const RolloutBatch& rb, double* grad_norm);
+  void publish(int64_t step, const RolloutBatch& rb);
+  absl::Status validate(int64_t step, std::map<std::string, double>* mm);
+  absl::Status checkpoint(int64_t next_step);
+
+  // One step through every phase; false when the run ends here (interrupted, or no prompts left).
+  absl::StatusOr<bool> step_once(int64_t step);
+  void receive(int timeout_ms);
+  std::map<std::string, double> step_metrics(int64_t step, const RolloutBatch& rb, int64_t groups_before,
+                                             const StepGradient& grad, double grad_norm);
+  void compute_metrics(std::map<std::string, double>* mm);
+  double wall_s() const;
+  void summary();
+
+  const LearnerConfig& r_;
+  const PromptSet& data_;
+  const LearnerOptions& o_;
+  Collective& coll_;
+  Model& m_;
+  AdamWState& opt_;
+  ResumePoint resume_;
+  const std::string run_dir_;
+  std::map<std::string, size_t> by_id_;
+  PassRateHistory history_;
+  std::unique_ptr<PromptSampler> sampler_;
+  std::unique_ptr<PromptLeases> leases_;
+  HeroState hero_;
+  GroupCounters count_;
+  LiveFit live_;
+  std::unique_ptr<WeightPublisher> publisher_;
+  std::unique_ptr<WeightServer> weight_server_;
+  EndpointConfig endpoint_cfg_;
+  std::unique_ptr<RolloutEndpoint> endpoint_;
+  std::unique_ptr<GroupInbox> inbox_;
+  std::unique_ptr<RolloutServer> server_;
+  std::unique_ptr<RunLog> log_;
+  std::unique_ptr<TextCodec> codec_;
+  DecodeSettings validation_decode_;
+  PromptText validation_text_;
+  std::map<int64_t, std::vector<rollout::v1::Group>> pending_;  // received groups by step
+  std::chrono::steady_clock::time_point t_start_;
+  int64_t processes_ = 1;
+  double last_val_ = NAN, step_s_avg_ = 0;
+  int64_t last_val_step_ = -1;
+};
+
+}  // namespace ascent

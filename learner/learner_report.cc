@@ -1,0 +1,125 @@
+// The Learner's reporting phases: validation with the live sigmoid fit, checkpoints, the step's metrics
+// (docs/metrics.md) and the closing summary.
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/status.h"
+#include "learner/checkpoint.h"
+#include "learner/learner.h"
+#include "learner/step_metrics.h"
+#include "learner/validation.h"
+
+namespace ascent {
+
+double Learner::wall_s() const {
+  return count_.wall_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start_).count();
+}
+
+void Learner::compute_metrics(std::map<std::string, double>* mm) {
+  const double wall = wall_s();
+  (*mm)["compute/wall_s"] = wall;
+  (*mm)["compute/device_hours"] = wall * static_cast<double>(processes_) / 3600.0;
+  (*mm)["compute/tokens"] = static_cast<double>(count_.tokens);
+}
+
+absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) {
+  if (data_.validation.empty()) return absl::OkStatus();
+  const int64_t k = r_.run.validation.temperature > 0 ? r_.run.validation.samples : 1;
+  ASCENT_ASSIGN_OR_RETURN(ValidationResult v,
+                          validation_run(m_, data_.validation, validation_decode_, validation_text_, k, r_.seed + 7919));
+  last_val_ = v.pass_rate;
+  last_val_step_ = step;
+  (*mm)["val/pass_rate"] = v.pass_rate;
+  (*mm)["time/validation_s"] = v.seconds;
+  live_.add(wall_s() * static_cast<double>(processes_) / 3600.0, v.pass_rate);
+  std::string fit_text;
+  if (auto f = live_.refit(); f.ok()) {
+    (*mm)["fit/A"] = f->A.value, (*mm)["fit/A_lo"] = f->A.lo, (*mm)["fit/A_hi"] = f->A.hi;
+    (*mm)["fit/B"] = f->B.value, (*mm)["fit/C_mid"] = f->C_mid.value;
+    (*mm)["fit/C_mid_lo"] = f->C_mid.lo, (*mm)["fit/C_mid_hi"] = f->C_mid.hi;
+    fit_text = absl::StrFormat("; live fit A %.3f [%.3f, %.3f], B %.2f, C_mid %.3g [%.3g, %.3g] device-hours",
+                               f->A.value, f->A.lo, f->A.hi, f->B.value, f->C_mid.value, f->C_mid.lo,
+                               f->C_mid.hi);
+  }
+  log_->info(absl::StrFormat("step %d: validation pass rate %.3f on %d prompts (%.1f s)", step, v.pass_rate,
+                             v.prompts, v.seconds) +
+             fit_text);
+  return absl::OkStatus();
+}
+
+absl::Status Learner::checkpoint(int64_t next_step) {
+  nlohmann::json st = {{"format", "ascent.run_state.v1"},   {"step", next_step},
+                       {"sampler", sampler_->serialize()},  {"history", history_.serialize()},
+                       {"hero", hero_state_to_json(hero_)}, {"leases", endpoint_->leases_json()},
+                       {"fit_points", nlohmann::json::array()}};
+  // Groups held for later steps are not in the checkpoint (a resumed run generates them again): they are not
+  // counted as generated yet.
+  GroupCounters c = count_;
+  c.wall_s = wall_s();
+  for (const auto& [s, v] : pending_) {
+    c.generated -= static_cast<int64_t>(v.size());
+    for (const rollout::v1::Group& g : v)
+      for (const auto& x : g.completions()) c.tokens -= x.tokens_size();
+  }
+  st["counters"] = c.to_json();
+  for (size_t i = 0; i < live_.points().C.size(); ++i)
+    st["fit_points"].push_back({live_.points().C[i], live_.points().R[i]});
+  return checkpoint_save(run_dir_, next_step, m_, opt_, st, r_.run.checkpoint_keep);
+}
+
+std::map<std::string, double> Learner::step_metrics(int64_t step, const RolloutBatch& rb, int64_t groups_before,
+                                                    const StepGradient& grad, double grad_norm) {
+  LossResult lr;
+  lr.loss = grad.loss;
+  lr.stats = grad.stats;
+  std::map<std::string, double> mm = step_metrics_compute({&lr, &rb, groups_before, step, nullptr});
+  if (grad.tokens > 0) mm["policy/entropy"] = grad.entropy_mean;
+  mm["optim/grad_norm"] = grad_norm;
+  mm["optim/lr"] = lr_schedule_at(r_.optimizer.schedule, step + 1);
+  double correct = 0, completions = 0;
+  for (const PromptGroup& g : rb.groups)
+    for (const Rollout& c : g.completions) correct += c.correct, completions += 1;
+  mm["batch/pass_rate"] = completions > 0 ? correct / completions : 0;
+  mm["groups/generated"] = static_cast<double>(count_.generated);
+  mm["groups/trained"] = static_cast<double>(count_.trained);
+  mm["groups/filtered"] = static_cast<double>(count_.filtered);
+  mm["groups/dropped_duplicate"] = static_cast<double>(count_.dropped_duplicate);
+  mm["groups/dropped_reward"] = static_cast<double>(count_.dropped_reward);
+  int64_t held = 0;
+  for (const auto& [s, v] : pending_) held += static_cast<int64_t>(v.size());
+  mm["groups/held"] = static_cast<double>(held);  // received for later steps
+  mm["learner/ranks"] = coll_.size();
+  mm["completions/dropped_reward"] = static_cast<double>(count_.completions_dropped_reward);
+  if (r_.rewards.hero) mm["hero/sigma_bar"] = hero_.sigma_bar;
+  int64_t live_actors = 0;
+  std::map<std::string, double> actor_s;
+  for (const ActorView& a : endpoint_->actors()) {
+    live_actors += !a.lost;
+    for (const auto& [k, v] : a.seconds) actor_s[k] += v;
+  }
+  mm["actors/live"] = static_cast<double>(live_actors);
+  mm["actors/lost"] = static_cast<double>(endpoint_->actors_lost());
+  for (const auto& [k, v] : actor_s) mm["actors/" + k + "_s"] = v;
+  return mm;
+}
+
+void Learner::summary() {
+  if (live_.points().R.size() >= 2) {
+    const double r0 = live_.points().R.front(), r1 = live_.points().R.back();
+    log_->info(absl::StrFormat(
+        "held-out pass rate: %.3f at the start, %.3f at the last validation (step %d): %+.1f points", r0, r1,
+        last_val_step_, 100 * (r1 - r0)));
+  }
+  if (auto f = live_.refit(); f.ok()) {
+    log_->info(absl::StrFormat(
+        "live sigmoid fit over %d validations: A = %.3f [%.3f, %.3f], B = %.2f, C_mid = %.3g device-hours "
+        "[%.3g, %.3g], R0 = %.3f",
+        live_.points().C.size(), f->A.value, f->A.lo, f->A.hi, f->B.value, f->C_mid.value, f->C_mid.lo,
+        f->C_mid.hi, f->R0.value));
+  } else {
+    log_->info(absl::StrCat("live sigmoid fit: ", f.status().message()));
+  }
+}
+
+}  // namespace ascent
