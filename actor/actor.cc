@@ -54,7 +54,10 @@ absl::Status Actor::run(const std::string& learner_address) {
   const int64_t first = weights.swap_into(model_);
   if (first < 0) {
     shared_.quit = true;
-    { absl::MutexLock lock(&shared_.mu); shared_.changed.SignalAll(); }
+    {
+      absl::MutexLock lock(&shared_.mu);
+      shared_.changed.SignalAll();
+    }
     heartbeat_thread.join();
     absl::MutexLock lock(&shared_.mu);
     return shared_.error.ok() ? absl::CancelledError("stopped before the first weights") : shared_.error;

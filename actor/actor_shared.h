@@ -38,7 +38,9 @@ struct ActorShared {
   void fail(absl::Status st) ABSL_LOCKS_EXCLUDED(mu);
   bool done() const { return quit || *stop; }
   // Waits on `changed` until the deadline (true: woken; false: timed out). Callers re-check their condition.
-  bool wait(absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return !changed.WaitWithDeadline(&mu, deadline); }
+  bool wait(absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return !changed.WaitWithDeadline(&mu, deadline);
+  }
 
   absl::Mutex mu;
   absl::CondVar changed;

@@ -108,7 +108,8 @@ void DecodeLoop::view_update(int64_t version, bool lag_hold) {
   if (lag_hold) {
     shared_.stats.lag_paused_steps++;
   } else {
-    shared_.stats.max_admission_lag = std::max(shared_.stats.max_admission_lag, version - shared_.oldest_running);
+    shared_.stats.max_admission_lag =
+        std::max(shared_.stats.max_admission_lag, version - shared_.oldest_running);
   }
 }
 
@@ -147,7 +148,8 @@ OutgoingGroup DecodeLoop::group_make(Open& o) {
     c->mutable_versions()->Add(d.versions.begin(), d.versions.end());
     for (uint8_t f : d.forced) c->add_forced(f);
     c->set_finish_reason(d.finish_reason);
-    out.inputs.push_back({o.prompt.text(), text_.decode(d.tokens), o.prompt.answer(), o.prompt.metadata_json()});
+    out.inputs.push_back(
+        {o.prompt.text(), text_.decode(d.tokens), o.prompt.answer(), o.prompt.metadata_json()});
   }
   return out;
 }

@@ -38,12 +38,13 @@ void WeightFetcher::run(bool once) {
       have = std::max(have_version_, staged_version_);
     }
     if (!m.ok() && m.status().code() != absl::StatusCode::kUnavailable) {
-      shared_.fail(absl::Status(m.status().code(), absl::StrCat("weights from ", address_, ": ", m.status().message())));
+      shared_.fail(absl::Status(m.status().code(),
+                                absl::StrCat("weights from ", address_, ": ", m.status().message())));
       return;
     }
     if (!m.ok() && seconds_since(reachable) > cfg_.learner_lost_s) {
-      shared_.fail(absl::UnavailableError(absl::StrCat("no weights from ", address_, " for ", cfg_.learner_lost_s,
-                                                       " s: ", m.status().message())));
+      shared_.fail(absl::UnavailableError(absl::StrCat("no weights from ", address_, " for ",
+                                                       cfg_.learner_lost_s, " s: ", m.status().message())));
       return;
     }
     if (m.ok()) reachable = Clock::now();

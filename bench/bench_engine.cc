@@ -5,12 +5,12 @@
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
-#include "generation/continuous_batcher.h"
 #include "core/memory.h"
 #include "core/rng.h"
 #include "core/threads.h"
-#include "model/adamw.h"
+#include "generation/continuous_batcher.h"
 #include "generation/generate.h"
+#include "model/adamw.h"
 #include "model/loss.h"
 #include "model/transformer.h"
 #include "nlohmann/json.hpp"

@@ -9,11 +9,11 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "transport/weight_client.h"
-#include "transport/weight_server.h"
 #include "generation/generate.h"
 #include "model/model.h"
 #include "model/params.h"
+#include "transport/weight_client.h"
+#include "transport/weight_server.h"
 
 using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
 

@@ -1,10 +1,10 @@
 #include <cstdio>
 
 #include "actor/actor.h"
-#include "generation/generation_config.h"
 #include "cli/commands.h"
 #include "cli/stop_signal.h"
 #include "core/threads.h"
+#include "generation/generation_config.h"
 #include "job/recipe.h"
 #include "rewards/reward_setup.h"
 

@@ -16,11 +16,6 @@ namespace ascent {
 
 namespace {
 
-std::string interval_text(const Interval& v, const char* f) {
-  return absl::StrCat(absl::StrFormat(f, v.value), " [", absl::StrFormat(f, v.lo), ", ",
-                      absl::StrFormat(f, v.hi), "]");
-}
-
 void print_table(const std::vector<RunFit>& runs, const FitContext& ctx, const FitOptions& opt) {
   std::printf("law: R(C) = R0 + (A - R0) / (1 + (C_mid / C)^B)   x = %s   y = %s   c_min = %g%s\n",
               ctx.x.c_str(), ctx.y.c_str(), ctx.c_min,
@@ -30,9 +25,9 @@ void print_table(const std::vector<RunFit>& runs, const FitContext& ctx, const F
   for (const RunFit& r : runs) {
     const FitReport& rep = r.report;
     std::printf("%-16s %6d  %-22s %-19s %-28s %-7.3f %s\n", r.data.label.c_str(), rep.fit.n_points,
-                interval_text(rep.A, "%.3f").c_str(), interval_text(rep.B, "%.2f").c_str(),
-                interval_text(rep.C_mid, "%.4g").c_str(), rep.R0.value,
-                rep.predictions.empty() ? "-" : interval_text(rep.predictions[0], "%.3f").c_str());
+                interval_text(rep.A, 'f', 3).c_str(), interval_text(rep.B, 'f', 2).c_str(),
+                interval_text(rep.C_mid, 'g', 4).c_str(), rep.R0.value,
+                rep.predictions.empty() ? "-" : interval_text(rep.predictions[0], 'f', 3).c_str());
   }
   if (!runs.empty()) {
     std::printf("intervals: %.0f%% bootstrap, %d resamples%s; run-to-run noise on A (ScaleRL): +-%.2f\n",

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <map>
 
-#include "generation/continuous_batcher.h"
 #include "cli/commands.h"
 #include "core/jsonl_input.h"
 #include "core/threads.h"
+#include "generation/continuous_batcher.h"
 #include "model/tokenizer/text_codec.h"
 
 namespace ascent {

@@ -16,7 +16,6 @@ extern char** environ;  // POSIX: the process environment (global, C linkage)
 
 namespace ascent {
 
-
 absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));

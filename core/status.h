@@ -32,8 +32,8 @@ namespace ascent {
 
 [[noreturn]] void ascent_check_fail(const char* file, int line, const char* cond, const std::string& hint);
 
-#define ASCENT_CHECK(cond, hint)                                       \
-  do {                                                                 \
+#define ASCENT_CHECK(cond, hint)                                                 \
+  do {                                                                           \
     if (!(cond)) ::ascent::ascent_check_fail(__FILE__, __LINE__, #cond, (hint)); \
   } while (0)
 

@@ -112,4 +112,11 @@ absl::StatusOr<FitReport> fit_sigmoid_report(const std::vector<Points>& runs, co
   return rep;
 }
 
+std::string interval_text(const Interval& v, char conv, int precision) {
+  auto one = [&](double x) {
+    return conv == 'g' ? absl::StrFormat("%.*g", precision, x) : absl::StrFormat("%.*f", precision, x);
+  };
+  return absl::StrCat(one(v.value), " [", one(v.lo), ", ", one(v.hi), "]");
+}
+
 }  // namespace ascent

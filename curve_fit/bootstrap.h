@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,10 @@ namespace ascent {
 struct Interval {
   double value = 0, lo = 0, hi = 0;
 };
+
+// "value [lo, hi]", each number as printf's %.<precision><conv> (conv: 'f' or 'g'); the fit tables of
+// `ascent fit` and of the HTML plot.
+std::string interval_text(const Interval& v, char conv, int precision);
 
 struct BootstrapOptions {
   int resamples = 1000;

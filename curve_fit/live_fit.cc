@@ -4,7 +4,7 @@
 
 namespace ascent {
 
-LiveFit::LiveFit(FitOptions opt, double predict_c, int resamples) : opt_(std::move(opt)) {
+LiveFit::LiveFit(FitOptions opt, double predict_c, int resamples) : opt_(opt) {
   bopt_.resamples = resamples;
   bopt_.predict_at = {predict_c};
 }

@@ -205,17 +205,13 @@ std::string plot_html(const std::string& svg, const std::vector<RunFit>& runs,
       svg, "<table><tr><th>run</th><th>points</th><th>A</th><th>B</th><th>C_mid</th><th>R0</th>");
   if (ctx.predict_c > 0) absl::StrAppend(&h, "<th>R(", fmt_num(ctx.predict_c), ")</th>");
   h += "</tr>\n";
-  auto iv = [](const Interval& v, const char* f) {
-    return absl::StrCat(absl::StrFormat(f, v.value), " [", absl::StrFormat(f, v.lo), ", ",
-                        absl::StrFormat(f, v.hi), "]");
-  };
   for (const RunFit& r : runs) {
     absl::StrAppend(&h, "<tr><td>", esc(r.data.label), "</td><td>", r.report.fit.n_points, "</td><td>",
-                    iv(r.report.A, "%.3f"), "</td><td>", iv(r.report.B, "%.2f"), "</td><td>",
-                    iv(r.report.C_mid, "%.4g"), "</td><td>", absl::StrFormat("%.3f", r.report.R0.value),
-                    "</td>");
+                    interval_text(r.report.A, 'f', 3), "</td><td>", interval_text(r.report.B, 'f', 2),
+                    "</td><td>", interval_text(r.report.C_mid, 'g', 4), "</td><td>",
+                    absl::StrFormat("%.3f", r.report.R0.value), "</td>");
     if (!r.report.predictions.empty())
-      absl::StrAppend(&h, "<td>", iv(r.report.predictions[0], "%.3f"), "</td>");
+      absl::StrAppend(&h, "<td>", interval_text(r.report.predictions[0], 'f', 3), "</td>");
     h += "</tr>\n";
   }
   absl::StrAppend(&h, "</table>\n<p>Intervals: ", runs.empty() ? 95 : 100 * runs[0].report.level,

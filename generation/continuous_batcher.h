@@ -18,9 +18,9 @@
 
 #include "absl/status/statusor.h"
 #include "core/rng.h"
+#include "generation/sampler.h"
 #include "model/kv_cache.h"
 #include "model/model.h"
-#include "generation/sampler.h"
 
 namespace ascent {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "model/model.h"
 #include "generation/sampler.h"
+#include "model/model.h"
 
 namespace ascent {
 

@@ -56,7 +56,8 @@ absl::StatusOr<GenerationConfig> generation_config_parse(const YAML::Node& node,
   return g;
 }
 
-absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, const Model& m, TextCodec* codec) {
+absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, const Model& m,
+                                                    TextCodec* codec) {
   DecodeSettings c;
   c.slots = g.slots;
   c.max_tokens = g.max_tokens;
@@ -89,8 +90,8 @@ absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, c
   return c;
 }
 
-GenRequest decode_settings_request(const DecodeSettings& s, int64_t id, std::vector<int32_t> prompt, int64_t n,
-                                   uint64_t seed) {
+GenRequest decode_settings_request(const DecodeSettings& s, int64_t id, std::vector<int32_t> prompt,
+                                   int64_t n, uint64_t seed) {
   GenRequest r;
   r.id = id;
   r.prompt = std::move(prompt);

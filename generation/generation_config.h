@@ -13,8 +13,7 @@
 //     max_len: 0                # prompt + completion tokens per slot (0: the longest a request can need)
 //     prompt_max_tokens: 512    # a longer prompt is an error naming it (with max_len 0)
 //     interruption: {enabled: false, min_tokens: 0, max_tokens: 0, solution_tokens: 256,
-//                    text: "\n\nOkay, time is up. Let me stop thinking and formulate a final answer
-//                    now.\n</think>\n\n"}
+//                    text: "\n\nOkay, time is up. Let me stop thinking and formulate a final answer now.\n</think>\n\n"}
 // Errors name file:line and the dotted key.
 #pragma once
 
@@ -61,10 +60,11 @@ struct DecodeSettings {
 // The recipe's section for model m: the model's eos ids become stop ids, the interruption text is encoded
 // (the </think> id is looked up in the codec), max_len 0 becomes the longest a request can need. Errors: no
 // single </think> token, max_len beyond the model's context.
-absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, const Model& m, TextCodec* codec);
+absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, const Model& m,
+                                                    TextCodec* codec);
 
 // A request of n completions of `prompt` under these settings (random streams from `seed`).
-GenRequest decode_settings_request(const DecodeSettings& s, int64_t id, std::vector<int32_t> prompt, int64_t n,
-                                   uint64_t seed);
+GenRequest decode_settings_request(const DecodeSettings& s, int64_t id, std::vector<int32_t> prompt,
+                                   int64_t n, uint64_t seed);
 
 }  // namespace ascent

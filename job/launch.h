@@ -4,8 +4,7 @@
 //  - an actor that dies (a crash, kill -9) is started again under the same name: the learner hands its
 //    unfinished leases to the new incarnation; more than 5 deaths of one actor within a minute end the job;
 //  - the learner's exit ends the job: actors get SIGTERM (then SIGKILL after 10 s), and the job's exit code
-//  is
-//    the learner's;
+//    is the learner's;
 //  - Ctrl-C (or SIGTERM) goes to the learner, which checkpoints its last finished step, and to the actors.
 // Process ids are written to runs/<name>/pids.json (tests use them to kill parts).
 #pragma once

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "learner/prompt_leases.h"
 #include "job/recipe.h"
+#include "learner/prompt_leases.h"
 
 namespace ascent {
 

@@ -1,8 +1,8 @@
 // Advantages per completion (ALGORITHMS.md section 1), with HERO's per-prompt weight (section 6).
 //   group_centered: A_i = r_i - mean_group
 //   grpo:           A_i = (r_i - mean_group) / (std_group + eps)
-//   batch_std:      A_i = (r_i - mean_group) / std_batch   (ScaleRL; std over every centred value in the
-//   batch) dr_grpo:        A_i = r_i - mean_group                 (same as group_centered; Dr.GRPO's name)
+//   batch_std:      A_i = (r_i - mean_group) / std_batch   (ScaleRL; std over every centred value in the batch)
+//   dr_grpo:        A_i = r_i - mean_group                 (same as group_centered; Dr.GRPO's name)
 //   leave_one_out:  A_i = r_i - mean_{j != i} r_j          (RLOO / PipelineRL)
 // Standard deviations are Bessel-corrected (divide by n - 1), as torch.std computes them in TRL and verl.
 // A zero batch std (every centred value 0) gives A = 0.

@@ -3,8 +3,7 @@
 //                           weights, so a resumed run continues bit for bit; tokenizer files copied),
 //                           loadable outside ascent;
 //   optimizer.safetensors   AdamW's first and second moments ("adamw.m", "adamw.v") and its step (metadata);
-//   state.json              the rest of the run (format ascent.run_state.v1): step, data order, prompt
-//   leases,
+//   state.json              the rest of the run (format ascent.run_state.v1): step, data order, prompt leases,
 //                           No-Positive-Resampling history, HERO sigma_bar, counters, live-fit points.
 // A checkpoint is written to step-NNNNNN.tmp and renamed, then `latest` (a one-line file naming it) is
 // replaced the same way; only the newest `keep` are kept. A kill at any moment leaves the previous one whole.

@@ -1,6 +1,6 @@
 // Data filters (ALGORITHMS.md section 4).
 //  - Zero-variance filtering (ScaleRL): drop every prompt whose G rewards are all equal; the batch is not
-//  refilled.
+//    refilled.
 //  - DAPO dynamic sampling: keep taking groups, dropping degenerate ones, until the batch holds P groups.
 //  - Soft overlong shaping (DAPO, GRPO-TCR): reward += R_len(|y|).
 //  - Overlong filtering (truncated completions get zero loss weight) lives in AggregationConfig.

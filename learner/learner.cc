@@ -66,11 +66,13 @@ Learner::Learner(const LearnerConfig& r, const PromptSet& prompts, const Learner
 absl::Status Learner::start() {
   const AlgoConfig& algo = r_.algorithm;
   std::vector<std::string> ids;
-  for (size_t i = 0; i < data_.train.size(); ++i) by_id_[data_.train[i].id] = i, ids.push_back(data_.train[i].id);
+  for (size_t i = 0; i < data_.train.size(); ++i)
+    by_id_[data_.train[i].id] = i, ids.push_back(data_.train[i].id);
   const bool resumed = !resume_.dir.empty();
   const std::string where = resume_.dir + "/state.json";
   if (resumed) {
-    ASCENT_ASSIGN_OR_RETURN(history_, PassRateHistory::parse(resume_.state.at("history").get<std::string>(), where));
+    ASCENT_ASSIGN_OR_RETURN(history_,
+                            PassRateHistory::parse(resume_.state.at("history").get<std::string>(), where));
   }
   sampler_ = std::make_unique<PromptSampler>(ids, r_.seed, algo.no_positive_resampling ? &history_ : nullptr);
   leases_ = std::make_unique<PromptLeases>(algo.prompts_per_step, algo.max_lag, r_.seed,
@@ -87,8 +89,8 @@ absl::Status Learner::start() {
   }
 
   // Services: weights first (the rollout endpoint tells actors where they are).
-  publisher_ = std::make_unique<WeightPublisher>(r_.run.weight_bucket_mb << 20,
-                                                 r_.run.weight_dtype == "bf16" ? WireDType::kBF16 : WireDType::kF32);
+  publisher_ = std::make_unique<WeightPublisher>(
+      r_.run.weight_bucket_mb << 20, r_.run.weight_dtype == "bf16" ? WireDType::kBF16 : WireDType::kF32);
   publisher_->publish(resume_.step, m_.params.data(), static_cast<int64_t>(m_.params.size()));
   weight_server_ = std::make_unique<WeightServer>(publisher_.get(), "0.0.0.0:0");
   endpoint_cfg_.weights_port = weight_server_->port();
@@ -104,9 +106,10 @@ absl::Status Learner::start() {
 
   ASCENT_ASSIGN_OR_RETURN(log_, RunLog::open(run_dir_, r_, resume_.step, o_.progress));
   ASCENT_RETURN_IF_ERROR(log_->write_address(absl::StrCat("127.0.0.1:", server_->port())));
-  log_->info(absl::StrCat("learner listening on port ", server_->port(), " (weights ", weight_server_->port(),
-                          "), ", data_.train.size(), " training prompts, ", data_.validation.size(), " held out",
-                          resumed ? absl::StrCat(", resumed at step ", resume_.step, " from ", resume_.dir) : ""));
+  log_->info(
+      absl::StrCat("learner listening on port ", server_->port(), " (weights ", weight_server_->port(), "), ",
+                   data_.train.size(), " training prompts, ", data_.validation.size(), " held out",
+                   resumed ? absl::StrCat(", resumed at step ", resume_.step, " from ", resume_.dir) : ""));
 
   // Validation decodes as the actors do, on the learner's weights, at the validation temperature.
   ASCENT_ASSIGN_OR_RETURN(codec_, TextCodec::for_model_dir(r_.model_path));
@@ -151,7 +154,8 @@ absl::Status Learner::run() {
   }
   log_->finish();
   // Actors learn that the run is over from their next heartbeat.
-  std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(endpoint_cfg_.heartbeat_s * 1500)));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(static_cast<int64_t>(endpoint_cfg_.heartbeat_s * 1500)));
   if (!result.ok()) return result;
   summary();
   return absl::OkStatus();
@@ -198,10 +202,10 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   log_->metrics(step + 1, mm);
   step_s_avg_ = step_s_avg_ == 0 ? step_s : 0.8 * step_s_avg_ + 0.2 * step_s;
   log_->progress(absl::StrFormat(
-      "step %d/%d | reward %.3f | pass %.2f | val %s | %.0f tok/s | lag %.1f | ETA %s", step + 1, r_.run.steps,
-      mm["batch/reward_mean"], mm["batch/pass_rate"],
-      std::isnan(last_val_) ? "-" : absl::StrFormat("%.3f", last_val_), mm["perf/tokens_per_s"], mm["lag/mean"],
-      eta_text(step_s_avg_ * static_cast<double>(r_.run.steps - step - 1))));
+      "step %d/%d | reward %.3f | pass %.2f | val %s | %.0f tok/s | lag %.1f | ETA %s", step + 1,
+      r_.run.steps, mm["batch/reward_mean"], mm["batch/pass_rate"],
+      std::isnan(last_val_) ? "-" : absl::StrFormat("%.3f", last_val_), mm["perf/tokens_per_s"],
+      mm["lag/mean"], eta_text(step_s_avg_ * static_cast<double>(r_.run.steps - step - 1))));
   if (last || (r_.run.checkpoint_every > 0 && (step + 1) % r_.run.checkpoint_every == 0)) {
     const Clock::time_point tc = Clock::now();
     ASCENT_RETURN_IF_ERROR(checkpoint(step + 1));
@@ -232,8 +236,8 @@ absl::StatusOr<bool> Learner::collect(int64_t step, std::vector<rv1::Group>* gro
     receive(100);
     endpoint_->reap();
     if (!told && secs(waiting, Clock::now()) > 30) {
-      log_->info(absl::StrCat("step ", step, ": waiting for actors (", endpoint_->actors().size(), " registered, ",
-                              endpoint_->actors_lost(), " lost)"));
+      log_->info(absl::StrCat("step ", step, ": waiting for actors (", endpoint_->actors().size(),
+                              " registered, ", endpoint_->actors_lost(), " lost)"));
       told = true;
     }
   }
@@ -268,7 +272,8 @@ int64_t Learner::filter(int64_t step, std::vector<rv1::Group> groups, RolloutBat
     const std::vector<double> w = hero_weights_update(*r_.rewards.hero, &hero_, sigma);
     for (size_t i = 0; i < w.size(); ++i) got.groups[sigma_of[i]].weight = w[i];
   }
-  if (algo.overlong_shaping) apply_overlong_shaping(&got, algo.overlong_max_tokens, algo.overlong_cache_tokens);
+  if (algo.overlong_shaping)
+    apply_overlong_shaping(&got, algo.overlong_max_tokens, algo.overlong_cache_tokens);
   *received += static_cast<int64_t>(got.groups.size());
   int64_t filtered = 0;
   if (algo.zero_variance != ZeroVarianceMode::kOff) filtered = filter_zero_variance(&got);

@@ -71,8 +71,8 @@ struct ResumePoint {
 class Learner {
  public:
   // m and opt are loaded (from the recipe's model or the checkpoint); prompts are the run's.
-  Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll, Model& m,
-          AdamWState& opt, ResumePoint resume);
+  Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll,
+          Model& m, AdamWState& opt, ResumePoint resume);
   // Restores the run state, starts the services and the logs, validates step 0 of a fresh run.
   absl::Status start();
   // Steps until run.steps, Ctrl-C, no prompts left or an error; then the final checkpoint and summary.
@@ -82,7 +82,8 @@ class Learner {
   // The phases of one step.
   absl::StatusOr<bool> collect(int64_t step, std::vector<rollout::v1::Group>* groups);  // false: interrupted
   int64_t filter(int64_t step, std::vector<rollout::v1::Group> groups, RolloutBatch* rb, int64_t* received);
-  absl::StatusOr<bool> assemble(int64_t step, RolloutBatch* rb, int64_t* groups_before);  // false: interrupted
+  absl::StatusOr<bool> assemble(int64_t step, RolloutBatch* rb,
+                                int64_t* groups_before);  // false: interrupted
   absl::StatusOr<StepGradient> optimise(int64_t step, const RolloutBatch& rb, double* grad_norm);
   void publish(int64_t step, const RolloutBatch& rb);
   absl::Status validate(int64_t step, std::map<std::string, double>* mm);

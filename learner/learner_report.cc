@@ -26,8 +26,8 @@ void Learner::compute_metrics(std::map<std::string, double>* mm) {
 absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) {
   if (data_.validation.empty()) return absl::OkStatus();
   const int64_t k = r_.run.validation.temperature > 0 ? r_.run.validation.samples : 1;
-  ASCENT_ASSIGN_OR_RETURN(ValidationResult v,
-                          validation_run(m_, data_.validation, validation_decode_, validation_text_, k, r_.seed + 7919));
+  ASCENT_ASSIGN_OR_RETURN(ValidationResult v, validation_run(m_, data_.validation, validation_decode_,
+                                                             validation_text_, k, r_.seed + 7919));
   last_val_ = v.pass_rate;
   last_val_step_ = step;
   (*mm)["val/pass_rate"] = v.pass_rate;
@@ -38,9 +38,9 @@ absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) 
     (*mm)["fit/A"] = f->A.value, (*mm)["fit/A_lo"] = f->A.lo, (*mm)["fit/A_hi"] = f->A.hi;
     (*mm)["fit/B"] = f->B.value, (*mm)["fit/C_mid"] = f->C_mid.value;
     (*mm)["fit/C_mid_lo"] = f->C_mid.lo, (*mm)["fit/C_mid_hi"] = f->C_mid.hi;
-    fit_text = absl::StrFormat("; live fit A %.3f [%.3f, %.3f], B %.2f, C_mid %.3g [%.3g, %.3g] device-hours",
-                               f->A.value, f->A.lo, f->A.hi, f->B.value, f->C_mid.value, f->C_mid.lo,
-                               f->C_mid.hi);
+    fit_text =
+        absl::StrFormat("; live fit A %.3f [%.3f, %.3f], B %.2f, C_mid %.3g [%.3g, %.3g] device-hours",
+                        f->A.value, f->A.lo, f->A.hi, f->B.value, f->C_mid.value, f->C_mid.lo, f->C_mid.hi);
   }
   log_->info(absl::StrFormat("step %d: validation pass rate %.3f on %d prompts (%.1f s)", step, v.pass_rate,
                              v.prompts, v.seconds) +
@@ -49,9 +49,9 @@ absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) 
 }
 
 absl::Status Learner::checkpoint(int64_t next_step) {
-  nlohmann::json st = {{"format", "ascent.run_state.v1"},   {"step", next_step},
-                       {"sampler", sampler_->serialize()},  {"history", history_.serialize()},
-                       {"hero", hero_state_to_json(hero_)}, {"leases", endpoint_->leases_json()},
+  nlohmann::json st = {{"format", "ascent.run_state.v1"},      {"step", next_step},
+                       {"sampler", sampler_->serialize()},     {"history", history_.serialize()},
+                       {"hero", hero_state_to_json(hero_)},    {"leases", endpoint_->leases_json()},
                        {"fit_points", nlohmann::json::array()}};
   // Groups held for later steps are not in the checkpoint (a resumed run generates them again): they are not
   // counted as generated yet.
@@ -68,8 +68,9 @@ absl::Status Learner::checkpoint(int64_t next_step) {
   return checkpoint_save(run_dir_, next_step, m_, opt_, st, r_.run.checkpoint_keep);
 }
 
-std::map<std::string, double> Learner::step_metrics(int64_t step, const RolloutBatch& rb, int64_t groups_before,
-                                                    const StepGradient& grad, double grad_norm) {
+std::map<std::string, double> Learner::step_metrics(int64_t step, const RolloutBatch& rb,
+                                                    int64_t groups_before, const StepGradient& grad,
+                                                    double grad_norm) {
   LossResult lr;
   lr.loss = grad.loss;
   lr.stats = grad.stats;

@@ -41,7 +41,8 @@ absl::StatusOr<StepGradient> learner_optimise(Model& m, AdamWState& opt, const R
   head.temperature = r.generation.sampler.temperature > 0 ? r.generation.sampler.temperature : 1.0f;
   ASCENT_ASSIGN_OR_RETURN(StepGradient g,
                           train_step_gradients(m, rb, r.algorithm, head, r.run.micro_batch_tokens, coll));
-  *grad_norm = grad_clip_global_norm(m.grads.data(), static_cast<int64_t>(m.grads.size()), r.optimizer.grad_clip);
+  *grad_norm =
+      grad_clip_global_norm(m.grads.data(), static_cast<int64_t>(m.grads.size()), r.optimizer.grad_clip);
   adamw_step(opt, r.optimizer.adamw, lr_schedule_at(r.optimizer.schedule, step + 1), m.params.data(),
              m.grads.data(), static_cast<int64_t>(m.params.size()));
   return g;
@@ -74,8 +75,8 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
   ResumePoint resume;
   resume.dir = ckpt;
   AdamWState opt;
-  ASCENT_ASSIGN_OR_RETURN(Model m,
-                          ckpt.empty() ? model_load(r.model_path) : checkpoint_load(ckpt, &opt, &resume.state));
+  ASCENT_ASSIGN_OR_RETURN(
+      Model m, ckpt.empty() ? model_load(r.model_path) : checkpoint_load(ckpt, &opt, &resume.state));
   m.source_dir = r.model_path;  // tokenizer files come from the recipe's model in every checkpoint
   model_grads_enable(m);
   if (ckpt.empty()) adamw_init(opt, static_cast<int64_t>(m.params.size()));

@@ -3,8 +3,7 @@
 // per step, more when a filtered group is refilled) and carrying the sampling seed of its completions (from
 // the run seed and the lease number, so a lease regenerated after a crash samples the same way).
 //  - issue() hands out leases for steps <= steps_done + max_lag only: with the actor's rule (start a lease
-//  only
-//    with weights >= step - max_lag) no trained token is more than max_lag versions old.
+//    only with weights >= step - max_lag) no trained token is more than max_lag versions old.
 //  - A lost holder's open leases are handed out again first (release()); a lease returns once (complete()).
 //  - to_json() stores what a resumed run needs: the next lease number, the step being filled, and every lease
 //    not yet trained (open or returned-but-untrained), which a resumed run hands out again in order.

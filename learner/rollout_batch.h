@@ -25,7 +25,7 @@ struct PromptGroup {
   std::string prompt_id;
   std::vector<int32_t> prompt_tokens;
   std::vector<Rollout> completions;  // G
-  double weight = 1.0;                  // per-prompt advantage weight (HERO's w(sigma_u)); 1 = none
+  double weight = 1.0;               // per-prompt advantage weight (HERO's w(sigma_u)); 1 = none
 };
 
 struct RolloutBatch {

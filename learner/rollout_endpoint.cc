@@ -35,7 +35,7 @@ absl::Status RolloutEndpoint::known_locked(const std::string& incarnation) {
 }
 
 absl::StatusOr<rv1::RegisterResponse> RolloutEndpoint::on_register(const rv1::RegisterRequest& req) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   for (auto& [inc, a] : actors_) {
     if (a.view.name == req.actor_name() && inc != req.incarnation()) lose_locked(a);  // restarted
   }
@@ -52,7 +52,7 @@ absl::StatusOr<rv1::RegisterResponse> RolloutEndpoint::on_register(const rv1::Re
 }
 
 absl::StatusOr<rv1::HeartbeatAck> RolloutEndpoint::on_heartbeat(const rv1::Heartbeat& hb) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (absl::Status st = known_locked(hb.incarnation()); !st.ok()) return st;
   ActorView& v = actors_[hb.incarnation()].view;
   v.weights_version = hb.weights_version();
@@ -66,7 +66,7 @@ absl::StatusOr<rv1::HeartbeatAck> RolloutEndpoint::on_heartbeat(const rv1::Heart
 }
 
 absl::StatusOr<rv1::PromptsReply> RolloutEndpoint::on_prompts(const rv1::PromptsRequest& req) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   reap_locked(nullptr);
   if (absl::Status st = known_locked(req.incarnation()); !st.ok()) return st;
   rv1::PromptsReply r;
@@ -89,66 +89,66 @@ absl::StatusOr<rv1::PromptsReply> RolloutEndpoint::on_prompts(const rv1::Prompts
 }
 
 void RolloutEndpoint::set_version(int64_t v) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   version_ = v;
 }
 
 int64_t RolloutEndpoint::version() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return version_;
 }
 
 void RolloutEndpoint::finish() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   finished_ = true;
 }
 
 LeaseReturn RolloutEndpoint::complete(int64_t lease) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return leases_->complete(lease);
 }
 
 bool RolloutEndpoint::step_closed(int64_t step) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return leases_->step_closed(step);
 }
 
 void RolloutEndpoint::trained(int64_t step) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   leases_->trained(step);
 }
 
 void RolloutEndpoint::refill(int64_t step) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   leases_->refill(step);
 }
 
 bool RolloutEndpoint::data_exhausted() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return leases_->data_exhausted();
 }
 
 std::vector<std::string> RolloutEndpoint::reap() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<std::string> lost;
   reap_locked(&lost);
   return lost;
 }
 
 std::vector<ActorView> RolloutEndpoint::actors() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   std::vector<ActorView> out;
   for (const auto& [inc, a] : actors_) out.push_back(a.view);
   return out;
 }
 
 int64_t RolloutEndpoint::actors_lost() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return lost_;
 }
 
 nlohmann::json RolloutEndpoint::leases_json() {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   return leases_->to_json();
 }
 

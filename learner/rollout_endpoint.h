@@ -1,4 +1,4 @@
-// The learner's side of RolloutService (actor/rollout_channel.h's RolloutHandler): the actor registry and the
+// The learner's side of RolloutService (transport/rollout_server.h's RolloutHandler): the actor registry and the
 // prompt leases behind one lock. Actors register with an incarnation (new at every start); a name that
 // registers again, or an incarnation silent for `lost_after_s`, is lost: its open leases are handed out
 // again. The learner thread reports its version (steps done), returns groups' leases and closes steps through
@@ -8,12 +8,13 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
-#include "transport/rollout_server.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "learner/prompt_leases.h"
+#include "transport/rollout_server.h"
 
 namespace ascent {
 
@@ -61,16 +62,17 @@ class RolloutEndpoint : public RolloutHandler {
     ActorView view;
     std::chrono::steady_clock::time_point seen;
   };
-  absl::Status known_locked(const std::string& incarnation);
-  void lose_locked(Actor& a);
-  void reap_locked(std::vector<std::string>* lost);
+  absl::Status known_locked(const std::string& incarnation) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void lose_locked(Actor& a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void reap_locked(std::vector<std::string>* lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   EndpointConfig cfg_;
-  std::mutex mu_;
-  PromptLeases* leases_;                 // guarded by mu_
-  std::map<std::string, Actor> actors_;  // by incarnation; guarded by mu_
-  int64_t version_ = 0, lost_ = 0;       // guarded by mu_
-  bool finished_ = false;                // guarded by mu_
+  absl::Mutex mu_;
+  PromptLeases* leases_ ABSL_PT_GUARDED_BY(mu_);
+  std::map<std::string, Actor> actors_ ABSL_GUARDED_BY(mu_);  // by incarnation
+  int64_t version_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t lost_ ABSL_GUARDED_BY(mu_) = 0;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace ascent

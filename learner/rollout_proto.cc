@@ -56,14 +56,15 @@ rv1::Group prompt_group_to_proto(const PromptGroup& pg) {
 rv1::TrainBatch train_batch_to_proto(int64_t step, const RolloutBatch& rb) {
   rv1::TrainBatch tb;
   tb.set_step(step);
-  for (const PromptGroup& g : rb.groups) *tb.add_groups() = prompt_group_to_proto(g), tb.add_weights(g.weight);
+  for (const PromptGroup& g : rb.groups)
+    *tb.add_groups() = prompt_group_to_proto(g), tb.add_weights(g.weight);
   return tb;
 }
 
 absl::StatusOr<RolloutBatch> train_batch_from_proto(const rv1::TrainBatch& tb) {
   if (tb.weights_size() != tb.groups_size()) {
-    return absl::DataLossError(absl::StrCat("a batch of ", tb.groups_size(), " groups with ", tb.weights_size(),
-                                            " weights"));
+    return absl::DataLossError(
+        absl::StrCat("a batch of ", tb.groups_size(), " groups with ", tb.weights_size(), " weights"));
   }
   RolloutBatch rb;
   for (int i = 0; i < tb.groups_size(); ++i) {

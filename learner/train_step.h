@@ -11,11 +11,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "learner/algo_config.h"
 #include "collective/collective.h"
+#include "learner/algo_config.h"
 #include "learner/rollout_batch.h"
-#include "model/ops.h"
 #include "model/model.h"
+#include "model/ops.h"
 
 namespace ascent {
 

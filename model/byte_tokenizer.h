@@ -1,5 +1,6 @@
-// The byte-level tokenizer used until Hugging Face tokenizers are supported: ids 0..255 are bytes, then
-// 256 <|endoftext|> (eos), 257 <|bos|>, 258 <|pad|>. Presets have vocab_size >= 259.
+// The byte-level tokenizer of the models ascent initialises itself (`ascent init-model` presets, the
+// quickstart): ids 0..255 are bytes, then 256 <|endoftext|> (eos), 257 <|bos|>, 258 <|pad|>. Presets have
+// vocab_size >= 259. Models with a tokenizer.json use model/tokenizer/ (TextCodec picks one).
 #pragma once
 
 #include <cstdint>

@@ -35,8 +35,8 @@ struct BackendOps {
   void (*embedding_forward)(float* out, const int32_t* tokens, const float* table, int64_t N, int64_t C);
   void (*embedding_backward)(float* dtable, const float* dout, const int32_t* tokens, int64_t N, int64_t C);
   // model/cpu/rmsnorm.h
-  void (*rmsnorm_forward)(float* out, float* rstd, const float* inp, const float* weight, int64_t N, int64_t C,
-                          float eps);
+  void (*rmsnorm_forward)(float* out, float* rstd, const float* inp, const float* weight, int64_t N,
+                          int64_t C, float eps);
   void (*rmsnorm_backward)(float* dinp, float* dweight, const float* dout, const float* inp,
                            const float* weight, const float* rstd, int64_t N, int64_t C);
   // model/cpu/rope.h (in place; cos/sin tables [N, D/2])

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "model/ops.h"
 #include "model/model.h"
+#include "model/ops.h"
 
 namespace ascent {
 

@@ -150,8 +150,8 @@ std::vector<AttnSpan> local_spans(const PackedBatch& b, const Dims& d, const flo
 }
 
 // Writes this batch's k/v into the cache and returns spans that read the cache.
-std::vector<AttnSpan> cache_spans(Engine& e, const PackedBatch& b, const Dims& d, KvCache& cache, int64_t layer,
-                                  const float* k, const float* v) {
+std::vector<AttnSpan> cache_spans(Engine& e, const PackedBatch& b, const Dims& d, KvCache& cache,
+                                  int64_t layer, const float* k, const float* v) {
   std::vector<AttnSpan> spans;
   int64_t start = 0;
   for (const auto& s : b.segments) {
@@ -182,23 +182,24 @@ void attention_block_forward(Engine& e, const ModelConfig& cfg, const LayerWeigh
   if (cfg.qk_norm) {
     e.copy(a.q_pre.data<float>(), a.q.data<float>(), N * d.HD);
     e.copy(a.k_pre.data<float>(), a.k.data<float>(), N * d.KVD);
-    op.rmsnorm_forward(a.q.data<float>(), a.q_rstd.data<float>(), a.q_pre.data<float>(), w.q_norm, N * d.H, d.D,
-                       d.eps);
+    op.rmsnorm_forward(a.q.data<float>(), a.q_rstd.data<float>(), a.q_pre.data<float>(), w.q_norm, N * d.H,
+                       d.D, d.eps);
     op.rmsnorm_forward(a.k.data<float>(), a.k_rstd.data<float>(), a.k_pre.data<float>(), w.k_norm, N * d.KV,
                        d.D, d.eps);
   }
   op.rope_forward(a.q.data<float>(), in.d_cos, in.d_sin, N, d.H, d.D);
   op.rope_forward(a.k.data<float>(), in.d_cos, in.d_sin, N, d.KV, d.D);
-  std::vector<AttnSpan> spans = cache ? cache_spans(e, b, d, *cache, layer, a.k.data<float>(), a.v.data<float>())
-                                      : local_spans(b, d, a.k.data<float>(), a.v.data<float>(), nullptr, nullptr);
+  std::vector<AttnSpan> spans =
+      cache ? cache_spans(e, b, d, *cache, layer, a.k.data<float>(), a.v.data<float>())
+            : local_spans(b, d, a.k.data<float>(), a.v.data<float>(), nullptr, nullptr);
   op.attention_forward(a.att.data<float>(), a.lse.data<float>(), a.q.data<float>(), spans, d.H, d.KV, d.D);
 }
 
 // One decoder layer: x_in -> x_out, filling a. With cache != nullptr the attention reads/writes the cache.
 // keep_input copies x_in into a.x_in, which only the backward reads.
 void layer_forward(Engine& e, const ModelConfig& cfg, const LayerWeights& w, LayerActs& a, const Dims& d,
-                   const PackedBatch& b, const float* x_in, float* x_out, const BatchInputs& in, KvCache* cache,
-                   int64_t layer, bool keep_input) {
+                   const PackedBatch& b, const float* x_in, float* x_out, const BatchInputs& in,
+                   KvCache* cache, int64_t layer, bool keep_input) {
   const BackendOps& op = e.ops;
   const int64_t N = d.N;
   acts_resize(e, a, d, cfg.qk_norm);
@@ -267,8 +268,8 @@ void attention_block_backward(Engine& e, const ModelConfig& cfg, const LayerWeig
 }
 
 // Runs embedding + all layers; returns the final residual stream x [N, C].
-void forward_layers(Engine& e, Model& m, const PackedBatch& b, const Dims& d, ForwardState* st, KvCache* cache,
-                    DeviceBuffer& x, const BatchInputs& in) {
+void forward_layers(Engine& e, Model& m, const PackedBatch& b, const Dims& d, ForwardState* st,
+                    KvCache* cache, DeviceBuffer& x, const BatchInputs& in) {
   const int64_t L = m.cfg.num_layers;
   e.ops.embedding_forward(e.f32(x, d.N * d.C), in.d_tokens, m.w.embed, d.N, d.C);
   const bool keep_all = st != nullptr && !st->recompute;
@@ -325,8 +326,8 @@ absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Packed
   return logp;
 }
 
-void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& st, const std::vector<float>& dlogp,
-                             const LmHeadOptions& opt) {
+void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& st,
+                             const std::vector<float>& dlogp, const LmHeadOptions& opt) {
   ASCENT_CHECK(!m.grads.empty(), "call model_grads_enable before the backward");
   Engine e(m);
   const BackendOps& op = e.ops;

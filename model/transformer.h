@@ -34,7 +34,8 @@ int64_t batch_num_targets(const PackedBatch& b);
 
 // One layer's activations, in the backend's memory (model/backend.h).
 struct LayerActs {
-  DeviceBuffer x_in, rstd1, h1, q, k, v, q_pre, k_pre, q_rstd, k_rstd, att, lse, x_mid, rstd2, h2, gate, up, act;
+  DeviceBuffer x_in, rstd1, h1, q, k, v, q_pre, k_pre, q_rstd, k_rstd, att, lse, x_mid, rstd2, h2, gate, up,
+      act;
 };
 
 // Scratch of one layer's backward (kept in ForwardState so that reusing the state reuses the memory).
@@ -44,10 +45,10 @@ struct LayerGrads {
 
 // A batch's inputs on the host, and as the backend sees them (the host vectors themselves on the CPU).
 struct BatchInputs {
-  std::vector<float> cos, sin;          // RoPE tables [N, D/2]
-  std::vector<int64_t> target_rows;     // [Nt]: rows that have a target
-  std::vector<int32_t> targets;         // [Nt]
-  const int32_t* d_tokens = nullptr;    // [N]
+  std::vector<float> cos, sin;        // RoPE tables [N, D/2]
+  std::vector<int64_t> target_rows;   // [Nt]: rows that have a target
+  std::vector<int32_t> targets;       // [Nt]
+  const int32_t* d_tokens = nullptr;  // [N]
   const float *d_cos = nullptr, *d_sin = nullptr;
   const int64_t* d_target_rows = nullptr;
   const int32_t* d_targets = nullptr;
@@ -60,7 +61,7 @@ struct ForwardState {
   bool recompute = false;  // keep only each layer's input; recompute the layer in the backward
   std::vector<LayerActs> layers;
   DeviceBuffer x_final, rstd_final, h_final;
-  DeviceBuffer h_targets;  // [Nt, C]: normed hidden of rows with a target
+  DeviceBuffer h_targets;      // [Nt, C]: normed hidden of rows with a target
   DeviceBuffer logp, entropy;  // [Nt] on device backends (the caller's vectors on the CPU)
   BatchInputs in;
   // backward scratch
@@ -74,8 +75,8 @@ absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const Packed
                                                           const LmHeadOptions& opt,
                                                           std::vector<float>* entropy = nullptr);
 // Accumulates into m.grads (call model_grads_enable first) the gradient of sum_n dlogp[n] * logp[n].
-void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& state, const std::vector<float>& dlogp,
-                             const LmHeadOptions& opt);
+void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& state,
+                             const std::vector<float>& dlogp, const LmHeadOptions& opt);
 
 // Runs the batch against the cache and writes float32 logits [S, V] of each segment's last token.
 // Reward models (cfg.num_labels > 0): the score head at each segment's last non-pad token, [segments,

@@ -17,7 +17,6 @@ extern char** environ;  // POSIX: the process environment (global, C linkage)
 
 namespace ascent {
 
-
 #ifndef ASCENT_REWARD_WORKER_BUILD_PATH
 #define ASCENT_REWARD_WORKER_BUILD_PATH ""
 #endif

@@ -23,13 +23,15 @@ struct ScoredCompletion {
   std::string error;                                  // the failed components and why
   std::map<std::string, ComponentResult> components;  // "verifier", "rm", "hero", plugin/remote names
   std::string extracted;                              // the verifier's extracted answer
-  double group_weight = 1;                            // HERO's w(sigma_u), the same for the whole group
-  bool has_group_sigma = false;                       // HERO: the group's sigma_u (the learner weights it
-  double group_sigma = 0;                             // with its own checkpointed sigma_bar)
+  // HERO's w(sigma_u) from this pipeline's own running sigma_bar, the same for the whole group (what `ascent
+  // reward` reports). In training the learner weights instead, from sigma_u and its checkpointed sigma_bar.
+  double group_weight = 1;
+  bool has_group_sigma = false;  // HERO: the group's sigma_u, sent with the group
+  double group_sigma = 0;
 };
 
-// Scores (prompt, completion) pairs with a reward model; one value per input (reward_model_scorer.h builds
-// one on the engine).
+// Scores (prompt, completion) pairs with a reward model; one value per input (rewards/reward_setup.h builds
+// one on the engine's reward model, rewards/reward_model.h).
 using RewardModelFn = std::function<std::vector<ComponentResult>(const std::vector<RewardInput>&)>;
 
 class RewardPipeline {

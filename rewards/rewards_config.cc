@@ -23,7 +23,7 @@ nlohmann::json yaml_to_json(const YAML::Node& n) {
     for (const auto& e : n) j.push_back(yaml_to_json(e));
     return j;
   }
-  const std::string s = n.Scalar();
+  const std::string& s = n.Scalar();
   if (n.Tag() != "!") {  // unquoted scalars may be numbers or booleans
     bool b;
     int64_t i;

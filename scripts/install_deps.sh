@@ -13,8 +13,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf
 )
-if [[ "${1:-}" == "--test" ]] && grep -q '^ID=debian' /etc/os-release 2>/dev/null; then
-  PACKAGES+=(chromium)
+if [[ "${1:-}" == "--test" ]]; then
+  PACKAGES+=(clang-tidy)  # scripts/lint.sh
+  if grep -q '^ID=debian' /etc/os-release 2>/dev/null; then PACKAGES+=(chromium); fi
 fi
 
 missing=()

@@ -1,6 +1,10 @@
 // Small random models for tests: a tiny config of each family, initialised in memory.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <string>
+
 #include "core/rng.h"
 #include "model/model.h"
 #include "model/transformer.h"
@@ -30,6 +34,11 @@ inline Model test_model(ModelArch arch, bool tied, uint64_t seed, float init = 0
     }
   }
   return std::move(*m);
+}
+
+// Test names for suites over the model families: .../qwen2, .../llama, .../qwen3.
+inline std::string arch_param_name(const ::testing::TestParamInfo<ModelArch>& info) {
+  return model_arch_name(info.param);
 }
 
 inline PackedBatch test_batch(int64_t vocab, std::vector<int64_t> lens, uint64_t seed) {

@@ -16,13 +16,13 @@
 #include <thread>
 
 #include "actor/actor.h"
+#include "learner/rollout_endpoint.h"
+#include "model/dtype.h"
+#include "model_fixtures.h"
 #include "transport/rollout_client.h"
 #include "transport/rollout_server.h"
 #include "transport/weight_client.h"
 #include "transport/weight_server.h"
-#include "learner/rollout_endpoint.h"
-#include "model/dtype.h"
-#include "model_fixtures.h"
 
 namespace ascent {
 
@@ -125,7 +125,7 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
   EXPECT_EQ(unknown, 0);
   for (int64_t i = 0; i < kGroups; ++i) ASSERT_TRUE(got.count(i)) << "lease " << i << " lost";
   // The lag bound, from the tokens' versions.
-  int64_t spanning = 0, tokens = 0;
+  int64_t spanning = 0;
   for (const auto& [lease, g] : got) {
     EXPECT_EQ(g.step(), lease / kPerStep);
     ASSERT_EQ(g.completions_size(), kGroupSize);
@@ -140,7 +140,6 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
         ASSERT_LE(v, g.step()) << "lease " << lease;
       }
       spanning += c.versions(0) != c.versions(c.versions_size() - 1);
-      tokens += c.tokens_size();
     }
   }
   std::printf(

@@ -214,7 +214,9 @@ TEST(Device, ParsesCpuAndCudaNames) {
   for (const char* bad : {"gpu", "cuda:", "cuda:-1", "cuda:1x", "CPU", ""}) {
     auto r = device_parse(bad);
     EXPECT_FALSE(r.ok()) << bad;
-    if (!r.ok()) EXPECT_NE(r.status().message().find("expected cpu, cuda or cuda:N"), std::string::npos);
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find("expected cpu, cuda or cuda:N"), std::string::npos);
+    }
   }
 }
 
@@ -240,7 +242,7 @@ TEST(DeviceBuffer, GrowsZeroedAndReusesCapacity) {
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(q[i], 0.0f);
   DeviceBuffer moved = std::move(buf);
   EXPECT_EQ(moved.data<float>(), q);
-  EXPECT_EQ(buf.data<float>(), nullptr);
+  EXPECT_EQ(buf.data<float>(), nullptr);  // NOLINT(bugprone-use-after-move): a moved-from buffer is empty
 }
 
 TEST(DeviceBuffer, HostBackendPassesHostPointersWithoutCopies) {
@@ -318,11 +320,7 @@ TEST_P(BackendSeam, DecodeThroughTheCacheEqualsCpuBitForBit) {
 
 INSTANTIATE_TEST_SUITE_P(Families, BackendSeam,
                          ::testing::Values(ModelArch::kQwen2, ModelArch::kLlama, ModelArch::kQwen3),
-                         [](const ::testing::TestParamInfo<ModelArch>& i) {
-                           return std::string(i.param == ModelArch::kQwen2  ? "qwen2"
-                                              : i.param == ModelArch::kLlama ? "llama"
-                                                                             : "qwen3");
-                         });
+                         arch_param_name);
 
 }  // namespace
 }  // namespace ascent

@@ -52,7 +52,8 @@ TEST_P(KvCacheDecode, MatchesFullForward) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, KvCacheDecode,
-                         ::testing::Values(ModelArch::kQwen2, ModelArch::kLlama, ModelArch::kQwen3));
+                         ::testing::Values(ModelArch::kQwen2, ModelArch::kLlama, ModelArch::kQwen3),
+                         arch_param_name);
 
 // One decode step over three sequences at different positions equals three separate steps.
 TEST(KvCache, MixedPositionsInOneStep) {

@@ -78,7 +78,10 @@ TEST_P(LearnerEngine, ModelGradientOfTheLossMatchesFiniteDifferences) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Losses, LearnerEngine, ::testing::Values(LossKind::kCispo, LossKind::kPpoClip));
+INSTANTIATE_TEST_SUITE_P(Losses, LearnerEngine, ::testing::Values(LossKind::kCispo, LossKind::kPpoClip),
+                         [](const ::testing::TestParamInfo<LossKind>& i) {
+                           return std::string(i.param == LossKind::kCispo ? "cispo" : "ppo_clip");
+                         });
 
 // Each gathered log-prob is that completion token's own: compare with a forward over prompt + completion
 // alone.

@@ -133,7 +133,17 @@ INSTANTIATE_TEST_SUITE_P(
         Case{LossKind::kPpoClip, AggregationMode::kToken}, Case{LossKind::kPpoClip, AggregationMode::kPrompt},
         Case{LossKind::kPpoClip, AggregationMode::kSample}, Case{LossKind::kPpoClip, AggregationMode::kFixed},
         Case{LossKind::kGspo, AggregationMode::kToken}, Case{LossKind::kGspo, AggregationMode::kPrompt},
-        Case{LossKind::kGspo, AggregationMode::kSample}, Case{LossKind::kGspo, AggregationMode::kFixed}));
+        Case{LossKind::kGspo, AggregationMode::kSample}, Case{LossKind::kGspo, AggregationMode::kFixed}),
+    [](const ::testing::TestParamInfo<Case>& i) {
+      const char* loss = i.param.loss == LossKind::kCispo  ? "cispo"
+                         : i.param.loss == LossKind::kGspo ? "gspo"
+                                                           : "ppo_clip";
+      const char* agg = i.param.agg == AggregationMode::kToken    ? "token"
+                        : i.param.agg == AggregationMode::kPrompt ? "prompt"
+                        : i.param.agg == AggregationMode::kSample ? "sample"
+                                                                  : "fixed";
+      return std::string(loss) + "_" + agg;
+    });
 
 // CISPO: dL/dlogp = -min(rho, eps_max) * A / N_agg exactly, and for rho < eps_max it does not depend on
 // eps_max. Token aggregation, 7 loss tokens: N_agg = 7. Hand values: token a1[2] has rho 5 > 4, A = 0.5:

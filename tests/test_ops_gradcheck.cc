@@ -128,8 +128,8 @@ TEST(OpsGradcheck, AttentionPackedGqa) {
     return dot(out, R);
   };
   f();
-  cpu::attention_backward(dq.data(), R.data(), q.data(), out.data(), lse.data(), spans_for(dk.data(), dv.data()),
-                     H, KV, D);
+  cpu::attention_backward(dq.data(), R.data(), q.data(), out.data(), lse.data(),
+                          spans_for(dk.data(), dv.data()), H, KV, D);
   EXPECT_GRAD_OK(gradcheck(q.data(), dq.data(), N * HD, f, kH, 16, 5), "dq");
   EXPECT_GRAD_OK(gradcheck(k.data(), dk.data(), N * KVD, f, kH, 16, 6), "dk");
   EXPECT_GRAD_OK(gradcheck(v.data(), dv.data(), N * KVD, f, kH, 16, 7), "dv");
@@ -199,7 +199,8 @@ TEST(OpsGradcheck, LmHeadLogprobChunked) {
     EXPECT_NEAR(ent[n], lse - ez, 1e-5);
   }
   std::vector<float> dh(N * C, 0), dw(V * C, 0);
-  cpu::lm_head_logprob_backward(dh.data(), dw.data(), R.data(), hdn.data(), w.data(), tgt.data(), N, C, V, opt);
+  cpu::lm_head_logprob_backward(dh.data(), dw.data(), R.data(), hdn.data(), w.data(), tgt.data(), N, C, V,
+                                opt);
   EXPECT_GRAD_OK(gradcheck(hdn.data(), dh.data(), N * C, f, kH, 10, 4), "dhidden");
   EXPECT_GRAD_OK(gradcheck(w.data(), dw.data(), V * C, f, kH, 10, 5), "dweight");
 }

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <map>
 
+#include "generation/sampler.h"
 #include "model/adamw.h"
 #include "model/loss.h"
-#include "generation/sampler.h"
 
 namespace ascent {
 

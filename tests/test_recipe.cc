@@ -9,7 +9,9 @@ namespace ascent {
 
 namespace {
 
-std::string recipes_dir() { return std::string(ASCENT_SOURCE_DIR) + "/recipes/"; }
+std::string recipes_dir() {
+  return std::string(ASCENT_SOURCE_DIR) + "/recipes/";
+}
 
 absl::Status parse_error(const std::string& text) {
   return recipe_parse(text, "/tmp/r/recipe.yaml").status();

@@ -17,7 +17,6 @@ extern char** environ;  // POSIX: the process environment (global, C linkage)
 
 namespace ascent {
 
-
 namespace {
 
 // Starts the example server on a free port; stops it at scope exit.

@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "transport/weight_client.h"
-#include "transport/weight_server.h"
 #include "core/rng.h"
 #include "model/dtype.h"
+#include "transport/weight_client.h"
+#include "transport/weight_server.h"
 
 namespace ascent {
 

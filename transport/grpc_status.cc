@@ -14,7 +14,8 @@ grpc::Status grpc_status_from(const absl::Status& st) {
 
 absl::Status status_from_grpc(std::string_view what, const grpc::Status& st) {
   if (st.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(st.error_code()), absl::StrCat(std::string(what), ": ", st.error_message()));
+  return absl::Status(static_cast<absl::StatusCode>(st.error_code()),
+                      absl::StrCat(std::string(what), ": ", st.error_message()));
 }
 
 void grpc_set_deadline(grpc::ClientContext* ctx, double seconds) {

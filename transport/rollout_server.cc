@@ -15,7 +15,10 @@ namespace ascent {
 namespace rv1 = ascent::rollout::v1;
 
 absl::Status GroupInbox::offer(const rv1::Group& g) {
-  std::unique_lock<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
+  // Backpressure first, then the sequence check and the push under one hold of the lock: a stream's handler
+  // still waiting here after its actor reconnected cannot deliver a group the new stream delivered meanwhile.
+  while (queue_.size() >= capacity_) changed_.Wait(&mu_);
   auto [it, fresh] = last_.emplace(g.incarnation(), -1);
   if (g.seq() <= it->second) {
     ++duplicates_;  // resent after a broken stream: already delivered
@@ -25,25 +28,26 @@ absl::Status GroupInbox::offer(const rv1::Group& g) {
     return absl::FailedPreconditionError(absl::StrCat("group ", g.seq(), " of ", g.incarnation(), " after ",
                                                       it->second, ": resend from ", it->second + 1));
   }
-  changed_.wait(lock, [&] { return queue_.size() < capacity_; });  // backpressure
   queue_.push_back(g);
-  last_[g.incarnation()] = g.seq();
-  changed_.notify_all();
+  it->second = g.seq();
+  changed_.SignalAll();
   return absl::OkStatus();
 }
 
 bool GroupInbox::take(rv1::Group* g, int timeout_ms) {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return !queue_.empty(); }))
-    return false;
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(timeout_ms);
+  absl::MutexLock lock(&mu_);
+  while (queue_.empty()) {
+    if (changed_.WaitWithDeadline(&mu_, deadline) && queue_.empty()) return false;
+  }
   *g = std::move(queue_.front());
   queue_.pop_front();
-  changed_.notify_all();
+  changed_.SignalAll();
   return true;
 }
 
 int64_t GroupInbox::delivered(const std::string& incarnation) {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = last_.find(incarnation);
   return it == last_.end() ? -1 : it->second;
 }

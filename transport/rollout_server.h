@@ -8,16 +8,17 @@
 //  - RolloutServer: RolloutService over an inbox and a handler (Stream with cumulative acks).
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "proto/rollout.pb.h"
 
 namespace ascent {
@@ -34,12 +35,12 @@ class GroupInbox {
   int64_t duplicates() const { return duplicates_; }
 
  private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  size_t capacity_;
-  std::deque<ascent::rollout::v1::Group> queue_;
-  std::map<std::string, int64_t> last_;
-  int64_t duplicates_ = 0;
+  absl::Mutex mu_;
+  absl::CondVar changed_;
+  const size_t capacity_;
+  std::deque<ascent::rollout::v1::Group> queue_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> last_ ABSL_GUARDED_BY(mu_);  // the highest seq delivered, by incarnation
+  std::atomic<int64_t> duplicates_{0};
 };
 
 class RolloutHandler {

@@ -40,19 +40,19 @@ void WeightPublisher::publish(int64_t version, const float* params, int64_t nume
     b.crc32 = weights_crc32(b.data);
     buckets.push_back(std::move(b));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   buckets_ = std::move(buckets);
   manifest_ = {version, static_cast<int64_t>(buckets_.size()), numel, dtype_};
 }
 
 absl::StatusOr<WeightManifest> WeightPublisher::manifest() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (manifest_.version < 0) return absl::UnavailableError("no weights published yet");
   return manifest_;
 }
 
 absl::StatusOr<WeightBucket> WeightPublisher::bucket(int64_t version, int64_t index) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (version != manifest_.version) {
     return absl::NotFoundError(
         absl::StrCat("weights version ", version, " is gone; the published version is ", manifest_.version));

@@ -1,8 +1,7 @@
 // Versioned weights from the learner to the actors in checksummed buckets (proto/weights.proto). Plain
-// classes; weight_service.h is the thin gRPC adapter.
+// classes; weight_server.h and weight_client.h are the thin gRPC adapters.
 //  - WeightPublisher (learner): publish(version, params) snapshots the flat parameter vector into buckets of
-//  at
-//    most bucket_bytes, as fp32 or bf16 (round to nearest even), each with a CRC-32 (zlib) of its bytes.
+//    at most bucket_bytes, as fp32 or bf16 (round to nearest even), each with a CRC-32 (zlib) of its bytes.
 //  - weights_receive (actor): fetches every bucket through a callback, verifies the checksum and the header,
 //    asks again (up to `retries` times) for a bucket that does not match, and writes the parameters. A
 //    version that changed under it (NOT_FOUND) is returned as is: the caller starts over from the manifest.
@@ -10,11 +9,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 
 namespace ascent {
 
@@ -42,11 +42,11 @@ class WeightPublisher {
   absl::StatusOr<WeightBucket> bucket(int64_t version, int64_t index) const;
 
  private:
-  mutable std::mutex mu_;
-  int64_t bucket_bytes_;
-  WireDType dtype_;
-  WeightManifest manifest_;
-  std::vector<WeightBucket> buckets_;
+  mutable absl::Mutex mu_;
+  const int64_t bucket_bytes_;
+  const WireDType dtype_;
+  WeightManifest manifest_ ABSL_GUARDED_BY(mu_);
+  std::vector<WeightBucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
 struct ReceiveStats {

@@ -42,7 +42,7 @@ absl::StatusOr<Bpe> Bpe::from_json(const nlohmann::json& model, const std::strin
     b.vocab_.emplace(it.key(), id);
     max_id = std::max(max_id, id);
   }
-  b.id_to_token_.assign(static_cast<size_t>(max_id + 1), "");
+  b.id_to_token_.assign(static_cast<size_t>(max_id) + 1, "");
   for (const auto& [tok, id] : b.vocab_) b.id_to_token_[id] = tok;
   const nlohmann::json& merges = model["merges"];
   if (!merges.is_array())

@@ -1,5 +1,6 @@
-// Checkpoints: init -> save -> load is bit-exact in every on-disk dtype, sharded checkpoints load and keep
-// their layout, and broken inputs give errors that name the file and the tensor or field.
+// Model directories (model_save / model_load, config.json, dtypes): init -> save -> load is bit-exact in
+// every on-disk dtype, sharded checkpoints load and keep their layout, and broken inputs give errors that
+// name the file and the tensor or field.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -70,9 +71,12 @@ TEST_P(RoundTrip, BitExact) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(DTypes, RoundTrip, ::testing::Values(DType::kF32, DType::kBF16, DType::kF16));
+INSTANTIATE_TEST_SUITE_P(DTypes, RoundTrip, ::testing::Values(DType::kF32, DType::kBF16, DType::kF16),
+                         [](const ::testing::TestParamInfo<DType>& i) {
+                           return std::string(dtype_name(i.param));
+                         });
 
-TEST(Checkpoint, ShardedLoadsAndKeepsLayout) {
+TEST(ModelDir, ShardedLoadsAndKeepsLayout) {
   Model m = tiny(ModelArch::kLlama, DType::kBF16);
   const std::string dir = tmpdir("sharded");
   ASSERT_TRUE(model_save(m, dir, /*shard_bytes=*/200 * 1024).ok());
@@ -94,7 +98,7 @@ TEST(Checkpoint, ShardedLoadsAndKeepsLayout) {
 
 // A drop-in Hugging Face directory: generation_config.json's eos ids are read, and saving a loaded model
 // (after training) copies the tokenizer and generation files next to the new weights.
-TEST(Checkpoint, TokenizerAndGenerationFilesTravelWithTheModel) {
+TEST(ModelDir, TokenizerAndGenerationFilesTravelWithTheModel) {
   Model m = tiny(ModelArch::kQwen2, DType::kF32);  // float32 on disk: the "training" step survives exactly
   const std::string src = tmpdir("hf_src");
   ASSERT_TRUE(model_save(m, src).ok());
@@ -123,7 +127,7 @@ TEST(Checkpoint, TokenizerAndGenerationFilesTravelWithTheModel) {
             std::string::npos);
 }
 
-TEST(Checkpoint, TruncatedFileNamesFileAndTensor) {
+TEST(ModelDir, TruncatedFileNamesFileAndTensor) {
   Model m = tiny(ModelArch::kQwen2, DType::kF32);
   const std::string dir = tmpdir("truncated");
   ASSERT_TRUE(model_save(m, dir).ok());
@@ -140,7 +144,7 @@ TEST(Checkpoint, TruncatedFileNamesFileAndTensor) {
   EXPECT_NE(err.find("truncated"), std::string::npos) << err;
 }
 
-TEST(Checkpoint, CorruptedHeaderNamesFile) {
+TEST(ModelDir, CorruptedHeaderNamesFile) {
   Model m = tiny(ModelArch::kQwen2, DType::kF32);
   const std::string dir = tmpdir("corrupt");
   ASSERT_TRUE(model_save(m, dir).ok());
@@ -154,7 +158,7 @@ TEST(Checkpoint, CorruptedHeaderNamesFile) {
   EXPECT_NE(err.find("JSON"), std::string::npos) << err;
 }
 
-TEST(Checkpoint, ConfigMissingFieldNamesFileAndField) {
+TEST(ModelDir, ConfigMissingFieldNamesFileAndField) {
   Model m = tiny(ModelArch::kQwen3, DType::kF32);
   const std::string dir = tmpdir("nofield");
   ASSERT_TRUE(model_save(m, dir).ok());
@@ -170,7 +174,7 @@ TEST(Checkpoint, ConfigMissingFieldNamesFileAndField) {
   EXPECT_NE(err.find("'hidden_size'"), std::string::npos) << err;
 }
 
-TEST(Checkpoint, ShapeMismatchNamesTensorAndShapes) {
+TEST(ModelDir, ShapeMismatchNamesTensorAndShapes) {
   Model m = tiny(ModelArch::kQwen2, DType::kF32);
   const std::string dir = tmpdir("shape");
   ASSERT_TRUE(model_save(m, dir).ok());
@@ -183,7 +187,7 @@ TEST(Checkpoint, ShapeMismatchNamesTensorAndShapes) {
   EXPECT_NE(err.find("[256, 128]"), std::string::npos) << err;
 }
 
-TEST(Checkpoint, MissingTensorNamed) {
+TEST(ModelDir, MissingTensorNamed) {
   Model m = tiny(ModelArch::kLlama, DType::kF32);
   const std::string dir = tmpdir("missing");
   ASSERT_TRUE(model_save(m, dir, 100 * 1024).ok());
