@@ -1,4 +1,4 @@
-// `ascent generate`: offline sampling on the actor's engine (actor/continuous_batcher.h): one prompt's
+// `ascent generate`: offline sampling on the actor's engine (generation/continuous_batcher.h): one prompt's
 // completions printed, or a JSONL file of prompts through continuous batching with JSONL out.
 #include <chrono>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// Fitting the sigmoid law (ALGORITHMS.md section 10) to (compute, reward) points.
+// Fitting the sigmoid law (docs/algorithms.md section 10) to (compute, reward) points.
 //  - fit_sigmoid_grid: ScaleRL's procedure. A grid over A and over C_mid; at each grid point B is fitted by
 //    least squares (golden section on log B); the smallest sum of squared residuals (SSE) is kept. R0 held.
 //  - fit_sigmoid: bounded nonlinear least squares over (A, B, C_mid) [and R0 when fit_r0] with Eigen's

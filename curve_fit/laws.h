@@ -1,4 +1,4 @@
-// The compute-performance laws of ALGORITHMS.md section 10.
+// The compute-performance laws of docs/algorithms.md section 10.
 //   sigmoid: R(C) = R0 + (A - R0) / (1 + (C_mid / C)^B)   A asymptote, B efficiency, C_mid half-gain compute,
 //                                                          R0 the reward as C -> 0
 //   power:   R(C) = A - D / C^B                            the large-C form; D = (A - R0) C_mid^B

@@ -3,7 +3,7 @@
 // call per step that mixes the prefill of newly admitted prompts with one decode token of every running
 // sequence (Segment{len, pos0, slot}). The n completions of a request share its prompt's prefill (the cache
 // slot is copied). Each sampled token records its FP32 log-prob under the distribution actually sampled from
-// (after temperature and top-k/top-p renormalisation, model/sampler.h) and the policy version of the weights
+// (after temperature and top-k/top-p renormalisation, generation/sampler.h) and the policy version of the weights
 // that sampled it. Weights may change between two steps (set_version after updating the model in place):
 // running sequences keep their caches and continue, as PipelineRL does.
 // Random streams: completion i of a request with seed s uses Rng(s * 0x9e3779b97f4a7c15 + i), as
@@ -24,11 +24,11 @@
 
 namespace ascent {
 
-// Forced interruption (ALGORITHMS.md section 5, ScaleRL): when a completion has thought for `budget` tokens,
-// drawn uniformly from [min_tokens, max_tokens] per completion, without emitting `end_think_id` itself, the
-// `forced` tokens (the interruption text, ending in </think>) are appended, not sampled, and the completion
-// continues for `solution_tokens` more sampled tokens. A completion that ends its thinking by itself gets
-// the same solution budget from there.
+// Forced interruption (docs/algorithms.md section 5, ScaleRL): when a completion has thought for `budget`
+// tokens, drawn uniformly from [min_tokens, max_tokens] per completion, without emitting `end_think_id`
+// itself, the `forced` tokens (the interruption text, ending in </think>) are appended, not sampled, and the
+// completion continues for `solution_tokens` more sampled tokens. A completion that ends its thinking by
+// itself gets the same solution budget from there.
 struct InterruptConfig {
   bool enabled = false;
   int64_t min_tokens = 0, max_tokens = 0;

@@ -1,4 +1,4 @@
-// Advantages per completion (ALGORITHMS.md section 1), with HERO's per-prompt weight (section 6).
+// Advantages per completion (docs/algorithms.md section 1), with HERO's per-prompt weight (section 6).
 //   group_centered: A_i = r_i - mean_group
 //   grpo:           A_i = (r_i - mean_group) / (std_group + eps)
 //   batch_std:      A_i = (r_i - mean_group) / std_batch   (ScaleRL; std over every centred value in the batch)

@@ -1,4 +1,4 @@
-// Loss aggregation (ALGORITHMS.md section 3): the coefficient c_{i,t} of each token's loss l_{i,t} in
+// Loss aggregation (docs/algorithms.md section 3): the coefficient c_{i,t} of each token's loss l_{i,t} in
 // L = sum c_{i,t} l_{i,t}. Independent of the loss. Tokens without loss (mask 0, or every token of a
 // completion dropped by overlong filtering) get 0 and do not count in any denominator.
 //   token:  c = 1 / (loss tokens in the batch)                                   (DAPO, GRPO-TCR)

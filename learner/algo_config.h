@@ -1,6 +1,6 @@
 // The recipe's `algorithm:` section: every key of the learner's maths, with the published defaults of
-// ALGORITHMS.md (ScaleRL unless noted). Keys are documented in docs/recipes.md. Unknown keys, wrong types and
-// out-of-range values are errors naming the file, the line and the key.
+// docs/algorithms.md (ScaleRL unless noted). Keys are documented in docs/recipes.md. Unknown keys, wrong
+// types and out-of-range values are errors naming the file, the line and the key.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Data filters (ALGORITHMS.md section 4).
+// Data filters (docs/algorithms.md section 4).
 //  - Zero-variance filtering (ScaleRL): drop every prompt whose G rewards are all equal; the batch is not
 //    refilled.
 //  - DAPO dynamic sampling: keep taking groups, dropping degenerate ones, until the batch holds P groups.

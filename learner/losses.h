@@ -1,7 +1,7 @@
-// Policy losses (ALGORITHMS.md section 2), minimised, over the completion tokens of a batch flattened group
-// by group and completion by completion. Each returns the loss value and dL/dlogp_theta per token, which is
-// exactly what model_backward_logprobs takes. With c the aggregation coefficient (aggregation.h), A the
-// token's completion advantage and rho = exp(logp - logp_gen):
+// Policy losses (docs/algorithms.md section 2), minimised, over the completion tokens of a batch flattened
+// group by group and completion by completion. Each returns the loss value and dL/dlogp_theta per token,
+// which is exactly what model_backward_logprobs takes. With c the aggregation coefficient (aggregation.h), A
+// the token's completion advantage and rho = exp(logp - logp_gen):
 //   cispo:    L = -sum c * sg(clamp(rho, lo, eps_max)) * A * logp    lo = 1 - eps_low_is, or no lower bound
 //             dL/dlogp = -c * sg(clamp(rho, lo, eps_max)) * A        (exactly; the clip only caps the weight)
 //   ppo_clip: L = -sum c * min(rho A, clip(rho, 1 - eps_low, 1 + eps_high) A)   (GRPO, DAPO, GRPO-TCR)
@@ -9,8 +9,8 @@
 //   gspo:     GSPO-token: s_i = sg((pi/pi_gen)^(1/|y_i|)) over the completion's loss tokens and per token
 //             s_{i,t} = s_i * pi(y_t) / sg(pi(y_t)); L = -sum c * min(s_{i,t} A, clip(s_{i,t}, 1-eps_low,
 //             1+eps_high) A). With sample aggregation this is GSPO's sequence objective exactly.
-//   kl_beta > 0 adds beta * k3 per token: k3 = pi_ref/pi - log(pi_ref/pi) - 1, d/dlogp = beta (1 -
-//   pi_ref/pi).
+//   kl_beta > 0 adds beta * k3 per token: k3 = pi_ref/pi - log(pi_ref/pi) - 1,
+//   d/dlogp = beta (1 - pi_ref/pi).
 // `logp_sg` holds the values seen inside sg() (normally the same array as logp): a finite-difference check
 // can perturb logp alone and so differentiate the loss as autograd would.
 #pragma once

@@ -1,5 +1,5 @@
 // The learner's input: scored rollout groups. A group is one prompt with its G completions; every completion
-// carries per-token data from the actor (ALGORITHMS.md notation: y_{i,t}, logp_gen, policy version).
+// carries per-token data from the actor (docs/algorithms.md notation: y_{i,t}, logp_gen, policy version).
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,8 @@
 // The two loss kinds the engine trains on, both as a gradient on per-token log-probs (dL/dlogp):
 //  - SFT next-token cross-entropy, averaged over the tokens that carry loss;
 //  - an RL loss given as a per-token weight: L = -sum_t w_t * logp_t, so dL/dlogp_t = -w_t. The learner's
-//    CISPO/PPO/GRPO losses reduce to this with w_t = (their per-token weight) / N_agg (ALGORITHMS.md section
-//    2).
+//    CISPO/PPO/GRPO losses reduce to this with w_t = (their per-token weight) / N_agg (docs/algorithms.md
+//    section 2).
 #pragma once
 
 #include <vector>

@@ -1,4 +1,5 @@
-// HERO hybrid reward (ALGORITHMS.md section 6): a verifier's 0/1 verdict refined by a reward model's score.
+// HERO hybrid reward (docs/algorithms.md section 6): a verifier's 0/1 verdict refined by a reward model's
+// score.
 //  - Stratified normalisation inside each group: min/max of the RM scores are taken within each verifier
 //    stratum, so an RM can reorder answers of equal correctness but never lift a wrong one above a right one:
 //      r_rule = 0: rhat = -alpha + 2 alpha (r_RM - min) / (max - min + eps)        in [-alpha, alpha]

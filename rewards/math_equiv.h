@@ -1,4 +1,4 @@
-// Equivalence of two parsed answers (ALGORITHMS.md section 7).
+// Equivalence of two parsed answers (docs/algorithms.md section 7).
 //  - Expressions: exact difference simplifying to 0 (GiNaC normal); else, without free symbols, numbers
 //    equal up to rounding noise or after rounding both to 6 decimals (not a relative 1e-6); with free
 //    symbols, equal values at 3 random points (relative 1e-9). A percentage p% equals p/100 and also p

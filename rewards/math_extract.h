@@ -1,4 +1,4 @@
-// Extracting the final answer from a completion (ALGORITHMS.md section 7), in math_verify's order:
+// Extracting the final answer from a completion (docs/algorithms.md section 7), in math_verify's order:
 //   1. the last \boxed{...} (or \fbox{...}), braces balanced;
 //   2. else the last "Answer:" / "final answer is" line;
 //   3. else the last math span ($...$, $$...$$, \(...\), \[...\]);

@@ -64,7 +64,8 @@ import json; rows = [json.loads(l) for l in open("out.jsonl")]
 assert rows[2]["ok"] and rows[2]["reward"] == 1.0 and "worker crashed" in rows[2]["error"], rows[2]'
 
 # HERO over the verifier and a reward model (the tiny Qwen2 reward model of the reference fixtures); the
-# expected rewards are recomputed here from the printed RM scores and verdicts with ALGORITHMS.md section 6.
+# expected rewards are recomputed here from the printed RM scores and verdicts with
+# docs/algorithms.md section 6.
 cat >hero.yaml <<YAML
 rewards:
   verifier: math

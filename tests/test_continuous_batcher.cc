@@ -1,4 +1,4 @@
-// The actor's continuous batching (actor/continuous_batcher.h): requests joining and leaving the batch at any
+// The actor's continuous batching (generation/continuous_batcher.h): requests joining and leaving the batch at any
 // step give the same tokens and log-probs as generating each request alone (generate_batch, same seed); the
 // recorded log-probs equal a fresh forward pass; tokens carry the weights version that sampled them.
 #include <gtest/gtest.h>

@@ -1,7 +1,8 @@
-// The sigmoid compute-performance fit (ALGORITHMS.md section 10) on synthetic curves drawn from ScaleRL's
-// published fits (C_mid, B, A) with uniform noise of +-0.01, fitting only the first half of the compute
-// range: recovery of A and of the end-of-run reward, interval coverage over many seeds, the residual against
-// ScaleRL's grid procedure, the power law's wrong asymptote, the comparison rule, and degenerate input.
+// The sigmoid compute-performance fit (docs/algorithms.md section 10) on synthetic curves drawn from
+// ScaleRL's published fits (C_mid, B, A) with uniform noise of +-0.01, fitting only the first half of the
+// compute range: recovery of A and of the end-of-run reward, interval coverage over many seeds, the residual
+// against ScaleRL's grid procedure, the power law's wrong asymptote, the comparison rule, and degenerate
+// input.
 //
 // The "range" of a curve is the compute at which it has made 97.5% of its gain, C_mid * 39^(1/B): 6.7 C_mid
 // for the 8B curve (ScaleRL's 8B run went to about 16k GPU-hours = 6.3 C_mid). 101 validation points are

@@ -1,4 +1,4 @@
-// HERO (ALGORITHMS.md section 6) on hand-computed groups, and the combinators.
+// HERO (docs/algorithms.md section 6) on hand-computed groups, and the combinators.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // Losses and aggregation: value and dL/dlogp for every loss x aggregation mode, against (a) a literal
-// transcription of ALGORITHMS.md sections 2-3 written here, token by token, and (b) central finite
+// transcription of docs/algorithms.md sections 2-3 written here, token by token, and (b) central finite
 // differences of the loss value in logp with the stop-gradient inputs held fixed (as autograd differentiates
 // it).
 #include <gtest/gtest.h>
@@ -48,7 +48,7 @@ Fixture make_fixture() {
   return f;
 }
 
-// ALGORITHMS.md section 2, token by token, in double. Returns the loss value; grad gets dL/dlogp.
+// docs/algorithms.md section 2, token by token, in double. Returns the loss value; grad gets dL/dlogp.
 double reference_loss(const LossConfig& cfg, const FlatTokens& tok, const std::vector<float>& logp,
                       std::vector<double>* grad) {
   double L = 0;
@@ -222,8 +222,8 @@ TEST(Kl, K3ValueAndGradientByHand) {
   EXPECT_NEAR(r.dlogp[0], -0.0648721, 1e-7);
 }
 
-// Aggregation weighs tokens as ALGORITHMS.md section 3 says. Prompt A: completions of 10 and 2 loss tokens;
-// prompt B: 4 and 4 (P = 2, 4 completions, 20 loss tokens).
+// Aggregation weighs tokens as docs/algorithms.md section 3 says. Prompt A: completions of 10 and 2 loss
+// tokens; prompt B: 4 and 4 (P = 2, 4 completions, 20 loss tokens).
 //   token:  every token 1/20
 //   prompt: A's tokens 1/(2*12) = 1/24, B's 1/(2*8) = 1/16        (each prompt weighs 1/2 in total)
 //   sample: A long 1/(4*10) = 1/40, A short 1/(4*2) = 1/8, B 1/16 (each completion weighs 1/4 in total)

@@ -1,4 +1,4 @@
-// The math verifier (ALGORITHMS.md section 7) on the hand-labelled corpus (tests/fixtures/verifier/, 326
+// The math verifier (docs/algorithms.md section 7) on the hand-labelled corpus (tests/fixtures/verifier/, 326
 // MATH/AIME/AMC-style pairs written and labelled by hand in corpus_source.py), answer extraction, time limits
 // and malformed input.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Recipes (learner/recipe.h): the shipped recipes parse and hold the published settings of ALGORITHMS.md
+// Recipes (job/recipe.h): the shipped recipes parse and hold the published settings of docs/algorithms.md
 // section 9; typos and bad values are errors naming file:line and the dotted key; the resolved recipe
 // (every key with its value) parses back to itself.
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
-// Scored groups from an actor to the learner over real gRPC on loopback (actor/rollout_channel.h): 1,000
-// groups through a stream the server drops every 97 groups (before acking them) and a learner queue of 8 that
-// is drained slowly: every group arrives exactly once, in order; resent groups are recognised as duplicates;
-// a restarted actor (new incarnation) starts its own sequence.
+// Scored groups from an actor to the learner over real gRPC on loopback (transport/rollout_server.h,
+// rollout_client.h): 1,000 groups through a stream the server drops every 97 groups (before acking them) and
+// a learner queue of 8 that is drained slowly: every group arrives exactly once, in order; resent groups are
+// recognised as duplicates; a restarted actor (new incarnation) starts its own sequence.
 #include <gtest/gtest.h>
 
 #include <thread>

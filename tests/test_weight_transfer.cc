@@ -1,5 +1,6 @@
-// Versioned weights in checksummed buckets over real gRPC on loopback (actor/weight_service.h): bf16 and fp32
-// round trips, a corrupted bucket rejected and fetched again, a version that changes mid-transfer.
+// Versioned weights in checksummed buckets over real gRPC on loopback (transport/weight_transfer.h,
+// weight_server.h, weight_client.h): bf16 and fp32 round trips, a corrupted bucket rejected and fetched
+// again, a version that changes mid-transfer.
 #include <gtest/gtest.h>
 
 #include <cmath>

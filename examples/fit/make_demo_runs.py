@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes synthetic runs for `ascent fit` demos and tests (standard library only, deterministic).
 
-Curves are ScaleRL's published fits (ALGORITHMS.md section 10) with R0 = 0.25 and uniform noise of +-0.01:
+Curves are ScaleRL's published fits (docs/algorithms.md section 10) with R0 = 0.25 and uniform noise of
++-0.01:
   scalerl_8b.jsonl  (C_mid 2542, B 1.92, A 0.610)  metrics.jsonl, a validation every 10 steps of 20 GPU-hours
   batch512.jsonl    (C_mid 2818, B 1.77, A 0.605)  the same layout
   scout.csv         (C_mid 4242, B 1.65, A 0.710)  CSV with columns gpu_hours,pass_rate
