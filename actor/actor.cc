@@ -33,6 +33,12 @@ Actor::Actor(ActorConfig cfg, Model& model, PromptText text, RewardPipeline* rew
     cfg_.prefetch = std::max<int64_t>(1, cfg_.decode.slots / std::max<int64_t>(1, cfg_.group_size));
 }
 
+void Actor::stop() {
+  stop_ = true;
+  absl::MutexLock lock(&shared_.mu);
+  shared_.changed.SignalAll();  // wake every waiting thread to see it
+}
+
 ActorStats Actor::stats() {
   absl::MutexLock lock(&shared_.mu);
   return shared_.stats;

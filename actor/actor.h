@@ -25,10 +25,12 @@ class Actor {
   // The model's parameters are replaced by the learner's; rewards may be null (every reward 0, ok).
   Actor(ActorConfig cfg, Model& model, PromptText text, RewardPipeline* rewards);
   // Runs until the learner says finished, max_groups leases are done, or stop(). Errors: the learner
-  // unreachable, a request the engine refuses, a lease's prompt that cannot be encoded.
+  // unreachable, a request the engine refuses, a lease's prompt that cannot be encoded (the decode loop's own
+  // error first, else the first error of another thread; none after stop() or the end of the run). Once per
+  // Actor: a second run() returns at once.
   absl::Status run(const std::string& learner_address);
   // From any thread (a signal handler's watcher): abandon in-flight work and return from run().
-  void stop() { stop_ = true; }
+  void stop() ABSL_LOCKS_EXCLUDED(shared_.mu);
   ActorStats stats() ABSL_LOCKS_EXCLUDED(shared_.mu);
   const std::string& incarnation() const { return cfg_.incarnation; }
 

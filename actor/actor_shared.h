@@ -1,6 +1,6 @@
 // What the actor's four threads share (docs/actor.md): the outbox of finished groups, the first error, the
 // learner's "finished", the decode loop's view for heartbeats and the statistics, under one mutex. Every
-// change is announced on `changed`. Staged weights are the weight fetcher's (actor/weight_fetcher.h).
+// change that a thread waits for is announced on `changed`. Staged weights are the weight fetcher's (actor/weight_fetcher.h).
 #pragma once
 
 #include <atomic>

@@ -47,7 +47,7 @@ absl::Status DecodeLoop::run() {
     view_update(version, lag_hold);
     if (batcher_.idle()) {
       const bool capped = cfg_.max_groups > 0 && leased_ >= cfg_.max_groups;
-      if (capped && open_.empty()) break;
+      if (capped && open_.empty() && pending_.empty()) break;
       const Clock::time_point t0 = Clock::now();
       weights_.wait_staged(absl::Milliseconds(5));  // weights (the lag bound) or leases
       absl::MutexLock lock(&shared_.mu);
@@ -162,7 +162,7 @@ void DecodeLoop::outbox_push(std::vector<OutgoingGroup>& ready, double decode_s)
   shared_.stats.tokens += batcher_.last_step_tokens();
   for (OutgoingGroup& o : ready) {
     shared_.stats.completions += o.group.completions_size();
-    while (shared_.outbox.size() >= cfg_.window && !shared_.quit) shared_.wait(absl::InfiniteFuture());
+    while (shared_.outbox.size() >= cfg_.window && !shared_.done()) shared_.wait(absl::InfiniteFuture());
     shared_.outbox.push_back(std::move(o));
     shared_.changed.SignalAll();
   }

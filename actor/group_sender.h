@@ -12,8 +12,9 @@
 
 namespace ascent {
 
-// Runs until the decode loop is done and every group is acked (or the actor fails). rewards may be null
-// (every reward 0, ok).
+// Runs until the decode loop is done and every group is acked; returns without flushing when the actor
+// quits (an error, stop(), the end of the run: what is unsent is of no use). rewards may be null (every
+// reward 0, ok).
 void group_sender_loop(ActorShared& shared, const ActorConfig& cfg, RewardPipeline* rewards,
                        const std::string& learner_address);
 

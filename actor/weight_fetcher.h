@@ -1,8 +1,8 @@
 // The actor's weights thread (docs/actor.md): polls the learner's WeightService manifest and receives every
 // newer version into a staging copy of the parameters while decoding goes on (bucket checksums verified, a
 // bad bucket fetched again, a version replaced mid-transfer started over). The decode loop swaps a staged
-// version into the model between two steps (model_swap_params: an exchange of arenas). Memory: two copies of
-// the parameters.
+// version into the model between two steps (model_swap_params: an exchange of arenas on the CPU, a copy
+// into the backend's memory on a device). Memory: two copies of the parameters.
 #pragma once
 
 #include <cstdint>

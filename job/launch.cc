@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/process.h"
-#include "learner/learner_run.h"
+#include "learner/learner_config.h"
 #include "nlohmann/json.hpp"
 
 namespace ascent {

@@ -6,6 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/yaml_reader.h"
+#include "generation/generation_config.h"
+#include "learner/algo_config.h"
+#include "rewards/rewards_config.h"
 
 namespace ascent {
 

@@ -20,6 +20,11 @@ absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::
   gspo.read("eps_low", &c.loss.gspo_eps_low, 0.0, 1.0);
   gspo.read("eps_high", &c.loss.gspo_eps_high, 0.0);
   r.read("kl_beta", &c.loss.kl_beta, 0.0);
+  if (c.loss.kl_beta > 0) {  // refused here, at the recipe, not at the first step after a run has started
+    r.fail("kl_beta",
+           "> 0 needs a reference policy, which the learner does not keep yet; use 0 (the ScaleRL, GRPO-TCR "
+           "and HERO recipes do)");
+  }
   r.read("advantage", &adv, {"group_centered", "grpo", "batch_std", "dr_grpo", "leave_one_out"});
   r.read("grpo_std_eps", &c.advantage.grpo_eps, 0.0);
   r.read("aggregation", &agg, {"token", "prompt", "sample", "fixed"});

@@ -33,20 +33,4 @@ void apply_overlong_shaping(RolloutBatch* batch, int64_t max_tokens, int64_t cac
   }
 }
 
-bool DynamicSamplingBuffer::offer(PromptGroup g) {
-  if (full()) return false;
-  if (group_is_zero_variance(g)) {
-    ++dropped_;
-    return false;
-  }
-  batch_.groups.push_back(std::move(g));
-  return true;
-}
-
-RolloutBatch DynamicSamplingBuffer::take() {
-  RolloutBatch out = std::move(batch_);
-  batch_ = RolloutBatch{};
-  return out;
-}
-
 }  // namespace ascent

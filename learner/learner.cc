@@ -38,6 +38,7 @@ nlohmann::json GroupCounters::to_json() const {
           {"filtered", filtered},
           {"dropped_duplicate", dropped_duplicate},
           {"dropped_reward", dropped_reward},
+          {"dropped_invalid", dropped_invalid},
           {"completions_dropped_reward", completions_dropped_reward},
           {"tokens", tokens},
           {"wall_s", wall_s}};
@@ -46,6 +47,7 @@ nlohmann::json GroupCounters::to_json() const {
 void GroupCounters::from_json(const nlohmann::json& j) {
   generated = j.at("generated"), trained = j.at("trained"), filtered = j.at("filtered");
   dropped_duplicate = j.at("dropped_duplicate"), dropped_reward = j.at("dropped_reward");
+  dropped_invalid = j.value("dropped_invalid", int64_t{0});  // absent in checkpoints before it existed
   completions_dropped_reward = j.at("completions_dropped_reward"), tokens = j.at("tokens");
   wall_s = j.at("wall_s");
 }
@@ -70,18 +72,25 @@ absl::Status Learner::start() {
     by_id_[data_.train[i].id] = i, ids.push_back(data_.train[i].id);
   const bool resumed = !resume_.dir.empty();
   const std::string where = resume_.dir + "/state.json";
-  if (resumed) {
-    ASCENT_ASSIGN_OR_RETURN(history_,
-                            PassRateHistory::parse(resume_.state.at("history").get<std::string>(), where));
+  {
+    absl::MutexLock lock(&data_mu_);
+    if (resumed) {
+      ASCENT_ASSIGN_OR_RETURN(history_,
+                              PassRateHistory::parse(resume_.state.at("history").get<std::string>(), where));
+    }
+    sampler_ =
+        std::make_unique<PromptSampler>(ids, r_.seed, algo.no_positive_resampling ? &history_ : nullptr);
+    if (resumed)
+      ASCENT_RETURN_IF_ERROR(sampler_->restore(resume_.state.at("sampler").get<std::string>(), where));
   }
-  sampler_ = std::make_unique<PromptSampler>(ids, r_.seed, algo.no_positive_resampling ? &history_ : nullptr);
+  // Called by PromptLeases under the endpoint's lock, on RolloutService threads.
   leases_ = std::make_unique<PromptLeases>(algo.prompts_per_step, algo.max_lag, r_.seed,
                                            [this]() -> absl::StatusOr<PromptRecord> {
+                                             absl::MutexLock lock(&data_mu_);
                                              ASCENT_ASSIGN_OR_RETURN(std::string id, sampler_->next());
                                              return data_.train[by_id_.at(id)];
                                            });
   if (resumed) {
-    ASCENT_RETURN_IF_ERROR(sampler_->restore(resume_.state.at("sampler").get<std::string>(), where));
     ASCENT_RETURN_IF_ERROR(leases_->restore(resume_.state.at("leases"), where));
     ASCENT_ASSIGN_OR_RETURN(hero_, hero_state_from_json(resume_.state.at("hero"), where));
     count_.from_json(resume_.state.at("counters"));
@@ -216,16 +225,29 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
 
 // ---- collect and filter ----
 
+// A group from the inbox: its lease's first return, checked at the edge (a bad group is refused: logged,
+// counted, never trained on), filed under its lease's step.
 void Learner::receive(int timeout_ms) {
   rv1::Group g;
   if (!inbox_->take(&g, timeout_ms)) return;
-  if (endpoint_->complete(g.lease()) != LeaseReturn::kFirst) {
+  int64_t step = -1;
+  if (endpoint_->complete(g.lease(), &step) != LeaseReturn::kFirst) {
     ++count_.dropped_duplicate;
+    return;
+  }
+  absl::Status valid = rollout_group_validate(g, m_.cfg.vocab_size);
+  if (valid.ok() && g.step() != step) {
+    valid = absl::InvalidArgumentError(absl::StrCat("lease ", g.lease(), ": the group says step ", g.step(),
+                                                    ", its lease is of step ", step));
+  }
+  if (!valid.ok()) {
+    ++count_.dropped_invalid;
+    log_->info(absl::StrCat("refused a group from ", g.incarnation(), ": ", valid.message()));
     return;
   }
   ++count_.generated;
   for (const auto& c : g.completions()) count_.tokens += c.tokens_size();
-  pending_[g.step()].push_back(std::move(g));
+  pending_[step].push_back(std::move(g));
 }
 
 absl::StatusOr<bool> Learner::collect(int64_t step, std::vector<rv1::Group>* groups) {
@@ -264,7 +286,10 @@ int64_t Learner::filter(int64_t step, std::vector<rv1::Group> groups, RolloutBat
       ++count_.dropped_reward;
       continue;
     }
-    if (algo.no_positive_resampling) history_.record(pg.prompt_id, group_pass_rate(pg), step);
+    if (algo.no_positive_resampling) {
+      absl::MutexLock lock(&data_mu_);
+      history_.record(pg.prompt_id, group_pass_rate(pg), step);
+    }
     if (g.has_hero_sigma()) sigma.push_back(g.hero_sigma()), sigma_of.push_back(got.groups.size());
     got.groups.push_back(std::move(pg));
   }

@@ -1,8 +1,9 @@
 // The learner's lead rank (rank 0) as one object with named phases (docs/learner.md). Each step:
-//   collect     wait until every lease of the step has returned its group (RolloutService, prompt leases)
+//   collect     wait until every lease of the step has returned its group (RolloutService, prompt leases);
+//               each group is checked at the edge first (rollout_group_validate): a bad one is refused
 //   filter      drop reward-failed completions, record pass rates (No-Positive-Resampling), weight HERO
 //               groups, shape overlong rewards, zero-variance filtering; with DAPO resampling, refill leases
-//               and collect again
+//               and collect again (assemble repeats collect + filter)
 //   optimise    hand the batch to every rank, gradient (learner/train_step.h), clip, AdamW
 //   publish     version step + 1 to the actors (WeightService)
 //   validate    every run.validation.every steps and at the end: mean@k and the live sigmoid fit
@@ -20,7 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "collective/collective.h"
 #include "curve_fit/live_fit.h"
 #include "generation/generation_config.h"
@@ -55,6 +58,7 @@ struct LearnerOptions {
 // What became of every group the actors sent (docs/metrics.md, groups/*); checkpointed.
 struct GroupCounters {
   int64_t generated = 0, trained = 0, filtered = 0, dropped_duplicate = 0, dropped_reward = 0;
+  int64_t dropped_invalid = 0;  // refused at the edge (rollout_group_validate); not counted as generated
   int64_t completions_dropped_reward = 0, tokens = 0;
   double wall_s = 0;  // of earlier segments of the run (before a resume)
   nlohmann::json to_json() const;
@@ -107,8 +111,11 @@ class Learner {
   ResumePoint resume_;
   const std::string run_dir_;
   std::map<std::string, size_t> by_id_;
-  PassRateHistory history_;
-  std::unique_ptr<PromptSampler> sampler_;
+  // The data order: the learner thread records pass rates while RolloutService threads draw prompts (through
+  // the leases, under the endpoint's lock; lock order: endpoint, then data_mu_).
+  absl::Mutex data_mu_;
+  PassRateHistory history_ ABSL_GUARDED_BY(data_mu_);
+  std::unique_ptr<PromptSampler> sampler_ ABSL_PT_GUARDED_BY(data_mu_);
   std::unique_ptr<PromptLeases> leases_;
   HeroState hero_;
   GroupCounters count_;

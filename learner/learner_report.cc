@@ -49,10 +49,17 @@ absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) 
 }
 
 absl::Status Learner::checkpoint(int64_t next_step) {
-  nlohmann::json st = {{"format", "ascent.run_state.v1"},      {"step", next_step},
-                       {"sampler", sampler_->serialize()},     {"history", history_.serialize()},
-                       {"hero", hero_state_to_json(hero_)},    {"leases", endpoint_->leases_json()},
+  nlohmann::json st = {{"format", "ascent.run_state.v1"},
+                       {"step", next_step},
+                       {"hero", hero_state_to_json(hero_)},
                        {"fit_points", nlohmann::json::array()}};
+  // The leases and the data order that issues them, at one moment (no lease is issued in between).
+  endpoint_->leases_snapshot([&](const nlohmann::json& leases) {
+    absl::MutexLock lock(&data_mu_);
+    st["leases"] = leases;
+    st["sampler"] = sampler_->serialize();
+    st["history"] = history_.serialize();
+  });
   // Groups held for later steps are not in the checkpoint (a resumed run generates them again): they are not
   // counted as generated yet.
   GroupCounters c = count_;
@@ -87,6 +94,7 @@ std::map<std::string, double> Learner::step_metrics(int64_t step, const RolloutB
   mm["groups/filtered"] = static_cast<double>(count_.filtered);
   mm["groups/dropped_duplicate"] = static_cast<double>(count_.dropped_duplicate);
   mm["groups/dropped_reward"] = static_cast<double>(count_.dropped_reward);
+  mm["groups/dropped_invalid"] = static_cast<double>(count_.dropped_invalid);
   int64_t held = 0;
   for (const auto& [s, v] : pending_) held += static_cast<int64_t>(v.size());
   mm["groups/held"] = static_cast<double>(held);  // received for later steps

@@ -47,11 +47,12 @@ std::vector<Lease> PromptLeases::issue(const std::string& holder, int64_t max, i
   return out;
 }
 
-LeaseReturn PromptLeases::complete(int64_t lease) {
+LeaseReturn PromptLeases::complete(int64_t lease, int64_t* step) {
   auto it = live_.find(lease);
   if (it == live_.end()) return lease < next_lease_ ? LeaseReturn::kDuplicate : LeaseReturn::kUnknown;
   if (it->second.returned) return LeaseReturn::kDuplicate;
   it->second.returned = true;
+  if (step != nullptr) *step = it->second.lease.step;
   // A lease handed out again may come back from its first holder: it no longer waits in again_.
   for (auto a = again_.begin(); a != again_.end(); ++a) {
     if (*a == lease) {

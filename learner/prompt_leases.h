@@ -49,7 +49,8 @@ class PromptLeases {
   // max_lag.
   std::vector<Lease> issue(const std::string& holder, int64_t max, int64_t steps_done);
   // A group for `lease` arrived (kFirst: count it; kDuplicate: it already came; kUnknown: never issued).
-  LeaseReturn complete(int64_t lease);
+  // kFirst: the lease's first return; `step` (may be null) gets the step it belongs to.
+  LeaseReturn complete(int64_t lease, int64_t* step = nullptr);
   // The holder is lost: its open leases go back to the front of the queue. Returns how many.
   int64_t release(const std::string& holder);
   // One more lease for `step` (a refill after a filtered group, zero_variance: resample).

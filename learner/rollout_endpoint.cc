@@ -103,9 +103,9 @@ void RolloutEndpoint::finish() {
   finished_ = true;
 }
 
-LeaseReturn RolloutEndpoint::complete(int64_t lease) {
+LeaseReturn RolloutEndpoint::complete(int64_t lease, int64_t* step) {
   absl::MutexLock lock(&mu_);
-  return leases_->complete(lease);
+  return leases_->complete(lease, step);
 }
 
 bool RolloutEndpoint::step_closed(int64_t step) {
@@ -147,9 +147,9 @@ int64_t RolloutEndpoint::actors_lost() {
   return lost_;
 }
 
-nlohmann::json RolloutEndpoint::leases_json() {
+void RolloutEndpoint::leases_snapshot(const std::function<void(const nlohmann::json& leases)>& with) {
   absl::MutexLock lock(&mu_);
-  return leases_->to_json();
+  with(leases_->to_json());
 }
 
 }  // namespace ascent

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,7 +47,7 @@ class RolloutEndpoint : public RolloutHandler {
   void set_version(int64_t v);
   int64_t version();
   void finish();  // heartbeats and GetPrompts now answer finished
-  LeaseReturn complete(int64_t lease);
+  LeaseReturn complete(int64_t lease, int64_t* step = nullptr);
   bool step_closed(int64_t step);
   void trained(int64_t step);
   void refill(int64_t step);
@@ -55,7 +56,9 @@ class RolloutEndpoint : public RolloutHandler {
   std::vector<std::string> reap();
   std::vector<ActorView> actors();
   int64_t actors_lost();
-  nlohmann::json leases_json();
+  // Calls `with` with the leases' state (PromptLeases::to_json) while holding the lock, so that nothing is
+  // issued meanwhile: a checkpoint snapshots the leases and the data order that issues them at one moment.
+  void leases_snapshot(const std::function<void(const nlohmann::json& leases)>& with);
 
  private:
   struct Actor {

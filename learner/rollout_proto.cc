@@ -1,10 +1,70 @@
 #include "learner/rollout_proto.h"
 
+#include <cmath>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 
 namespace ascent {
 
 namespace rv1 = rollout::v1;
+
+namespace {
+
+absl::Status tokens_check(const google::protobuf::RepeatedField<int32_t>& t, int64_t vocab,
+                          const std::string& what) {
+  for (int i = 0; i < t.size(); ++i) {
+    if (t[i] < 0 || t[i] >= vocab) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " token ", i, ": id ", t[i], " outside the vocabulary [0, ", vocab, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status completion_check(const rv1::Completion& c, int64_t vocab, const std::string& what) {
+  const int n = c.tokens_size();
+  if (n == 0) return absl::InvalidArgumentError(absl::StrCat(what, ": no tokens"));
+  if (c.logprobs_size() != n || c.versions_size() != n) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", n, " tokens but ", c.logprobs_size(),
+                                                   " log-probs and ", c.versions_size(), " versions"));
+  }
+  if (c.forced_size() != 0 && c.forced_size() != n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", n, " tokens but ", c.forced_size(), " forced flags"));
+  }
+  if (absl::Status st = tokens_check(c.tokens(), vocab, what); !st.ok()) return st;
+  for (int i = 0; i < n; ++i) {
+    if (!std::isfinite(c.logprobs(i)) || c.logprobs(i) > 1e-4f) {
+      return absl::InvalidArgumentError(absl::StrCat(what, " token ", i, ": log-prob ", c.logprobs(i)));
+    }
+    if (c.versions(i) < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " token ", i, ": weights version ", c.versions(i)));
+    }
+  }
+  if (c.reward_ok() && !std::isfinite(c.reward())) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": reward ", c.reward()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status rollout_group_validate(const rv1::Group& g, int64_t vocab_size) {
+  const std::string where = absl::StrCat("lease ", g.lease());
+  if (g.prompt_size() == 0) return absl::InvalidArgumentError(where + ": empty prompt");
+  if (absl::Status st = tokens_check(g.prompt(), vocab_size, where + " prompt"); !st.ok()) return st;
+  if (g.completions_size() == 0) return absl::InvalidArgumentError(where + ": no completions");
+  for (int i = 0; i < g.completions_size(); ++i) {
+    absl::Status st = completion_check(g.completions(i), vocab_size, absl::StrCat(where, " completion ", i));
+    if (!st.ok()) return st;
+  }
+  if (g.has_hero_sigma() && !(std::isfinite(g.hero_sigma()) && g.hero_sigma() >= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": HERO sigma ", g.hero_sigma()));
+  }
+  return absl::OkStatus();
+}
 
 PromptGroup prompt_group_from_proto(const rv1::Group& g, int64_t* dropped) {
   PromptGroup pg;

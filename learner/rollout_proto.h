@@ -10,6 +10,12 @@
 
 namespace ascent {
 
+// The learner's edge check of a group from an actor, before anything of it is used: a prompt and
+// completions of tokens inside the vocabulary [0, vocab_size), one log-prob (finite, <= 0) and one weights
+// version (>= 0) per completion token, forced flags absent or one per token, finite rewards and HERO sigma.
+// InvalidArgument naming the completion and the field otherwise.
+absl::Status rollout_group_validate(const rollout::v1::Group& g, int64_t vocab_size);
+
 // Completions whose reward failed (reward_ok false) are left out; `dropped` (may be null) counts them. Loss
 // mask = not forced; truncated = finish_reason "length".
 PromptGroup prompt_group_from_proto(const rollout::v1::Group& g, int64_t* dropped);

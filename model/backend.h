@@ -1,8 +1,8 @@
 // The engine's backend seam, in the spirit of ggml's backend interface: a Backend owns memory on one device
 // (alloc, free, copies in and out) and fills the op table of model/ops.h. The transformer allocates its
 // activations and KV cache as DeviceBuffers of the model's backend and calls only that table, so one code path
-// serves every device. The CPU backend (model/cpu/) is the trusted reference and the default; a CUDA backend
-// (model/cuda/) implements the same interface.
+// serves every device. The CPU backend (model/cpu/) is the trusted reference and the default; the CUDA
+// backend (model/cuda/, next) implements the same interface.
 //
 // Memory: a backend whose memory is host memory (host_memory() == true) accepts host pointers in its ops,
 // so the engine passes its host inputs and outputs without copies there; on any other backend it copies them
@@ -52,8 +52,8 @@ class Backend {
 // The CPU backend: host memory (64-byte aligned), the ops of model/cpu/ (OpenMP + OpenBLAS).
 Backend& backend_cpu();
 
-// The backend of a device. The CPU always; cuda:N is FailedPrecondition until the CUDA backend is built in
-// (the message says so), and NotFound for a device the machine does not have.
+// The backend of a device: the CPU always; cuda:N is FailedPrecondition naming the device while this build
+// has no CUDA backend (model/cuda/ holds device discovery only; its ops come with the CUDA engine).
 absl::StatusOr<Backend*> backend_for(const Device& d);
 
 // Memory of one backend that grows on demand and is reused: ensure() returns at least n elements, allocating

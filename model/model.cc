@@ -25,8 +25,9 @@ namespace {
 constexpr const char* kSingleFile = "model.safetensors";
 constexpr const char* kIndexFile = "model.safetensors.index.json";
 
-// Points the views at the parameters and gradients as the model's backend holds them, copying the host
-// arenas into a device backend's memory first.
+// Points the views at the parameters and gradients as the model's backend holds them. On a device backend
+// the parameters are copied in; the gradients are copied in only when the device copy is first made (later
+// they live on the device: model_grads_to_host reads them back).
 void bind(Model& m) {
   Backend& b = *m.backend;
   if (b.host_memory()) {
@@ -39,8 +40,9 @@ void bind(Model& m) {
   b.copy_to_device(p, m.params.data(), m.params.size() * 4);
   m.w = model_weights_bind(m.cfg, m.layout, p);
   if (!m.grads.empty()) {
+    const bool fresh = m.device_grads.bytes() < m.grads.size() * 4 || m.device_grads.backend() != &b;
     float* g = m.device_grads.ensure<float>(b, n);
-    b.copy_to_device(g, m.grads.data(), m.grads.size() * 4);
+    if (fresh) b.copy_to_device(g, m.grads.data(), m.grads.size() * 4);
     m.g = model_weights_bind(m.cfg, m.layout, g);
   }
 }
@@ -110,6 +112,11 @@ void model_to_backend(Model& m, Backend& b) {
   m.backend = &b;
   if (b.host_memory()) m.device_params = DeviceBuffer(), m.device_grads = DeviceBuffer();
   bind(m);
+}
+
+void model_params_to_backend(Model& m) {
+  if (m.backend->host_memory()) return;
+  m.backend->copy_to_device(m.device_params.data<float>(), m.params.data(), m.params.size() * 4);
 }
 
 void model_grads_to_host(Model& m) {

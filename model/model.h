@@ -48,8 +48,10 @@ void model_grads_zero(Model& m);
 // Runs the model on backend b from now on: a device backend gets a copy of the parameters (and gradients,
 // when enabled) and the views point there; a host-memory backend uses the host arenas.
 void model_to_backend(Model& m, Backend& b);
-// On a device backend: copies the backend's gradients into m.grads (the host optimiser reads them there).
+// On a device backend: copies the backend's gradients into m.grads (the host optimiser reads them there),
+// and m.params into the backend's copy (after the host optimiser changed them). No-ops on the CPU.
 void model_grads_to_host(Model& m);
+void model_params_to_backend(Model& m);
 // Exchanges the parameters with `params` (same length; a FailedPrecondition otherwise) and rebinds the
 // views: the actor's swap of a received version between two decode steps, O(1) on the CPU. Afterwards
 // `params` holds the previous parameters.

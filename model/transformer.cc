@@ -354,7 +354,9 @@ void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& st,
     mlp_block_backward(e, m.w.layers[l], m.g.layers[l], *a, st.layer_grads, d, dres);
     attention_block_backward(e, m.cfg, m.w.layers[l], m.g.layers[l], *a, st.layer_grads, d, b, dres, st.in);
   }
-  op.embedding_backward(m.g.embed, dres, st.in.d_tokens, d.N, d.C);
+  // This call's own batch (the one the forward saw, by contract), not a pointer kept from the forward.
+  op.embedding_backward(m.g.embed, dres, device_input(e.be, b.tokens.data(), d.N, st.in.tokens_copy), d.N,
+                        d.C);
 }
 
 // The rows of the batch's last tokens (one per segment), final-normed, into `h` [S, C].

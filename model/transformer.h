@@ -43,7 +43,8 @@ struct LayerGrads {
   DeviceBuffer dact, dgate, dup, dh2, datt, dq, dk, dv, dq_pre, dk_pre, dh1;
 };
 
-// A batch's inputs on the host, and as the backend sees them (the host vectors themselves on the CPU).
+// A batch's inputs on the host, and as the backend sees them: on the CPU the d_ pointers point at the host
+// data itself (d_tokens into the caller's PackedBatch), on a device backend at the copies below.
 struct BatchInputs {
   std::vector<float> cos, sin;        // RoPE tables [N, D/2]
   std::vector<int64_t> target_rows;   // [Nt]: rows that have a target
@@ -74,14 +75,17 @@ struct ForwardState {
 absl::StatusOr<std::vector<float>> model_forward_logprobs(Model& m, const PackedBatch& b, ForwardState* state,
                                                           const LmHeadOptions& opt,
                                                           std::vector<float>* entropy = nullptr);
-// Accumulates into m.grads (call model_grads_enable first) the gradient of sum_n dlogp[n] * logp[n].
+// Accumulates into the gradients (m.g: m.grads on the CPU, the backend's copy on a device; call
+// model_grads_enable first) the gradient of sum_n dlogp[n] * logp[n]. b and state must be the batch and
+// state of the model_forward_logprobs call that computed those log-probs.
 void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& state,
                              const std::vector<float>& dlogp, const LmHeadOptions& opt);
 
-// Runs the batch against the cache and writes float32 logits [S, V] of each segment's last token.
 // Reward models (cfg.num_labels > 0): the score head at each segment's last non-pad token, [segments,
 // num_labels] row-major, as transformers' *ForSequenceClassification computes it. Forward only.
 absl::Status model_forward_sequence_scores(Model& m, const PackedBatch& b, std::vector<float>* scores);
+// Runs the batch against the cache and writes float32 logits [S, V] (host memory) of each segment's last
+// token.
 absl::Status model_forward_last_logits(Model& m, const PackedBatch& b, KvCache& cache, float* logits);
 
 }  // namespace ascent

@@ -1,7 +1,8 @@
 // Reward combinators: what a recipe's `rewards:` section builds a completion's final reward from.
 //  - a weighted sum of named components (verifier, rm, plugins: weight 1 each unless the recipe says);
 //  - a mapping of a 0/1 verdict to {-1, +1} (`pm1`) or leaving it 0/1 (`01`);
-//  - soft overlong shaping (DAPO, docs/algorithms.md section 4): learner/filters.h's R_len, added last.
+// Soft overlong shaping (DAPO, docs/algorithms.md section 4) needs token counts: the learner adds it
+// (learner/filters.h), not these combinators.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,7 @@ outside the picture: they may include anything.
 """
 import os
 import re
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -24,30 +25,30 @@ LAYERS = [
 ]
 LAYER_OF = {f: i for i, fs in enumerate(LAYERS) for f in fs}
 PROJECT = set(LAYER_OF) | {"tests", "bench", "examples"}
-SKIP = {"tests", "bench", "examples", "build", "docs", "scripts", "recipes", "cmake", ".git"}
+SKIP = {"tests", "bench", "examples", "docs", "scripts", "recipes", "cmake"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
+
+
+def sources():
+    """The tracked C++ sources (git ls-files), so build directories and scratch files never count."""
+    out = subprocess.run(["git", "ls-files", "*.h", "*.cc", "*.cu"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.split()
+    return [p for p in out if "/" in p and p.split("/", 1)[0] not in SKIP]
 
 
 def edges():
     out = {}  # (from, to) -> first file:line that makes the edge
-    for folder in sorted(os.listdir(ROOT)):
-        top = os.path.join(ROOT, folder)
-        if folder in SKIP or folder.startswith(".") or not os.path.isdir(top):
-            continue
-        for dirpath, _, files in os.walk(top):
-            for name in sorted(files):
-                if not name.endswith((".h", ".cc", ".cu")):
-                    continue
-                path = os.path.join(dirpath, name)
-                with open(path, encoding="utf-8", errors="replace") as f:
-                    for n, line in enumerate(f, 1):
-                        m = INCLUDE.match(line)
-                        target = m.group(1) if m else None
-                        if target == "ascent":  # include/ascent/reward_plugin.h, the plugin SDK
-                            target = "include"
-                        if target is None or target == folder or target not in PROJECT:
-                            continue  # itself, or a library's header (absl/, nlohmann/, ...)
-                        out.setdefault((folder, target), f"{os.path.relpath(path, ROOT)}:{n}")
+    for rel in sorted(sources()):
+        folder = rel.split("/", 1)[0]
+        with open(os.path.join(ROOT, rel), encoding="utf-8", errors="replace") as f:
+            for n, line in enumerate(f, 1):
+                m = INCLUDE.match(line)
+                target = m.group(1) if m else None
+                if target == "ascent":  # include/ascent/reward_plugin.h, the plugin SDK
+                    target = "include"
+                if target is None or target == folder or target not in PROJECT:
+                    continue  # itself, or a library's header (absl/, nlohmann/, ...)
+                out.setdefault((folder, target), f"{rel}:{n}")
     return out
 
 

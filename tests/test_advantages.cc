@@ -54,7 +54,7 @@ TEST(Advantages, CentredDrGrpoAndLeaveOneOutByHand) {
 }
 
 // A prompt weight multiplies the NORMALISED advantage, so even per-group std normalisation keeps it
-// (docs/algorithms.md section 6): weights 2 and 0.5 on the groups above.
+// (docs/algorithms.md sections 1 and 6): weights 2 and 0.5 on the groups above.
 TEST(Advantages, PromptWeightSurvivesNormalisation) {
   RolloutBatch b = groups({{1, 0, 0, 0}, {1, 1, 0, 0}}, {2.0, 0.5});
   auto grpo = advantages_compute(b, {AdvantageMode::kGrpo});

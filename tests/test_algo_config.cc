@@ -88,6 +88,10 @@ TEST(AlgoConfig, OutOfRangeNamesLineAndKey) {
             "recipe.yaml:4: algorithm.overlong_shaping.cache_tokens: must be < max_tokens");
   EXPECT_EQ(error_of("algorithm:\n  no_positive_resampling: {threshold: 0}\n"),
             "recipe.yaml:2: algorithm.no_positive_resampling.threshold: must be > 0, got 0");
+  // Refused at the recipe (the learner keeps no reference policy), not at the first step of a started run.
+  EXPECT_EQ(error_of("algorithm:\n  kl_beta: 0.1\n"),
+            "recipe.yaml:2: algorithm.kl_beta: > 0 needs a reference policy, which the learner does not keep "
+            "yet; use 0 (the ScaleRL, GRPO-TCR and HERO recipes do)");
 }
 
 TEST(AlgoConfig, SyntaxErrorNamesLine) {

@@ -1,7 +1,7 @@
-// Zero-variance filtering, DAPO dynamic sampling and overlong shaping (learner/filters.h), by hand.
+// Zero-variance filtering and overlong shaping (learner/filters.h), by hand. DAPO's dynamic sampling (lease
+// refills) runs in the learner: tests/train_e2e_test.py, run E.
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
 #include "learner/filters.h"
 #include "tests/learner_fixtures.h"
 
@@ -15,23 +15,6 @@ TEST(Filters, ZeroVarianceDropsWithoutRefill) {
   ASSERT_EQ(b.groups.size(), 2u);
   EXPECT_EQ(b.groups[0].prompt_id, "b");
   EXPECT_EQ(b.groups[1].prompt_id, "d");
-}
-
-TEST(Filters, DapoDynamicSamplingFillsWithInformativeGroups) {
-  DynamicSamplingBuffer buf(3);
-  const std::vector<int> stream = {10, 4, 0, 0, 6, 10, 1, 5};  // correct answers per offered group
-  int offered = 0;
-  for (int c : stream) {
-    if (buf.full()) break;
-    buf.offer(scored_group(absl::StrCat("g", offered++), c));
-  }
-  EXPECT_TRUE(buf.full());
-  EXPECT_EQ(offered, 7);  // 4, 6 and 1 were kept; 10, 0, 0, 10 dropped on the way
-  EXPECT_EQ(buf.dropped(), 4);
-  RolloutBatch b = buf.take();
-  ASSERT_EQ(b.groups.size(), 3u);
-  EXPECT_EQ(b.groups[2].prompt_id, "g6");
-  EXPECT_FALSE(buf.full());
 }
 
 // DAPO soft overlong punishment with L_max = 20, L_cache = 4 (soft limit 16), by hand:

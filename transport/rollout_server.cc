@@ -16,8 +16,13 @@ namespace rv1 = ascent::rollout::v1;
 
 absl::Status GroupInbox::offer(const rv1::Group& g) {
   absl::MutexLock lock(&mu_);
-  // Backpressure first, then the sequence check and the push under one hold of the lock: a stream's handler
+  // A resent group that was delivered is acknowledged at once (the delivered sequence only grows). Otherwise
+  // backpressure first, then the sequence check and the push under one hold of the lock: a stream's handler
   // still waiting here after its actor reconnected cannot deliver a group the new stream delivered meanwhile.
+  if (auto seen = last_.find(g.incarnation()); seen != last_.end() && g.seq() <= seen->second) {
+    ++duplicates_;
+    return absl::OkStatus();
+  }
   while (queue_.size() >= capacity_) changed_.Wait(&mu_);
   auto [it, fresh] = last_.emplace(g.incarnation(), -1);
   if (g.seq() <= it->second) {
