@@ -5,18 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "actor/heartbeat.h"
+#include "core/clock.h"
 #include "core/status.h"
 
 namespace ascent {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-}  // namespace
 
 DecodeLoop::DecodeLoop(ActorShared& shared, const ActorConfig& cfg, Model& model, const PromptText& text,
                        LearnerClient& client, WeightFetcher& weights, int64_t version)
@@ -27,7 +19,7 @@ DecodeLoop::DecodeLoop(ActorShared& shared, const ActorConfig& cfg, Model& model
       client_(client),
       weights_(weights),
       batcher_(model, cfg.decode.slots, cfg.decode.max_len, text.token_bytes),
-      next_ask_(Clock::now()) {
+      next_ask_(SteadyClock::now()) {
   batcher_.set_version(version);
 }
 
@@ -48,7 +40,7 @@ absl::Status DecodeLoop::run() {
     if (batcher_.idle()) {
       const bool capped = cfg_.max_groups > 0 && leased_ >= cfg_.max_groups;
       if (capped && open_.empty() && pending_.empty()) break;
-      const Clock::time_point t0 = Clock::now();
+      const SteadyClock::time_point t0 = SteadyClock::now();
       weights_.wait_staged(absl::Milliseconds(5));  // weights (the lag bound) or leases
       absl::MutexLock lock(&shared_.mu);
       shared_.stats.idle_s += seconds_since(t0);
@@ -62,7 +54,7 @@ absl::Status DecodeLoop::run() {
 // Keeps `prefetch` leases in hand (while the data are exhausted for now: asks again later).
 absl::Status DecodeLoop::lease_more() {
   const bool capped = cfg_.max_groups > 0 && leased_ >= cfg_.max_groups;
-  if (capped || static_cast<int64_t>(pending_.size()) >= cfg_.prefetch || Clock::now() < next_ask_) {
+  if (capped || static_cast<int64_t>(pending_.size()) >= cfg_.prefetch || SteadyClock::now() < next_ask_) {
     return absl::OkStatus();
   }
   int64_t want = cfg_.prefetch - static_cast<int64_t>(pending_.size());
@@ -72,12 +64,12 @@ absl::Status DecodeLoop::lease_more() {
     return actor_register_again(client_, cfg_, shared_);  // declared lost: join again, ask next time
   }
   if (!r.ok()) {
-    next_ask_ = Clock::now() + std::chrono::milliseconds(200);  // the heartbeat decides when it is lost
+    next_ask_ = SteadyClock::now() + std::chrono::milliseconds(200);  // the heartbeat decides when it is lost
     return absl::OkStatus();
   }
   if (r->finished()) finished_ = true;
   for (const rollout::v1::Prompt& p : r->prompts()) pending_.push_back(p), ++leased_;
-  if (r->prompts_size() == 0) next_ask_ = Clock::now() + std::chrono::milliseconds(20);
+  if (r->prompts_size() == 0) next_ask_ = SteadyClock::now() + std::chrono::milliseconds(20);
   return absl::OkStatus();
 }
 
@@ -114,7 +106,7 @@ void DecodeLoop::view_update(int64_t version, bool lag_hold) {
 }
 
 absl::Status DecodeLoop::step() {
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   auto fin = batcher_.step();
   if (!fin.ok()) return fin.status();
   const double dt = seconds_since(t0);

@@ -2,13 +2,14 @@
 
 #include <chrono>
 
+#include "core/clock.h"
 #include "core/threads.h"
 #include "transport/rollout_client.h"
 
 namespace ascent {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = SteadyClock;
 
 // The rewards of a group's completions, written into the group.
 void group_score(OutgoingGroup& out, RewardPipeline* rewards) {
@@ -60,8 +61,8 @@ void group_sender_loop(ActorShared& shared, const ActorConfig& cfg, RewardPipeli
     }
     absl::MutexLock lock(&shared.mu);
     shared.stats.groups_sent++;
-    shared.stats.reward_s += std::chrono::duration<double>(t_send - t_reward).count();
-    shared.stats.send_s += std::chrono::duration<double>(Clock::now() - t_send).count();
+    shared.stats.reward_s += seconds_between(t_reward, t_send);
+    shared.stats.send_s += seconds_since(t_send);
   }
   if (shared.quit) return;  // what is unsent is of no use
   if (absl::Status st = sender.flush(cfg.learner_lost_s); !st.ok()) shared.fail(st);

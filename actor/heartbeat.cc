@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "core/clock.h"
 
 namespace ascent {
 namespace {
@@ -41,12 +42,12 @@ absl::Status actor_register_again(LearnerClient& client, const ActorConfig& cfg,
 
 void heartbeat_loop(ActorShared& shared, LearnerClient& client, const ActorConfig& cfg,
                     const std::string& learner_address) {
-  auto last_ok = std::chrono::steady_clock::now();
+  auto last_ok = SteadyClock::now();
   rollout::v1::Heartbeat hb;
   while (heartbeat_make(shared, cfg, &hb)) {
     auto ack = client.heartbeat(hb);
     if (ack.ok()) {
-      last_ok = std::chrono::steady_clock::now();
+      last_ok = SteadyClock::now();
       if (ack->finished()) {
         absl::MutexLock lock(&shared.mu);
         shared.learner_finished = true;
@@ -54,9 +55,8 @@ void heartbeat_loop(ActorShared& shared, LearnerClient& client, const ActorConfi
       }
     } else if (ack.status().code() == absl::StatusCode::kNotFound) {
       // Declared lost (a long pause): join again.
-      if (actor_register_again(client, cfg, shared).ok()) last_ok = std::chrono::steady_clock::now();
-    } else if (std::chrono::duration<double>(std::chrono::steady_clock::now() - last_ok).count() >
-               cfg.learner_lost_s) {
+      if (actor_register_again(client, cfg, shared).ok()) last_ok = SteadyClock::now();
+    } else if (seconds_since(last_ok) > cfg.learner_lost_s) {
       shared.fail(absl::UnavailableError(absl::StrCat("learner ", learner_address, " unreachable for ",
                                                       cfg.learner_lost_s, " s: ", ack.status().message())));
       return;

@@ -5,18 +5,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "core/clock.h"
 #include "core/status.h"
 
 namespace ascent {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-}  // namespace
 
 WeightFetcher::WeightFetcher(ActorShared& shared, const ActorConfig& cfg, std::string address, int64_t numel)
     : shared_(shared),
@@ -27,7 +19,7 @@ WeightFetcher::WeightFetcher(ActorShared& shared, const ActorConfig& cfg, std::s
       staging_(static_cast<size_t>(numel), 0.0f) {}
 
 void WeightFetcher::run(bool once) {
-  Clock::time_point reachable = Clock::now();
+  SteadyClock::time_point reachable = SteadyClock::now();
   while (!shared_.done()) {
     auto m = client_.manifest();
     bool busy;
@@ -47,7 +39,7 @@ void WeightFetcher::run(bool once) {
                                                        cfg_.learner_lost_s, " s: ", m.status().message())));
       return;
     }
-    if (m.ok()) reachable = Clock::now();
+    if (m.ok()) reachable = SteadyClock::now();
     if (m.ok() && m->numel != numel_) {
       shared_.fail(absl::FailedPreconditionError(
           absl::StrCat("the learner's weights have ", m->numel, " parameters, this actor's model ", numel_)));
@@ -65,7 +57,7 @@ void WeightFetcher::run(bool once) {
 
 void WeightFetcher::receive(const WeightManifest& m) {
   ReceiveStats rs;
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   absl::Status st = weights_receive(
       m, [&](int64_t v, int64_t i) { return client_.bucket(v, i); }, staging_.data(), numel_, 3, &rs);
   if (!st.ok() && st.code() != absl::StatusCode::kNotFound && st.code() != absl::StatusCode::kUnavailable) {
@@ -87,7 +79,7 @@ void WeightFetcher::receive(const WeightManifest& m) {
 int64_t WeightFetcher::swap_into(Model& m) {
   absl::MutexLock lock(&shared_.mu);
   if (!staged_ready_) return -1;
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   const absl::Status swapped = model_swap_params(m, staging_);  // staging_ has the model's size
   ASCENT_CHECK(swapped.ok(), std::string(swapped.message()));
   have_version_ = staged_version_;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/clock.h"
 #include "core/status.h"
 #include "learner/checkpoint.h"
 #include "learner/filters.h"
@@ -17,11 +18,7 @@ namespace ascent {
 namespace {
 
 namespace rv1 = rollout::v1;
-using Clock = std::chrono::steady_clock;
-
-double secs(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
+using Clock = SteadyClock;
 
 std::string eta_text(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
@@ -198,10 +195,10 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   const Clock::time_point t_pub = Clock::now();
 
   std::map<std::string, double> mm = step_metrics(step, rb, groups_before, grad, grad_norm);
-  mm["time/wait_s"] = secs(t0, t_batch);
-  mm["time/learner_s"] = secs(t_batch, t_grad);
-  mm["time/publish_s"] = secs(t_grad, t_pub);
-  const double step_s = secs(t0, Clock::now());
+  mm["time/wait_s"] = seconds_between(t0, t_batch);
+  mm["time/learner_s"] = seconds_between(t_batch, t_grad);
+  mm["time/publish_s"] = seconds_between(t_grad, t_pub);
+  const double step_s = seconds_between(t0, Clock::now());
   mm["time/step_s"] = step_s;
   mm["perf/tokens_per_s"] = step_s > 0 ? static_cast<double>(count_.tokens - tokens0) / step_s : 0;
   const bool last = step + 1 == r_.run.steps;
@@ -218,7 +215,8 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   if (last || (r_.run.checkpoint_every > 0 && (step + 1) % r_.run.checkpoint_every == 0)) {
     const Clock::time_point tc = Clock::now();
     ASCENT_RETURN_IF_ERROR(checkpoint(step + 1));
-    log_->info(absl::StrFormat("checkpoint at step %d (%.2f s)", step + 1, secs(tc, Clock::now())));
+    log_->info(
+        absl::StrFormat("checkpoint at step %d (%.2f s)", step + 1, seconds_between(tc, Clock::now())));
   }
   return true;
 }
@@ -257,7 +255,7 @@ absl::StatusOr<bool> Learner::collect(int64_t step, std::vector<rv1::Group>* gro
   while (!endpoint_->step_closed(step) && !stopped()) {
     receive(100);
     endpoint_->reap();
-    if (!told && secs(waiting, Clock::now()) > 30) {
+    if (!told && seconds_between(waiting, Clock::now()) > 30) {
       log_->info(absl::StrCat("step ", step, ": waiting for actors (", endpoint_->actors().size(),
                               " registered, ", endpoint_->actors_lost(), " lost)"));
       told = true;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/clock.h"
 #include "core/status.h"
 #include "learner/checkpoint.h"
 #include "learner/learner.h"
@@ -13,7 +14,7 @@
 namespace ascent {
 
 double Learner::wall_s() const {
-  return count_.wall_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start_).count();
+  return count_.wall_s + seconds_since(t_start_);
 }
 
 void Learner::compute_metrics(std::map<std::string, double>* mm) {
