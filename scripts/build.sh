@@ -6,7 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cuda=${ASCENT_CUDA:-AUTO}
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DASCENT_CUDA="$cuda" -DASCENT_WERROR="${ASCENT_WERROR:-OFF}" >/dev/null
+# ASCENT_WERROR only when set: a build tree configured by test.sh keeps its setting (no full rebuild).
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DASCENT_CUDA="$cuda" ${ASCENT_WERROR:+-DASCENT_WERROR="$ASCENT_WERROR"} >/dev/null
 targets=()
 for t in "$@"; do targets+=(--target "$t"); done
 cmake --build build -j "$(nproc)" "${targets[@]}"
