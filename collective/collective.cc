@@ -1,6 +1,8 @@
 #include "collective/collective.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #ifdef ASCENT_WITH_MPI
 #include <mpi.h>
@@ -9,6 +11,14 @@
 #include "absl/strings/str_cat.h"
 
 namespace ascent {
+
+Shard collective_shard(int64_t n, int rank, int size) {
+  const int64_t base = n / size, extra = n % size;
+  Shard s;
+  s.begin = rank * base + std::min<int64_t>(rank, extra);
+  s.end = s.begin + base + (rank < extra ? 1 : 0);
+  return s;
+}
 
 namespace {
 
@@ -19,6 +29,11 @@ class LocalCollective final : public Collective {
   void allreduce_sum(float*, int64_t) override {}
   void allreduce_sum(double*, int64_t) override {}
   void allreduce_max(double*, int64_t) override {}
+  void reduce_scatter_sum(float*, int64_t) override {}
+  void all_gather(float*, int64_t) override {}
+  void gather_shards(const float* shard, float* full, int64_t n, int) override {
+    if (full != shard && n > 0) std::memmove(full, shard, static_cast<size_t>(n) * sizeof(float));
+  }
   void broadcast(std::string*, int) override {}
   void barrier() override {}
 };
@@ -59,6 +74,42 @@ class MpiCollective final : public Collective {
     }
   }
   void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
+  // One reduce (all-gather: one broadcast) per rank's shard, rooted at its owner: the same shards as
+  // collective_shard and no int-count limit (chunks of kChunk).
+  void reduce_scatter_sum(float* data, int64_t n) override {
+    for (int r = 0; r < size_; ++r) {
+      const Shard s = collective_shard(n, r, size_);
+      for (int64_t at = s.begin; at < s.end; at += kChunk) {
+        const int count = static_cast<int>(std::min(kChunk, s.end - at));
+        MPI_Reduce(r == rank_ ? MPI_IN_PLACE : data + at, data + at, count, MPI_FLOAT, MPI_SUM, r,
+                   MPI_COMM_WORLD);
+      }
+    }
+  }
+  void all_gather(float* data, int64_t n) override {
+    for (int r = 0; r < size_; ++r) {
+      const Shard s = collective_shard(n, r, size_);
+      for (int64_t at = s.begin; at < s.end; at += kChunk) {
+        MPI_Bcast(data + at, static_cast<int>(std::min(kChunk, s.end - at)), MPI_FLOAT, r, MPI_COMM_WORLD);
+      }
+    }
+  }
+  void gather_shards(const float* shard, float* full, int64_t n, int root) override {
+    for (int r = 0; r < size_; ++r) {
+      const Shard s = collective_shard(n, r, size_);
+      for (int64_t at = s.begin; at < s.end; at += kChunk) {
+        const int count = static_cast<int>(std::min(kChunk, s.end - at));
+        const float* mine = shard + (at - s.begin);
+        if (r == root && rank_ == root) {
+          std::memmove(full + at, mine, static_cast<size_t>(count) * sizeof(float));
+        } else if (rank_ == r) {
+          MPI_Send(mine, count, MPI_FLOAT, root, 0, MPI_COMM_WORLD);
+        } else if (rank_ == root) {
+          MPI_Recv(full + at, count, MPI_FLOAT, r, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        }
+      }
+    }
+  }
 
  private:
   template <typename T>

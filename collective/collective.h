@@ -1,6 +1,7 @@
 // Collective operations between learner ranks: one interface, a single-process implementation and MPI for
 // data-parallel CPU learners (NCCL will implement the same interface for GPUs). Every rank calls every
-// operation in the same order.
+// operation in the same order. The sharded operations (ZeRO-1, learner/optimizer.h) split n elements into
+// one contiguous shard per rank (collective_shard).
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,14 @@
 
 namespace ascent {
 
+// A rank's shard of n elements, [begin, end): contiguous, in rank order, sizes differing by at most one (the
+// first n % size ranks hold one more). A rank may hold none when n < size.
+struct Shard {
+  int64_t begin = 0, end = 0;
+  int64_t size() const { return end - begin; }
+};
+Shard collective_shard(int64_t n, int rank, int size);
+
 class Collective {
  public:
   virtual ~Collective() = default;
@@ -20,6 +29,15 @@ class Collective {
   virtual void allreduce_sum(float* data, int64_t n) = 0;
   virtual void allreduce_sum(double* data, int64_t n) = 0;
   virtual void allreduce_max(double* data, int64_t n) = 0;
+  // In place, ZeRO's reduce-scatter: on return this rank's shard of data[0, n) holds the element-wise sum over
+  // ranks of that shard; the rest of data is unspecified.
+  virtual void reduce_scatter_sum(float* data, int64_t n) = 0;
+  // In place, ZeRO's all-gather: every rank's shard of data[0, n) (what that rank holds there) goes to every
+  // rank.
+  virtual void all_gather(float* data, int64_t n) = 0;
+  // Every rank's shard (`shard`: this rank's collective_shard(n) elements) into `full` [n] on root; `full` is
+  // read on root only (may be null elsewhere).
+  virtual void gather_shards(const float* shard, float* full, int64_t n, int root) = 0;
   // Root's bytes to every rank (others' *data is replaced).
   virtual void broadcast(std::string* data, int root) = 0;
   virtual void barrier() = 0;

@@ -73,6 +73,7 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   opt.read("eps", &o.adamw.eps, 0.0, {}, true);
   opt.read("weight_decay", &o.adamw.weight_decay, 0.0);
   opt.read("grad_clip", &o.grad_clip, 0.0);
+  opt.read("zero_stage", &o.zero_stage, 0, 1);
   o.adamw.lr = o.schedule.lr;
 
   YamlReader& run = top.section("run");
@@ -239,7 +240,7 @@ std::string recipe_resolved_yaml(const Recipe& r) {
     << "min_lr" << YAML::Value << o.schedule.min_lr << YAML::Key << "beta1" << YAML::Value << o.adamw.beta1
     << YAML::Key << "beta2" << YAML::Value << o.adamw.beta2 << YAML::Key << "eps" << YAML::Value
     << o.adamw.eps << YAML::Key << "weight_decay" << YAML::Value << o.adamw.weight_decay << YAML::Key
-    << "grad_clip" << YAML::Value << o.grad_clip;
+    << "grad_clip" << YAML::Value << o.grad_clip << YAML::Key << "zero_stage" << YAML::Value << o.zero_stage;
   e << YAML::EndMap;
 
   const RunConfig& c = r.run;

@@ -50,7 +50,7 @@ void GroupCounters::from_json(const nlohmann::json& j) {
 }
 
 Learner::Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll,
-                 Model& m, AdamWState& opt, ResumePoint resume)
+                 Model& m, LearnerOptimizer& opt, ResumePoint resume)
     : r_(r),
       data_(prompts),
       o_(o),

@@ -30,6 +30,7 @@
 #include "generation/prompt_text.h"
 #include "learner/curriculum.h"
 #include "learner/learner_config.h"
+#include "learner/optimizer.h"
 #include "learner/prompt_leases.h"
 #include "learner/rollout_batch.h"
 #include "learner/rollout_endpoint.h"
@@ -76,7 +77,7 @@ class Learner {
  public:
   // m and opt are loaded (from the recipe's model or the checkpoint); prompts are the run's.
   Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll,
-          Model& m, AdamWState& opt, ResumePoint resume);
+          Model& m, LearnerOptimizer& opt, ResumePoint resume);
   // Restores the run state, starts the services and the logs, validates step 0 of a fresh run.
   absl::Status start();
   // Steps until run.steps, Ctrl-C, no prompts left or an error; then the final checkpoint and summary.
@@ -107,7 +108,7 @@ class Learner {
   const LearnerOptions& o_;
   Collective& coll_;
   Model& m_;
-  AdamWState& opt_;
+  LearnerOptimizer& opt_;
   ResumePoint resume_;
   const std::string run_dir_;
   std::map<std::string, size_t> by_id_;

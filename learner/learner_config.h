@@ -17,6 +17,7 @@ struct OptimizerConfig {
   AdamWConfig adamw;
   LrSchedule schedule;     // lr, warmup_steps, kind, min_lr (total_steps = run.steps)
   double grad_clip = 1.0;  // global L2 norm; 0: off
+  int64_t zero_stage = 1;  // 0: every rank holds the whole AdamW state; 1: ZeRO-1 (learner/optimizer.h)
 };
 
 struct ValidationConfig {

@@ -73,7 +73,15 @@ absl::Status Learner::checkpoint(int64_t next_step) {
   st["counters"] = c.to_json();
   for (size_t i = 0; i < live_.points().C.size(); ++i)
     st["fit_points"].push_back({live_.points().C[i], live_.points().R[i]});
-  return checkpoint_save(run_dir_, next_step, m_, opt_, st, r_.run.checkpoint_keep);
+  // The AdamW state as a whole: with ZeRO-1 every rank sends its shard (the others are told to).
+  if (opt_.zero_stage() == 1 && coll_.size() > 1) {
+    rollout::v1::TrainBatch tb;
+    tb.set_gather_optimizer(true);
+    std::string bytes = tb.SerializeAsString();
+    coll_.broadcast(&bytes, 0);
+  }
+  const AdamWState full = opt_.gather_full();
+  return checkpoint_save(run_dir_, next_step, m_, full, st, r_.run.checkpoint_keep);
 }
 
 std::map<std::string, double> Learner::step_metrics(int64_t step, const RolloutBatch& rb,

@@ -6,6 +6,7 @@
 #include "core/status.h"
 #include "core/threads.h"
 #include "learner/checkpoint.h"
+#include "learner/optimizer.h"
 #include "learner/rollout_proto.h"
 
 namespace ascent {
@@ -34,27 +35,28 @@ absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const 
 
 }  // namespace
 
-absl::StatusOr<StepGradient> learner_optimise(Model& m, AdamWState& opt, const RolloutBatch& rb,
+absl::StatusOr<StepGradient> learner_optimise(Model& m, LearnerOptimizer& opt, const RolloutBatch& rb,
                                               const LearnerConfig& r, int64_t step, Collective& coll,
                                               double* grad_norm) {
   LmHeadOptions head;
   head.temperature = r.generation.sampler.temperature > 0 ? r.generation.sampler.temperature : 1.0f;
   ASCENT_ASSIGN_OR_RETURN(StepGradient g,
                           train_step_gradients(m, rb, r.algorithm, head, r.run.micro_batch_tokens, coll));
-  *grad_norm =
-      grad_clip_global_norm(m.grads.data(), static_cast<int64_t>(m.grads.size()), r.optimizer.grad_clip);
-  adamw_step(opt, r.optimizer.adamw, lr_schedule_at(r.optimizer.schedule, step + 1), m.params.data(),
-             m.grads.data(), static_cast<int64_t>(m.params.size()));
+  *grad_norm = opt.step(m, step + 1);
   return g;
 }
 
-absl::Status learner_follow(const LearnerConfig& r, Model& m, AdamWState& opt, Collective& coll) {
+absl::Status learner_follow(const LearnerConfig& r, Model& m, LearnerOptimizer& opt, Collective& coll) {
   while (true) {
     std::string bytes;
     coll.broadcast(&bytes, 0);
     rollout::v1::TrainBatch tb;
     if (!tb.ParseFromString(bytes)) return absl::DataLossError("rank 0 sent a batch that does not parse");
     if (tb.stop()) return absl::OkStatus();
+    if (tb.gather_optimizer()) {  // rank 0 writes a checkpoint: it needs this rank's AdamW shard
+      opt.gather_full();
+      continue;
+    }
     ASCENT_ASSIGN_OR_RETURN(RolloutBatch rb, train_batch_from_proto(tb));
     double norm = 0;
     ASCENT_RETURN_IF_ERROR(learner_optimise(m, opt, rb, r, tb.step(), coll, &norm).status());
@@ -74,13 +76,18 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
 
   ResumePoint resume;
   resume.dir = ckpt;
-  AdamWState opt;
+  AdamWState saved;
   ASCENT_ASSIGN_OR_RETURN(
-      Model m, ckpt.empty() ? model_load(r.model_path) : checkpoint_load(ckpt, &opt, &resume.state));
+      Model m, ckpt.empty() ? model_load(r.model_path) : checkpoint_load(ckpt, &saved, &resume.state));
   m.source_dir = r.model_path;  // tokenizer files come from the recipe's model in every checkpoint
   model_grads_enable(m);
-  if (ckpt.empty()) adamw_init(opt, static_cast<int64_t>(m.params.size()));
-  if (!ckpt.empty()) resume.step = resume.state.at("step").get<int64_t>();
+  LearnerOptimizer opt(r.optimizer, static_cast<int>(r.optimizer.zero_stage), coll,
+                       static_cast<int64_t>(m.params.size()));
+  if (!ckpt.empty()) {
+    opt.load(saved);  // every rank read the whole state; each keeps its part
+    resume.step = resume.state.at("step").get<int64_t>();
+  }
+  saved = AdamWState{};
   if (coll.rank() != 0) return learner_follow(r, m, opt, coll);
 
   Learner learner(r, data, o, coll, m, opt, std::move(resume));

@@ -11,6 +11,7 @@
 #include "collective/collective.h"
 #include "learner/learner.h"
 #include "learner/learner_config.h"
+#include "learner/optimizer.h"
 #include "learner/prompt_leases.h"
 #include "learner/train_step.h"
 #include "model/adamw.h"
@@ -23,11 +24,11 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
                          Collective& coll);
 
 // A rank other than 0: trains on rank 0's batches until it says stop.
-absl::Status learner_follow(const LearnerConfig& r, Model& m, AdamWState& opt, Collective& coll);
+absl::Status learner_follow(const LearnerConfig& r, Model& m, LearnerOptimizer& opt, Collective& coll);
 
-// The gradient of the batch summed over ranks, global-norm clipping and the AdamW step: the same on every
-// rank. grad_norm: the norm before clipping.
-absl::StatusOr<StepGradient> learner_optimise(Model& m, AdamWState& opt, const RolloutBatch& rb,
+// The gradient of the batch on every rank, then the optimiser step (learner/optimizer.h: summed over ranks,
+// clipped, AdamW; whole or ZeRO-1). grad_norm: the global norm before clipping.
+absl::StatusOr<StepGradient> learner_optimise(Model& m, LearnerOptimizer& opt, const RolloutBatch& rb,
                                               const LearnerConfig& r, int64_t step, Collective& coll,
                                               double* grad_norm);
 

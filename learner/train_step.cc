@@ -75,8 +75,7 @@ absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& 
     sums[7] += static_cast<double>(ent.size());
     rho_max = std::max(rho_max, r.stats.rho_max);
   }
-  model_grads_to_host(m);  // the sum and the optimiser use the host arena (a no-op on the CPU backend)
-  coll.allreduce_sum(m.grads.data(), static_cast<int64_t>(m.grads.size()));
+  model_grads_to_host(m);  // the optimiser sums the host arena over ranks (a no-op on the CPU backend)
   coll.allreduce_sum(sums, 8);
   coll.allreduce_max(&rho_max, 1);
   StepGradient out;

@@ -1,9 +1,10 @@
 // One learner step's gradient on the engine: advantages and aggregation coefficients over the whole batch,
 // then each rank's share of the groups (group i on rank i % size) in micro-batches of whole groups of at most
 // micro_batch_tokens tokens: forward with the FP32 LM head (at the sampling temperature, so log-probs compare
-// with logp_gen), the loss, backward into m.grads; gradients and loss statistics are then summed over ranks.
-// Because coefficients and advantages are global and every loss is a sum over whole sequences, the result
-// equals the single-rank, single-micro-batch gradient up to float summation order.
+// with logp_gen), the loss, backward into m.grads: this rank's share of the gradient (the optimiser,
+// learner/optimizer.h, sums the shares over ranks); the loss statistics are summed here. Because
+// coefficients and advantages are global and every loss is a sum over whole sequences, the shares sum to the
+// single-rank, single-micro-batch gradient up to float summation order.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,7 @@ struct StepGradient {
   int64_t tokens = 0;       // completion tokens
 };
 
-// m.grads are zeroed, then hold the summed gradient on every rank.
+// m.grads are zeroed, then hold this rank's share of the gradient (on the host: model_grads_to_host).
 absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& rb, const AlgoConfig& cfg,
                                                   const LmHeadOptions& head, int64_t micro_batch_tokens,
                                                   Collective& coll);

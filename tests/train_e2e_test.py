@@ -10,6 +10,8 @@ C. The same with kill -9 of the learner after a checkpoint, then `ascent train -
    metrics equal the reference's at every step (wall-clock keys aside) and its final weights are the same
    bytes: no group lost, none trained twice.
 D. The deterministic run with 2 learner ranks: the same loss curve as 1 rank (float summation order aside).
+D2. The same 2-rank run (ZeRO-1: each rank holds half of AdamW's moments) stopped by Ctrl-C after step 5 and
+   resumed: metrics, final weights and the gathered AdamW state equal the uninterrupted 2-rank run's.
 E. zero_variance: resample (DAPO dynamic sampling): filtered groups are refilled with new leases of the same step,
    so steps train 4 groups while groups are filtered, and the accounting still holds.
 """
@@ -169,6 +171,37 @@ lb = [x.get("loss/value") for x in two if x["step"] > 0]
 close = len(la) == len(lb) == 8 and all(abs(a - b) <= 1e-4 + 1e-3 * abs(a) for a, b in zip(la, lb))
 check("D: 2 ranks give the loss curve of 1 rank", close, list(zip(la, lb)))
 check("D: and ran on 2 ranks", all(x.get("learner/ranks") == 2 for x in two if x["step"] > 0))
+
+# ---- D2: ZeRO-1 (the default zero_stage) across a stop: Ctrl-C after step 5, then --resume ----
+# 30 steps, so that the signal lands mid-run; the reference is the same 2-rank run uninterrupted.
+path_d2r = recipe("det_2ranks_ref", 1, 2, 0, 30, 0)
+r = run("train", path_d2r, "--no-progress", env=env(), timeout=300)
+check("D2: uninterrupted 2-rank reference", r.returncode == 0, r.stderr[-2000:])
+path_d2 = recipe("det_2ranks_stop", 1, 2, 0, 30, 0)
+p = subprocess.Popen([ascent, "train", path_d2, "--no-progress"], cwd=work, env=env(), stdout=subprocess.PIPE,
+                     stderr=subprocess.STDOUT, text=True)
+ok = wait_for_step("det_2ranks_stop", 5, p)
+if ok:
+    p.send_signal(signal.SIGINT)
+out, _ = p.communicate(timeout=120)
+# (Exit code: mpirun's own after SIGINT, not the learner's 130.)
+check("D2: Ctrl-C stops the 2-rank run with a checkpoint", ok and p.returncode != 0 and
+      "stopped: checkpoint at step" in out, (ok, p.returncode, out[-1500:]))
+r = run("train", path_d2, "--resume", "--no-progress", env=env(), timeout=300)
+check("D2: resumed 2-rank run finishes", r.returncode == 0, r.stderr[-2000:])
+ref2, res2 = metrics("det_2ranks_ref"), metrics("det_2ranks_stop")
+diff = []
+for a, b in zip(ref2, res2):
+    for k in sorted(set(a) | set(b)):
+        if not k.startswith(skip) and a.get(k) != b.get(k):
+            diff.append((a["step"], k, a.get(k), b.get(k)))
+check("D2: same steps and metrics as the uninterrupted 2-rank run",
+      [x["step"] for x in res2] == [x["step"] for x in ref2] and not diff, diff[:10])
+for f in ("model/model.safetensors", "optimizer.safetensors"):
+    fa = open(os.path.join(work, "runs", "det_2ranks_ref", "checkpoints", "step-000030", f), "rb").read()
+    fb = open(os.path.join(work, "runs", "det_2ranks_stop", "checkpoints", "step-000030", f), "rb").read()
+    check(f"D2: final {f} identical to the uninterrupted 2-rank run's (AdamW gathered from both shards)",
+          fa == fb)
 
 # ---- E: DAPO dynamic sampling ----
 path_e = recipe("resample", 1, 1, 1, 8, 0, zero_variance="resample")

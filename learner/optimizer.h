@@ -1,0 +1,46 @@
+// The learner ranks' optimiser step: the gradient summed over ranks, global-norm clipping, AdamW over the
+// FP32 master weights (model/adamw.h). Two layouts of the same maths (equal up to float summation order):
+//   zero_stage 0: every rank holds the whole AdamW state and receives the whole summed gradient (all-reduce);
+//   zero_stage 1: ZeRO-1 (Rajbhandari et al., "ZeRO", arXiv 1910.02054, stage 1 "P_os"): each rank holds
+//                 AdamW's moments for its shard of the parameters only (collective_shard), receives its
+//                 shard of the summed gradient (reduce-scatter), clips by the global norm (the sum over ranks
+//                 of its shard's squared norm), updates its shard and all-gathers the parameters.
+// Checkpoints hold the whole state either way (gather_full), so a run resumes with any number of ranks.
+#pragma once
+
+#include <cstdint>
+
+#include "collective/collective.h"
+#include "learner/learner_config.h"
+#include "model/adamw.h"
+#include "model/model.h"
+
+namespace ascent {
+
+class LearnerOptimizer {
+ public:
+  // n parameters; zero_stage 0 or 1 (more is refused by the recipe).
+  LearnerOptimizer(const OptimizerConfig& cfg, int zero_stage, Collective& coll, int64_t n);
+  // The whole state of a checkpoint (every rank reads it): this rank keeps its part.
+  void load(const AdamWState& full);
+  // m.grads hold this rank's local gradient on entry; on return m.params hold the updated parameters on every
+  // rank (and the backend's copy, model_params_to_backend). step is the optimiser step, 1-based, for the
+  // learning-rate schedule. Returns the global gradient norm before clipping.
+  double step(Model& m, int64_t step);
+  // Every rank calls it: rank 0 gets the whole state (AdamW's moments for every parameter), the others an
+  // empty one.
+  AdamWState gather_full();
+  int zero_stage() const { return zero_stage_; }
+  // The parameters whose moments this rank holds.
+  Shard shard() const { return shard_; }
+
+ private:
+  const OptimizerConfig& cfg_;
+  const int zero_stage_;
+  Collective& coll_;
+  const int64_t n_;
+  Shard shard_;
+  AdamWState state_;  // the whole state (stage 0) or this rank's shard of it (stage 1)
+};
+
+}  // namespace ascent
