@@ -8,6 +8,7 @@
 #include "core/yaml_reader.h"
 #include "generation/generation_config.h"
 #include "learner/algo_config.h"
+#include "model/backend.h"
 #include "rewards/rewards_config.h"
 
 namespace ascent {
@@ -88,6 +89,9 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   run.read("micro_batch_tokens", &c.micro_batch_tokens, 16);
   run.read("weight_bucket_mb", &c.weight_bucket_mb, 1);
   run.read("weight_dtype", &c.weight_dtype, {"bf16", "fp32"});
+  run.read("device", &c.device);
+  if (absl::StatusOr<Device> d = device_parse(c.device); !d.ok())
+    run.fail("device", "expected cpu, cuda or cuda:N");
   YamlReader& val = run.section("validation");
   val.read("every", &c.validation.every, 0);
   val.read("samples", &c.validation.samples, 1);
@@ -251,7 +255,7 @@ std::string recipe_resolved_yaml(const Recipe& r) {
     << "learner_threads" << YAML::Value << c.learner_threads << YAML::Key << "port" << YAML::Value << c.port;
   e << YAML::Key << "micro_batch_tokens" << YAML::Value << c.micro_batch_tokens << YAML::Key
     << "weight_bucket_mb" << YAML::Value << c.weight_bucket_mb << YAML::Key << "weight_dtype" << YAML::Value
-    << c.weight_dtype;
+    << c.weight_dtype << YAML::Key << "device" << YAML::Value << c.device;
   e << YAML::Key << "validation" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
     << c.validation.every << YAML::Key << "samples" << YAML::Value << c.validation.samples << YAML::Key
     << "temperature" << YAML::Value << c.validation.temperature << YAML::Key << "max_tokens" << YAML::Value

@@ -36,6 +36,7 @@ struct RunConfig {
   int64_t micro_batch_tokens = 8192;
   int64_t weight_bucket_mb = 32;
   std::string weight_dtype = "bf16";
+  std::string device = "cpu";  // the learner's engine: cpu, cuda, cuda:N (model/backend.h)
   ValidationConfig validation;
   int64_t checkpoint_every = 0;  // steps (0: only at the end)
   int64_t checkpoint_keep = 2;

@@ -81,6 +81,11 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
       Model m, ckpt.empty() ? model_load(r.model_path) : checkpoint_load(ckpt, &saved, &resume.state));
   m.source_dir = r.model_path;  // tokenizer files come from the recipe's model in every checkpoint
   model_grads_enable(m);
+  absl::StatusOr<Backend*> backend = backend_for(*device_parse(r.run.device));  // the recipe checked the name
+  if (!backend.ok())
+    return absl::Status(backend.status().code(),
+                        absl::StrCat(r.file, ": run.device: ", backend.status().message()));
+  model_to_backend(m, **backend);
   LearnerOptimizer opt(r.optimizer, static_cast<int>(r.optimizer.zero_stage), coll,
                        static_cast<int64_t>(m.params.size()));
   if (!ckpt.empty()) {

@@ -101,6 +101,11 @@ TEST(Recipe, TyposAndBadValuesNameTheKeyAndLine) {
   EXPECT_NE(st.message().find("recipe.yaml:3: rewards.verifer"), std::string::npos) << st;
   st = parse_error("model: [1, 2\n");
   EXPECT_NE(st.message().find("recipe.yaml:"), std::string::npos) << st;
+  st = parse_error(std::string(kMinimal) + "run:\n  device: gpu\n");
+  EXPECT_NE(st.message().find("recipe.yaml:4: run.device: expected cpu, cuda or cuda:N"), std::string::npos)
+      << st;
+  st = parse_error(std::string(kMinimal) + "optimizer: {zero_stage: 2}\n");
+  EXPECT_NE(st.message().find("recipe.yaml:3: optimizer.zero_stage"), std::string::npos) << st;
 }
 
 TEST(Recipe, ResolvedRecipeParsesBackToItself) {

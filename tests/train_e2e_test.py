@@ -14,6 +14,7 @@ D2. The same 2-rank run (ZeRO-1: each rank holds half of AdamW's moments) stoppe
    resumed: metrics, final weights and the gathered AdamW state equal the uninterrupted 2-rank run's.
 E. zero_variance: resample (DAPO dynamic sampling): filtered groups are refilled with new leases of the same step,
    so steps train 4 groups while groups are filtered, and the accounting still holds.
+F. run.device: cuda:0 on a machine without a GPU backend: refused at the learner's start, naming the key.
 """
 import json
 import os
@@ -39,7 +40,7 @@ def run(*args, **kw):
     return subprocess.run([ascent, *args], cwd=work, capture_output=True, text=True, **kw)
 
 
-def recipe(name, actors, ranks, lag, steps, ckpt_every, zero_variance="filter"):
+def recipe(name, actors, ranks, lag, steps, ckpt_every, zero_variance="filter", device="cpu"):
     path = os.path.join(work, name + ".yaml")
     with open(path, "w") as f:
         f.write(f"""name: {name}
@@ -54,6 +55,7 @@ run:
   steps: {steps}
   actors: {actors}
   learner_ranks: {ranks}
+  device: {device}
   dir: runs
   validation: {{every: 0, samples: 2, temperature: 1.0}}
   checkpoint: {{every: {ckpt_every}, keep: 5}}
@@ -213,6 +215,13 @@ check("E: every step trained 4 groups", all(x["batch/prompts"] == 4 for x in res
 acc = [(x["groups/generated"], x["groups/trained"] + x["groups/filtered"] + x["groups/dropped_reward"] +
         x["groups/held"]) for x in res]
 check("E: every group accounted for", all(a == b for a, b in acc), acc)
+
+# ---- F: a learner device this machine cannot run is refused at the start, naming the recipe key ----
+path_f = recipe("no_gpu", 1, 1, 0, 2, 0, device="cuda:0")
+r = run("train", path_f, "--no-progress", env=env(), timeout=120)
+if shutil.which("nvidia-smi") is None:
+    check("F: run.device cuda:0 refused without a GPU backend", r.returncode != 0 and "run.device" in r.stderr and
+          "cuda:0" in r.stderr, r.stderr[-1500:])
 
 if not failures and not os.environ.get("KEEP"):
     shutil.rmtree(work, ignore_errors=True)
