@@ -1,37 +1,10 @@
 #include "learner/optimizer.h"
 
-#include <algorithm>
 #include <cmath>
-#include <vector>
 
 #include "core/status.h"
 
 namespace ascent {
-namespace {
-
-// Sum of squares in fixed blocks summed in order: the same value for any thread count.
-double sum_squares(const float* x, int64_t n) {
-  constexpr int64_t kBlock = 1 << 16;
-  const int64_t nb = (n + kBlock - 1) / kBlock;
-  std::vector<double> part(static_cast<size_t>(nb), 0.0);
-#pragma omp parallel for schedule(static)
-  for (int64_t b = 0; b < nb; ++b) {
-    double s = 0.0;
-    for (int64_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i)
-      s += static_cast<double>(x[i]) * x[i];
-    part[static_cast<size_t>(b)] = s;
-  }
-  double total = 0.0;
-  for (double p : part) total += p;
-  return total;
-}
-
-void scale(float* x, int64_t n, float c) {
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < n; ++i) x[i] *= c;
-}
-
-}  // namespace
 
 LearnerOptimizer::LearnerOptimizer(const OptimizerConfig& cfg, int zero_stage, Collective& coll, int64_t n)
     : cfg_(cfg),
@@ -59,14 +32,12 @@ double LearnerOptimizer::step(Model& m, int64_t step) {
   } else {
     coll_.reduce_scatter_sum(m.grads.data(), n_);
   }
-  double sq = sum_squares(g, shard_.size());
+  // grad_clip_global_norm over the shards: the squared norm summed over ranks.
+  double sq = grad_sum_squares(g, shard_.size());
   if (zero_stage_ == 1) coll_.allreduce_sum(&sq, 1);
   const double norm = std::sqrt(sq);
-  // torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6), capped at 1 (as grad_clip_global_norm).
-  if (cfg_.grad_clip > 0.0) {
-    const double coef = std::min(1.0, cfg_.grad_clip / (norm + 1e-6));
-    if (coef < 1.0) scale(g, shard_.size(), static_cast<float>(coef));
-  }
+  const double coef = grad_clip_coefficient(norm, cfg_.grad_clip);
+  if (coef < 1.0) grad_scale(g, shard_.size(), static_cast<float>(coef));
   adamw_step(state_, cfg_.adamw, lr_schedule_at(cfg_.schedule, step), m.params.data() + shard_.begin, g,
              shard_.size());
   if (zero_stage_ == 1) coll_.all_gather(m.params.data(), n_);

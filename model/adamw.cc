@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/threads.h"
 
@@ -38,8 +39,7 @@ void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params,
   }
 }
 
-double grad_clip_global_norm(float* grads, int64_t n, double max_norm) {
-  // Fixed-size blocks summed in order: the same norm for any thread count.
+double grad_sum_squares(const float* grads, int64_t n) {
   constexpr int64_t kBlock = 1 << 16;
   const int64_t nb = (n + kBlock - 1) / kBlock;
   std::vector<double> part(static_cast<size_t>(nb), 0.0);
@@ -52,15 +52,22 @@ double grad_clip_global_norm(float* grads, int64_t n, double max_norm) {
   }
   double total = 0.0;
   for (double p : part) total += p;
-  const double norm = std::sqrt(total);
-  if (max_norm > 0.0) {
-    const double coef = std::min(1.0, max_norm / (norm + 1e-6));
-    if (coef < 1.0) {
-      const float c = static_cast<float>(coef);
+  return total;
+}
+
+double grad_clip_coefficient(double norm, double max_norm) {
+  return max_norm > 0.0 ? std::min(1.0, max_norm / (norm + 1e-6)) : 1.0;
+}
+
+void grad_scale(float* grads, int64_t n, float coef) {
 #pragma omp parallel for schedule(static)
-      for (int64_t i = 0; i < n; ++i) grads[i] *= c;
-    }
-  }
+  for (int64_t i = 0; i < n; ++i) grads[i] *= coef;
+}
+
+double grad_clip_global_norm(float* grads, int64_t n, double max_norm) {
+  const double norm = std::sqrt(grad_sum_squares(grads, n));
+  const double coef = grad_clip_coefficient(norm, max_norm);
+  if (coef < 1.0) grad_scale(grads, n, static_cast<float>(coef));
   return norm;
 }
 

@@ -30,6 +30,12 @@ void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params,
 // Scales grads so their global L2 norm is at most max_norm (torch.nn.utils.clip_grad_norm_: coefficient
 // max_norm / (norm + 1e-6), capped at 1). Returns the norm before clipping. max_norm <= 0 only measures.
 double grad_clip_global_norm(float* grads, int64_t n, double max_norm);
+// The pieces of grad_clip_global_norm, for gradients held in shards (ZeRO-1, learner/optimizer.h):
+// sum of squares in fixed blocks summed in order (the same value for any thread count); the clipping
+// coefficient max_norm / (norm + 1e-6) capped at 1 (1 when max_norm <= 0); grads *= coef.
+double grad_sum_squares(const float* grads, int64_t n);
+double grad_clip_coefficient(double norm, double max_norm);
+void grad_scale(float* grads, int64_t n, float coef);
 
 struct LrSchedule {
   std::string kind = "constant";  // constant | cosine

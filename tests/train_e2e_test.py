@@ -68,6 +68,20 @@ def metrics(name):
         return [json.loads(l) for l in f if l.strip()]
 
 
+# Keys that depend on wall-clock time, left out when two runs are compared.
+skip = ("compute/wall_s", "compute/device_hours", "time/", "perf/", "actors/", "fit/")
+
+
+def metrics_diff(ref, res):
+    """(step, key, ref value, res value) for every key that differs, step by step, wall-clock keys aside."""
+    diff = []
+    for a, b in zip(ref, res):
+        for k in sorted(set(a) | set(b)):
+            if not k.startswith(skip) and a.get(k) != b.get(k):
+                diff.append((a["step"], k, a.get(k), b.get(k)))
+    return diff
+
+
 def wait_for_step(name, step, proc, timeout=120):
     end = time.time() + timeout
     path = os.path.join(work, "runs", name, "metrics.jsonl")
@@ -145,17 +159,10 @@ latest = open(os.path.join(work, "runs", "det_kill", "checkpoints", "latest")).r
 check("C: a checkpoint from before the kill", latest in ("step-000003",), latest)
 r = run("train", path_c, "--resume", "--no-progress", env=env(), timeout=300)
 check("C: resumed run finishes", r.returncode == 0, r.stderr[-2000:])
-skip = ("compute/wall_s", "compute/device_hours", "time/", "perf/", "actors/", "fit/")
 ref, res = metrics("det_ref"), metrics("det_kill")
 check("C: same steps as the reference", [x["step"] for x in res] == [x["step"] for x in ref],
       ([x["step"] for x in res], [x["step"] for x in ref]))
-diff = []
-for a, b in zip(ref, res):
-    for k in sorted(set(a) | set(b)):
-        if k.startswith(skip):
-            continue
-        if a.get(k) != b.get(k):
-            diff.append((a["step"], k, a.get(k), b.get(k)))
+diff = metrics_diff(ref, res)
 check("C: the resumed run's metrics equal the uninterrupted run's", not diff, diff[:10])
 wa = open(os.path.join(work, "runs", "det_ref", "checkpoints", "step-000008", "model", "model.safetensors"), "rb").read()
 wb = open(os.path.join(work, "runs", "det_kill", "checkpoints", "step-000008", "model", "model.safetensors"), "rb").read()
@@ -192,11 +199,7 @@ check("D2: Ctrl-C stops the 2-rank run with a checkpoint", ok and p.returncode !
 r = run("train", path_d2, "--resume", "--no-progress", env=env(), timeout=300)
 check("D2: resumed 2-rank run finishes", r.returncode == 0, r.stderr[-2000:])
 ref2, res2 = metrics("det_2ranks_ref"), metrics("det_2ranks_stop")
-diff = []
-for a, b in zip(ref2, res2):
-    for k in sorted(set(a) | set(b)):
-        if not k.startswith(skip) and a.get(k) != b.get(k):
-            diff.append((a["step"], k, a.get(k), b.get(k)))
+diff = metrics_diff(ref2, res2)
 check("D2: same steps and metrics as the uninterrupted 2-rank run",
       [x["step"] for x in res2] == [x["step"] for x in ref2] and not diff, diff[:10])
 for f in ("model/model.safetensors", "optimizer.safetensors"):
