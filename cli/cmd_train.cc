@@ -25,7 +25,7 @@ void cli_add_train(CLI::App& app) {
     auto r = recipe_load(o->recipe);
     if (!r.ok()) std::exit(cli_fail("train", std::string(r.status().message())));
     if (o->resume && o->fresh) std::exit(cli_fail("train", "--resume and --fresh exclude each other"));
-    stop_signal_install([] { train_launch_interrupt(); });
+    stop_signal_install([] { train_launch_interrupt(); }, [] { train_launch_abandon(); });
     LaunchOptions lo;
     lo.resume = o->resume, lo.fresh = o->fresh, lo.actors = o->actors, lo.lost_after_s = o->lost_after_s;
     lo.progress = !o->no_progress;

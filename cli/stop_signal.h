@@ -1,13 +1,22 @@
-// Ctrl-C and SIGTERM for long-running subcommands: the first signal asks the work to stop cleanly (the
-// callback runs on a watcher thread, not in the handler); a second one exits at once.
+// Ctrl-C and SIGTERM for long-running subcommands.
+//
+// The first SIGINT/SIGTERM asks the work to stop cleanly: `on_stop` runs once, on a watcher thread (not in the
+// handler). The same request often arrives more than once: a terminal's Ctrl-C reaches every process of the
+// foreground group, and a scheduler (Slurm, Kubernetes) sends SIGTERM to every process of the job, while
+// `ascent train` also forwards the stop to its children. Signals within kStopRepeatWindowS of the first are
+// therefore that same request and ignored. A signal after the window is a deliberate second Ctrl-C: it abandons
+// the clean stop (a checkpoint being written is left as step-N.tmp, removed at the next start): `on_abandon`
+// runs if given (the launcher takes its children down), then the process exits with 130.
 #pragma once
 
 #include <functional>
 
 namespace ascent {
 
-// Installs the handlers and starts the watcher; `on_stop` is called once, on the watcher thread.
-void stop_signal_install(std::function<void()> on_stop);
+inline constexpr double kStopRepeatWindowS = 3.0;
+
+// Installs the handlers and starts the watcher thread.
+void stop_signal_install(std::function<void()> on_stop, std::function<void()> on_abandon = {});
 bool stop_signal_received();
 
 }  // namespace ascent

@@ -16,12 +16,19 @@ extern char** environ;  // POSIX: the process environment (global, C linkage)
 
 namespace ascent {
 
-absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv) {
+absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv, bool own_group) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (own_group) {
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);  // 0: a new group led by the child
+  }
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": ", std::strerror(rc)));
   return pid;
 }

@@ -10,8 +10,9 @@
 
 namespace ascent {
 
-// Starts argv[0] (searched in PATH) with argv; stdin, stdout and stderr inherited.
-absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv);
+// Starts argv[0] (searched in PATH) with argv; stdin, stdout and stderr inherited. own_group: the child leads
+// a new process group (its pid), so that signals sent to the caller's group (a terminal's Ctrl-C) miss it.
+absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv, bool own_group = false);
 
 struct ProcessExit {
   pid_t pid = 0;  // 0: none exited

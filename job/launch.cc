@@ -10,9 +10,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "core/process.h"
 #include "learner/learner_config.h"
 #include "nlohmann/json.hpp"
@@ -22,20 +25,84 @@ namespace ascent {
 namespace fs = std::filesystem;
 
 namespace {
+
 std::atomic<bool> g_interrupt{false};
 using Clock = std::chrono::steady_clock;
+
+// Process groups of the children, for train_launch_abandon (a second Ctrl-C).
+absl::Mutex g_groups_mu;
+std::set<pid_t> g_groups ABSL_GUARDED_BY(g_groups_mu);
+
+absl::StatusOr<pid_t> spawn_in_group(const std::vector<std::string>& argv) {
+  auto pid = process_spawn(argv, /*own_group=*/true);
+  if (pid.ok()) {
+    absl::MutexLock l(&g_groups_mu);
+    g_groups.insert(*pid);
+  }
+  return pid;
+}
+
+void forget_group(pid_t pid) {
+  absl::MutexLock l(&g_groups_mu);
+  g_groups.erase(pid);
+}
+
+// Where the learner's stop goes. The learner's rank 0 checkpoints and tells the other ranks; mpirun itself must
+// not get the signal: it aborts the job (SIGTERM then SIGKILL to the ranks, cutting the checkpoint short), and
+// Open MPI 4.1's mpirun was seen to hang in PMIx_server_finalize after an interrupt (1 run in 7).
+class LearnerStop {
+ public:
+  LearnerStop(pid_t learner, bool under_mpirun, fs::path pid_file)
+      : learner_(learner), under_mpirun_(under_mpirun), pid_file_(std::move(pid_file)) {}
+
+  void request() {
+    if (!requested_) requested_ = true, since_ = Clock::now();
+  }
+  // Called from the watch loop: sends the pending stop once its target is known.
+  void poll() {
+    if (!requested_ || sent_) return;
+    pid_t target = learner_;
+    if (under_mpirun_) {
+      pid_t rank0 = 0;
+      std::ifstream(pid_file_) >> rank0;
+      // Rank 0 not up yet (loading the model): wait for it, then fall back to mpirun's own handling.
+      const bool waited = std::chrono::duration<double>(Clock::now() - since_).count() > 10;
+      if (rank0 > 0)
+        target = rank0;
+      else if (!waited)
+        return;
+    }
+    process_signal(target, SIGINT);
+    sent_ = true;
+  }
+
+ private:
+  pid_t learner_;
+  bool under_mpirun_;
+  fs::path pid_file_;
+  bool requested_ = false, sent_ = false;
+  Clock::time_point since_;
+};
+
 }  // namespace
 
 void train_launch_interrupt() {
   g_interrupt = true;
 }
 
+void train_launch_abandon() {
+  absl::MutexLock l(&g_groups_mu);
+  for (pid_t g : g_groups) kill(-g, SIGKILL);
+}
+
 absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r, const LaunchOptions& o) {
   const std::string self = process_self_path();
   const std::string run_dir = learner_run_dir(r);
   const fs::path addr_file = fs::path(run_dir) / "learner.addr";
+  const fs::path pid_file = fs::path(run_dir) / "learner.pid";
   std::error_code ec;
   fs::remove(addr_file, ec);
+  fs::remove(pid_file, ec);
   const int64_t actors = o.actors >= 0 ? o.actors : r.run.actors;
   const int64_t processes = actors + r.run.learner_ranks;
   // Several processes share the machine: OpenMP workers that spin while waiting steal cores from the others
@@ -54,8 +121,11 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
   if (o.resume) learner_argv.push_back("--resume");
   if (o.fresh) learner_argv.push_back("--fresh");
   if (!o.progress) learner_argv.push_back("--no-progress");
-  auto learner = process_spawn(learner_argv);
+  // Every child runs in its own process group: a terminal's Ctrl-C reaches this launcher alone, and the
+  // launcher sends each part exactly one stop.
+  auto learner = spawn_in_group(learner_argv);
   if (!learner.ok()) return learner.status();
+  LearnerStop learner_stop(*learner, r.run.learner_ranks > 1, pid_file);
 
   std::map<pid_t, int64_t> actor_of;  // pid -> actor index
   std::vector<pid_t> actor_pid(static_cast<size_t>(actors), 0);
@@ -67,7 +137,7 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
     fs::rename(fs::path(run_dir) / "pids.json.tmp", fs::path(run_dir) / "pids.json", ec);
   };
   auto start_actor = [&](int64_t i) -> absl::Status {
-    auto pid = process_spawn(
+    auto pid = spawn_in_group(
         {self, "actor", "--learner", address, "--recipe", recipe_path, "--name", absl::StrCat("actor-", i)});
     if (!pid.ok()) return pid.status();
     actor_pid[static_cast<size_t>(i)] = *pid;
@@ -80,13 +150,13 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
     const auto end = Clock::now() + std::chrono::seconds(10);
     while (!actor_of.empty() && Clock::now() < end) {
       ProcessExit e = process_wait_any(100);
-      if (e.pid) actor_of.erase(e.pid);
+      if (e.pid) actor_of.erase(e.pid), forget_group(e.pid);
     }
     for (const auto& [p, i] : actor_of) process_signal(p, SIGKILL);
     while (!actor_of.empty()) {
       ProcessExit e = process_wait_any(1000);
       if (!e.pid) break;
-      actor_of.erase(e.pid);
+      actor_of.erase(e.pid), forget_group(e.pid);
     }
   };
 
@@ -96,9 +166,10 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
   while (learner_code < 0) {
     if (g_interrupt && !interrupted) {
       interrupted = true;
-      process_signal(*learner, SIGINT);
+      learner_stop.request();
       for (pid_t p : actor_pid) process_signal(p, SIGINT);
     }
+    learner_stop.poll();
     if (address.empty() && fs::exists(addr_file)) {
       std::ifstream(addr_file) >> address;
       if (!address.empty()) {
@@ -108,6 +179,7 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
     }
     ProcessExit e = process_wait_any(100);
     if (!e.pid) continue;
+    forget_group(e.pid);
     if (e.pid == *learner) {
       learner_code = e.code;
       break;
@@ -125,7 +197,7 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
                  e.signaled ? "signal" : "code", e.signaled ? e.signal : e.code);
     if (d.size() > 5) {
       failure = absl::AbortedError(absl::StrCat("actor-", i, " died ", d.size(), " times within a minute"));
-      process_signal(*learner, SIGINT);  // the learner checkpoints and stops
+      learner_stop.request();  // the learner checkpoints and stops
       interrupted = true;
       continue;
     }
@@ -133,6 +205,8 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
   }
   stop_actors();
   if (!failure.ok()) return failure;
+  // Stopped by a signal: 130 (128 + SIGINT) whatever the parts said, as a shell expects of an interrupt.
+  if (g_interrupt && learner_code != 0) return 130;
   return learner_code;
 }
 

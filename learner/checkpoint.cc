@@ -76,6 +76,21 @@ absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m,
   return absl::OkStatus();
 }
 
+std::vector<std::string> checkpoint_remove_unfinished(const std::string& run_dir) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  const fs::path root = fs::path(run_dir) / "checkpoints";
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name.rfind("step-", 0) == 0 && name.size() > 4 &&
+        name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      removed.push_back(name);
+    }
+  }
+  for (const std::string& name : removed) fs::remove_all(root / name, ec);
+  return removed;
+}
+
 absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir) {
   const fs::path latest = fs::path(run_dir) / "checkpoints" / "latest";
   std::ifstream f(latest);

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "model/adamw.h"
@@ -21,6 +22,8 @@ namespace ascent {
 
 absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m, const AdamWState& opt,
                              const nlohmann::json& state, int64_t keep);
+// Removes checkpoints/step-N.tmp directories that a killed or abandoned save left behind; returns their names.
+std::vector<std::string> checkpoint_remove_unfinished(const std::string& run_dir);
 // The newest complete checkpoint's directory; NotFound when there is none.
 absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir);
 // Loads the model, the optimizer state and the run state of a checkpoint directory.

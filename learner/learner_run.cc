@@ -1,6 +1,10 @@
 #include "learner/learner_run.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
@@ -30,6 +34,14 @@ absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const 
   }
   fs::create_directories(run_dir, ec);
   if (ec) return absl::PermissionDeniedError(absl::StrCat(run_dir, ": ", ec.message()));
+  for (const std::string& name : checkpoint_remove_unfinished(run_dir)) {
+    std::fprintf(stderr, "ascent learner: removed the unfinished checkpoint %s/checkpoints/%s\n",
+                 run_dir.c_str(), name.c_str());
+  }
+  // The launcher sends its stop here (rank 0), never to mpirun: see job/launch.cc.
+  const fs::path pid_file = fs::path(run_dir) / "learner.pid";
+  std::ofstream(pid_file.string() + ".tmp") << getpid() << "\n";
+  fs::rename(pid_file.string() + ".tmp", pid_file, ec);
   return ckpt;
 }
 

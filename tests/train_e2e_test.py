@@ -10,8 +10,12 @@ C. The same with kill -9 of the learner after a checkpoint, then `ascent train -
    metrics equal the reference's at every step (wall-clock keys aside) and its final weights are the same
    bytes: no group lost, none trained twice.
 D. The deterministic run with 2 learner ranks: the same loss curve as 1 rank (float summation order aside).
-D2. The same 2-rank run (ZeRO-1: each rank holds half of AdamW's moments) stopped by Ctrl-C after step 5 and
+D2. The same 2-rank run (ZeRO-1: each rank holds half of AdamW's moments) stopped by Ctrl-C (SIGINT to the whole
+   process group, as a terminal sends it) after step 5: one checkpoint, exit code 130, no step-N.tmp left; then
    resumed: metrics, final weights and the gathered AdamW state equal the uninterrupted 2-rank run's.
+G. A scheduler's stop: SIGTERM to the launcher's group and to every process at once (1 rank): one checkpoint of
+   the last finished step, exit 130; a planted step-N.tmp is removed when the run resumes, and it ends at step 40
+   with every step once.
 E. zero_variance: resample (DAPO dynamic sampling): filtered groups are refilled with new leases of the same step,
    so steps train 4 groups while groups are filtered, and the accounting still holds.
 F. run.device: cuda:0 on a machine without a GPU backend: refused at the learner's start, naming the key.
@@ -96,6 +100,26 @@ def wait_for_step(name, step, proc, timeout=120):
     return False
 
 
+def finish(p, timeout):
+    """The output of a Popen, waiting up to `timeout`; on a hang the whole process group is killed and what it
+    printed so far is returned with a note, so that the failing check shows where it stopped."""
+    try:
+        return p.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        subprocess.run(["pkill", "-9", "-f", work], check=False)  # children in their own groups
+        return (p.communicate()[0] or "") + f"\n[test: no exit within {timeout} s; killed]"
+
+
+def launch(path, *extra):
+    """`ascent train` in a session of its own, as a terminal would run it (its pid is the group id)."""
+    return subprocess.Popen([ascent, "train", path, "--no-progress", *extra], cwd=work, env=env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
 def pids(name):
     with open(os.path.join(work, "runs", name, "pids.json")) as f:
         return json.load(f)
@@ -117,13 +141,12 @@ check("sft", r.returncode == 0, r.stderr)
 
 # ---- A: 2 actors, 2 learner ranks, kill -9 of an actor ----
 path = recipe("multi", 2, 2, 2, 12, 6)
-p = subprocess.Popen([ascent, "train", path, "--no-progress", "--lost-after", "3"], cwd=work, env=env(),
-                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+p = launch(path, "--lost-after", "3")
 killed = None
 if wait_for_step("multi", 3, p):
     killed = pids("multi")["actors"][0]
     os.kill(killed, signal.SIGKILL)
-out, _ = p.communicate(timeout=300)
+out = finish(p, 300)
 check("A: the run finishes after an actor is killed", p.returncode == 0 and killed, out[-3000:])
 check("A: the killed actor is started again", "actor-0 exited (signal 9); starting it again" in out, out[-2000:])
 m = metrics("multi")
@@ -148,12 +171,11 @@ check("B: deterministic reference run", r.returncode == 0, r.stderr[-2000:])
 
 # ---- C: kill -9 of the learner, then --resume ----
 path_c = recipe("det_kill", 1, 1, 0, 8, 3)
-p = subprocess.Popen([ascent, "train", path_c, "--no-progress"], cwd=work, env=env(), stdout=subprocess.PIPE,
-                     stderr=subprocess.STDOUT, text=True)
+p = launch(path_c)
 ok = wait_for_step("det_kill", 5, p)
 if ok:
     os.kill(pids("det_kill")["learner"], signal.SIGKILL)
-out, _ = p.communicate(timeout=120)
+out = finish(p, 120)
 check("C: the learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
 latest = open(os.path.join(work, "runs", "det_kill", "checkpoints", "latest")).read().strip()
 check("C: a checkpoint from before the kill", latest in ("step-000003",), latest)
@@ -187,15 +209,15 @@ path_d2r = recipe("det_2ranks_ref", 1, 2, 0, 30, 0)
 r = run("train", path_d2r, "--no-progress", env=env(), timeout=300)
 check("D2: uninterrupted 2-rank reference", r.returncode == 0, r.stderr[-2000:])
 path_d2 = recipe("det_2ranks_stop", 1, 2, 0, 30, 0)
-p = subprocess.Popen([ascent, "train", path_d2, "--no-progress"], cwd=work, env=env(), stdout=subprocess.PIPE,
-                     stderr=subprocess.STDOUT, text=True)
+p = launch(path_d2)
 ok = wait_for_step("det_2ranks_stop", 5, p)
 if ok:
-    p.send_signal(signal.SIGINT)
-out, _ = p.communicate(timeout=120)
-# (Exit code: mpirun's own after SIGINT, not the learner's 130.)
-check("D2: Ctrl-C stops the 2-rank run with a checkpoint", ok and p.returncode != 0 and
-      "stopped: checkpoint at step" in out, (ok, p.returncode, out[-1500:]))
+    os.killpg(p.pid, signal.SIGINT)  # a terminal's Ctrl-C: SIGINT to the whole foreground group
+out = finish(p, 120)
+check("D2: Ctrl-C stops the 2-rank run with one checkpoint and exit code 130", ok and p.returncode == 130 and
+      out.count("stopped: checkpoint at step") == 1, (ok, p.returncode, out[-1500:]))
+check("D2: no unfinished checkpoint left", not [d for d in os.listdir(os.path.join(
+    work, "runs", "det_2ranks_stop", "checkpoints")) if d.endswith(".tmp")])
 r = run("train", path_d2, "--resume", "--no-progress", env=env(), timeout=300)
 check("D2: resumed 2-rank run finishes", r.returncode == 0, r.stderr[-2000:])
 ref2, res2 = metrics("det_2ranks_ref"), metrics("det_2ranks_stop")
@@ -207,6 +229,32 @@ for f in ("model/model.safetensors", "optimizer.safetensors"):
     fb = open(os.path.join(work, "runs", "det_2ranks_stop", "checkpoints", "step-000030", f), "rb").read()
     check(f"D2: final {f} identical to the uninterrupted 2-rank run's (AdamW gathered from both shards)",
           fa == fb)
+
+# ---- G: a scheduler's stop: SIGTERM to every process of a 1-rank job at once (Slurm, Kubernetes) ----
+path_g = recipe("sigterm", 1, 1, 0, 40, 0)
+p = launch(path_g)
+ok = wait_for_step("sigterm", 3, p)
+if ok:
+    parts = pids("sigterm")
+    os.killpg(p.pid, signal.SIGTERM)
+    for pid in [parts["learner"], *parts["actors"]]:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+out = finish(p, 120)
+check("G: SIGTERM to every process: one checkpoint, exit code 130", ok and p.returncode == 130 and
+      out.count("stopped: checkpoint at step") == 1, (ok, p.returncode, out[-1500:]))
+ckpts = os.path.join(work, "runs", "sigterm", "checkpoints")
+stopped_at = len(metrics("sigterm")) - 1
+latest = open(os.path.join(ckpts, "latest")).read().strip() if os.path.exists(os.path.join(ckpts, "latest")) else ""
+check("G: the checkpoint is the last finished step's", latest == f"step-{stopped_at:06d}", (latest, stopped_at))
+os.makedirs(os.path.join(ckpts, "step-000002.tmp", "model"))  # as a save killed half-way leaves it
+r = run("train", path_g, "--resume", "--no-progress", env=env(), timeout=300)
+check("G: resumed run finishes", r.returncode == 0, r.stderr[-2000:])
+check("G: the unfinished checkpoint is removed at the start", not os.path.exists(os.path.join(ckpts, "step-000002.tmp"))
+      and "removed the unfinished checkpoint" in r.stderr, r.stderr[-1500:])
+check("G: steps 0..40 one by one across the stop", [x["step"] for x in metrics("sigterm")] == list(range(41)))
 
 # ---- E: DAPO dynamic sampling ----
 path_e = recipe("resample", 1, 1, 1, 8, 0, zero_variance="resample")
