@@ -13,8 +13,7 @@ namespace ascent {
 namespace {
 
 std::string config_dir(const std::string& family) {
-  if (family == "qwen3") return ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/qwen3";
-  return ASCENT_SOURCE_DIR "/../shared/data/tokenizers/" + family;
+  return ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/" + family;
 }
 
 TEST(ChatTemplate, RendersAsTransformersDoes) {
@@ -27,7 +26,7 @@ TEST(ChatTemplate, RendersAsTransformersDoes) {
     const std::string family = r["family"];
     ASSERT_TRUE(std::filesystem::exists(config_dir(family) + "/tokenizer_config.json"))
         << config_dir(family)
-        << "/tokenizer_config.json is missing (../shared/data/tokenizers, see its README)";
+        << "/tokenizer_config.json is missing (tests/fixtures/tokenizer/README.md)";
     absl::StatusOr<ChatTemplate> t = ChatTemplate::load(config_dir(family));
     ASSERT_TRUE(t.ok()) << t.status();
     std::vector<ChatMessage> msgs;

@@ -1,7 +1,6 @@
 // Hugging Face tokenizers from tokenizer.json against the reference ids of the `tokenizers` library
-// (tests/reference/make_tokenizer_reference.py -> tests/fixtures/tokenizer/corpus.jsonl): Qwen3 (files
-// committed as a fixture, Apache-2.0) and Llama-3.1 (read from ../shared/data/tokenizers; the test fails with
-// a message when it is missing).
+// (tests/reference/make_tokenizer_reference.py -> tests/fixtures/tokenizer/corpus.jsonl): Qwen3 (Apache-2.0)
+// and Llama-3.1 (Llama 3.1 Community License), both committed under tests/fixtures/tokenizer with their licence.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -15,8 +14,7 @@ namespace ascent {
 namespace {
 
 std::string tokenizer_path(const std::string& name) {
-  if (name == "qwen3") return ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/qwen3";
-  return ASCENT_SOURCE_DIR "/../shared/data/tokenizers/" + name;
+  return ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/" + name;
 }
 
 std::vector<nlohmann::json> corpus() {
@@ -32,8 +30,7 @@ class TokenizerReference : public ::testing::TestWithParam<const char*> {};
 TEST_P(TokenizerReference, EncodesTokenForTokenAndDecodesBack) {
   const std::string name = GetParam(), path = tokenizer_path(name);
   ASSERT_TRUE(std::filesystem::exists(path + "/tokenizer.json"))
-      << path << "/tokenizer.json is missing: the " << name
-      << " tokenizer comes from the shared data folder (../shared/data/tokenizers, see its README)";
+      << path << "/tokenizer.json is missing (tests/fixtures/tokenizer/README.md)";
   absl::StatusOr<std::unique_ptr<HfTokenizer>> tok = HfTokenizer::load(path);
   ASSERT_TRUE(tok.ok()) << tok.status();
   const std::vector<nlohmann::json> rows = corpus();

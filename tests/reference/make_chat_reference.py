@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference chat-template renderings from transformers' apply_chat_template (jinja2) with the Qwen3 and
-Llama-3.1 tokenizer_config.json templates of ../shared/data/tokenizers, for tests/test_chat_template.cc.
+Llama-3.1 tokenizer_config.json templates of tests/fixtures/tokenizer, for tests/test_chat_template.cc.
 Writes tests/fixtures/chat/reference.jsonl: {"family", "messages", "add_generation_prompt",
 "enable_thinking"?, "text"} per case.
 Run: .venv-ref/bin/python tests/reference/make_chat_reference.py [SHARED_TOKENIZERS_DIR]
@@ -34,7 +34,7 @@ CONVERSATIONS = [
 
 
 def main():
-    shared = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "shared", "data", "tokenizers")
+    shared = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "fixtures", "tokenizer")
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     n = 0
     with open(OUT, "w") as f:

@@ -2,7 +2,7 @@
 """Reference token ids from Hugging Face `tokenizers` (PyPI, the reference implementation) for the tokenizer
 tests: a varied corpus (code, LaTeX maths, Chinese, Japanese, Korean, Arabic, Hindi, emoji, combining accents,
 whitespace runs, CRLF, long digit runs, contractions, special tokens inside text) encoded with
-add_special_tokens=False by the Qwen3 and Llama-3.1 tokenizer.json files of ../shared/data/tokenizers.
+add_special_tokens=False by the Qwen3 and Llama-3.1 tokenizer.json files of tests/fixtures/tokenizer.
 Writes tests/fixtures/tokenizer/corpus.jsonl: {"text", "qwen3": [...], "llama3_1": [...]} per line.
 Run: .venv-ref/bin/python tests/reference/make_tokenizer_reference.py [SHARED_TOKENIZERS_DIR]
 """
@@ -55,7 +55,7 @@ CORPUS = [
 
 
 def main():
-    shared = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "shared", "data", "tokenizers")
+    shared = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "fixtures", "tokenizer")
     toks = {name: Tokenizer.from_file(os.path.join(shared, name, "tokenizer.json")) for name in ("qwen3", "llama3_1")}
     with open(OUT, "w") as f:
         for text in CORPUS:
