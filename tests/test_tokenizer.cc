@@ -82,6 +82,34 @@ TEST(Tokenizer, StreamingHoldsBackAnIncompleteCharacter) {
   EXPECT_EQ((*tok)->decode({bytes[0], bytes[1]}), "\xEF\xBF\xBD");
 }
 
+// Added tokens with lstrip/rstrip take every Unicode White_Space character next to them (CR, no-break space,
+// ideographic space...), and nothing else: the Qwen3 file with the flags set, against tokenizers
+// (tests/reference/make_whitespace_reference.py -> tests/fixtures/tokenizer/strip.jsonl).
+TEST(Tokenizer, AddedTokensStripUnicodeWhitespaceAsTokenizersDoes) {
+  nlohmann::json spec = nlohmann::json::parse(std::ifstream(tokenizer_path("qwen3") + "/tokenizer.json"));
+  for (auto& t : spec["added_tokens"]) {
+    const std::string c = t["content"];
+    if (c == "<|im_start|>") t["lstrip"] = true, t["rstrip"] = true;
+    if (c == "<|im_end|>") t["lstrip"] = true;
+    if (c == "<|endoftext|>") t["rstrip"] = true;
+  }
+  const std::string path = testing::TempDir() + "/strip_tokenizer.json";
+  std::ofstream(path) << spec.dump();
+  absl::StatusOr<std::unique_ptr<HfTokenizer>> tok = HfTokenizer::load(path);
+  ASSERT_TRUE(tok.ok()) << tok.status();
+  std::ifstream f(ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/strip.jsonl");
+  std::string line;
+  int n = 0;
+  while (std::getline(f, line)) {
+    const nlohmann::json r = nlohmann::json::parse(line);
+    absl::StatusOr<std::vector<int32_t>> ids = (*tok)->encode(r["text"].get<std::string>());
+    ASSERT_TRUE(ids.ok()) << ids.status();
+    EXPECT_EQ(*ids, r["ids"].get<std::vector<int32_t>>()) << r["text"].dump();
+    ++n;
+  }
+  EXPECT_EQ(n, 145);
+}
+
 TEST(Tokenizer, InvalidUtf8AndBadFilesAreErrors) {
   absl::StatusOr<std::unique_ptr<HfTokenizer>> tok = HfTokenizer::load(tokenizer_path("qwen3"));
   ASSERT_TRUE(tok.ok());

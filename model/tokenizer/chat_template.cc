@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/json_file.h"
 #include "core/status.h"
+#include "model/tokenizer/unicode_space.h"
 #include "nlohmann/json.hpp"
 
 namespace ascent {
@@ -25,7 +26,6 @@ std::string rstrip(const std::string& s, const std::string& chars) {
 std::string strip(const std::string& s, const std::string& chars) {
   return lstrip(rstrip(s, chars), chars);
 }
-const std::string kWhitespace = " \t\n\r\v\f";
 // s.split(sep)[0] and s.split(sep)[-1]
 std::string split_first(const std::string& s, const std::string& sep) {
   return s.substr(0, s.find(sep));
@@ -92,7 +92,7 @@ std::string render_llama3(const std::vector<ChatMessage>& m, const ChatOptions& 
   for (size_t i = 0; i < m.size(); ++i) {
     if (i == 0) out += bos;
     absl::StrAppend(&out, "<|start_header_id|>", m[i].role, "<|end_header_id|>\n\n",
-                    strip(m[i].content, kWhitespace), "<|eot_id|>");
+                    python_strip(m[i].content), "<|eot_id|>");  // Jinja's trim: Python's str.strip()
   }
   if (opt.add_generation_prompt) out += "<|start_header_id|>assistant<|end_header_id|>\n\n";
   return out;

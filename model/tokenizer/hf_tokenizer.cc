@@ -10,6 +10,7 @@
 #include "core/json_file.h"
 #include "core/status.h"
 #include "model/tokenizer/byte_level.h"
+#include "model/tokenizer/unicode_space.h"
 
 namespace ascent {
 
@@ -213,15 +214,9 @@ absl::StatusOr<std::vector<int32_t>> HfTokenizer::encode(const std::string& text
       continue;
     }
     size_t seg_end = i, after = i + best->content.size();
-    if (best->lstrip) {
-      while (seg_end > start &&
-             (text[seg_end - 1] == ' ' || text[seg_end - 1] == '\t' || text[seg_end - 1] == '\n'))
-        --seg_end;
-    }
-    if (best->rstrip) {
-      while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\n'))
-        ++after;
-    }
+    // As tokenizers strips: every Unicode White_Space code point (Rust's char::is_whitespace).
+    if (best->lstrip) seg_end = utf8_trim_back(text, start, seg_end, unicode_white_space);
+    if (best->rstrip) after = utf8_trim_front(text, after, text.size(), unicode_white_space);
     encode_plain(text.substr(start, seg_end - start), &out);
     out.push_back(best->id);
     start = i = after;
