@@ -196,7 +196,11 @@ class Parser {
     }
     MathValue v;
     v.kind = MathValue::Kind::kExpr;
+    const bool outer_decimal = decimal_;
+    decimal_ = false;
     v.expr = parse_expr();
+    v.decimal = decimal_;
+    decimal_ = decimal_ || outer_decimal;
     if (accept("\\%") || accept("%")) v.percent = true;
     return v;
   }
@@ -389,6 +393,7 @@ class Parser {
       ++pos_;  // "5." is 5
     }
     if (intpart.empty() && frac.empty()) fail("bad number");
+    if (!frac.empty()) decimal_ = true;
     if (intpart.size() + frac.size() > 400) fail("number too long");
     GiNaC::numeric v(std::string(intpart.empty() ? "0" : intpart).c_str());
     if (!frac.empty())
@@ -400,6 +405,7 @@ class Parser {
          ((s_[pos_ + 1] == '-' || s_[pos_ + 1] == '+') && pos_ + 2 < s_.size() &&
           std::isdigit(static_cast<unsigned char>(s_[pos_ + 2]))))) {
       ++pos_;
+      decimal_ = true;  // 1e5 is a float literal, as in Python
       const bool neg = s_[pos_] == '-';
       if (s_[pos_] == '-' || s_[pos_] == '+') ++pos_;
       const size_t eb = pos_;
@@ -576,6 +582,7 @@ class Parser {
   const std::string& s_;
   SymbolTable* symbols_;
   size_t pos_ = 0;
+  bool decimal_ = false;  // a decimal literal was read in the current item
   int depth_ = 0;
 };
 

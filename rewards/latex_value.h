@@ -16,6 +16,7 @@ struct MathValue {
   Kind kind = Kind::kText;
   GiNaC::ex expr;                // kExpr
   bool percent = false;          // kExpr written with %: equal to expr / 100 or to expr
+  bool decimal = false;          // kExpr holding a decimal (2.5, 1.5e-3): compared after rounding
   char open = 0, close = 0;      // kBracketed: '(' '[' and ')' ']'
   std::vector<MathValue> items;  // bracketed/set/list/union items; equation and relation: lhs, rhs
   std::vector<std::vector<MathValue>> rows;  // kMatrix

@@ -37,18 +37,26 @@ bool to_complex(const ex& e, std::complex<double>* out) {
   return std::isfinite(out->real()) && std::isfinite(out->imag());
 }
 
-// Numbers: equal up to floating-point noise (relative 1e-12), or equal after rounding both to 6 decimals
-// (0.333333 vs 1/3, 1.414214 vs sqrt 2), as math_verify's float_rounding = 6. Not a relative 1e-6: 5867986
-// and 5867987 differ.
-bool close_numbers(std::complex<double> a, std::complex<double> b) {
+// Two numbers that did not simplify to the same exact value (docs/rewards.md, "numbers"):
+//  - exact on both sides (integers and rationals, GiNaC numerics): they differ, at every magnitude
+//    (1/2^98 is not 1/2^99, 2^98 + 1 is not 2^98);
+//  - evaluated (radicals, pi, functions): equal up to floating-point noise, relative 1e-12 (absolute 1e-15
+//    for an expression that should be 0);
+//  - and when either side was written as a decimal (a rounded value: 0.333333 vs 1/3, 1.414214 vs sqrt 2):
+//    equal after rounding both to 6 decimals, as math-verify's float_rounding = 6, where that keeps 3 or more
+//    significant digits (|x| >= 0.001); smaller values compare at 6 significant digits, so that 1.5e-8 and
+//    2e-8 differ. Not a relative 1e-6: 5867986 and 5867987 differ.
+bool close_numbers(std::complex<double> a, std::complex<double> b, bool exact, bool decimal) {
   const double diff = std::abs(a - b), scale = std::max(std::abs(a), std::abs(b));
-  if (diff <= 1e-12 * scale || diff < 1e-15) return true;
-  if (a.imag() != 0 || b.imag() != 0 || std::fabs(a.real()) > 1e12 || std::fabs(b.real()) > 1e12)
-    return false;
-  return std::llround(a.real() * 1e6) == std::llround(b.real() * 1e6);
+  if (diff <= 1e-12 * scale && !exact) return true;
+  if (diff < 1e-15 && !exact && !decimal) return true;
+  if (!decimal || a.imag() != 0 || b.imag() != 0 || scale > 1e12) return false;
+  if (scale >= 1e-3) return std::llround(a.real() * 1e6) == std::llround(b.real() * 1e6);
+  const double unit = std::pow(10.0, std::floor(std::log10(scale)) - 5);  // 6 significant digits
+  return std::llround(a.real() / unit) == std::llround(b.real() / unit);
 }
 
-bool expr_equal(const ex& a, const ex& b) {
+bool expr_equal(const ex& a, const ex& b, bool decimal) {
   const ex d = a - b;
   try {
     if (GiNaC::normal(GiNaC::expand(d)).is_zero()) return true;
@@ -57,7 +65,10 @@ bool expr_equal(const ex& a, const ex& b) {
   std::vector<GiNaC::symbol> syms;
   if (!has_symbols(d, &syms)) {
     std::complex<double> x, y;
-    return to_complex(a, &x) && to_complex(b, &y) && close_numbers(x, y);
+    const bool exact = GiNaC::is_a<GiNaC::numeric>(a) && GiNaC::is_a<GiNaC::numeric>(b) &&
+                       GiNaC::ex_to<GiNaC::numeric>(a).is_rational() &&
+                       GiNaC::ex_to<GiNaC::numeric>(b).is_rational();
+    return to_complex(a, &x) && to_complex(b, &y) && close_numbers(x, y, exact, decimal);
   }
   // Free symbols (infinity is a symbol too: -oo vs oo differ here). Compare values at 3 fixed points.
   const double points[3][4] = {
@@ -156,10 +167,11 @@ class Comparer {
   }
 
   bool expr_eq(const MathValue& g, const MathValue& p) {
-    if (g.percent == p.percent) return expr_equal(g.expr, p.expr);
+    const bool decimal = g.decimal || p.decimal;
+    if (g.percent == p.percent) return expr_equal(g.expr, p.expr, decimal);
     const MathValue& pc = g.percent ? g : p;
     const MathValue& other = g.percent ? p : g;
-    return expr_equal(pc.expr / 100, other.expr) || expr_equal(pc.expr, other.expr);
+    return expr_equal(pc.expr / 100, other.expr, decimal) || expr_equal(pc.expr, other.expr, decimal);
   }
 
   bool ordered(const std::vector<MathValue>& a, const std::vector<MathValue>& b) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <regex>
 #include <string_view>
+#include <vector>
 
 namespace ascent {
 
@@ -59,6 +61,90 @@ bool last_math_span(const std::string& s, std::string* out) {
   return found && !out->empty();
 }
 
+bool is_emphasis_edge(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '.' || c == ',' || c == ':' || c == ';' || c == '!' ||
+         c == '?' || c == '(' || c == ')';
+}
+
+// Markdown emphasis and code marks out of plain text: "**", "__" and backticks everywhere, a single '*' or '_'
+// where it opens or closes a word (*73*, _73_). Kept: 3*4, x_1, a_{n}, 2 * 3.
+std::string strip_markdown(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '`') continue;
+    if ((c == '*' || c == '_') && i + 1 < s.size() && s[i + 1] == c) {
+      ++i;
+      continue;
+    }
+    if (c == '*' || c == '_') {
+      const bool before_edge = i == 0 || is_emphasis_edge(s[i - 1]);
+      const bool after_edge = i + 1 == s.size() || is_emphasis_edge(s[i + 1]);
+      if (before_edge != after_edge) continue;  // opens (space before, word after) or closes a word
+    }
+    out += c;
+  }
+  return out;
+}
+
+struct Box {
+  size_t start, open, close;  // "\boxed" at start, its braces at open and close
+};
+
+// Every balanced \boxed{...} / \fbox{...} from left to right (boxes nested in a box are part of it).
+std::vector<Box> boxes(const std::string& s) {
+  std::vector<Box> out;
+  size_t from = 0;
+  while (true) {
+    const size_t b1 = s.find("\\boxed", from), b2 = s.find("\\fbox", from);
+    const size_t at = std::min(b1, b2);
+    if (at == std::string::npos) break;
+    const size_t open = s.find_first_not_of(' ', at + (at == b1 ? 6 : 5));
+    const size_t close =
+        open != std::string::npos && s[open] == '{' ? match_brace(s, open) : std::string::npos;
+    if (close == std::string::npos) {
+      from = at + 1;
+      continue;
+    }
+    out.push_back({at, open, close});
+    from = close + 1;
+  }
+  return out;
+}
+
+// Text between two boxes that joins them into one answer: spaces, commas, semicolons, math delimiters,
+// "and" / "or" (plain or in \text{}), \quad, and the next box's "x =" (x = \boxed{2} and x = \boxed{-2}).
+bool joins_boxes(std::string between) {
+  static const std::regex kName(R"([A-Za-z](?:_\{?\w+\}?)?\s*=)");
+  between = std::regex_replace(between, kName, "");
+  for (const char* t : {"\\text{ and }", "\\text{and}", "\\text{ or }", "\\text{or}", "\\qquad", "\\quad",
+                        "\\(", "\\)", "\\[", "\\]", "and", "or"}) {
+    for (size_t at = between.find(t); at != std::string::npos; at = between.find(t))
+      between.erase(at, std::strlen(t));
+  }
+  return between.find_first_not_of(" \t\n,;$") == std::string::npos;
+}
+
+// The last box, with the boxes right before it that together form the answer (\boxed{3}, \boxed{5}): their
+// contents joined by ", ", a repeated content once.
+bool boxed_answer(const std::string& s, std::string* out) {
+  const std::vector<Box> all = boxes(s);
+  if (all.empty()) return false;
+  size_t first = all.size() - 1;
+  while (first > 0 &&
+         joins_boxes(s.substr(all[first - 1].close + 1, all[first].start - all[first - 1].close - 1)))
+    --first;
+  std::vector<std::string> parts;
+  for (size_t i = first; i < all.size(); ++i) {
+    std::string c = trim(std::string_view(s).substr(all[i].open + 1, all[i].close - all[i].open - 1));
+    if (std::find(parts.begin(), parts.end(), c) == parts.end()) parts.push_back(std::move(c));
+  }
+  out->clear();
+  for (const std::string& p : parts) *out += (out->empty() ? "" : ", ") + p;
+  return true;
+}
+
 bool answer_line(const std::string& s, std::string* out) {
   const char* const keys[] = {"final answer is", "Final Answer:", "Final answer:", "Answer:", "answer is"};
   size_t best = std::string::npos, best_len = 0;
@@ -88,8 +174,15 @@ bool last_number(const std::string& s, std::string* out) {
                    (s[b - 1] == ',' && b >= 2 && std::isdigit(static_cast<unsigned char>(s[b - 2]))))) {
     --b;
   }
-  if (b > 0 && s[b - 1] == '-') --b;
   while (b < end && (s[b] == '.' || s[b] == '/' || s[b] == ',')) ++b;
+  // A mixed number, "3 1/2": the whole part before the fraction belongs to it.
+  if (s.find('/', b) < end && b >= 2 && s[b - 1] == ' ' &&
+      std::isdigit(static_cast<unsigned char>(s[b - 2]))) {
+    size_t w = b - 1;
+    while (w > 0 && std::isdigit(static_cast<unsigned char>(s[w - 1]))) --w;
+    if (w == 0 || (s[w - 1] != '.' && s[w - 1] != '/' && s[w - 1] != ',')) b = w;
+  }
+  if (b > 0 && s[b - 1] == '-') --b;
   *out = s.substr(b, end - b);
   return !out->empty();
 }
@@ -121,13 +214,14 @@ bool math_last_boxed(const std::string& s, std::string* content) {
 
 ExtractedAnswer math_extract_answer(const std::string& completion) {
   ExtractedAnswer a;
-  if (math_last_boxed(completion, &a.text)) {
+  const std::string plain = strip_markdown(completion);  // for the rules that read prose
+  if (boxed_answer(completion, &a.text)) {
     a.rule = "boxed";
-  } else if (answer_line(completion, &a.text)) {
+  } else if (answer_line(plain, &a.text)) {
     a.rule = "answer_line";
   } else if (last_math_span(completion, &a.text)) {
     a.rule = "math_span";
-  } else if (last_number(completion, &a.text)) {
+  } else if (last_number(plain, &a.text)) {
     a.rule = "last_number";
   } else {
     a.text.clear();

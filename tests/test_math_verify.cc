@@ -1,9 +1,10 @@
-// The math verifier (docs/algorithms.md section 7) on the hand-labelled corpus (tests/fixtures/verifier/, 326
+// The math verifier (docs/algorithms.md section 7) on the hand-labelled corpus (tests/fixtures/verifier/, 355
 // MATH/AIME/AMC-style pairs written and labelled by hand in corpus_source.py), answer extraction, time limits
 // and malformed input.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <vector>
 
 #include "core/rng.h"
 #include "nlohmann/json.hpp"
@@ -93,6 +94,107 @@ TEST(MathVerify, CompletionVerdictsCarryReasons) {
   VerifyOptions o;
   o.extract_gold = true;
   EXPECT_TRUE(math_verify("\\boxed{0.75}", "Adding, we get $\\boxed{\\frac34}$.", o).correct);
+}
+
+// Reported kinds (issue 20, items 1-5). Each case: completion, gold, the right verdict (by the report's rule:
+// exact values differ at every magnitude; markdown, joined boxes, unit phrases and mixed numbers are read as a
+// reader would).
+struct Case {
+  const char* completion;
+  const char* gold;
+  bool correct;
+};
+
+void expect_verdicts(const std::vector<Case>& cases) {
+  for (const Case& c : cases) {
+    const VerifyResult r = math_verify(c.completion, c.gold);
+    EXPECT_EQ(r.correct, c.correct) << c.completion << " vs gold " << c.gold << ": extracted '" << r.extracted
+                                    << "' (" << r.rule << "): " << r.reason;
+  }
+}
+
+TEST(MathVerify, ExactValuesDifferAtEveryMagnitude) {
+  expect_verdicts({
+      {"The final answer is \\boxed{\\frac{1}{2^{98}}}.", "\\frac{1}{2^{99}}", false},
+      {"\\boxed{2^{-99}}", "\\frac{1}{2^{99}}", true},
+      {"\\boxed{10^{-20}}", "2 \\cdot 10^{-20}", false},
+      {"\\boxed{\\frac{1}{2^{60}}}", "0", false},
+      {"\\boxed{x = 10^{-9}}", "x = 10^{-10}", false},
+      {"\\boxed{(10^{-9}, 1)}", "(10^{-10}, 1)", false},
+      {"\\boxed{2^{98}+1}", "2^{98}", false},
+      {"\\boxed{10^{30}}", "10^{30}+1", false},
+      {"\\boxed{1.5 \\times 10^{-8}}", "2 \\times 10^{-8}", false},
+      {"\\boxed{0.0000001}", "0.0000002", false},
+      {"\\boxed{\\frac{3}{2} \\cdot 10^{-8}}", "1.5 \\times 10^{-8}", true},
+      {"\\boxed{1.2345 \\times 10^{-4}}", "0.00012345", true},
+      // The documented rounding rule for decimals stays: 6 decimals (math-verify's float_rounding).
+      {"\\boxed{0.333333}", "\\frac{1}{3}", true},
+      {"\\boxed{\\frac13}", "0.333333", true},
+      {"\\boxed{0.33}", "\\frac{1}{3}", false},
+      {"\\boxed{1.414214}", "\\sqrt{2}", true},
+      // Evaluated expressions still compare up to floating-point noise.
+      {"\\boxed{\\cos(\\pi/5) - \\cos(2\\pi/5)}", "\\frac{1}{2}", true},
+  });
+}
+
+TEST(MathVerify, MarkdownAroundTheAnswerIsRead) {
+  expect_verdicts({
+      {"Adding them up... Final Answer: **73**", "73", true},
+      {"**Answer:** 73", "73", true},
+      {"**Final Answer**: 73", "73", true},
+      {"The final answer is `73`.", "73", true},
+      {"Answer: *73*", "73", true},
+      {"Answer: _73_", "73", true},
+      {"Answer: __-12__", "-12", true},
+      {"So in all we have **73** apples", "73", true},
+      {"Answer: **74**", "73", false},
+      {"Answer: $x_1 + x_2$", "x_1 + x_2", true},
+      {"Answer: 3*4", "12", true},
+  });
+}
+
+TEST(MathVerify, BoxesThatTogetherFormTheAnswer) {
+  expect_verdicts({
+      {"The solutions are \\boxed{3}, \\boxed{5}, \\boxed{7}.", "3, 5, 7", true},
+      {"So $x = \\boxed{2}$ and $x = \\boxed{-2}$.", "2, -2", true},
+      {"\\boxed{1} or \\boxed{4}", "1, 4", true},
+      {"\\boxed{3}\\quad\\boxed{5}", "3, 5", true},
+      {"Thus \\boxed{5}, \\boxed{5}.", "5", true},
+      {"I first got \\boxed{3}, but checking again the answer is \\boxed{5}", "5", true},
+      {"It is \\boxed{3}, \\boxed{5}", "5", false},
+      {"The roots are \\boxed{3}, \\boxed{5}", "3, 7", false},
+  });
+}
+
+TEST(MathVerify, UnitPhrasesAfterANumberAreDropped) {
+  expect_verdicts({
+      {"\\boxed{64 \\text{ square feet}}", "64", true},
+      {"Answer: 64 square feet", "64", true},
+      {"\\boxed{9.8 \\text{ m/s}^2}", "9.8", true},
+      {"\\boxed{3\\,\\text{m/s}}", "3", true},
+      {"\\boxed{60 \\text{ km/h}}", "60", true},
+      {"\\boxed{5 \\text{ km per hour}}", "5", true},
+      {"\\boxed{12 \\mathrm{cm}^{2}}", "12", true},
+      {"\\boxed{64\\ \\text{ft}^2}", "64", true},
+      {"\\boxed{64\u2009cm}", "64", true},
+      {"\\boxed{64 \\text{ square feet}}", "65", false},
+      {"\\boxed{2m}", "2", false},
+      {"\\boxed{3x^2}", "3", false},
+      {"\\boxed{x/y}", "\\frac{x}{y}", true},
+  });
+}
+
+TEST(MathVerify, PlainTextMixedNumbers) {
+  expect_verdicts({
+      {"The answer is 3 1/2", "3.5", true},
+      {"Answer: 2 3/4", "2.75", true},
+      {"Answer: -1 1/2", "-1.5", true},
+      {"so in the end he walks 3 1/2", "\\frac{7}{2}", true},
+      {"\\boxed{4 1/3}", "\\frac{13}{3}", true},
+      {"The answer is 3 1/2", "1.5", false},
+      {"\\boxed{1/2}", "0.5", true},
+      {"\\boxed{2 \\cdot 1/2}", "1", true},
+  });
 }
 
 TEST(MathVerify, EveryCheckHasATimeLimit) {
