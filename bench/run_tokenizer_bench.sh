@@ -9,4 +9,4 @@ if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c "import tokenizers" 2>
 fi
 bash "$root/scripts/build.sh"
 "$venv/bin/python" "$root/bench/tokenizer_vs_hf.py" "$root/build/bench/bench_tokenizer" "$root" \
-  "${ASCENT_TOKENIZERS:-$root/tests/fixtures/tokenizer}"
+  "${ASCENT_TOKENIZERS:-${ASCENT_SHARED_TOKENIZERS:-$root/tests/fixtures/tokenizer}}"

@@ -6,7 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <thread>
+
+#include "core/process.h"
 
 namespace ascent {
 
@@ -47,15 +50,29 @@ void handle(int) {
 
 }  // namespace
 
+// The launcher that started this process (ASCENT_LAUNCHER_PID, set by `ascent train`), or 0.
+pid_t launcher_pid() {
+  const char* v = std::getenv("ASCENT_LAUNCHER_PID");
+  return v != nullptr ? static_cast<pid_t>(std::atol(v)) : 0;
+}
+
 void stop_signal_install(std::function<void()> on_stop, std::function<void()> on_abandon) {
   g_abandon_hook = static_cast<bool>(on_abandon);
   struct sigaction sa {};
   sa.sa_handler = handle;
+  sa.sa_flags = SA_RESTART;  // the other threads' system calls go on
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  std::thread([on_stop = std::move(on_stop), on_abandon = std::move(on_abandon)] {
-    while (g_signals == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  std::thread([on_stop = std::move(on_stop), on_abandon = std::move(on_abandon), launcher = launcher_pid()] {
+    // A launcher that died without a word (kill -9, a closed terminal) stops its children as a signal would.
+    for (int tick = 0; g_signals == 0; ++tick) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (launcher > 0 && tick % 20 == 0 && g_signals == 0 && !process_alive(launcher)) {
+        write_stderr("ascent: the launcher (ascent train) is gone: stopping\n");
+        g_first_ns = monotonic_ns();
+        g_signals = 1;
+      }
+    }
     on_stop();
     if (!on_abandon) return;
     while (g_signals < 2) std::this_thread::sleep_for(std::chrono::milliseconds(50));

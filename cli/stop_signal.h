@@ -15,6 +15,9 @@ namespace ascent {
 
 inline constexpr double kStopRepeatWindowS = 3.0;
 
+// SIGHUP (a closed terminal) counts as SIGINT. A process started by `ascent train` (ASCENT_LAUNCHER_PID in its
+// environment) also stops cleanly when that launcher dies without forwarding a signal (kill -9): its children
+// run in their own process groups, so nothing else would reach them.
 // Installs the handlers and starts the watcher thread.
 void stop_signal_install(std::function<void()> on_stop, std::function<void()> on_abandon = {});
 bool stop_signal_received();

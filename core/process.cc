@@ -5,9 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -53,8 +55,17 @@ ProcessExit process_wait_any(int timeout_ms) {
   }
 }
 
-void process_signal(pid_t pid, int sig) {
-  if (pid > 0) kill(pid, sig);
+bool process_signal(pid_t pid, int sig) {
+  return pid > 0 && kill(pid, sig) == 0;
+}
+
+bool process_alive(pid_t pid) {
+  if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;  // no procfs: kill(0) is all we know
+  const size_t close = line.rfind(')');        // "pid (comm) S ...": comm may hold spaces and parentheses
+  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
 }
 
 std::string process_self_path() {

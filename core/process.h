@@ -22,7 +22,10 @@ struct ProcessExit {
 };
 // A child that exited, waiting up to timeout_ms (0: poll).
 ProcessExit process_wait_any(int timeout_ms);
-void process_signal(pid_t pid, int sig);
+// Sends sig; false when the process does not exist (ESRCH) or cannot be signalled.
+bool process_signal(pid_t pid, int sig);
+// True while pid runs (a zombie, exited but not yet reaped, counts as gone).
+bool process_alive(pid_t pid);
 // The running executable (/proc/self/exe).
 std::string process_self_path();
 

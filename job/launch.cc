@@ -33,12 +33,14 @@ using Clock = std::chrono::steady_clock;
 absl::Mutex g_groups_mu;
 std::set<pid_t> g_groups ABSL_GUARDED_BY(g_groups_mu);
 
+bool g_abandoned ABSL_GUARDED_BY(g_groups_mu) = false;
+
+// Spawns under the lock, so that an abandon (another thread) either sees the child or stops the spawn.
 absl::StatusOr<pid_t> spawn_in_group(const std::vector<std::string>& argv) {
+  absl::MutexLock l(&g_groups_mu);
+  if (g_abandoned) return absl::CancelledError("stopping: a second interrupt");
   auto pid = process_spawn(argv, /*own_group=*/true);
-  if (pid.ok()) {
-    absl::MutexLock l(&g_groups_mu);
-    g_groups.insert(*pid);
-  }
+  if (pid.ok()) g_groups.insert(*pid);
   return pid;
 }
 
@@ -72,7 +74,8 @@ class LearnerStop {
       else if (!waited)
         return;
     }
-    process_signal(target, SIGINT);
+    // Rank 0 gone before it could be told (or its pid file stale): mpirun's own handling is what is left.
+    if (!process_signal(target, SIGINT) && target != learner_) process_signal(learner_, SIGINT);
     sent_ = true;
   }
 
@@ -92,6 +95,7 @@ void train_launch_interrupt() {
 
 void train_launch_abandon() {
   absl::MutexLock l(&g_groups_mu);
+  g_abandoned = true;
   for (pid_t g : g_groups) kill(-g, SIGKILL);
 }
 
@@ -108,6 +112,8 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
   // Several processes share the machine: OpenMP workers that spin while waiting steal cores from the others
   // (the user's own setting wins).
   setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
+  // The children watch this process: if it dies without a word, they stop cleanly (cli/stop_signal.h).
+  setenv("ASCENT_LAUNCHER_PID", std::to_string(getpid()).c_str(), /*overwrite=*/1);
 
   std::vector<std::string> learner_argv;
   if (r.run.learner_ranks > 1) {

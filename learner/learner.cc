@@ -148,8 +148,11 @@ absl::Status Learner::run() {
     if (!go_on.ok() || !*go_on) break;
   }
   // The end (or Ctrl-C, or an error): a checkpoint of the last finished step if it has none, the actors told.
+  // (A periodic checkpoint of this very step is kept as it is: saving it again would replace a whole
+  // checkpoint, which a second Ctrl-C could cut short.)
   if (step < r_.run.steps && step > resume_.step && result.ok()) {
-    if (checkpoint(step).ok()) log_->info(absl::StrCat("stopped: checkpoint at step ", step));
+    if (step == last_checkpoint_step_ || checkpoint(step).ok())
+      log_->info(absl::StrCat("stopped: checkpoint at step ", step));
   }
   endpoint_->finish();
   if (coll_.size() > 1) {

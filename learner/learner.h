@@ -110,6 +110,7 @@ class Learner {
   Model& m_;
   LearnerOptimizer& opt_;
   ResumePoint resume_;
+  int64_t last_checkpoint_step_ = -1;  // the step of the last checkpoint this run wrote
   const std::string run_dir_;
   std::map<std::string, size_t> by_id_;
   // The data order: the learner thread records pass rates while RolloutService threads draw prompts (through

@@ -81,7 +81,9 @@ absl::Status Learner::checkpoint(int64_t next_step) {
     coll_.broadcast(&bytes, 0);
   }
   const AdamWState full = opt_.gather_full();
-  return checkpoint_save(run_dir_, next_step, m_, full, st, r_.run.checkpoint_keep);
+  ASCENT_RETURN_IF_ERROR(checkpoint_save(run_dir_, next_step, m_, full, st, r_.run.checkpoint_keep));
+  last_checkpoint_step_ = next_step;
+  return absl::OkStatus();
 }
 
 std::map<std::string, double> Learner::step_metrics(int64_t step, const RolloutBatch& rb,

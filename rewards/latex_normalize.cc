@@ -69,8 +69,8 @@ size_t exponent_back(const std::string& s, size_t e) {
 }
 
 // s[0, end) without a unit phrase at its back, when a number (or a closing brace) stands before the phrase.
-// Single letters (m, s, g, h, L) count only beside a '/' or with an exponent, and apart from the number
-// ("3 m/s"), so that 2m, 3x^2 and x/y stay math.
+// Single letters (m, s, g, h, L) count only beside a '/' and apart from the number ("3 m/s", "9.8 m/s^2"),
+// so that 2m, 6 s^2, 3x^2 and x/y stay math.
 size_t unit_phrase_start(const std::string& s, size_t end) {
   size_t e = skip_spaces_back(s, end), cut = end;
   bool any = false, slash_right = false;
@@ -85,7 +85,7 @@ size_t unit_phrase_start(const std::string& s, size_t end) {
     const bool slash_left = left > 0 && s[left - 1] == '/';
     bool ok;
     if (word.size() == 1) {
-      ok = std::string("msghL").find(word[0]) != std::string::npos && (slash_left || slash_right || ex > 0) &&
+      ok = std::string("msghL").find(word[0]) != std::string::npos && (slash_left || slash_right) &&
            (slash_left || left < wb);
     } else {
       std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });

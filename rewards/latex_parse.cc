@@ -227,7 +227,11 @@ class Parser {
       if (at_end()) fail(absl::StrCat("missing ", end));
       MathValue cell;
       cell.kind = MathValue::Kind::kExpr;
+      const bool outer_decimal = decimal_;
+      decimal_ = false;
       cell.expr = parse_expr();
+      cell.decimal = decimal_;
+      decimal_ = decimal_ || outer_decimal;
       m.rows.back().push_back(std::move(cell));
       if (accept("&")) continue;
       if (accept("\\\\")) {

@@ -52,6 +52,7 @@ bool close_numbers(std::complex<double> a, std::complex<double> b, bool exact, b
   if (diff < 1e-15 && !exact && !decimal) return true;
   if (!decimal || a.imag() != 0 || b.imag() != 0 || scale > 1e12) return false;
   if (scale >= 1e-3) return std::llround(a.real() * 1e6) == std::llround(b.real() * 1e6);
+  if (!(scale > 0)) return false;                                         // both exactly 0 returned above
   const double unit = std::pow(10.0, std::floor(std::log10(scale)) - 5);  // 6 significant digits
   return std::llround(a.real() / unit) == std::llround(b.real() / unit);
 }

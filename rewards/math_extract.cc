@@ -66,22 +66,26 @@ bool is_emphasis_edge(char c) {
          c == '?' || c == '(' || c == ')';
 }
 
-// Markdown emphasis and code marks out of plain text: "**", "__" and backticks everywhere, a single '*' or '_'
-// where it opens or closes a word (*73*, _73_). Kept: 3*4, x_1, a_{n}, 2 * 3.
+// Markdown emphasis and code marks out of plain text: backticks; "**" and "__" beside a space, punctuation or
+// the ends; a single '*' or '_' where it opens or closes a word (*73*, _73_). Kept: 3*4, 2**3, x_1, a_{n},
+// 2 * 3, f^*(x).
 std::string strip_markdown(const std::string& s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (c == '`') continue;
-    if ((c == '*' || c == '_') && i + 1 < s.size() && s[i + 1] == c) {
-      ++i;
-      continue;
-    }
-    if (c == '*' || c == '_') {
+    const bool mark = (c == '*' || c == '_') && (i == 0 || (s[i - 1] != '^' && s[i - 1] != '_'));  // f^*, x_*
+    const size_t len = mark && i + 1 < s.size() && s[i + 1] == c ? 2 : 1;
+    if (mark) {
       const bool before_edge = i == 0 || is_emphasis_edge(s[i - 1]);
-      const bool after_edge = i + 1 == s.size() || is_emphasis_edge(s[i + 1]);
-      if (before_edge != after_edge) continue;  // opens (space before, word after) or closes a word
+      const bool after_edge = i + len == s.size() || is_emphasis_edge(s[i + len]);
+      // A single mark opens (edge before, word after) or closes a word; a double one (**73**) may also sit
+      // between an edge and an edge; 2**3 and 3*4 (no edge on either side) are math.
+      if (len == 2 ? (before_edge || after_edge) : before_edge != after_edge) {
+        i += len - 1;
+        continue;
+      }
     }
     out += c;
   }
@@ -113,16 +117,24 @@ std::vector<Box> boxes(const std::string& s) {
   return out;
 }
 
+// The name a box is given by the text right before it ("x" for "x = $\boxed{2}"), or "" when none; *text
+// loses that "x =".
+std::string box_name(std::string* text) {
+  static const std::regex kName(R"(([A-Za-z](?:_\{?\w+\}?)?)\s*=\s*\$?\s*$)");
+  std::smatch m;
+  if (!std::regex_search(*text, m, kName)) return "";
+  std::string name = m[1].str();
+  *text = m.prefix().str();
+  return name;
+}
+
 // Text between two boxes that joins them into one answer: spaces, commas, semicolons, math delimiters,
-// "and" / "or" (plain or in \text{}), \quad, and the next box's "x =" (x = \boxed{2} and x = \boxed{-2}).
-bool joins_boxes(std::string between) {
-  static const std::regex kName(R"([A-Za-z](?:_\{?\w+\}?)?\s*=)");
-  between = std::regex_replace(between, kName, "");
-  for (const char* t : {"\\text{ and }", "\\text{and}", "\\text{ or }", "\\text{or}", "\\qquad", "\\quad",
-                        "\\(", "\\)", "\\[", "\\]", "and", "or"}) {
-    for (size_t at = between.find(t); at != std::string::npos; at = between.find(t))
-      between.erase(at, std::strlen(t));
-  }
+// the words "and" / "or" (plain or in \text{}), \quad, and a name for the next box that is the previous
+// box's name (x = \boxed{2} and x = \boxed{-2}; not a = \boxed{4}, b = \boxed{7}).
+bool joins_boxes(const std::string& prev_name, std::string between) {
+  if (box_name(&between) != prev_name) return false;
+  static const std::regex kJoin(R"(\\text\{\s*(?:and|or)\s*\}|\\q?quad|\\[()\[\]]|\b(?:and|or)\b)");
+  between = std::regex_replace(between, kJoin, " ");
   return between.find_first_not_of(" \t\n,;$") == std::string::npos;
 }
 
@@ -131,10 +143,16 @@ bool joins_boxes(std::string between) {
 bool boxed_answer(const std::string& s, std::string* out) {
   const std::vector<Box> all = boxes(s);
   if (all.empty()) return false;
+  const auto before = [&](size_t i) {  // the text between box i - 1 (or the start) and box i
+    const size_t from = i == 0 ? 0 : all[i - 1].close + 1;
+    return s.substr(from, all[i].start - from);
+  };
   size_t first = all.size() - 1;
-  while (first > 0 &&
-         joins_boxes(s.substr(all[first - 1].close + 1, all[first].start - all[first - 1].close - 1)))
+  while (first > 0) {
+    std::string prev = before(first - 1);
+    if (!joins_boxes(box_name(&prev), before(first))) break;
     --first;
+  }
   std::vector<std::string> parts;
   for (size_t i = first; i < all.size(); ++i) {
     std::string c = trim(std::string_view(s).substr(all[i].open + 1, all[i].close - all[i].open - 1));
@@ -174,6 +192,7 @@ bool last_number(const std::string& s, std::string* out) {
                    (s[b - 1] == ',' && b >= 2 && std::isdigit(static_cast<unsigned char>(s[b - 2]))))) {
     --b;
   }
+  if (b > 0 && s[b - 1] == '-') --b;  // -.5 keeps its sign
   while (b < end && (s[b] == '.' || s[b] == '/' || s[b] == ',')) ++b;
   // A mixed number, "3 1/2": the whole part before the fraction belongs to it.
   if (s.find('/', b) < end && b >= 2 && s[b - 1] == ' ' &&
@@ -181,8 +200,8 @@ bool last_number(const std::string& s, std::string* out) {
     size_t w = b - 1;
     while (w > 0 && std::isdigit(static_cast<unsigned char>(s[w - 1]))) --w;
     if (w == 0 || (s[w - 1] != '.' && s[w - 1] != '/' && s[w - 1] != ',')) b = w;
+    if (b > 0 && s[b - 1] == '-') --b;
   }
-  if (b > 0 && s[b - 1] == '-') --b;
   *out = s.substr(b, end - b);
   return !out->empty();
 }

@@ -1,4 +1,4 @@
-// The math verifier (docs/algorithms.md section 7) on the hand-labelled corpus (tests/fixtures/verifier/, 355
+// The math verifier (docs/algorithms.md section 7) on the hand-labelled corpus (tests/fixtures/verifier/, 356
 // MATH/AIME/AMC-style pairs written and labelled by hand in corpus_source.py), answer extraction, time limits
 // and malformed input.
 #include <gtest/gtest.h>
@@ -132,6 +132,9 @@ TEST(MathVerify, ExactValuesDifferAtEveryMagnitude) {
       {"\\boxed{\\frac13}", "0.333333", true},
       {"\\boxed{0.33}", "\\frac{1}{3}", false},
       {"\\boxed{1.414214}", "\\sqrt{2}", true},
+      {"\\boxed{\\begin{pmatrix}0.333333 & 1\\end{pmatrix}}", "\\begin{pmatrix}\\frac13 & 1\\end{pmatrix}",
+       true},
+      {"\\boxed{\\begin{pmatrix}0.0000001\\end{pmatrix}}", "\\begin{pmatrix}0.0000002\\end{pmatrix}", false},
       // Evaluated expressions still compare up to floating-point noise.
       {"\\boxed{\\cos(\\pi/5) - \\cos(2\\pi/5)}", "\\frac{1}{2}", true},
   });
@@ -150,6 +153,7 @@ TEST(MathVerify, MarkdownAroundTheAnswerIsRead) {
       {"Answer: **74**", "73", false},
       {"Answer: $x_1 + x_2$", "x_1 + x_2", true},
       {"Answer: 3*4", "12", true},
+      {"so the value is -.5", "-0.5", true},
   });
 }
 
@@ -162,6 +166,9 @@ TEST(MathVerify, BoxesThatTogetherFormTheAnswer) {
       {"Thus \\boxed{5}, \\boxed{5}.", "5", true},
       {"I first got \\boxed{3}, but checking again the answer is \\boxed{5}", "5", true},
       {"It is \\boxed{3}, \\boxed{5}", "5", false},
+      {"So $a = \\boxed{4}$, and $b = \\boxed{7}$.", "7", true},
+      {"So $a = \\boxed{4}$, and $b = \\boxed{7}$.", "4, 7", false},
+      {"\\boxed{3} for \\boxed{5}", "5", true},
       {"The roots are \\boxed{3}, \\boxed{5}", "3, 7", false},
   });
 }
@@ -179,6 +186,8 @@ TEST(MathVerify, UnitPhrasesAfterANumberAreDropped) {
       {"\\boxed{64\u2009cm}", "64", true},
       {"\\boxed{64 \\text{ square feet}}", "65", false},
       {"\\boxed{2m}", "2", false},
+      {"\\boxed{6 s^2}", "6", false},
+      {"\\boxed{\\frac{\\sqrt{3}}{4} s^2}", "\\frac{\\sqrt{3}}{4}", false},
       {"\\boxed{3x^2}", "3", false},
       {"\\boxed{x/y}", "\\frac{x}{y}", true},
   });

@@ -16,6 +16,8 @@ int64_t decode(const std::string& s, size_t i, size_t n) {
     if ((b(k) & 0xC0) != 0x80) return -1;
     c = (c << 6) | (b(k) & 0x3F);
   }
+  const int64_t min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;  // shorter forms are overlong: invalid
+  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return -1;
   return c;
 }
 
