@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "core/file_write.h"
 #include "model/safetensors.h"
 
 namespace ascent {
@@ -18,18 +19,6 @@ std::string step_name(int64_t step) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "step-%06ld", static_cast<long>(step));
   return buf;
-}
-
-absl::Status write_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!(f << text)) return absl::PermissionDeniedError(absl::StrCat(tmp, ": cannot write"));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) return absl::InternalError(absl::StrCat(path, ": ", ec.message()));
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -58,11 +47,11 @@ absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m,
       {{"adamw.m", DType::kF32, {n}, opt.m.data()}, {"adamw.v", DType::kF32, {n}, opt.v.data()}},
       {{"adamw_step", std::to_string(opt.step)}});
   if (!st.ok()) return st;
-  if (st = write_file((tmp / "state.json").string(), state.dump(1)); !st.ok()) return st;
+  if (st = file_write_atomic((tmp / "state.json").string(), state.dump(1)); !st.ok()) return st;
   fs::remove_all(final_dir, ec);
   fs::rename(tmp, final_dir, ec);
   if (ec) return absl::InternalError(absl::StrCat(final_dir.string(), ": ", ec.message()));
-  if (st = write_file((root / "latest").string(), step_name(step) + "\n"); !st.ok()) return st;
+  if (st = file_write_atomic((root / "latest").string(), step_name(step) + "\n"); !st.ok()) return st;
   // Keep the newest `keep`.
   std::vector<std::string> all;
   for (const auto& e : fs::directory_iterator(root, ec)) {

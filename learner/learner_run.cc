@@ -4,9 +4,9 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "core/file_write.h"
 #include "core/status.h"
 #include "core/threads.h"
 #include "learner/checkpoint.h"
@@ -39,9 +39,8 @@ absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const 
                  run_dir.c_str(), name.c_str());
   }
   // The launcher sends its stop here (rank 0), never to mpirun: see job/launch.cc.
-  const fs::path pid_file = fs::path(run_dir) / "learner.pid";
-  std::ofstream(pid_file.string() + ".tmp") << getpid() << "\n";
-  fs::rename(pid_file.string() + ".tmp", pid_file, ec);
+  ASCENT_RETURN_IF_ERROR(
+      file_write_atomic((fs::path(run_dir) / "learner.pid").string(), absl::StrCat(getpid(), "\n")));
   return ckpt;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/file_write.h"
 #include "nlohmann/json.hpp"
 
 namespace ascent {
@@ -20,16 +21,6 @@ namespace {
 double now_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-absl::Status write_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!(f << text)) return absl::PermissionDeniedError(path + ": cannot write");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  return ec ? absl::InternalError(path + ": " + ec.message()) : absl::OkStatus();
-}
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir, const LearnerConfig& r,
@@ -39,8 +30,8 @@ absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir,
   l.dir_ = run_dir;
   l.progress_ = progress;
   l.tty_ = isatty(STDERR_FILENO);
-  if (absl::Status st = write_atomic(run_dir + "/recipe.yaml", r.recipe_text); !st.ok()) return st;
-  if (absl::Status st = write_atomic(run_dir + "/recipe.resolved.yaml", r.recipe_resolved); !st.ok())
+  if (absl::Status st = file_write_atomic(run_dir + "/recipe.yaml", r.recipe_text); !st.ok()) return st;
+  if (absl::Status st = file_write_atomic(run_dir + "/recipe.resolved.yaml", r.recipe_resolved); !st.ok())
     return st;
   const std::string mpath = run_dir + "/metrics.jsonl";
   if (resume_step > 0) {
@@ -52,7 +43,7 @@ absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir,
       if (!j.is_discarded() && j.is_object() && j.value("step", int64_t{-1}) <= resume_step)
         kept += line + "\n";
     }
-    if (absl::Status st = write_atomic(mpath, kept); !st.ok()) return st;
+    if (absl::Status st = file_write_atomic(mpath, kept); !st.ok()) return st;
   }
   l.metrics_ = std::fopen(mpath.c_str(), resume_step > 0 ? "a" : "w");
   l.log_ = std::fopen((run_dir + "/log.txt").c_str(), "a");
@@ -107,7 +98,7 @@ void RunLog::finish() {
 }
 
 absl::Status RunLog::write_address(const std::string& address) {
-  return write_atomic(dir_ + "/learner.addr", address + "\n");
+  return file_write_atomic(dir_ + "/learner.addr", address + "\n");
 }
 
 }  // namespace ascent
