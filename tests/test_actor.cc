@@ -156,7 +156,9 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
   // Log-probs of single-version completions against a fresh forward with that version's weights.
   int64_t checked = 0;
   for (const auto& [lease, g] : got) {
-    if (lease % 10 != 0) continue;
+    // Every third lease: under load more completions span versions (and are skipped), so a sparser sample
+    // left fewer than 50 single-version ones now and then.
+    if (lease % 3 != 0) continue;
     for (const rv1::Completion& c : g.completions()) {
       const int64_t v = c.versions(0);
       if (c.versions(c.versions_size() - 1) != v) continue;
