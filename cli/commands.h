@@ -12,6 +12,7 @@ void cli_add_fit(CLI::App& app);
 void cli_add_reward(CLI::App& app);
 void cli_add_tokenize(CLI::App& app);
 void cli_add_import(CLI::App& app);
+void cli_add_render_chat(CLI::App& app);
 void cli_add_version(CLI::App& app);
 void cli_add_actor(CLI::App& app);
 void cli_add_learner(CLI::App& app);

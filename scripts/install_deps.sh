@@ -11,7 +11,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libginac-dev libpcre2-dev libutf8proc-dev zlib1g-dev
   libopenblas-openmp-dev libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-grpcio python3-protobuf
+  python3 python3-grpcio python3-protobuf python3-jinja2
 )
 if [[ "${1:-}" == "--test" ]]; then
   PACKAGES+=(clang-tidy)   # scripts/lint.sh

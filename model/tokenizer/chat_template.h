@@ -1,8 +1,9 @@
-// Chat templates of the families we support, rendered natively (no Jinja engine): a tokenizer_config.json's
-// `chat_template` is recognised as Qwen3's ChatML template or as Llama-3's header template and rendered
-// exactly as transformers' apply_chat_template renders it (tests/test_chat_template.cc compares 50
-// renderings). Any other template is an error naming the file; the recipe can then give a raw prompt
-// template instead (render_prompt_template). Tool definitions are not supported; tool-result messages are.
+// Chat templates: a tokenizer_config.json's `chat_template` (a string, or a list of {"name", "template"} of
+// which "default" is taken) rendered by a real Jinja engine (model/tokenizer/jinja_render.h: Python's jinja2
+// set up as transformers' apply_chat_template sets it up), with the file's special tokens (bos_token,
+// eos_token, unk_token, pad_token, ...) as variables. Every model's template renders, tools and reasoning
+// included (tests/test_chat_template.cc compares with apply_chat_template over several families). A recipe
+// can instead give a raw prompt template (render_prompt_template).
 #pragma once
 
 #include <optional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 
 namespace ascent {
 
@@ -21,21 +23,26 @@ struct ChatMessage {
 struct ChatOptions {
   bool add_generation_prompt = true;
   std::optional<bool> enable_thinking;  // Qwen3: false adds an empty <think></think> to the prompt
+  // JSON with its key order kept (ordered_json): templates print tools with tojson, in the order given.
+  nlohmann::ordered_json tools;  // null, or a list of tool (function) definitions
+  nlohmann::ordered_json extra;  // null, or an object of more template variables (date_string, ...)
 };
 
 class ChatTemplate {
  public:
-  enum class Kind { kQwen3ChatML, kLlama3Headers };
   // `path` is tokenizer_config.json or the directory holding it.
   static absl::StatusOr<ChatTemplate> load(const std::string& path);
-  static absl::StatusOr<ChatTemplate> from_text(const std::string& jinja, const std::string& bos_token,
-                                                const std::string& source);
-  std::string render(const std::vector<ChatMessage>& messages, const ChatOptions& opt) const;
-  Kind kind() const { return kind_; }
+  // `special_tokens`: an object of template variables such as {"bos_token": "<s>"}; `source` prefixes errors.
+  static ChatTemplate from_text(std::string jinja, nlohmann::ordered_json special_tokens, std::string source);
+  absl::StatusOr<std::string> render(const std::vector<ChatMessage>& messages, const ChatOptions& opt) const;
+  // Messages as JSON objects, passed to the template as they are (tool_calls, reasoning_content, ...).
+  absl::StatusOr<std::string> render_json(const nlohmann::ordered_json& messages,
+                                          const ChatOptions& opt) const;
+  const std::string& source() const { return source_; }
 
  private:
-  Kind kind_ = Kind::kQwen3ChatML;
-  std::string bos_;
+  std::string jinja_, source_;
+  nlohmann::ordered_json tokens_ = nlohmann::ordered_json::object();
 };
 
 // A recipe's raw prompt template: every "{prompt}" replaced by the prompt ("{{" and "}}" are literal braces).

@@ -30,7 +30,9 @@ absl::StatusOr<std::vector<int32_t>> TextCodec::encode_chat(const std::vector<Ch
                                                             const ChatOptions& opt) {
   absl::StatusOr<ChatTemplate> t = ChatTemplate::load(dir_);
   if (!t.ok()) return t.status();
-  return encode(t->render(messages, opt));
+  absl::StatusOr<std::string> text = t->render(messages, opt);
+  if (!text.ok()) return text.status();
+  return encode(*text);
 }
 
 }  // namespace ascent

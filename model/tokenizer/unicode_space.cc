@@ -33,10 +33,6 @@ bool unicode_white_space(char32_t c) {
          c == 0x3000;
 }
 
-bool python_space(char32_t c) {
-  return unicode_white_space(c) || (c >= 0x1C && c <= 0x1F);
-}
-
 size_t utf8_trim_back(const std::string& s, size_t begin, size_t end, bool (*space)(char32_t)) {
   while (end > begin) {
     size_t start = end - 1;  // back over continuation bytes to the lead byte (at most 3)
@@ -59,11 +55,4 @@ size_t utf8_trim_front(const std::string& s, size_t begin, size_t end, bool (*sp
   }
   return begin;
 }
-
-std::string python_strip(const std::string& s) {
-  const size_t b = utf8_trim_front(s, 0, s.size(), python_space);
-  const size_t e = utf8_trim_back(s, b, s.size(), python_space);
-  return s.substr(b, e - b);
-}
-
 }  // namespace ascent

@@ -1,0 +1,38 @@
+// A helper process spoken to in lines: one request line on its stdin, one reply line on its stdout (stderr
+// is inherited). Used where a well-kept library lives in another language (Python's jinja2 for chat
+// templates). Not thread-safe: callers serialise requests. Starting one makes this process ignore SIGPIPE.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace ascent {
+
+class LineProcess {
+ public:
+  // Starts argv (argv[0] searched in PATH).
+  static absl::StatusOr<LineProcess> start(const std::vector<std::string>& argv);
+  LineProcess(LineProcess&& o) noexcept;
+  LineProcess& operator=(LineProcess&& o) noexcept;
+  LineProcess(const LineProcess&) = delete;
+  ~LineProcess();  // closes stdin, waits up to 1 s, then SIGKILL
+
+  // Writes `line` (no newline inside) and reads one reply line (without its newline). Unavailable when the
+  // process exited or closed its stdout; DeadlineExceeded after timeout_s (the process is then killed).
+  absl::StatusOr<std::string> request(const std::string& line, double timeout_s);
+  bool running() const { return pid_ > 0; }
+
+ private:
+  LineProcess() = default;
+  void stop();
+  pid_t pid_ = 0;
+  int in_ = -1, out_ = -1;  // our ends: the child's stdin, the child's stdout
+  std::string buffer_;      // bytes read past the last reply
+  std::string name_;
+};
+
+}  // namespace ascent

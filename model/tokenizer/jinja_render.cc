@@ -1,0 +1,117 @@
+#include "model/tokenizer/jinja_render.h"
+
+#include <cstdlib>
+#include <optional>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "core/line_process.h"
+
+namespace ascent {
+
+namespace {
+
+// The helper: one JSON request per line ({"template", "context"}), one JSON reply per line ({"text"} or
+// {"error"}); compiled templates are cached by source.
+const char* const kHelper = R"PY(
+import json, sys
+from datetime import datetime
+try:
+    import jinja2
+    from jinja2 import nodes
+    from jinja2.ext import Extension, loopcontrols
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+except Exception as e:
+    print(json.dumps({"fatal": "python3 cannot import jinja2 (%s): install Debian's python3-jinja2" % e}), flush=True)
+    sys.exit(1)
+
+class Generation(Extension):
+    tags = {"generation"}
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return nodes.CallBlock(self.call_method("_body"), [], [], body).set_lineno(lineno)
+    def _body(self, caller):
+        return caller()
+
+def raise_exception(message):
+    raise jinja2.exceptions.TemplateError(message)
+
+def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[Generation, loopcontrols])
+env.filters["tojson"] = tojson
+env.globals["raise_exception"] = raise_exception
+env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+cache = {}
+for line in sys.stdin:
+    try:
+        req = json.loads(line)
+        src = req["template"]
+        if src not in cache:
+            cache[src] = env.from_string(src)
+        out = {"text": cache[src].render(**req["context"])}
+    except Exception as e:
+        out = {"error": "%s: %s" % (type(e).__name__, e)}
+    sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+)PY";
+
+absl::Mutex g_mu;
+std::optional<LineProcess> g_helper ABSL_GUARDED_BY(g_mu);
+
+// The interpreters tried in order, the first with jinja2 kept: $ASCENT_PYTHON, python3 on PATH, and
+// /usr/bin/python3 (where Debian's python3-jinja2 lives when PATH leads to another Python).
+std::vector<std::string> interpreters() {
+  std::vector<std::string> v;
+  if (const char* p = std::getenv("ASCENT_PYTHON"); p != nullptr && *p != '\0') v.emplace_back(p);
+  v.emplace_back("python3");
+  v.emplace_back("/usr/bin/python3");
+  return v;
+}
+
+absl::StatusOr<nlohmann::json> ask(const std::string& request) ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_mu) {
+  absl::Status last = absl::UnavailableError("no python3 found");
+  for (const std::string& python : interpreters()) {
+    if (!g_helper || !g_helper->running()) {
+      absl::StatusOr<LineProcess> p = LineProcess::start({python, "-c", kHelper});
+      if (!p.ok()) {
+        last = absl::UnavailableError(
+            absl::StrCat("chat templates need python3 with jinja2: ", p.status().message()));
+        continue;
+      }
+      g_helper = std::move(*p);
+    }
+    absl::StatusOr<std::string> reply = g_helper->request(request, 30);
+    if (!reply.ok()) return reply.status();
+    nlohmann::json j = nlohmann::json::parse(*reply, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      return absl::InternalError("the jinja2 helper replied: " + reply->substr(0, 200));
+    }
+    if (!j.contains("fatal")) return j;
+    g_helper.reset();
+    last = absl::UnavailableError(absl::StrCat(python, ": ", j["fatal"].get<std::string>()));
+  }
+  return last;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> jinja_render(const std::string& tmpl, const nlohmann::ordered_json& context) {
+  const std::string request = nlohmann::ordered_json{{"template", tmpl}, {"context", context}}.dump(
+      -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  absl::MutexLock l(&g_mu);
+  absl::StatusOr<nlohmann::json> j = ask(request);
+  if (!j.ok() && absl::IsUnavailable(j.status()) &&
+      j.status().message().find("jinja2") == std::string::npos) {
+    j = ask(request);  // the helper died (killed, out of memory): one fresh start
+  }
+  if (!j.ok()) return j.status();
+  if (j->contains("error")) return absl::InvalidArgumentError((*j)["error"].get<std::string>());
+  return (*j)["text"].get<std::string>();
+}
+
+}  // namespace ascent
