@@ -51,12 +51,16 @@ void cli_add_render_chat(CLI::App& app) {
             }
           }
           absl::StatusOr<std::string> text = t->render_json(j["messages"], opt);
+          // A template refusing this conversation is an answer for this line; anything else (no jinja2,
+          // a helper that hangs) stops the command.
+          if (!text.ok() && !absl::IsInvalidArgument(text.status())) return text.status();
           const nlohmann::ordered_json r = text.ok()
                                                ? nlohmann::ordered_json{{"text", *text}}
                                                : nlohmann::ordered_json{{"error", text.status().message()}};
-          std::fprintf(out, "%s\n",
-                       r.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace).c_str());
-          std::fflush(out);
+          const std::string line = r.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+          if (std::fprintf(out, "%s\n", line.c_str()) < 0 || std::fflush(out) != 0) {
+            return absl::UnavailableError("the output is closed");  // SIGPIPE is ignored (the jinja2 helper)
+          }
           return absl::OkStatus();
         });
     if (out != stdout) std::fclose(out);

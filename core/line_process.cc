@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -69,7 +70,9 @@ void LineProcess::stop() {
   in_ = out_ = -1;
   if (pid_ <= 0) return;
   for (int i = 0; i < 100; ++i) {  // stdin closed: a well-behaved helper exits
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+    const pid_t w = waitpid(pid_, nullptr, WNOHANG);
+    if (w == pid_ ||
+        (w < 0 && errno == ECHILD)) {  // reaped here, or by someone else: never kill a reused pid
       pid_ = 0;
       return;
     }
@@ -87,12 +90,17 @@ absl::StatusOr<std::string> LineProcess::request(const std::string& line, double
     const ssize_t w = write(in_, msg.data() + done, msg.size() - done);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
+      const int err = errno;
       stop();
-      return absl::UnavailableError(
-          absl::StrCat(name_, " exited (writing to it: ", std::strerror(errno), ")"));
+      return absl::UnavailableError(absl::StrCat(name_, " exited (writing to it: ", std::strerror(err), ")"));
     }
     done += static_cast<size_t>(w);
   }
+  return read_line(timeout_s);
+}
+
+absl::StatusOr<std::string> LineProcess::read_line(double timeout_s) {
+  if (pid_ <= 0) return absl::UnavailableError(name_ + " is not running");
   const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (true) {
     const size_t nl = buffer_.find('\n');

@@ -24,6 +24,8 @@ class LineProcess {
   // Writes `line` (no newline inside) and reads one reply line (without its newline). Unavailable when the
   // process exited or closed its stdout; DeadlineExceeded after timeout_s (the process is then killed).
   absl::StatusOr<std::string> request(const std::string& line, double timeout_s);
+  // One line the process writes unasked (a greeting), with the same errors.
+  absl::StatusOr<std::string> read_line(double timeout_s);
   bool running() const { return pid_ > 0; }
 
  private:

@@ -1,10 +1,5 @@
 #include "model/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 
@@ -29,53 +24,26 @@ absl::Status bad(const std::string& path, const std::string& what) {
 }
 }  // namespace
 
-SafetensorsFile::SafetensorsFile(SafetensorsFile&& o) noexcept
-    : path_(std::move(o.path_)),
-      map_(o.map_),
-      map_size_(o.map_size_),
-      data_(o.data_),
-      entries_(std::move(o.entries_)),
-      metadata_(std::move(o.metadata_)) {
-  o.map_ = nullptr;
-  o.map_size_ = 0;
-}
-
-SafetensorsFile::~SafetensorsFile() {
-  if (map_ != nullptr) munmap(const_cast<uint8_t*>(map_), map_size_);
-}
-
 absl::StatusOr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ascent_errno_error("open", path);
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    ::close(fd);
-    return ascent_errno_error("stat", path);
-  }
   SafetensorsFile f;
   f.path_ = path;
-  f.map_size_ = static_cast<size_t>(st.st_size);
-  if (f.map_size_ < 8) {
-    ::close(fd);
+  ASCENT_ASSIGN_OR_RETURN(f.map_, MappedFile::open(path));
+  if (f.map_.size() < 8) {
     return bad(path,
-               absl::StrCat("truncated: ", f.map_size_, " bytes, shorter than the 8-byte header length"));
+               absl::StrCat("truncated: ", f.map_.size(), " bytes, shorter than the 8-byte header length"));
   }
-  void* m = mmap(nullptr, f.map_size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (m == MAP_FAILED) return ascent_errno_error("mmap", path);
-  f.map_ = static_cast<const uint8_t*>(m);
 
   uint64_t header_len = 0;
-  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | f.map_[i];
-  if (header_len > kMaxHeader || header_len > f.map_size_ - 8) {
-    return bad(path, absl::StrCat("header length ", header_len, " exceeds the file (", f.map_size_,
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | f.map_.data()[i];
+  if (header_len > kMaxHeader || header_len > f.map_.size() - 8) {
+    return bad(path, absl::StrCat("header length ", header_len, " exceeds the file (", f.map_.size(),
                                   " bytes): truncated or not a safetensors file"));
   }
-  const char* hdr = reinterpret_cast<const char*>(f.map_ + 8);
+  const char* hdr = reinterpret_cast<const char*>(f.map_.data() + 8);
   json j = json::parse(hdr, hdr + header_len, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return bad(path, "header is not a valid JSON object (corrupted)");
-  f.data_ = f.map_ + 8 + header_len;
-  const uint64_t data_size = f.map_size_ - 8 - header_len;
+  f.data_ = f.map_.data() + 8 + header_len;
+  const uint64_t data_size = f.map_.size() - 8 - header_len;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "__metadata__") {
       if (!it->is_object()) return bad(path, "__metadata__ is not an object");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/mapped_file.h"
 #include "model/dtype.h"
 
 namespace ascent {
@@ -25,10 +26,9 @@ struct SafetensorsEntry {
 class SafetensorsFile {
  public:
   static absl::StatusOr<SafetensorsFile> open(const std::string& path);
-  SafetensorsFile(SafetensorsFile&& o) noexcept;
+  SafetensorsFile(SafetensorsFile&& o) noexcept = default;  // data_ points into map_, which moves whole
   SafetensorsFile& operator=(SafetensorsFile&&) = delete;
   SafetensorsFile(const SafetensorsFile&) = delete;
-  ~SafetensorsFile();
 
   const std::string& path() const { return path_; }
   const std::map<std::string, SafetensorsEntry>& entries() const { return entries_; }
@@ -39,8 +39,7 @@ class SafetensorsFile {
  private:
   SafetensorsFile() = default;
   std::string path_;
-  const uint8_t* map_ = nullptr;
-  size_t map_size_ = 0;
+  MappedFile map_;
   const uint8_t* data_ = nullptr;
   std::map<std::string, SafetensorsEntry> entries_;
   std::map<std::string, std::string> metadata_;

@@ -53,7 +53,7 @@ with open(inp, "w") as f:
         f.write(json.dumps({"ids": row["ids"]}) + "\n")
 r = subprocess.run([ascent, "score", "--model", out, "--input", inp], capture_output=True, text=True)
 check("score", r.returncode == 0, r.stderr)
-worst = 0.0
+worst = 0.0 if len(r.stdout.splitlines()) == len(ref["logprobs"]) else float("inf")
 for line, row in zip(r.stdout.splitlines(), ref["logprobs"]):
     got = json.loads(line)["logprobs"]
     if len(got) != len(row["logprobs"]):

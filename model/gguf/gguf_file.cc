@@ -1,10 +1,5 @@
 #include "model/gguf/gguf_file.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -172,43 +167,15 @@ std::vector<int64_t> GgufTensor::torch_shape() const {
   return std::vector<int64_t>(ne.rbegin(), ne.rend());
 }
 
-GgufFile::GgufFile(GgufFile&& o) noexcept
-    : path_(std::move(o.path_)),
-      version_(o.version_),
-      map_(o.map_),
-      map_size_(o.map_size_),
-      data_(o.data_),
-      metadata_(std::move(o.metadata_)),
-      tensors_(std::move(o.tensors_)),
-      by_name_(std::move(o.by_name_)) {
-  o.map_ = nullptr;
-}
-
-GgufFile::~GgufFile() {
-  if (map_ != nullptr) munmap(const_cast<uint8_t*>(map_), map_size_);
-}
-
 absl::StatusOr<GgufFile> GgufFile::open(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ascent_errno_error("open", path);
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    ::close(fd);
-    return ascent_errno_error("stat", path);
-  }
   GgufFile f;
   f.path_ = path;
-  f.map_size_ = static_cast<size_t>(st.st_size);
-  if (f.map_size_ < 24) {
-    ::close(fd);
+  ASCENT_ASSIGN_OR_RETURN(f.map_, MappedFile::open(path));
+  if (f.map_.size() < 24) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", f.map_size_, " bytes: too short for a GGUF header"));
+        absl::StrCat(path, ": ", f.map_.size(), " bytes: too short for a GGUF header"));
   }
-  void* m = mmap(nullptr, f.map_size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (m == MAP_FAILED) return ascent_errno_error("mmap", path);
-  f.map_ = static_cast<const uint8_t*>(m);
-  Cursor c(f.map_, f.map_size_);
+  Cursor c(f.map_.data(), f.map_.size());
   std::string where = "header";
   try {
     if (c.read<uint32_t>() != kMagic)
@@ -219,7 +186,7 @@ absl::StatusOr<GgufFile> GgufFile::open(const std::string& path) {
           absl::StrCat(path, ": GGUF version ", f.version_, " (2 and 3 are read)"));
     }
     const uint64_t n_tensors = c.read<uint64_t>(), n_kv = c.read<uint64_t>();
-    if (n_tensors > f.map_size_ || n_kv > f.map_size_) {
+    if (n_tensors > f.map_.size() || n_kv > f.map_.size()) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": header counts ", n_tensors, " tensors, ", n_kv, " keys"));
     }
@@ -244,16 +211,21 @@ absl::StatusOr<GgufFile> GgufFile::open(const std::string& path) {
         return absl::InvalidArgumentError(
             absl::StrCat(path, ": tensor ", t.name, ": ", n_dims, " dimensions"));
       }
+      // Every type stores at least 4 bits a value, so more than 2 values a byte of the file cannot be.
+      uint64_t numel = 1;
       for (uint32_t d = 0; d < n_dims; ++d) {
         const uint64_t ne = c.read<uint64_t>();
-        if (ne == 0 || ne > f.map_size_ * 8) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(path, ": tensor ", t.name, ": dimension ", d, " is ", ne));
+        if (ne == 0 || __builtin_mul_overflow(numel, ne, &numel) || numel > 2 * uint64_t{f.map_.size()}) {
+          return absl::InvalidArgumentError(absl::StrCat(path, ": tensor ", t.name, ": dimension ", d, " is ",
+                                                         ne, ": more values than the file can hold"));
         }
         t.ne.push_back(static_cast<int64_t>(ne));
       }
       t.type = c.read<uint32_t>();
       t.offset = c.read<uint64_t>();
+      if (f.by_name_.count(t.name)) {
+        return absl::InvalidArgumentError(absl::StrCat(path, ": tensor ", t.name, " appears twice"));
+      }
       f.by_name_[t.name] = f.tensors_.size();
       f.tensors_.push_back(std::move(t));
     }
@@ -261,14 +233,16 @@ absl::StatusOr<GgufFile> GgufFile::open(const std::string& path) {
     return absl::DataLossError(absl::StrCat(path, ": truncated in the ", where, " at byte ", t.at));
   }
   int64_t alignment = 32;
-  if (auto it = f.metadata_.find("general.alignment"); it != f.metadata_.end()) alignment = it->second.i;
+  if (f.metadata_.count("general.alignment")) {
+    ASCENT_ASSIGN_OR_RETURN(alignment, f.get_int("general.alignment"));
+  }
   if (alignment <= 0 || (alignment & (alignment - 1)) != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": general.alignment ", alignment, " is not a power of 2"));
   }
   const size_t data_start = (c.pos() + alignment - 1) / alignment * alignment;
-  f.data_ = f.map_ + data_start;
-  const size_t data_size = data_start <= f.map_size_ ? f.map_size_ - data_start : 0;
+  f.data_ = f.map_.data() + data_start;
+  const size_t data_size = data_start <= f.map_.size() ? f.map_.size() - data_start : 0;
   for (GgufTensor& t : f.tensors_) {
     const int64_t bytes = ggml_type_bytes(t.type, t.numel());
     if (bytes < 0) continue;  // an unsupported type: refused by name when it is read

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/mapped_file.h"
 
 namespace ascent {
 
@@ -41,10 +42,9 @@ struct GgufTensor {
 class GgufFile {
  public:
   static absl::StatusOr<GgufFile> open(const std::string& path);
-  GgufFile(GgufFile&& o) noexcept;
+  GgufFile(GgufFile&& o) noexcept = default;  // data_ points into map_, which moves whole
   GgufFile& operator=(GgufFile&&) = delete;
   GgufFile(const GgufFile&) = delete;
-  ~GgufFile();
 
   const std::string& path() const { return path_; }
   uint32_t version() const { return version_; }
@@ -63,8 +63,7 @@ class GgufFile {
   GgufFile() = default;
   std::string path_;
   uint32_t version_ = 0;
-  const uint8_t* map_ = nullptr;
-  size_t map_size_ = 0;
+  MappedFile map_;
   const uint8_t* data_ = nullptr;
   std::map<std::string, GgufValue> metadata_;
   std::vector<GgufTensor> tensors_;

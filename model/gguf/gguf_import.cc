@@ -1,5 +1,7 @@
 #include "model/gguf/gguf_import.h"
 
+#include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -31,6 +33,12 @@ absl::StatusOr<double> float_or(const GgufFile& f, const std::string& key, doubl
   return f.get_float(key);
 }
 
+double shortest_decimal(float x) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof(buf), x);  // shortest round-trip form
+  return std::strtod(std::string(buf, r.ptr).c_str(), nullptr);
+}
+
 absl::StatusOr<ModelConfig> config_from(const GgufFile& f, int64_t vocab) {
   ASCENT_ASSIGN_OR_RETURN(std::string arch, f.get_string("general.architecture"));
   if (arch != "llama") {
@@ -55,11 +63,15 @@ absl::StatusOr<ModelConfig> config_from(const GgufFile& f, int64_t vocab) {
                                                    " and head_count_kv ", c.num_kv_heads, " do not fit"));
   }
   ASCENT_ASSIGN_OR_RETURN(c.head_dim, int_or(f, p + "rope.dimension_count", c.hidden_size / c.num_heads));
+  if (c.head_dim <= 0 || c.head_dim % 2 != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(f.path(), ": ", p, "rope.dimension_count ", c.head_dim, ": the head size must be even"));
+  }
   ASCENT_ASSIGN_OR_RETURN(c.max_position_embeddings, int_or(f, p + "context_length", 2048));
   ASCENT_ASSIGN_OR_RETURN(c.rms_norm_eps, float_or(f, p + "attention.layer_norm_rms_epsilon", 1e-5));
   // GGUF stores the epsilon as a float32: 1e-5 reads back as 9.99999974738e-06. Hugging Face configs
-  // carry the decimal, and the norm adds it in float32 either way, so round to the shortest decimal.
-  c.rms_norm_eps = std::stod(absl::StrCat(static_cast<float>(c.rms_norm_eps)));
+  // carry the decimal, and the norm adds it in float32 either way: the shortest decimal that is that float.
+  c.rms_norm_eps = shortest_decimal(static_cast<float>(c.rms_norm_eps));
   ASCENT_ASSIGN_OR_RETURN(c.rope.theta, float_or(f, p + "rope.freq_base", 10000.0));
   if (f.metadata().count(p + "rope.scaling.type")) {
     ASCENT_ASSIGN_OR_RETURN(std::string type, f.get_string(p + "rope.scaling.type"));

@@ -16,15 +16,29 @@ namespace {
 // The helper: one JSON request per line ({"template", "context"}), one JSON reply per line ({"text"} or
 // {"error"}); compiled templates are cached by source.
 const char* const kHelper = R"PY(
-import json, sys
+import sys
+if sys.path and sys.path[0] in ("", "."):
+    sys.path.pop(0)  # python3 -c puts the working directory first: a local jinja2/ or json.py must not load
+import json
 from datetime import datetime
+
+def reply(obj):
+    sys.stdout.write(json.dumps(obj, ensure_ascii=True) + "\n")
+    sys.stdout.flush()
+
 try:
     import jinja2
     from jinja2 import nodes
     from jinja2.ext import Extension, loopcontrols
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 except Exception as e:
-    print(json.dumps({"fatal": "python3 cannot import jinja2 (%s): install Debian's python3-jinja2" % e}), flush=True)
+    reply({"fatal": "python3 cannot import jinja2 (%s): install Debian's python3-jinja2" % e})
+    sys.exit(1)
+version = tuple(int(x) for x in jinja2.__version__.split(".")[:3] if x.isdigit())
+if version < (3, 1, 6) and not jinja2.__file__.startswith("/usr/lib/python3/"):
+    # transformers requires 3.1.6 for its sandbox fixes; Debian's package carries them backported.
+    reply({"fatal": "jinja2 %s at %s is older than 3.1.6 (sandbox fixes): upgrade it, or use Debian's "
+                    "python3-jinja2" % (jinja2.__version__, jinja2.__file__)})
     sys.exit(1)
 
 class Generation(Extension):
@@ -42,22 +56,38 @@ def raise_exception(message):
 def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
     return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 
+REASONING = ("reasoning_content", "thinking", "reasoning")
+
+def normalise(message):
+    # As transformers does before rendering: keys whose value is None go (templates handle a missing key, not
+    # None), and reasoning under any of its names is also given as `thinking` and `reasoning_content`.
+    message = {k: v for k, v in message.items() if v is not None}
+    r = next((message[k] for k in REASONING if message.get(k) is not None), None)
+    if r is not None:
+        message = {"thinking": r, **message, "reasoning_content": r}
+    return message
+
 env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[Generation, loopcontrols])
 env.filters["tojson"] = tojson
 env.globals["raise_exception"] = raise_exception
 env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
 cache = {}
+reply({"ready": jinja2.__version__})
 for line in sys.stdin:
     try:
         req = json.loads(line)
         src = req["template"]
         if src not in cache:
             cache[src] = env.from_string(src)
-        out = {"text": cache[src].render(**req["context"])}
+        ctx = dict(req["context"])
+        ctx["messages"] = [normalise(m) if isinstance(m, dict) else m for m in ctx.get("messages", [])]
+        ctx.setdefault("tools", None)
+        ctx.setdefault("documents", None)
+        out = {"text": cache[src].render(**ctx)}
+        json.dumps(out, ensure_ascii=True)
     except Exception as e:
         out = {"error": "%s: %s" % (type(e).__name__, e)}
-    sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    reply(out)
 )PY";
 
 absl::Mutex g_mu;
@@ -83,6 +113,16 @@ absl::StatusOr<nlohmann::json> ask(const std::string& request) ABSL_EXCLUSIVE_LO
             absl::StrCat("chat templates need python3 with jinja2: ", p.status().message()));
         continue;
       }
+      // The helper's first line: {"ready": version} or {"fatal": why} (then the next interpreter is tried).
+      absl::StatusOr<std::string> hello = p->read_line(30);
+      const nlohmann::json h = hello.ok() ? nlohmann::json::parse(*hello, nullptr, false) : nlohmann::json();
+      if (!h.is_object() || !h.contains("ready")) {
+        const std::string why = h.is_object() && h.contains("fatal") ? h["fatal"].get<std::string>()
+                                : hello.ok() ? "unexpected first line: " + hello->substr(0, 200)
+                                             : std::string(hello.status().message());
+        last = absl::UnavailableError(absl::StrCat(python, ": ", why));
+        continue;
+      }
       g_helper = std::move(*p);
     }
     absl::StatusOr<std::string> reply = g_helper->request(request, 30);
@@ -91,9 +131,7 @@ absl::StatusOr<nlohmann::json> ask(const std::string& request) ABSL_EXCLUSIVE_LO
     if (j.is_discarded() || !j.is_object()) {
       return absl::InternalError("the jinja2 helper replied: " + reply->substr(0, 200));
     }
-    if (!j.contains("fatal")) return j;
-    g_helper.reset();
-    last = absl::UnavailableError(absl::StrCat(python, ": ", j["fatal"].get<std::string>()));
+    return j;
   }
   return last;
 }
@@ -102,7 +140,7 @@ absl::StatusOr<nlohmann::json> ask(const std::string& request) ABSL_EXCLUSIVE_LO
 
 absl::StatusOr<std::string> jinja_render(const std::string& tmpl, const nlohmann::ordered_json& context) {
   const std::string request = nlohmann::ordered_json{{"template", tmpl}, {"context", context}}.dump(
-      -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+      -1, ' ', /*ensure_ascii=*/true, nlohmann::ordered_json::error_handler_t::replace);
   absl::MutexLock l(&g_mu);
   absl::StatusOr<nlohmann::json> j = ask(request);
   if (!j.ok() && absl::IsUnavailable(j.status()) &&

@@ -5,7 +5,8 @@ tests/test_chat_template.cc (ChatTemplate.RealTemplatesRenderAsTransformersDoes)
 Templates: every tests/fixtures/chat_templates/<family>/tokenizer_config.json (sources and licences in that
 folder's README.md) plus the Qwen3 and Llama-3.1 files of tests/fixtures/tokenizer. Cases: 200 message lists
 drawn with a fixed seed (system prompt or not, 1-4 turns, reasoning_content, tool calls and tool results,
-tool definitions, non-ASCII text), each with add_generation_prompt on or off and, for some, enable_thinking.
+tool definitions, non-ASCII text), each with add_generation_prompt on or off and, for some, enable_thinking,
+and 10 edge cases (None values, reasoning under other names, empty and repeated roles, template syntax in content).
 A template that refuses a case (raise_exception) records the error instead of a text.
 
 Writes tests/fixtures/chat_templates/reference.json:
@@ -71,9 +72,33 @@ def draw_case(rng):
     return case
 
 
+# What OpenAI-style clients send: None values (dropped by transformers before rendering) and reasoning under
+# its other names (given to the template as thinking and reasoning_content too).
+CALL = {"type": "function", "id": "call_9", "function": {"name": "calculator", "arguments": {"expr": "6*7"}}}
+EDGE_CASES = [
+    {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello", "tool_calls": None},
+                  {"role": "user", "content": "Bye"}], "add_generation_prompt": True},
+    {"messages": [{"role": "user", "content": "6*7?"}, {"role": "assistant", "content": None, "tool_calls": [CALL]},
+                  {"role": "tool", "content": "42", "tool_call_id": "call_9", "name": "calculator"}],
+     "add_generation_prompt": True, "tools": TOOLS},
+    {"messages": [{"role": "system", "content": None}, {"role": "user", "content": "Q"}], "add_generation_prompt": True},
+    {"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A", "thinking": "hmm"}],
+     "add_generation_prompt": False},
+    {"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A", "reasoning": "r1"},
+                  {"role": "user", "content": "Q2"}], "add_generation_prompt": True},
+    {"messages": [{"role": "user", "content": "Q", "name": None}], "add_generation_prompt": True,
+     "enable_thinking": False},
+    {"messages": [{"role": "user", "content": ""}], "add_generation_prompt": True},
+    {"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}], "add_generation_prompt": True},
+    {"messages": [{"role": "assistant", "content": "I start."}, {"role": "user", "content": "ok"}],
+     "add_generation_prompt": True},
+    {"messages": [{"role": "user", "content": "{{ not a template }} {% raw %}"}], "add_generation_prompt": True},
+]
+
+
 def main():
     rng = random.Random(20261130)
-    cases = [draw_case(rng) for _ in range(200)]
+    cases = [draw_case(rng) for _ in range(200)] + EDGE_CASES
     dirs = {f: os.path.join(FIX, "chat_templates", f) for f in sorted(os.listdir(os.path.join(FIX, "chat_templates")))
             if os.path.isdir(os.path.join(FIX, "chat_templates", f))}
     dirs["qwen3"] = os.path.join(FIX, "tokenizer", "qwen3")
