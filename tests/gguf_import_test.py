@@ -18,17 +18,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
+
 ascent = os.path.abspath(sys.argv[1])
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ref = json.load(open(os.path.join(root, "tests", "fixtures", "gguf_smollm2", "reference.json")))
 work = tempfile.mkdtemp(prefix="ascent-gguf-")
-failures = []
-
-
-def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + str(detail)[:3000]), flush=True)
-    if not ok:
-        failures.append(name)
 
 
 gguf = subprocess.run(["bash", os.path.join(root, "scripts", "fetch_smollm2.sh")], capture_output=True, text=True)
@@ -96,9 +92,4 @@ r = subprocess.run([ascent, "import", "gguf", bad_type, "--out", os.path.join(wo
 check("an unsupported quantisation names the tensor and the type", r.returncode != 0 and
       "blk.0.ffn_down.weight" in r.stderr and "Q4_K" in r.stderr, r.stderr)
 
-if not failures:
-    shutil.rmtree(work, ignore_errors=True)
-else:
-    print("work directory kept:", work)
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish(work)

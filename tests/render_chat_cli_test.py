@@ -11,17 +11,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
+
 ascent = os.path.abspath(sys.argv[1])
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ref = json.load(open(os.path.join(root, "tests", "fixtures", "chat_templates", "reference.json"), encoding="utf-8"))
 work = tempfile.mkdtemp(prefix="ascent-render-chat-")
-failures = []
-
-
-def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + str(detail)[:2000]), flush=True)
-    if not ok:
-        failures.append(name)
 
 
 inp = os.path.join(work, "in.jsonl")
@@ -44,5 +40,4 @@ r = subprocess.run([ascent, "render-chat", "--model", os.path.join(root, "tests"
                     "--input", inp], capture_output=True, text=True)
 check("a malformed line names file:line", r.returncode != 0 and f"{inp}:41: needs \"messages\"" in r.stderr, r.stderr)
 check("and the lines before it were written", len(r.stdout.splitlines()) == 40)
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish(work)

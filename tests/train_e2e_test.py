@@ -31,15 +31,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish as finish_checks  # noqa: E402
+
 ascent = os.path.abspath(sys.argv[1])
 work = tempfile.mkdtemp(prefix="ascent-e2e-")
-failures = []
-
-
-def check(name, ok, detail=""):
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + str(detail)), flush=True)
-    if not ok:
-        failures.append(name)
 
 
 def run(*args, **kw):
@@ -307,9 +303,4 @@ if shutil.which("nvidia-smi") is None:
     check("F: run.device cuda:0 refused without a GPU backend", r.returncode != 0 and "run.device" in r.stderr and
           "cuda:0" in r.stderr, r.stderr[-1500:])
 
-if not failures and not os.environ.get("KEEP"):
-    shutil.rmtree(work, ignore_errors=True)
-else:
-    print("work directory kept:", work)
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish_checks(work, keep=bool(os.environ.get("KEEP")))
