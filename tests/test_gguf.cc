@@ -118,12 +118,13 @@ TEST(Gguf, DequantisesQ8_0Q4_0Q4_1AsTheFormulasSay) {
 // A one-layer llama with C = 4, `heads` heads of D = 4 / heads (`kv` KV heads), F = 4 and 4 tokens; every
 // weight row r holds r + 0.01 * column, so the Hugging Face order of rows can be read back.
 GgufWriter tiny_llama(const std::string& arch = "llama", const std::string& tok_model = "gpt2", int heads = 2,
-                      int kv = 1, int k_rows = -1) {
-  const int d = 4 / heads;
+                      int kv = 1, int k_rows = -1, int head_dim = 0) {
+  const int d = head_dim > 0 ? head_dim : 4 / heads, c = heads * d;
+  const auto u = [](int x) { return static_cast<uint64_t>(x); };
   GgufWriter w;
   w.kv_str("general.architecture", arch);
   w.kv_u32("llama.block_count", 1);
-  w.kv_u32("llama.embedding_length", 4);
+  w.kv_u32("llama.embedding_length", static_cast<uint32_t>(c));
   w.kv_u32("llama.feed_forward_length", 4);
   w.kv_u32("llama.attention.head_count", static_cast<uint32_t>(heads));
   w.kv_u32("llama.attention.head_count_kv", static_cast<uint32_t>(kv));
@@ -141,21 +142,22 @@ GgufWriter tiny_llama(const std::string& arch = "llama", const std::string& tok_
   const auto rows = [](int n, int cols) {
     std::vector<float> v;
     for (int r = 0; r < n; ++r)
-      for (int c = 0; c < cols; ++c) v.push_back(static_cast<float>(r) + 0.01f * static_cast<float>(c));
+      for (int j = 0; j < cols; ++j) v.push_back(static_cast<float>(r) + 0.01f * static_cast<float>(j));
     return v;
   };
-  w.tensor("token_embd.weight", {4, 4}, kGgmlF32, f32_bytes(rows(4, 4)));
-  w.tensor("output_norm.weight", {4}, kGgmlF32, f32_bytes({1, 1, 1, 1}));
-  w.tensor("blk.0.attn_norm.weight", {4}, kGgmlF32, f32_bytes({1, 1, 1, 1}));
-  w.tensor("blk.0.ffn_norm.weight", {4}, kGgmlF32, f32_bytes({1, 1, 1, 1}));
-  w.tensor("blk.0.attn_q.weight", {4, 4}, kGgmlF32, f32_bytes(rows(4, 4)));
+  const std::vector<float> ones(static_cast<size_t>(c), 1.0f);
+  w.tensor("token_embd.weight", {u(c), 4}, kGgmlF32, f32_bytes(rows(4, c)));
+  w.tensor("output_norm.weight", {u(c)}, kGgmlF32, f32_bytes(ones));
+  w.tensor("blk.0.attn_norm.weight", {u(c)}, kGgmlF32, f32_bytes(ones));
+  w.tensor("blk.0.ffn_norm.weight", {u(c)}, kGgmlF32, f32_bytes(ones));
+  w.tensor("blk.0.attn_q.weight", {u(c), u(c)}, kGgmlF32, f32_bytes(rows(c, c)));
   const int kr = k_rows > 0 ? k_rows : kv * d;
-  w.tensor("blk.0.attn_k.weight", {4, static_cast<uint64_t>(kr)}, kGgmlF32, f32_bytes(rows(kr, 4)));
-  w.tensor("blk.0.attn_v.weight", {4, static_cast<uint64_t>(kv * d)}, kGgmlF32, f32_bytes(rows(kv * d, 4)));
-  w.tensor("blk.0.attn_output.weight", {4, 4}, kGgmlF32, f32_bytes(rows(4, 4)));
-  w.tensor("blk.0.ffn_gate.weight", {4, 4}, kGgmlF32, f32_bytes(rows(4, 4)));
-  w.tensor("blk.0.ffn_up.weight", {4, 4}, kGgmlF32, f32_bytes(rows(4, 4)));
-  w.tensor("blk.0.ffn_down.weight", {4, 4}, kGgmlF32, f32_bytes(rows(4, 4)));
+  w.tensor("blk.0.attn_k.weight", {u(c), u(kr)}, kGgmlF32, f32_bytes(rows(kr, c)));
+  w.tensor("blk.0.attn_v.weight", {u(c), u(kv * d)}, kGgmlF32, f32_bytes(rows(kv * d, c)));
+  w.tensor("blk.0.attn_output.weight", {u(c), u(c)}, kGgmlF32, f32_bytes(rows(c, c)));
+  w.tensor("blk.0.ffn_gate.weight", {u(c), 4}, kGgmlF32, f32_bytes(rows(4, c)));
+  w.tensor("blk.0.ffn_up.weight", {u(c), 4}, kGgmlF32, f32_bytes(rows(4, c)));
+  w.tensor("blk.0.ffn_down.weight", {4, u(c)}, kGgmlF32, f32_bytes(rows(c, 4)));
   return w;
 }
 
@@ -203,6 +205,22 @@ TEST(Gguf, UndoesTheInterleavedRopeRowsOfEachHead) {
       EXPECT_FLOAT_EQ(w[static_cast<size_t>(r * 4 + 3)], want[static_cast<size_t>(r)] + 0.03f) << name;
     }
   }
+}
+
+// Grouped-query attention as in SmolLM2 (more q heads than k heads), 2 q heads of D = 4 over 1 k head: each
+// head's rows are put back on their own, q rows (0..7) in the order 0, 2, 1, 3 | 4, 6, 5, 7 and k rows 0, 2, 1, 3.
+TEST(Gguf, UndoesTheRopeRowsHeadByHeadWithFewerKvHeads) {
+  const std::string out = testing::TempDir() + "/gguf_gqa";
+  ASSERT_TRUE(
+      gguf_import(tiny_llama("llama", "gpt2", 2, 1, -1, 4).save("tiny_gqa.gguf"), out, DType::kF32).ok());
+  auto st = SafetensorsFile::open(out + "/model.safetensors");
+  ASSERT_TRUE(st.ok()) << st.status();
+  std::vector<float> q(64), k(32);
+  ASSERT_TRUE(st->read_f32("model.layers.0.self_attn.q_proj.weight", {8, 8}, q.data()).ok());
+  ASSERT_TRUE(st->read_f32("model.layers.0.self_attn.k_proj.weight", {4, 8}, k.data()).ok());
+  const float want_q[8] = {0, 2, 1, 3, 4, 6, 5, 7}, want_k[4] = {0, 2, 1, 3};
+  for (int r = 0; r < 8; ++r) EXPECT_FLOAT_EQ(q[static_cast<size_t>(r * 8)], want_q[r]) << "q row " << r;
+  for (int r = 0; r < 4; ++r) EXPECT_FLOAT_EQ(k[static_cast<size_t>(r * 8)], want_k[r]) << "k row " << r;
 }
 
 TEST(Gguf, ErrorsNameTheFileAndWhatIsWrong) {
