@@ -12,8 +12,11 @@ namespace ascent {
 
 namespace {
 
+// Qwen3 and Llama-3.1 live with their tokenizers; the other templates in tests/fixtures/chat_templates.
 std::string config_dir(const std::string& family) {
-  return ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/" + family;
+  const bool with_tokenizer = family == "qwen3" || family == "llama3_1";
+  return ASCENT_SOURCE_DIR "/tests/fixtures/" +
+         std::string(with_tokenizer ? "tokenizer/" : "chat_templates/") + family;
 }
 
 // Renders every row of a reference file and compares; returns the number of rows.
@@ -65,10 +68,7 @@ TEST(ChatTemplate, RealTemplatesRenderAsTransformersDoes) {
   ASSERT_GE(ref["renderings"].size(), 8u);
   int rendered = 0, refused = 0;
   for (const auto& [family, rows] : ref["renderings"].items()) {
-    const std::string dir = family == "qwen3" || family == "llama3_1"
-                                ? ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/" + family
-                                : ASCENT_SOURCE_DIR "/tests/fixtures/chat_templates/" + family;
-    absl::StatusOr<ChatTemplate> t = ChatTemplate::load(dir);
+    absl::StatusOr<ChatTemplate> t = ChatTemplate::load(config_dir(family));
     ASSERT_TRUE(t.ok()) << t.status();
     int mismatches = 0;
     for (size_t i = 0; i < rows.size() && mismatches < 3; ++i) {

@@ -39,18 +39,9 @@ nlohmann::json pre_tokenizer_for(const std::string& pre) {
 }
 
 // A vocabulary entry in the byte-level alphabet (already so for llama.cpp's gpt2 files; any other spelling
-// is the UTF-8 text of the token, respelled).
+// is the UTF-8 text of the token, respelled). A token wholly in the alphabet survives decode and re-encode.
 std::string byte_level_spelling(const std::string& token) {
-  for (size_t i = 0; i < token.size();) {
-    uint32_t cp = 0;
-    const auto c = static_cast<unsigned char>(token[i]);
-    const int n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-    cp = n == 1 ? c : c & (0xFF >> (n + 1));
-    for (int k = 1; k < n && i + k < token.size(); ++k) cp = (cp << 6) | (token[i + k] & 0x3F);
-    if (byte_level_byte(cp) < 0) return byte_level_encode(token);
-    i += static_cast<size_t>(n);
-  }
-  return token;
+  return byte_level_encode(byte_level_decode(token)) == token ? token : byte_level_encode(token);
 }
 
 }  // namespace

@@ -28,9 +28,12 @@ std::string TextCodec::decode(const std::vector<int32_t>& ids) const {
 
 absl::StatusOr<std::vector<int32_t>> TextCodec::encode_chat(const std::vector<ChatMessage>& messages,
                                                             const ChatOptions& opt) {
-  absl::StatusOr<ChatTemplate> t = ChatTemplate::load(dir_);
-  if (!t.ok()) return t.status();
-  absl::StatusOr<std::string> text = t->render(messages, opt);
+  if (!chat_) {
+    absl::StatusOr<ChatTemplate> t = ChatTemplate::load(dir_);
+    if (!t.ok()) return t.status();
+    chat_ = std::move(*t);
+  }
+  absl::StatusOr<std::string> text = chat_->render(messages, opt);
   if (!text.ok()) return text.status();
   return encode(*text);
 }

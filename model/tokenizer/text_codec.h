@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,8 @@ class TextCodec {
   static absl::StatusOr<std::unique_ptr<TextCodec>> for_model_dir(const std::string& dir);
   absl::StatusOr<std::vector<int32_t>> encode(const std::string& text);
   std::string decode(const std::vector<int32_t>& ids) const;
-  // The directory's chat template (tokenizer_config.json) rendered and encoded; an error when the directory
-  // has none or one ascent does not render.
+  // The directory's chat template (tokenizer_config.json, read once) rendered and encoded; an error when the
+  // directory has none or the template refuses the conversation.
   absl::StatusOr<std::vector<int32_t>> encode_chat(const std::vector<ChatMessage>& messages,
                                                    const ChatOptions& opt);
   bool is_hf() const { return hf_ != nullptr; }
@@ -28,6 +29,7 @@ class TextCodec {
  private:
   std::unique_ptr<HfTokenizer> hf_;
   std::string dir_;
+  std::optional<ChatTemplate> chat_;  // loaded by the first encode_chat
 };
 
 }  // namespace ascent
