@@ -18,7 +18,19 @@ extern char** environ;  // POSIX: the process environment (global, C linkage)
 
 namespace ascent {
 
-absl::StatusOr<LineProcess> LineProcess::start(const std::vector<std::string>& argv) {
+namespace {
+
+std::string exit_text_of(int status) {
+  if (WIFSIGNALED(status))
+    return absl::StrCat("signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
+  return absl::StrCat("exit code ", WEXITSTATUS(status));
+}
+
+}  // namespace
+
+absl::StatusOr<LineProcess> LineProcess::start(const std::vector<std::string>& argv, const std::string& cwd,
+                                               const std::vector<std::string>& env) {
+  if (argv.empty()) return absl::InvalidArgumentError("LineProcess::start: an empty command");
   signal(SIGPIPE, SIG_IGN);  // a helper that died makes write() fail with EPIPE instead of killing us
   int to_child[2], from_child[2];
   if (pipe2(to_child, O_CLOEXEC) != 0)
@@ -31,11 +43,18 @@ absl::StatusOr<LineProcess> LineProcess::start(const std::vector<std::string>& a
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, to_child[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&fa, from_child[1], STDOUT_FILENO);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());  // glibc >= 2.29
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
+  env_text.insert(env_text.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (std::string& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   close(to_child[0]), close(from_child[1]);
   if (rc != 0) {
@@ -55,6 +74,7 @@ LineProcess& LineProcess::operator=(LineProcess&& o) noexcept {
   if (this != &o) {
     stop();
     pid_ = o.pid_, in_ = o.in_, out_ = o.out_, buffer_ = std::move(o.buffer_), name_ = std::move(o.name_);
+    exit_text_ = std::move(o.exit_text_);
     o.pid_ = 0, o.in_ = -1, o.out_ = -1;
   }
   return *this;
@@ -64,15 +84,30 @@ LineProcess::~LineProcess() {
   stop();
 }
 
+bool LineProcess::alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  const pid_t w = waitpid(pid_, &status, WNOHANG);
+  if (w == pid_ || (w < 0 && errno == ECHILD)) {
+    if (w == pid_) exit_text_ = exit_text_of(status);
+    pid_ = 0;
+    stop();  // closes the pipes
+    return false;
+  }
+  return true;
+}
+
 void LineProcess::stop() {
   if (in_ >= 0) close(in_);
   if (out_ >= 0) close(out_);
   in_ = out_ = -1;
   if (pid_ <= 0) return;
   for (int i = 0; i < 100; ++i) {  // stdin closed: a well-behaved helper exits
-    const pid_t w = waitpid(pid_, nullptr, WNOHANG);
+    int status = 0;
+    const pid_t w = waitpid(pid_, &status, WNOHANG);
     if (w == pid_ ||
         (w < 0 && errno == ECHILD)) {  // reaped here, or by someone else: never kill a reused pid
+      if (w == pid_) exit_text_ = exit_text_of(status);
       pid_ = 0;
       return;
     }
@@ -124,7 +159,8 @@ absl::StatusOr<std::string> LineProcess::read_line(double timeout_s) {
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) {
       stop();
-      return absl::UnavailableError(absl::StrCat(name_, " exited before replying"));
+      return absl::UnavailableError(
+          absl::StrCat(name_, " exited before replying", exit_text_.empty() ? "" : " (" + exit_text_ + ")"));
     }
     buffer_.append(buf, static_cast<size_t>(r));
   }

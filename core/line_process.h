@@ -14,8 +14,10 @@ namespace ascent {
 
 class LineProcess {
  public:
-  // Starts argv (argv[0] searched in PATH).
-  static absl::StatusOr<LineProcess> start(const std::vector<std::string>& argv);
+  // Starts argv (argv[0] searched in PATH) in directory `cwd` ("" = ours), with our environment plus
+  // `env` ("KEY=VALUE" each).
+  static absl::StatusOr<LineProcess> start(const std::vector<std::string>& argv, const std::string& cwd = "",
+                                           const std::vector<std::string>& env = {});
   LineProcess(LineProcess&& o) noexcept;
   LineProcess& operator=(LineProcess&& o) noexcept;
   LineProcess(const LineProcess&) = delete;
@@ -27,6 +29,10 @@ class LineProcess {
   // One line the process writes unasked (a greeting), with the same errors.
   absl::StatusOr<std::string> read_line(double timeout_s);
   bool running() const { return pid_ > 0; }
+  // Whether the process still runs: one that exited is reaped here (never blocks).
+  bool alive();
+  // How a reaped process ended ("exit code 3", "signal 9 (Killed)"); "" while it runs or when we killed it.
+  const std::string& exit_text() const { return exit_text_; }
 
  private:
   LineProcess() = default;
@@ -35,6 +41,7 @@ class LineProcess {
   int in_ = -1, out_ = -1;  // our ends: the child's stdin, the child's stdout
   std::string buffer_;      // bytes read past the last reply
   std::string name_;
+  std::string exit_text_;
 };
 
 }  // namespace ascent
