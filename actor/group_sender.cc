@@ -23,8 +23,7 @@ void group_score(OutgoingGroup& out, RewardPipeline* rewards) {
     c->set_reward(scored[i].reward);
     c->set_reward_ok(scored[i].ok);
     c->set_reward_error(scored[i].error);
-    auto v = scored[i].components.find("verifier");
-    c->set_correct(v != scored[i].components.end() && v->second.ok && v->second.value > 0.5);
+    c->set_correct(scored[i].correct);
     for (const auto& [name, r] : scored[i].components) (*c->mutable_components())[name] = r.value;
     if (scored[i].has_group_sigma) {
       out.group.set_has_hero_sigma(true);

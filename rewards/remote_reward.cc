@@ -4,8 +4,14 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/line_process.h"
 #include "proto/reward.grpc.pb.h"
 
 namespace ascent {
@@ -15,14 +21,62 @@ namespace rv1 = ascent::reward::v1;
 struct RemoteReward::Impl {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<rv1::RewardService::Stub> stub;
+  std::optional<LineProcess> server;  // when ascent started it
+  void connect(const std::string& address) {
+    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    stub = rv1::RewardService::NewStub(channel);
+  }
 };
 
 RemoteReward::RemoteReward(RemoteOptions opt) : impl_(std::make_unique<Impl>()), opt_(std::move(opt)) {
-  impl_->channel = grpc::CreateChannel(opt_.address, grpc::InsecureChannelCredentials());
-  impl_->stub = rv1::RewardService::NewStub(impl_->channel);
+  if (opt_.command.empty()) impl_->connect(opt_.address);
 }
 
 RemoteReward::~RemoteReward() = default;
+
+absl::Status RemoteReward::start() {
+  if (opt_.command.empty() || (impl_->server && impl_->server->alive())) return absl::OkStatus();
+  const std::string what = absl::StrCat("reward server `", absl::StrJoin(opt_.command, " "), "`");
+  std::error_code ec;
+  if (!opt_.command_dir.empty() && !std::filesystem::is_directory(opt_.command_dir, ec)) {
+    return absl::NotFoundError(absl::StrCat(what, ": its directory ", opt_.command_dir, " does not exist"));
+  }
+  // The variable asks the example servers to exit when their stdin (our pipe) closes.
+  absl::StatusOr<LineProcess> p =
+      LineProcess::start(opt_.command, opt_.command_dir, {"ASCENT_REWARD_SERVER_PIPE=1"});
+  if (!p.ok()) return absl::Status(p.status().code(), absl::StrCat(what, ": ", p.status().message()));
+  absl::StatusOr<std::string> line = p->read_line(opt_.start_timeout_s);
+  if (!line.ok()) {
+    return absl::Status(
+        line.status().code(),
+        absl::StrCat(what, " did not print \"listening on PORT\": ", line.status().message()));
+  }
+  int port = 0;
+  if (std::sscanf(line->c_str(), "listening on %d", &port) != 1 || port <= 0 || port > 65535) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, ": its first line must be \"listening on PORT\", got \"", *line, "\""));
+  }
+  opt_.address = absl::StrCat("127.0.0.1:", port);
+  impl_->server = std::move(*p);
+  impl_->connect(opt_.address);
+  return absl::OkStatus();
+}
+
+absl::Status RemoteReward::ensure_server() {
+  if (opt_.command.empty() || (impl_->server && impl_->server->alive())) return absl::OkStatus();
+  if (impl_->server) {  // it ran and exited
+    if (stats_.restarts >= opt_.max_restarts) {
+      return absl::UnavailableError(absl::StrCat(
+          "reward server exited ", stats_.restarts + 1, " times, last with ", impl_->server->exit_text(),
+          " (max_restarts ", opt_.max_restarts, "): not started again"));
+    }
+    ++stats_.restarts;
+    std::fprintf(stderr, "[reward] server `%s` exited (%s); starting it again (%lld of %d)\n",
+                 absl::StrJoin(opt_.command, " ").c_str(), impl_->server->exit_text().c_str(),
+                 static_cast<long long>(stats_.restarts), opt_.max_restarts);
+  }
+  return start();
+}
 
 namespace {
 
@@ -75,6 +129,11 @@ std::vector<ComponentResult> RemoteReward::score(const std::vector<RewardInput>&
   std::vector<ComponentResult> out(items.size());
   for (size_t b = 0; b < items.size(); b += static_cast<size_t>(opt_.max_batch)) {
     const size_t e = std::min(items.size(), b + static_cast<size_t>(opt_.max_batch));
+    if (absl::Status up = ensure_server(); !up.ok()) {
+      for (size_t k = b; k < e; ++k) out[k] = {false, 0, std::string(up.message())};
+      stats_.errors += static_cast<int64_t>(e - b);
+      continue;
+    }
     rv1::ScoreResponse resp;
     grpc::Status st = call(impl_->stub.get(), items, b, e, opt_.batch_timeout_s, &resp);
     if (st.ok()) {
@@ -82,7 +141,19 @@ std::vector<ComponentResult> RemoteReward::score(const std::vector<RewardInput>&
     } else {
       // One by one: only the items that fail again lose their reward.
       ++stats_.batch_failures;
+      // A started server that died gets a fresh one for its items (it may take a moment to be reaped);
+      // if it cannot start, the items carry that reason.
+      for (int i = 0; st.error_code() == grpc::StatusCode::UNAVAILABLE && i < 20 && impl_->server &&
+                      impl_->server->alive();
+           ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      const absl::Status up = ensure_server();
       for (size_t k = b; k < e; ++k) {
+        if (!up.ok()) {
+          out[k] = {false, 0, std::string(up.message())};
+          continue;
+        }
         grpc::Status ist;
         for (int attempt = 0; attempt <= opt_.retries; ++attempt) {
           rv1::ScoreResponse one;

@@ -11,6 +11,27 @@ RewardPipeline::RewardPipeline(RewardsConfig cfg, RewardModelFn rm)
   for (const NamedRemote& r : cfg_.remote) remotes_.push_back(std::make_unique<RemoteReward>(r.options));
 }
 
+absl::Status RewardPipeline::start() {
+  for (size_t p = 0; p < remotes_.size(); ++p) {
+    if (absl::Status st = remotes_[p]->start(); !st.ok()) {
+      return absl::Status(st.code(),
+                          absl::StrCat("rewards.remote \"", cfg_.remote[p].name, "\": ", st.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool RewardPipeline::correct_of(const ScoredCompletion& s) const {
+  if (cfg_.verifier) {
+    auto v = s.components.find("verifier");
+    return v != s.components.end() && v->second.ok && v->second.value > 0.5;
+  }
+  if (cfg_.reward_model || cfg_.plugins.size() + cfg_.remote.size() != 1) return false;
+  const std::string& name = cfg_.plugins.empty() ? cfg_.remote[0].name : cfg_.plugins[0].name;
+  auto c = s.components.find(name);
+  return c != s.components.end() && c->second.ok && c->second.value >= 1.0;
+}
+
 std::vector<std::vector<ScoredCompletion>> RewardPipeline::score_groups(
     const std::vector<std::vector<RewardInput>>& groups) {
   std::vector<RewardInput> flat;
@@ -103,6 +124,7 @@ std::vector<std::vector<ScoredCompletion>> RewardPipeline::score_groups(
     s.reward = sum.ok() ? *sum : 0;
     s.ok = s.error.empty() || cfg_.on_error == OnRewardError::kZero;
     counters_[s.ok ? "reward/scored" : "reward/dropped"] += 1;
+    s.correct = correct_of(s);
   }
 
   std::vector<std::vector<ScoredCompletion>> grouped;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "rewards/math_verify.h"
 #include "rewards/rewards_config.h"
 
@@ -23,6 +24,10 @@ struct ScoredCompletion {
   std::string error;                                  // the failed components and why
   std::map<std::string, ComponentResult> components;  // "verifier", "rm", "hero", plugin/remote names
   std::string extracted;                              // the verifier's extracted answer
+  // Whether the answer counts as right (batch/pass_rate, No-Positive-Resampling): the verifier's verdict;
+  // without a verifier, the raw value (before its weight) of the one plugin or remote component when there
+  // is exactly one and no reward model, >= 1 (a reasoning-gym score of 1); else false.
+  bool correct = false;
   // HERO's w(sigma_u) from this pipeline's own running sigma_bar, the same for the whole group (what `ascent
   // reward` reports). In training the learner weights instead, from sigma_u and its checkpointed sigma_bar.
   double group_weight = 1;
@@ -37,6 +42,9 @@ using RewardModelFn = std::function<std::vector<ComponentResult>(const std::vect
 class RewardPipeline {
  public:
   RewardPipeline(RewardsConfig cfg, RewardModelFn rm);
+  // Starts the reward servers that the config asks ascent to run (rewards.remote[].command); an error names
+  // the entry. score_groups() starts them itself when needed, so a failure there costs only rewards.
+  absl::Status start();
   std::vector<std::vector<ScoredCompletion>> score_groups(
       const std::vector<std::vector<RewardInput>>& groups);
   HeroState& hero_state() { return hero_state_; }
@@ -44,6 +52,7 @@ class RewardPipeline {
   const std::map<std::string, double>& counters() const { return counters_; }
 
  private:
+  bool correct_of(const ScoredCompletion& s) const;
   RewardsConfig cfg_;
   RewardModelFn rm_;
   std::vector<std::unique_ptr<PluginReward>> plugins_;

@@ -1,5 +1,7 @@
 #include "rewards/reward_setup.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace ascent {
 
 absl::StatusOr<RewardSetup> reward_setup_make(const RewardsConfig& cfg, const std::string& recipe) {
@@ -17,6 +19,9 @@ absl::StatusOr<RewardSetup> reward_setup_make(const RewardsConfig& cfg, const st
     rm_fn = [rm](const std::vector<RewardInput>& items) { return rm->score(items); };
   }
   s.pipeline = std::make_unique<RewardPipeline>(cfg, rm_fn);
+  if (absl::Status st = s.pipeline->start(); !st.ok()) {
+    return absl::Status(st.code(), absl::StrCat(recipe, ": ", st.message()));
+  }
   return s;
 }
 

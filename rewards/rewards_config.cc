@@ -105,7 +105,41 @@ absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const
     p->read("retries", &retries, 0, 10);
     p->read("max_batch", &max_batch, 1);
     nr.options.retries = static_cast<int>(retries), nr.options.max_batch = static_cast<int>(max_batch);
-    if (nr.options.address.empty()) p->fail("address", "a remote reward needs host:port");
+    p->read("start_timeout_s", &nr.options.start_timeout_s, 0.0, {}, true);
+    int64_t max_restarts = nr.options.max_restarts;
+    p->read("max_restarts", &max_restarts, 0, 1000);
+    nr.options.max_restarts = static_cast<int>(max_restarts);
+    if (const YAML::Node cmd = p->read_raw("command"); cmd && !cmd.IsNull()) {
+      for (size_t i = 0; cmd.IsSequence() && i < cmd.size(); ++i) {
+        if (cmd[i].IsScalar()) nr.options.command.push_back(cmd[i].as<std::string>());
+      }
+      if (!cmd.IsSequence() || cmd.size() == 0 || nr.options.command.size() != cmd.size()) {
+        p->fail("command", "must be a non-empty list of strings, e.g. [python3, server.py, --port, \"0\"]");
+      }
+    }
+    p->read("dir", &nr.options.command_dir);  // the command's working directory, relative to the recipe's
+    if (!nr.options.command.empty()) {        // absolute, without a trailing '/'
+      std::filesystem::path d = std::filesystem::absolute(
+          relative_to(file, nr.options.command_dir.empty() ? "." : nr.options.command_dir));
+      d = d.lexically_normal();
+      nr.options.command_dir = (d.has_filename() ? d : d.parent_path()).string();
+    }
+    for (const char* key : {"dir", "start_timeout_s", "max_restarts"}) {
+      const YAML::Node k = p->read_raw(key);
+      if (nr.options.command.empty() && k && !k.IsNull()) {
+        p->fail(key, "applies to a server that ascent starts: give command, or leave it out");
+      }
+    }
+    if (!nr.options.command.empty() && !nr.options.address.empty()) {
+      p->fail("command", "give either address (a running server) or command (one ascent starts), not both");
+    }
+    if (nr.options.address.empty() && nr.options.command.empty()) {
+      p->fail("address", "a remote reward needs host:port, or a command that starts its server");
+    }
+    if (nr.name.empty() && !nr.options.command.empty()) {
+      p->fail("name",
+              "a reward server that ascent starts needs a name (metrics and run.validation.scorer use it)");
+    }
     if (nr.name.empty()) nr.name = nr.options.address;
     c.remote.push_back(nr);
   }

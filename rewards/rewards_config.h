@@ -7,7 +7,9 @@
 //     reward_model: {path: DIR, weight: 1.0, batch_tokens: 16384}
 //     hero: {alpha: 0.1, beta: 0.1, eps: 1e-6, weighting: true, w_min: 0.4, w_max: 3.0, k: 6}
 //     plugins:  [{name, path, config: {...}, weight, timeout_s, retries, memory_mb}]
-//     remote:   [{name, address, weight, batch_timeout_s, item_timeout_s, retries, max_batch}]
+//     remote:   [{name, address | command, weight, batch_timeout_s, item_timeout_s, retries, max_batch,
+//                 start_timeout_s, max_restarts, dir}]   command: [argv...], run in `dir` (default: the
+//                 recipe's directory)
 //     on_error: drop            # drop | zero: what a completion whose reward component failed gets
 // With hero present, the verifier and the reward model are combined by HERO (their weights are unused) and
 // plugins / remote rewards are added with their weights.

@@ -1,6 +1,7 @@
 // The gRPC RewardService path against the example Python server (examples/reward_server/server.py, Debian's
 // python3-grpcio) over a real socket: batched scoring, and a slow, a NaN and a raising item each costing only
-// their own reward within the deadline.
+// their own reward within the deadline; a server that ascent starts itself (`command`), started again after
+// it dies, and one that cannot start.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "rewards/remote_reward.h"
+#include "rewards/reward_pipeline.h"
 
 extern char** environ;  // POSIX: the process environment (global, C linkage)
 
@@ -100,6 +102,79 @@ TEST(RemoteReward, ServerDownIsAnErrorPerItemNotAHang) {
     EXPECT_FALSE(c.ok);
     EXPECT_NE(c.reason.find("reward server: "), std::string::npos) << c.reason;
   }
+}
+
+const std::vector<std::string> kServerCommand = {"/usr/bin/python3",
+                                                 ASCENT_SOURCE_DIR "/examples/reward_server/server.py",
+                                                 "--port", "0", "--test-behaviours"};
+
+TEST(RemoteReward, StartsItsServerAndStartsItAgainAfterItDies) {
+  RemoteOptions o;
+  o.command = {"/usr/bin/python3", "server.py", "--port", "0", "--test-behaviours"};  // relative to its dir
+  o.command_dir = ASCENT_SOURCE_DIR "/examples/reward_server";
+  o.batch_timeout_s = 5, o.item_timeout_s = 5, o.retries = 1, o.max_restarts = 1;
+  RemoteReward remote(o);
+  ASSERT_TRUE(remote.start().ok());
+  std::vector<ComponentResult> r = remote.score({{"p", "it is 42", "42"}});
+  ASSERT_TRUE(r[0].ok) << r[0].reason;
+  EXPECT_EQ(r[0].value, 1.0);
+  // EXIT ends the server mid-batch: the batch fails, the server is started again, and the items are scored
+  // one by one on the new one: "7" is scored; the EXIT item kills that one too and ends as an error.
+  r = remote.score({{"p", "7", "7"}, {"p", "EXIT", "1"}});
+  EXPECT_EQ(remote.stats().batch_failures, 1);
+  EXPECT_EQ(remote.stats().restarts, 1);
+  EXPECT_TRUE(r[0].ok && r[0].value == 1.0) << r[0].reason;
+  EXPECT_FALSE(r[1].ok);
+  // With max_restarts 1 used up, the dead server is not started again: every item says so and how it ended.
+  r = remote.score({{"p", "5", "5"}, {"p", "6", "6"}});
+  EXPECT_EQ(remote.stats().restarts, 1);
+  for (const ComponentResult& c : r) {
+    EXPECT_FALSE(c.ok);
+    EXPECT_NE(c.reason.find("not started again"), std::string::npos) << c.reason;
+    EXPECT_NE(c.reason.find("exit code 3"), std::string::npos) << c.reason;
+  }
+}
+
+// Without a verifier, the one remote component's raw value (not its weighted sum) decides "correct".
+TEST(RemoteReward, OneRemoteScorerDecidesCorrectWithoutAVerifier) {
+  RewardsConfig cfg;
+  cfg.verifier = false;
+  NamedRemote nr;
+  nr.name = "task", nr.weight = 0.5;
+  nr.options.command = kServerCommand;
+  cfg.remote.push_back(nr);
+  RewardPipeline pipeline(cfg, nullptr);
+  ASSERT_TRUE(pipeline.start().ok());
+  auto g = pipeline.score_groups({{{"p", "so 12", "12"}, {"p", "so 13", "12"}}})[0];
+  EXPECT_TRUE(g[0].correct);
+  EXPECT_EQ(g[0].reward, 0.5);
+  EXPECT_FALSE(g[1].correct);
+  cfg.remote.push_back(nr);  // two components: none decides alone
+  cfg.remote.back().name = "other";
+  RewardPipeline two(cfg, nullptr);
+  g = two.score_groups({{{"p", "so 12", "12"}}})[0];
+  EXPECT_EQ(g[0].reward, 1.0);
+  EXPECT_FALSE(g[0].correct);
+}
+
+TEST(RemoteReward, AServerThatCannotStartIsAnErrorThatSaysWhy) {
+  RemoteOptions o;
+  o.command = {"/usr/bin/python3", "-c", "print('no port here')"};
+  o.start_timeout_s = 20;
+  absl::Status st = RemoteReward(o).start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("listening on PORT"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("no port here"), std::string::npos) << st.message();
+  o.command = {"/nonexistent/reward-server"};
+  st = RemoteReward(o).start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("/nonexistent/reward-server"), std::string::npos) << st.message();
+  o.command = {"/usr/bin/python3", "-c", "import time; time.sleep(30)"};  // silent: the start deadline
+  o.start_timeout_s = 1;
+  const auto t0 = std::chrono::steady_clock::now();
+  st = RemoteReward(o).start();
+  EXPECT_FALSE(st.ok());
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
 }
 
 }  // namespace
