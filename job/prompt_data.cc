@@ -51,13 +51,15 @@ absl::StatusOr<std::vector<PromptRecord>> prompt_data_read_jsonl(const std::stri
   return out;
 }
 
-std::vector<PromptRecord> prompt_data_arithmetic(int64_t n, int64_t max_operand, uint64_t seed) {
+std::vector<PromptRecord> prompt_data_arithmetic(int64_t n, int64_t min_operand, int64_t max_operand,
+                                                 uint64_t seed, bool additions_only) {
   Rng rng(seed * 0x2545f4914f6cdd1dULL + 17);
   std::vector<PromptRecord> out;
+  const auto span = static_cast<uint64_t>(max_operand - min_operand + 1);
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t a = static_cast<int64_t>(rng.next_u64() % static_cast<uint64_t>(max_operand + 1));
-    const int64_t b = static_cast<int64_t>(rng.next_u64() % static_cast<uint64_t>(max_operand + 1));
-    const bool plus = rng.next_u64() % 2 == 0;
+    const int64_t a = min_operand + static_cast<int64_t>(rng.next_u64() % span);
+    const int64_t b = min_operand + static_cast<int64_t>(rng.next_u64() % span);
+    const bool plus = additions_only || rng.next_u64() % 2 == 0;
     PromptRecord r;
     r.id = absl::StrCat("arith-", i);
     r.text = absl::StrCat(a, plus ? "+" : "-", b, "=");
@@ -69,8 +71,9 @@ std::vector<PromptRecord> prompt_data_arithmetic(int64_t n, int64_t max_operand,
 
 absl::StatusOr<PromptSet> prompt_data_load(const DataConfig& d, uint64_t seed) {
   PromptSet s;
-  if (d.builtin == "arithmetic") {
-    s.train = prompt_data_arithmetic(d.builtin_size, d.builtin_max_operand, seed);
+  if (d.builtin == "arithmetic" || d.builtin == "addition") {
+    s.train = prompt_data_arithmetic(d.builtin_size, d.builtin_min_operand, d.builtin_max_operand, seed,
+                                     d.builtin == "addition");
   } else {
     auto t = prompt_data_read_jsonl(d.train);
     if (!t.ok()) return t.status();

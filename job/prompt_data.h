@@ -14,8 +14,10 @@
 namespace ascent {
 
 absl::StatusOr<std::vector<PromptRecord>> prompt_data_read_jsonl(const std::string& path);
-// "a+b=" / "a-b=" with operands in [0, max_operand]; answers are the integer results. Ids "arith-<i>".
-std::vector<PromptRecord> prompt_data_arithmetic(int64_t n, int64_t max_operand, uint64_t seed);
+// "a+b=" / "a-b=" (additions_only: "a+b=") with operands in [min_operand, max_operand]; answers are the
+// integer results. Ids "arith-<i>". The same seed gives the same prompts as before min_operand existed.
+std::vector<PromptRecord> prompt_data_arithmetic(int64_t n, int64_t min_operand, int64_t max_operand,
+                                                 uint64_t seed, bool additions_only = false);
 absl::StatusOr<PromptSet> prompt_data_load(const DataConfig& d, uint64_t seed);
 
 }  // namespace ascent

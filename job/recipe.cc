@@ -24,6 +24,18 @@ YAML::Node child(const YAML::Node& root, const char* key) {
   return root.IsMap() ? root[key] : YAML::Node();
 }
 
+// Whether rewards.remote has an entry called `name` (run.validation.scorer names one).
+bool remote_named(const YAML::Node& rewards, const std::string& name) {
+  // yaml-cpp: a missing key of a const node is an invalid node, and asking it anything but IsDefined throws.
+  if (!rewards.IsDefined() || !rewards.IsMap()) return false;
+  const YAML::Node remote = rewards["remote"];
+  for (size_t i = 0; remote.IsDefined() && remote.IsSequence() && i < remote.size(); ++i) {
+    const YAML::Node n = remote[i].IsMap() ? remote[i]["name"] : YAML::Node();
+    if (n.IsDefined() && n.IsScalar() && n.as<std::string>() == name) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& name) {
@@ -49,9 +61,12 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   YamlReader& data = top.section("data");
   DataConfig& d = r.data;
   data.read("train", &d.train);
-  data.read("builtin", &d.builtin, {"", "arithmetic"});
+  data.read("builtin", &d.builtin, {"", "arithmetic", "addition"});
   data.read("builtin_size", &d.builtin_size, 1);
+  data.read("builtin_min_operand", &d.builtin_min_operand, 0);
   data.read("builtin_max_operand", &d.builtin_max_operand, 1);
+  if (d.builtin_max_operand < d.builtin_min_operand)
+    data.fail("builtin_max_operand", "must be >= builtin_min_operand");
   data.read("validation", &d.validation);
   data.read("validation_split", &d.validation_split, 0.0, 1.0);
   data.read("validation_size", &d.validation_size, 0);
@@ -97,6 +112,11 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   val.read("samples", &c.validation.samples, 1);
   val.read("temperature", &c.validation.temperature, 0.0);
   val.read("max_tokens", &c.validation.max_tokens, 0);
+  val.read("scorer", &c.validation.scorer);
+  if (c.validation.scorer != "verifier" && !remote_named(child(root, "rewards"), c.validation.scorer)) {
+    val.fail("scorer", absl::StrCat("must be verifier or the name of a rewards.remote entry, got \"",
+                                    c.validation.scorer, "\""));
+  }
   YamlReader& ck = run.section("checkpoint");
   ck.read("every", &c.checkpoint_every, 0);
   ck.read("keep", &c.checkpoint_keep, 1);
@@ -146,7 +166,8 @@ std::string recipe_resolved_yaml(const Recipe& r) {
   if (!d.train.empty()) e << YAML::Key << "train" << YAML::Value << d.train;
   if (!d.builtin.empty()) {
     e << YAML::Key << "builtin" << YAML::Value << d.builtin << YAML::Key << "builtin_size" << YAML::Value
-      << d.builtin_size << YAML::Key << "builtin_max_operand" << YAML::Value << d.builtin_max_operand;
+      << d.builtin_size << YAML::Key << "builtin_min_operand" << YAML::Value << d.builtin_min_operand
+      << YAML::Key << "builtin_max_operand" << YAML::Value << d.builtin_max_operand;
   }
   if (!d.validation.empty()) e << YAML::Key << "validation" << YAML::Value << d.validation;
   e << YAML::Key << "validation_split" << YAML::Value << d.validation_split << YAML::Key << "validation_size"
@@ -229,10 +250,33 @@ std::string recipe_resolved_yaml(const Recipe& r) {
       << h.w_min << YAML::Key << "w_max" << YAML::Value << h.w_max << YAML::Key << "k" << YAML::Value << h.k
       << YAML::EndMap;
   }
-  if (!rw.plugins.empty() || !rw.remote.empty()) {
-    e << YAML::Key << "components" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-    for (const NamedPlugin& p : rw.plugins) e << p.name;
-    for (const NamedRemote& p : rw.remote) e << p.name;
+  if (!rw.plugins.empty()) {
+    e << YAML::Key << "plugins" << YAML::Value << YAML::BeginSeq;
+    for (const NamedPlugin& p : rw.plugins) {
+      e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name << YAML::Key << "path"
+        << YAML::Value << p.options.path << YAML::Key << "weight" << YAML::Value << p.weight << YAML::Key
+        << "timeout_s" << YAML::Value << p.options.item_timeout_s << YAML::Key << "retries" << YAML::Value
+        << p.options.retries << YAML::Key << "memory_mb" << YAML::Value << p.options.memory_mb << YAML::Key
+        << "config" << YAML::Value << YAML::Flow << YAML::Load(p.options.config_json) << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+  }
+  if (!rw.remote.empty()) {
+    e << YAML::Key << "remote" << YAML::Value << YAML::BeginSeq;
+    for (const NamedRemote& p : rw.remote) {
+      const RemoteOptions& o = p.options;
+      e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name;
+      if (o.command.empty()) e << YAML::Key << "address" << YAML::Value << o.address;
+      if (!o.command.empty()) {
+        e << YAML::Key << "command" << YAML::Value << YAML::Flow << o.command << YAML::Key << "dir"
+          << YAML::Value << o.command_dir << YAML::Key << "start_timeout_s" << YAML::Value
+          << o.start_timeout_s << YAML::Key << "max_restarts" << YAML::Value << o.max_restarts;
+      }
+      e << YAML::Key << "weight" << YAML::Value << p.weight << YAML::Key << "batch_timeout_s" << YAML::Value
+        << o.batch_timeout_s << YAML::Key << "item_timeout_s" << YAML::Value << o.item_timeout_s << YAML::Key
+        << "retries" << YAML::Value << o.retries << YAML::Key << "max_batch" << YAML::Value << o.max_batch
+        << YAML::EndMap;
+    }
     e << YAML::EndSeq;
   }
   e << YAML::EndMap;
@@ -259,7 +303,7 @@ std::string recipe_resolved_yaml(const Recipe& r) {
   e << YAML::Key << "validation" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
     << c.validation.every << YAML::Key << "samples" << YAML::Value << c.validation.samples << YAML::Key
     << "temperature" << YAML::Value << c.validation.temperature << YAML::Key << "max_tokens" << YAML::Value
-    << c.validation.max_tokens << YAML::EndMap;
+    << c.validation.max_tokens << YAML::Key << "scorer" << YAML::Value << c.validation.scorer << YAML::EndMap;
   e << YAML::Key << "checkpoint" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
     << c.checkpoint_every << YAML::Key << "keep" << YAML::Value << c.checkpoint_keep << YAML::EndMap;
   e << YAML::EndMap;

@@ -21,9 +21,9 @@ namespace ascent {
 
 struct DataConfig {
   std::string train;    // JSONL: {"prompt", "answer", optional "id", "metadata"}
-  std::string builtin;  // "arithmetic": the synthetic task (instead of train)
+  std::string builtin;  // "arithmetic" or "addition": the synthetic task (instead of train)
   int64_t builtin_size = 4000;
-  int64_t builtin_max_operand = 50;
+  int64_t builtin_min_operand = 0, builtin_max_operand = 50;
   std::string validation;  // JSONL; else validation_split of train is held out
   double validation_split = 0.0;
   int64_t validation_size = 0;  // at most this many held-out prompts (0: all)

@@ -127,6 +127,7 @@ absl::Status Learner::start() {
   validation_decode_.max_len =
       std::max(validation_decode_.max_len, r_.generation.prompt_max_tokens + validation_decode_.max_tokens);
   validation_text_ = prompt_text_make(codec_.get(), r_.generation);
+  ASCENT_RETURN_IF_ERROR(start_validation_scorer());
   processes_ = o_.processes > 0 ? o_.processes : r_.run.actors + r_.run.learner_ranks;
   t_start_ = Clock::now();
 

@@ -92,6 +92,7 @@ class Learner {
   absl::StatusOr<StepGradient> optimise(int64_t step, const RolloutBatch& rb, double* grad_norm);
   void publish(int64_t step, const RolloutBatch& rb);
   absl::Status validate(int64_t step, std::map<std::string, double>* mm);
+  absl::Status start_validation_scorer();
   absl::Status checkpoint(int64_t next_step);
 
   // One step through every phase; false when the run ends here (interrupted, or no prompts left).
@@ -132,6 +133,7 @@ class Learner {
   std::unique_ptr<TextCodec> codec_;
   DecodeSettings validation_decode_;
   PromptText validation_text_;
+  std::unique_ptr<RemoteReward> validation_scorer_;             // run.validation.scorer names a remote reward
   std::map<int64_t, std::vector<rollout::v1::Group>> pending_;  // received groups by step
   std::chrono::steady_clock::time_point t_start_;
   int64_t processes_ = 1;

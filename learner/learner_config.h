@@ -25,6 +25,9 @@ struct ValidationConfig {
   int64_t samples = 1;       // k of mean@k
   double temperature = 0.0;  // 0: greedy
   int64_t max_tokens = 0;    // 0: generation.max_tokens
+  // "verifier": the math verifier's verdict; else the name of a rewards.remote entry (a task's own scorer),
+  // and a sample passes when that reward is >= 1.
+  std::string scorer = "verifier";
 };
 
 struct RunConfig {

@@ -24,11 +24,37 @@ void Learner::compute_metrics(std::map<std::string, double>* mm) {
   (*mm)["compute/tokens"] = static_cast<double>(count_.tokens);
 }
 
+absl::Status Learner::start_validation_scorer() {
+  const std::string& name = r_.run.validation.scorer;
+  if (name == "verifier" || data_.validation.empty()) return absl::OkStatus();
+  for (const NamedRemote& nr : r_.rewards.remote) {
+    if (nr.name != name) continue;
+    validation_scorer_ = std::make_unique<RemoteReward>(nr.options);
+    if (absl::Status st = validation_scorer_->start(); !st.ok()) {
+      return absl::Status(st.code(),
+                          absl::StrCat(r_.file, ": run.validation.scorer \"", name, "\": ", st.message()));
+    }
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(r_.file, ": run.validation.scorer: no rewards.remote entry is called \"", name, "\""));
+}
+
 absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) {
   if (data_.validation.empty()) return absl::OkStatus();
   const int64_t k = r_.run.validation.temperature > 0 ? r_.run.validation.samples : 1;
+  SampleJudge judge;
+  if (validation_scorer_) {
+    judge = [this](const std::vector<RewardInput>& s) { return validation_scorer_->score(s); };
+  }
   ASCENT_ASSIGN_OR_RETURN(ValidationResult v, validation_run(m_, data_.validation, validation_decode_,
-                                                             validation_text_, k, r_.seed + 7919));
+                                                             validation_text_, k, r_.seed + 7919, judge));
+  if (v.unscored > 0) {
+    (*mm)["val/unscored"] = static_cast<double>(v.unscored);
+    log_->info(
+        absl::StrFormat("step %d: validation: %d of %d samples could not be scored (counted as wrong): %s",
+                        step, v.unscored, v.samples, v.first_error));
+  }
   last_val_ = v.pass_rate;
   last_val_step_ = step;
   (*mm)["val/pass_rate"] = v.pass_rate;

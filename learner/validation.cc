@@ -9,7 +9,7 @@ namespace ascent {
 
 absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<PromptRecord>& prompts,
                                                 const DecodeSettings& cfg, const PromptText& text, int64_t k,
-                                                uint64_t seed) {
+                                                uint64_t seed, const SampleJudge& judge) {
   const auto t0 = std::chrono::steady_clock::now();
   ValidationResult out;
   ContinuousBatcher cb(m, std::max(cfg.slots, k), cfg.max_len, text.token_bytes);
@@ -22,16 +22,34 @@ absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<Prom
     GenRequest r = decode_settings_request(cfg, static_cast<int64_t>(i), std::move(*ids), k, seed + i);
     if (absl::Status st = cb.submit(std::move(r)); !st.ok()) return st;
   }
-  std::vector<int64_t> correct(prompts.size(), 0);
+  std::vector<RewardInput> samples;
+  std::vector<size_t> prompt_of;
   while (!cb.idle()) {
     auto fin = cb.step();
     if (!fin.ok()) return fin.status();
     for (const GenSequence& s : *fin) {
-      const size_t i = static_cast<size_t>(s.request_id);
-      correct[i] += math_verify(text.decode(s.tokens), prompts[i].answer).correct;
+      const PromptRecord& p = prompts[static_cast<size_t>(s.request_id)];
+      samples.push_back({p.text, text.decode(s.tokens), p.answer, p.metadata_json});
+      prompt_of.push_back(static_cast<size_t>(s.request_id));
       out.tokens += static_cast<int64_t>(s.tokens.size());
-      ++out.samples;
     }
+  }
+  out.samples = static_cast<int64_t>(samples.size());
+  std::vector<ComponentResult> verdicts;
+  if (judge) {
+    verdicts = judge(samples);
+    if (verdicts.size() != samples.size()) {
+      return absl::InternalError(absl::StrCat("validation scorer returned ", verdicts.size(), " results for ",
+                                              samples.size(), " samples"));
+    }
+  } else {
+    for (const RewardInput& s : samples)
+      verdicts.push_back({true, math_verify(s.completion, s.answer).correct ? 1.0 : 0.0, ""});
+  }
+  std::vector<int64_t> correct(prompts.size(), 0);
+  for (size_t j = 0; j < samples.size(); ++j) {
+    if (!verdicts[j].ok && out.unscored++ == 0) out.first_error = verdicts[j].reason;
+    correct[prompt_of[j]] += verdicts[j].ok && verdicts[j].value >= 1.0;
   }
   double sum = 0;
   for (int64_t c : correct) sum += static_cast<double>(c) / static_cast<double>(k);

