@@ -4,8 +4,8 @@
 # its own chat template; the reward is the task's own scorer, served by examples/reasoning_gym/reward_server.py,
 # which `ascent train` starts (recipes/smollm2_chain_sum.yaml). docs/real_model.md has the curves.
 #   bash scripts/smollm2_rl.sh [chain_sum|addition] [SEED]
-# chain_sum (default): recipes/smollm2_chain_sum.yaml, 40 minutes on a 2-core machine; addition: the smoke
-# test, recipes/smollm2_addition.yaml (two-digit additions, the math verifier), about 12 minutes.
+# chain_sum (default): recipes/smollm2_chain_sum.yaml, 30 minutes on a 2-core machine; addition: the smoke
+# test, recipes/smollm2_addition.yaml (two-digit additions, the math verifier), about 18 minutes.
 # Reuses what an earlier run made: the imported model in runs/smollm2-model, the data in runs/data/chain_sum,
 # reasoning-gym's virtual environment and the wheel in ~/.cache/ascent. The run itself starts afresh.
 set -euo pipefail

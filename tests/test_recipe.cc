@@ -131,8 +131,8 @@ TEST(Recipe, SmolLm2RecipeStartsItsScorerInTheRecipesDirectory) {
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(r->rewards.remote.size(), 1u);
   const NamedRemote& rg = r->rewards.remote[0];
-  EXPECT_EQ(rg.name, "chain_sum");
-  EXPECT_EQ(r->run.validation.scorer, "chain_sum");
+  EXPECT_EQ(rg.name, "reasoning_gym");
+  EXPECT_EQ(r->run.validation.scorer, "reasoning_gym");
   EXPECT_FALSE(r->rewards.verifier);
   EXPECT_EQ(rg.options.command.at(1), "../examples/reasoning_gym/reward_server.py");
   EXPECT_EQ(std::filesystem::path(rg.options.command_dir),
