@@ -9,11 +9,39 @@
 #include "generation/generation_config.h"
 #include "learner/algo_config.h"
 #include "model/backend.h"
+#include "nlohmann/json.hpp"
 #include "rewards/rewards_config.h"
 
 namespace ascent {
 
 namespace {
+
+// A plugin's config (JSON) as YAML that reads back to the same JSON: strings quoted, so "123" or "true"
+// stay strings.
+void emit_json(YAML::Emitter& e, const nlohmann::json& j) {
+  if (j.is_object()) {
+    e << YAML::BeginMap;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      e << YAML::Key << YAML::DoubleQuoted << it.key() << YAML::Value;
+      emit_json(e, it.value());
+    }
+    e << YAML::EndMap;
+  } else if (j.is_array()) {
+    e << YAML::BeginSeq;
+    for (const nlohmann::json& x : j) emit_json(e, x);
+    e << YAML::EndSeq;
+  } else if (j.is_string()) {
+    e << YAML::DoubleQuoted << j.get<std::string>();
+  } else if (j.is_null()) {
+    e << YAML::Null;
+  } else if (j.is_boolean()) {
+    e << j.get<bool>();
+  } else if (j.is_number_integer()) {
+    e << j.get<int64_t>();
+  } else {
+    e << j.get<double>();
+  }
+}
 
 std::string relative_to(const std::string& dir, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
@@ -257,7 +285,9 @@ std::string recipe_resolved_yaml(const Recipe& r) {
         << YAML::Value << p.options.path << YAML::Key << "weight" << YAML::Value << p.weight << YAML::Key
         << "timeout_s" << YAML::Value << p.options.item_timeout_s << YAML::Key << "retries" << YAML::Value
         << p.options.retries << YAML::Key << "memory_mb" << YAML::Value << p.options.memory_mb << YAML::Key
-        << "config" << YAML::Value << YAML::Flow << YAML::Load(p.options.config_json) << YAML::EndMap;
+        << "config" << YAML::Value << YAML::Flow;
+      emit_json(e, nlohmann::json::parse(p.options.config_json));
+      e << YAML::EndMap;
     }
     e << YAML::EndSeq;
   }

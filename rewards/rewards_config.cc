@@ -11,16 +11,18 @@ namespace ascent {
 namespace {
 
 // A plugin's free-form config, YAML to JSON (scalars: bool, integer, number, else string).
-nlohmann::json yaml_to_json(const YAML::Node& n) {
-  if (!n.IsDefined() || n.IsNull()) return nlohmann::json::object();
+// `top`: an absent or null config is {} (no settings); a null inside it stays null.
+nlohmann::json yaml_to_json(const YAML::Node& n, bool top = true) {
+  if (!n.IsDefined() || n.IsNull()) return top ? nlohmann::json::object() : nlohmann::json(nullptr);
   if (n.IsMap()) {
     nlohmann::json j = nlohmann::json::object();
-    for (auto it = n.begin(); it != n.end(); ++it) j[it->first.as<std::string>()] = yaml_to_json(it->second);
+    for (auto it = n.begin(); it != n.end(); ++it)
+      j[it->first.as<std::string>()] = yaml_to_json(it->second, false);
     return j;
   }
   if (n.IsSequence()) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& e : n) j.push_back(yaml_to_json(e));
+    for (const auto& e : n) j.push_back(yaml_to_json(e, false));
     return j;
   }
   const std::string& s = n.Scalar();

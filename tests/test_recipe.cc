@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "job/recipe.h"
+#include "nlohmann/json.hpp"
 
 namespace ascent {
 
@@ -124,6 +125,24 @@ TEST(Recipe, TyposAndBadValuesNameTheKeyAndLine) {
   st = parse_error(std::string(kMinimal) +
                    "rewards:\n  remote:\n    - {name: a, command: [x], address: h:1}\n");
   EXPECT_NE(st.message().find("give either address"), std::string::npos) << st;
+}
+
+// A plugin's free-form config survives the resolved recipe value for value: "123" and "true" stay strings.
+TEST(Recipe, PluginConfigParsesBackToTheSameValues) {
+  auto r = recipe_parse(
+      std::string(kMinimal) +
+          "rewards:\n  plugins:\n    - path: p.so\n      config: {threshold: \"123\", on: \"true\", "
+          "n: 3, x: 1.5, flag: false, list: [a, 2, \"3\"], nested: {k: null, s: \"a: b\"}}\n",
+      "/tmp/r/recipe.yaml");
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string config = r->rewards.plugins.at(0).options.config_json;
+  EXPECT_EQ(nlohmann::json::parse(config),
+            nlohmann::json::parse(R"({"threshold": "123", "on": "true", "n": 3, "x": 1.5, "flag": false,
+                                      "list": ["a", 2, "3"], "nested": {"k": null, "s": "a: b"}})"));
+  auto again = recipe_parse(recipe_resolved_yaml(*r), "/tmp/elsewhere/recipe.resolved.yaml");
+  ASSERT_TRUE(again.ok()) << again.status() << "\n" << recipe_resolved_yaml(*r);
+  EXPECT_EQ(nlohmann::json::parse(again->rewards.plugins.at(0).options.config_json),
+            nlohmann::json::parse(config));
 }
 
 TEST(Recipe, SmolLm2RecipeStartsItsScorerInTheRecipesDirectory) {
