@@ -13,20 +13,11 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "core/process.h"
 
 extern char** environ;  // POSIX: the process environment (global, C linkage)
 
 namespace ascent {
-
-namespace {
-
-std::string exit_text_of(int status) {
-  if (WIFSIGNALED(status))
-    return absl::StrCat("signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
-  return absl::StrCat("exit code ", WEXITSTATUS(status));
-}
-
-}  // namespace
 
 absl::StatusOr<LineProcess> LineProcess::start(const std::vector<std::string>& argv, const std::string& cwd,
                                                const std::vector<std::string>& env) {
@@ -89,7 +80,7 @@ bool LineProcess::alive() {
   int status = 0;
   const pid_t w = waitpid(pid_, &status, WNOHANG);
   if (w == pid_ || (w < 0 && errno == ECHILD)) {
-    if (w == pid_) exit_text_ = exit_text_of(status);
+    if (w == pid_) exit_text_ = process_exit_text(status);
     pid_ = 0;
     stop();  // closes the pipes
     return false;
@@ -107,7 +98,7 @@ void LineProcess::stop() {
     const pid_t w = waitpid(pid_, &status, WNOHANG);
     if (w == pid_ ||
         (w < 0 && errno == ECHILD)) {  // reaped here, or by someone else: never kill a reused pid
-      if (w == pid_) exit_text_ = exit_text_of(status);
+      if (w == pid_) exit_text_ = process_exit_text(status);
       pid_ = 0;
       return;
     }

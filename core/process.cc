@@ -35,6 +35,13 @@ absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv, bool o
   return pid;
 }
 
+std::string process_exit_text(int wait_status) {
+  if (WIFSIGNALED(wait_status)) {
+    return absl::StrCat("signal ", WTERMSIG(wait_status), " (", strsignal(WTERMSIG(wait_status)), ")");
+  }
+  return absl::StrCat("exit code ", WEXITSTATUS(wait_status));
+}
+
 ProcessExit process_wait_any(int timeout_ms) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (true) {

@@ -20,6 +20,8 @@ struct ProcessExit {
   bool signaled = false;
   int signal = 0;
 };
+// How a child ended, from waitpid's status: "exit code 3" or "signal 11 (Segmentation fault)".
+std::string process_exit_text(int wait_status);
 // A child that exited, waiting up to timeout_ms (0: poll).
 ProcessExit process_wait_any(int timeout_ms);
 // Sends sig; false when the process does not exist (ESRCH) or cannot be signalled.

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/process.h"
 #include "rewards/frame_io.h"
 
 extern char** environ;  // POSIX: the process environment (global, C linkage)
@@ -94,10 +95,8 @@ void PluginReward::stop(std::string* how, int grace_ms) {
     kill(pid_, SIGKILL);
     r = waitpid(pid_, &status, 0);
     *how = "killed";
-  } else if (r == pid_ && WIFSIGNALED(status)) {
-    *how = absl::StrCat("signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
-  } else if (r == pid_ && WIFEXITED(status)) {
-    *how = absl::StrCat("exit code ", WEXITSTATUS(status));
+  } else if (r == pid_ && (WIFSIGNALED(status) || WIFEXITED(status))) {
+    *how = process_exit_text(status);
   }
   pid_ = -1;
 }
