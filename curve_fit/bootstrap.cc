@@ -17,6 +17,41 @@ struct RunResiduals {
   double start_resid = 0;     // of the run's measured start against the fitted R0
 };
 
+// Widens A and the predictions to the profile-likelihood intervals (R0 held at the fit's), and decides which
+// predictions stand.
+void add_profile_intervals(const Points& pooled, const FitOptions& opt, const BootstrapOptions& bopt,
+                           FitReport* rep) {
+  const Points used = points_used(pooled, opt.c_min);
+  const SigmoidParams& p = rep->fit.p;
+  rep->noise = noise_estimate(used, rep->fit.sse, opt.fit_r0 ? 4 : 3, bopt.level);
+  const double allowed = rep->noise.critical * rep->noise.sigma2;
+  ProfileInterval pa{p.A, p.A, false, false};
+  if (bopt.profile_a) {
+    pa = profile_interval_a(used, p.R0, opt.bounds, p.A, rep->fit.sse, allowed);
+    rep->A.lo = std::min(rep->A.lo, pa.lo), rep->A.hi = std::max(rep->A.hi, pa.hi);
+  }
+  for (size_t i = 0; i < bopt.predict_at.size(); ++i) {
+    Interval& iv = rep->predictions[i];
+    const ProfileInterval pr =
+        profile_interval_r(used, p.R0, opt.bounds, bopt.predict_at[i], iv.value, rep->fit.sse, allowed);
+    iv.lo = std::min(iv.lo, pr.lo), iv.hi = std::max(iv.hi, pr.hi);
+    const double noise = allowed;  // critical * sigma^2 of one measurement
+    Interval one = iv;
+    one.lo = std::max(opt.bounds.a_lo, iv.value - std::sqrt((iv.value - iv.lo) * (iv.value - iv.lo) + noise));
+    one.hi = std::min(opt.bounds.a_hi, iv.value + std::sqrt((iv.hi - iv.value) * (iv.hi - iv.value) + noise));
+    rep->predictions_one.push_back(one);
+    std::string why;
+    if (!std::isfinite(rep->noise.sigma2)) {
+      why = "the noise cannot be estimated: " + rep->noise.source;
+    } else if (iv.hi - iv.lo > bopt.max_prediction_width) {
+      why = absl::StrFormat("its %.0f%% interval [%.3f, %.3f] is wider than %.2f%s", 100 * bopt.level, iv.lo,
+                            iv.hi, bopt.max_prediction_width,
+                            pa.hi_at_bound || pa.lo_at_bound ? "; the data admit A up to its bound" : "");
+    }
+    rep->unpinned.push_back(why);
+  }
+}
+
 }  // namespace
 
 Interval interval_percentile(std::vector<double> v, double value, double level) {
@@ -102,6 +137,7 @@ absl::StatusOr<FitReport> fit_sigmoid_report(const std::vector<Points>& runs, co
   rep.C_mid = interval_percentile(cm, fit.p.C_mid, bopt.level);
   rep.R0 = interval_percentile(r0, fit.p.R0, bopt.level);
   for (double C : bopt.predict_at) rep.predictions.push_back(report_band(rep, C));
+  add_profile_intervals(pooled, opt, bopt, &rep);
   if (rep.draws.size() >= 20 && rep.A.hi - rep.A.lo > 0.1) {
     rep.fit.warnings.push_back(
         absl::StrFormat("the %.0f%% interval of A is [%.3f, %.3f], wider than 0.1: the data do not pin the "

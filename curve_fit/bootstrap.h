@@ -5,7 +5,11 @@
 //  - Several runs (seeds) of one recipe: their points are fitted together; each resample draws whole runs
 //    with replacement and then residuals within each drawn run, so run-to-run variation enters the intervals.
 // Intervals are percentile intervals at `level`. ScaleRL's +-0.02 run-to-run band on A is reported beside
-// them. Resamples run in parallel, one random stream per resample index: results do not depend on threads.
+// them.
+// The intervals of A and of the predictions are the hull of that bootstrap interval and the profile-likelihood
+// interval (curve_fit/profile.h): the bootstrap resamples around one fit and collapses when that fit sits on
+// a bound (A = 1) or has no residuals to draw; the profile keeps every curve the data cannot tell apart. A
+// prediction whose interval is wider than max_prediction_width is declined (FitReport::unpinned says why). Resamples run in parallel, one random stream per resample index: results do not depend on threads.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "curve_fit/fit.h"
+#include "curve_fit/profile.h"
 
 namespace ascent {
 
@@ -30,13 +35,20 @@ struct BootstrapOptions {
   double level = 0.95;
   uint64_t seed = 1;
   std::vector<double> predict_at;  // computes to predict R at
+  // A prediction whose interval is wider than this (in reward units) is declined: the data do not pin it.
+  double max_prediction_width = 0.2;
+  bool profile_a = true;  // false: A's interval is the bootstrap's only (a caller that wants the prediction)
 };
 
 struct FitReport {
   FitResult fit;
   Interval A, B, C_mid, R0;
   std::vector<double> predict_at;
-  std::vector<Interval> predictions;  // one per predict_at
+  std::vector<Interval> predictions;  // one per predict_at: the curve's value there
+  // One new validation at predict_at: the curve's interval widened by the noise of one measurement.
+  std::vector<Interval> predictions_one;
+  std::vector<std::string> unpinned;  // one per predict_at: "" where the prediction stands, else why not
+  NoiseEstimate noise;                // of the fitted points (curve_fit/profile.h)
   std::vector<SigmoidParams> draws;   // the resamples' fits (for bands at any C)
   double level = 0.95;
   double a_run_to_run = 0.02;  // ScaleRL: +-0.02 on A is run-to-run noise (3 seeds varied by +-0.015)

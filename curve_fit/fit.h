@@ -37,6 +37,12 @@ struct SigmoidBounds {
   double r0_lo = -1, r0_hi = 1;   // when R0 is fitted
 };
 
+// ScaleRL's practice (Khatri et al. 2025, "The Art of Scaling Reinforcement Learning Compute for LLMs",
+// section 2): fit only past a minimum compute, leaving out the early noisy regime; their runs extrapolated
+// from 8k GPU-hours with the first 1.5k left out. Our rule (`ascent fit --c-min auto`, and the live fit's
+// run.validation.fit_c_min: auto): c_min = kCMinFraction x the largest compute fitted.
+inline constexpr double kCMinFraction = 0.2;
+
 struct FitOptions {
   double c_min = 0;
   bool fit_r0 = false;

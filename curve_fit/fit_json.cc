@@ -1,5 +1,7 @@
 #include "curve_fit/fit_json.h"
 
+#include <cmath>
+
 namespace ascent {
 
 namespace {
@@ -17,11 +19,19 @@ nlohmann::json run_json(const RunFit& rf, const FitContext& ctx) {
   j["fit"] = {{"A", interval_json(r.A)},     {"B", interval_json(r.B)}, {"C_mid", interval_json(r.C_mid)},
               {"R0", interval_json(r.R0)},   {"sse", r.fit.sse},        {"level", r.level},
               {"resamples", r.draws.size()}, {"runs", r.runs},          {"a_run_to_run", r.a_run_to_run}};
+  j["noise"] = {{"sigma", std::sqrt(r.noise.sigma2)},
+                {"dof", r.noise.dof},
+                {"binomial", r.noise.binomial},
+                {"critical", r.noise.critical},
+                {"source", r.noise.source}};
   if (!r.predictions.empty()) {
     j["prediction"] = {{"C", ctx.predict_c},
                        {"value", r.predictions[0].value},
                        {"lo", r.predictions[0].lo},
-                       {"hi", r.predictions[0].hi}};
+                       {"hi", r.predictions[0].hi},
+                       {"one_validation", {{"lo", r.predictions_one[0].lo}, {"hi", r.predictions_one[0].hi}}},
+                       {"pinned", r.unpinned[0].empty()},
+                       {"why_not", r.unpinned[0]}};
   }
   if (rf.has_power) {
     j["power_law"] = {{"A", rf.power.p.A}, {"D", rf.power.p.D}, {"B", rf.power.p.B}, {"sse", rf.power.sse}};
@@ -44,7 +54,7 @@ nlohmann::json fit_json(const std::vector<RunFit>& runs, const std::vector<Compa
   j["runs"] = nlohmann::json::array();
   for (const RunFit& rf : runs) j["runs"].push_back(run_json(rf, ctx));
   if (runs.size() == 1) {
-    for (const char* k : {"label", "fit", "prediction", "warnings"}) {
+    for (const char* k : {"label", "fit", "noise", "prediction", "warnings"}) {
       if (j["runs"][0].contains(k)) j[k] = j["runs"][0][k];
     }
   }

@@ -70,7 +70,10 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
     }
     ylo = std::min({ylo, r.report.A.lo, r.report.R0.value});
     yhi = std::max(yhi, r.report.A.hi);
-    for (const Interval& iv : r.report.predictions) ylo = std::min(ylo, iv.lo), yhi = std::max(yhi, iv.hi);
+    for (size_t i = 0; i < r.report.predictions.size(); ++i) {
+      if (!r.report.unpinned[i].empty()) continue;  // a declined [0, 1] would flatten the plot
+      ylo = std::min(ylo, r.report.predictions[i].lo), yhi = std::max(yhi, r.report.predictions[i].hi);
+    }
   }
   const double xmax = std::max(cmax_data, ctx.predict_c) * 1.05;
   const double ypad = std::max(0.02, (yhi - ylo) * 0.08);
@@ -165,7 +168,8 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
                             "stroke=\"%s\" stroke-width=\"2\"/>"
                             "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" fill=\"%s\"/>\n",
                             x, f.py(iv.lo), f.py(iv.hi), x - 5, f.py(iv.lo), x - 5, f.py(iv.hi), col, x - 4,
-                            f.py(iv.value) - 4, col);
+                            f.py(iv.value) - 4,
+                            r.report.unpinned[0].empty() ? col : "white");  // hollow: declined
     }
     // Legend entry.
     const double ly = kTop + 20 + 58.0 * k;
@@ -210,12 +214,19 @@ std::string plot_html(const std::string& svg, const std::vector<RunFit>& runs,
                     interval_text(r.report.A, 'f', 3), "</td><td>", interval_text(r.report.B, 'f', 2),
                     "</td><td>", interval_text(r.report.C_mid, 'g', 4), "</td><td>",
                     absl::StrFormat("%.3f", r.report.R0.value), "</td>");
-    if (!r.report.predictions.empty())
-      absl::StrAppend(&h, "<td>", interval_text(r.report.predictions[0], 'f', 3), "</td>");
+    if (!r.report.predictions.empty()) {
+      const Interval& iv = r.report.predictions[0];
+      absl::StrAppend(&h, "<td>",
+                      r.report.unpinned[0].empty() ? interval_text(iv, 'f', 3)
+                                                   : absl::StrFormat("not pinned [%.3f, %.3f]: %s", iv.lo,
+                                                                     iv.hi, esc(r.report.unpinned[0])),
+                      "</td>");
+    }
     h += "</tr>\n";
   }
   absl::StrAppend(&h, "</table>\n<p>Intervals: ", runs.empty() ? 95 : 100 * runs[0].report.level,
-                  "% bootstrap. Run-to-run noise on A (ScaleRL): &plusmn;0.02.</p>\n");
+                  "%; A and the prediction: the hull of profile likelihood and bootstrap; B and C_mid: "
+                  "bootstrap. Run-to-run noise on A (ScaleRL): &plusmn;0.02.</p>\n");
   for (const Comparison& c : comparisons) absl::StrAppend(&h, "<p><b>", esc(c.result.verdict), "</b></p>\n");
   for (const RunFit& r : runs) {
     for (const std::string& w : r.data.warnings)

@@ -8,6 +8,10 @@
 namespace ascent {
 
 absl::Status points_check(const Points& pts, double c_min, int min_points) {
+  if (!pts.N.empty() && pts.N.size() != pts.R.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(pts.N.size(), " sample counts but ", pts.R.size(), " rewards"));
+  }
   if (pts.C.size() != pts.R.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat(pts.C.size(), " compute values but ", pts.R.size(), " rewards"));
@@ -20,6 +24,10 @@ absl::Status points_check(const Points& pts, double c_min, int min_points) {
     }
     if (pts.C[i] < 0) {
       return absl::InvalidArgumentError(absl::StrCat("point ", i + 1, " has negative compute ", pts.C[i]));
+    }
+    if (!pts.N.empty() && !(std::isfinite(pts.N[i]) && pts.N[i] >= 0)) {
+      return absl::InvalidArgumentError(absl::StrCat("point ", i + 1, " has a sample count of ", pts.N[i],
+                                                     " (a count >= 0, or 0 if unknown)"));
     }
     used += pts.C[i] > 0 && pts.C[i] >= c_min;
   }
@@ -34,7 +42,9 @@ absl::Status points_check(const Points& pts, double c_min, int min_points) {
 Points points_used(const Points& pts, double c_min) {
   Points u;
   for (size_t i = 0; i < pts.C.size(); ++i) {
-    if (pts.C[i] > 0 && pts.C[i] >= c_min) u.C.push_back(pts.C[i]), u.R.push_back(pts.R[i]);
+    if (!(pts.C[i] > 0 && pts.C[i] >= c_min)) continue;
+    u.C.push_back(pts.C[i]), u.R.push_back(pts.R[i]);
+    if (pts.N.size() == pts.R.size()) u.N.push_back(pts.N[i]);
   }
   return u;
 }
@@ -56,6 +66,11 @@ Points points_pool(const std::vector<Points>& runs) {
     p.C.insert(p.C.end(), r.C.begin(), r.C.end());
     p.R.insert(p.R.end(), r.R.begin(), r.R.end());
   }
+  // Sample counts only when every run has them.
+  for (const Points& r : runs) {
+    if (r.N.size() != r.R.size()) return p;
+  }
+  for (const Points& r : runs) p.N.insert(p.N.end(), r.N.begin(), r.N.end());
   return p;
 }
 

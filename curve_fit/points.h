@@ -10,6 +10,9 @@ namespace ascent {
 
 struct Points {
   std::vector<double> C, R;
+  // Bernoulli samples behind each R (a mean@k over n prompts: n k), for the binomial noise of the intervals
+  // (curve_fit/profile.h). Empty, or as long as R; 0 where unknown.
+  std::vector<double> N;
 };
 
 // Checks the points: equal lengths, every value finite, no negative compute, and at least `min_points` with

@@ -1,5 +1,6 @@
 #include "curve_fit/run_reader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -18,8 +19,10 @@ namespace {
 
 std::vector<std::string> candidates(const std::string& name) {
   // Short names and metrics.jsonl keys stand for each other.
-  static const std::pair<const char*, const char*> kAliases[] = {
-      {"gpu_hours", "compute/gpu_hours"}, {"tokens", "compute/tokens"}, {"pass_rate", "val/pass_rate"}};
+  static const std::pair<const char*, const char*> kAliases[] = {{"gpu_hours", "compute/gpu_hours"},
+                                                                 {"tokens", "compute/tokens"},
+                                                                 {"pass_rate", "val/pass_rate"},
+                                                                 {"samples", "val/samples"}};
   // CPU runs of ascent train write device-hours (docs/metrics.md): the x when no GPU-hours are logged.
   if (name == "gpu_hours" || name == "compute/gpu_hours")
     return {name, "compute/gpu_hours", "compute/device_hours"};
@@ -34,6 +37,11 @@ bool ends_with(const std::string& s, const std::string& suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
+// Sample counts (the column `samples` / `val/samples`) are kept only when some point has one.
+void drop_unknown_counts(Points* p) {
+  if (std::all_of(p->N.begin(), p->N.end(), [](double n) { return n == 0; })) p->N.clear();
+}
+
 // A number from a JSON value: nullopt-like NaN for null, strings that do not parse, etc.
 bool json_number(const nlohmann::json& v, double* out) {
   if (!v.is_number()) return false;
@@ -46,7 +54,7 @@ absl::StatusOr<Points> read_jsonl(const std::string& path, std::istream& in, con
   Points p;
   std::string line;
   int lineno = 0, with_y = 0;
-  std::vector<std::string> xs = candidates(x), ys = candidates(y);
+  std::vector<std::string> xs = candidates(x), ys = candidates(y), ns = candidates("samples");
   auto find = [](const nlohmann::json& j, const std::vector<std::string>& names) -> const nlohmann::json* {
     for (const std::string& n : names) {
       if (auto it = j.find(n); it != j.end()) return &*it;
@@ -79,7 +87,11 @@ absl::StatusOr<Points> read_jsonl(const std::string& path, std::istream& in, con
       continue;
     }
     p.C.push_back(cx), p.R.push_back(ry);
+    const nlohmann::json* nv = find(j, ns);
+    double n = 0;
+    p.N.push_back(nv != nullptr && json_number(*nv, &n) && n >= 0 ? n : 0);
   }
+  drop_unknown_counts(&p);
   if (with_y == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": no line has the metric '", y, "' (looked for ", absl::StrJoin(ys, ", "), ")"));
@@ -107,7 +119,7 @@ absl::StatusOr<Points> read_csv(const std::string& path, std::istream& in, const
     }
     return -1;
   };
-  const int cx = column(x), cy = column(y);
+  const int cx = column(x), cy = column(y), cn = column("samples");
   for (auto [c, name] : {std::pair{cx, x}, std::pair{cy, y}}) {
     if (c < 0) {
       return absl::InvalidArgumentError(
@@ -137,7 +149,10 @@ absl::StatusOr<Points> read_csv(const std::string& path, std::istream& in, const
       continue;
     }
     p.C.push_back(vx), p.R.push_back(vy);
+    double n = 0;
+    p.N.push_back(cn >= 0 && parse(cells[cn], &n) && n >= 0 ? n : 0);
   }
+  drop_unknown_counts(&p);
   return p;
 }
 

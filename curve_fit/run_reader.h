@@ -3,6 +3,8 @@
 //  - Columns are named: `x` and `y` are looked up as given, then under their alias: a short name and its
 //    metrics.jsonl key stand for each other (gpu_hours and compute/gpu_hours, tokens and compute/tokens,
 //    pass_rate and val/pass_rate).
+//  - The Bernoulli samples behind each y (Points::N, for the binomial noise of the intervals) come from the
+//    column `samples` / `val/samples` where it exists (the learner logs val/samples = prompts x k).
 //  - metrics.jsonl lines without the y key are training steps without a validation: skipped silently.
 //  - A line whose x or y is null, empty or not finite is left out with a warning naming file:line; a missing
 //    column (in every line) or a line that is not JSON / has the wrong number of cells is an error naming

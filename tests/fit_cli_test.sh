@@ -92,4 +92,45 @@ python3 -c '
 import json
 a, b = json.load(open("gpu.json"))["runs"][0], json.load(open("cpu.json"))["runs"][0]
 assert a["fit"] == b["fit"], (a["fit"], b["fit"])' || fail "device_hours fit differs from gpu_hours fit"
+# Real curves (bench/real_curves, made with ascent): the first half of a run fitted, its end predicted.
+# chain_sum barely moved in its first half (0.0375 -> 0.05): the table must decline the prediction, not print a
+# narrow interval. The quickstart's first half pins its end: the measured end lies in the interval.
+python3 - "$src/bench/real_curves" <<'PY'
+import json, sys
+for name in ("smollm2_chain_sum", "quickstart_1e-4_s1"):
+    rows = [json.loads(l) for l in open(f"{sys.argv[1]}/{name}.metrics.jsonl")]
+    C = [r["compute/device_hours"] for r in rows]
+    with open(f"{name}.csv", "w") as f:
+        f.write("gpu_hours,pass_rate,samples\n")
+        for r in rows:
+            if r["compute/device_hours"] <= C[-1] / 2:
+                f.write(f'{r["compute/device_hours"]},{r["val/pass_rate"]},{r["val/samples"]}\n')
+    end = sum(r["val/pass_rate"] for r in rows[-3:]) / 3
+    open(f"{name}.end", "w").write(f"{sum(C[-3:]) / 3} {end}\n")
+PY
+read -r c_end r_end <smollm2_chain_sum.end
+"$ascent" fit smollm2_chain_sum.csv --predict "$c_end" --resamples 200 --json cs.json >cs.txt
+cat cs.txt
+grep -q "not pinned \[" cs.txt || fail "the table does not say that chain_sum's end is not pinned"
+grep -q "^smollm2_chain_sum: no prediction at C = " cs.txt || fail "no line saying why there is no prediction"
+read -r c_end r_end <quickstart_1e-4_s1.end
+"$ascent" fit quickstart_1e-4_s1.csv --predict "$c_end" --resamples 200 --json qs.json >qs.txt
+python3 - "$r_end" <<'PY' || fail "the quickstart's half-run prediction"
+import json, sys
+end = float(sys.argv[1])
+cs, qs = json.load(open("cs.json")), json.load(open("qs.json"))
+assert cs["prediction"]["pinned"] is False and "wider than" in cs["prediction"]["why_not"], cs["prediction"]
+p = qs["prediction"]
+assert p["pinned"] is True and p["hi"] - p["lo"] <= 0.2, p
+assert p["one_validation"]["lo"] <= end <= p["one_validation"]["hi"], (p, end)
+assert abs(p["value"] - end) <= 0.05, (p, end)
+assert qs["noise"]["binomial"] is True, qs["noise"]
+PY
+# --c-min auto: ScaleRL's rule, 0.2 x the largest compute.
+"$ascent" fit quickstart_1e-4_s1.csv --c-min auto --resamples 50 --json auto.json >/dev/null
+python3 -c '
+import json
+j = json.load(open("auto.json")); cmax = max(float(l.split(",")[0]) for l in open("quickstart_1e-4_s1.csv").readlines()[1:])
+assert abs(j["c_min"] - 0.2 * cmax) <= 1e-12 * cmax, (j["c_min"], cmax)' || fail "--c-min auto"
+expect_error "--c-min is a compute or auto" fit quickstart_1e-4_s1.csv --c-min soon
 echo "fit cli: all checks passed"

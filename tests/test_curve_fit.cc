@@ -239,29 +239,29 @@ TEST(CurveFit, CompareRuleSharedAsymptoteThenEfficiencyWins) {
 }
 
 TEST(CurveFit, DegenerateInputGivesClearErrors) {
-  Points two{{0, 100, 200}, {0.2, 0.3, 0.4}};
+  Points two{{0, 100, 200}, {0.2, 0.3, 0.4}, {}};
   absl::StatusOr<FitResult> f = fit_sigmoid(two, FitOptions{});
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.status().message().find("only 2 points"), std::string::npos) << f.status();
 
-  Points nan_pt{{0, 1, 2, 3, 4}, {0.2, 0.3, NAN, 0.4, 0.5}};
+  Points nan_pt{{0, 1, 2, 3, 4}, {0.2, 0.3, NAN, 0.4, 0.5}, {}};
   f = fit_sigmoid(nan_pt, FitOptions{});
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.status().message().find("point 3 is not finite"), std::string::npos) << f.status();
 
-  Points negative{{0, 1, -2, 3, 4}, {0.2, 0.3, 0.3, 0.4, 0.5}};
+  Points negative{{0, 1, -2, 3, 4}, {0.2, 0.3, 0.3, 0.4, 0.5}, {}};
   f = fit_sigmoid(negative, FitOptions{});
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.status().message().find("point 3 has negative compute"), std::string::npos) << f.status();
 
-  Points flat{{0, 1, 2, 3, 4}, {0.3, 0.3, 0.3, 0.3, 0.3}};
+  Points flat{{0, 1, 2, 3, 4}, {0.3, 0.3, 0.3, 0.3, 0.3}, {}};
   f = fit_sigmoid(flat, FitOptions{});
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.status().message().find("flat"), std::string::npos) << f.status();
 
   FitOptions cmin;
   cmin.c_min = 3.5;
-  f = fit_sigmoid(Points{{0, 1, 2, 3, 4}, {0.1, 0.2, 0.3, 0.4, 0.5}}, cmin);
+  f = fit_sigmoid(Points{{0, 1, 2, 3, 4}, {0.1, 0.2, 0.3, 0.4, 0.5}, {}}, cmin);
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.status().message().find("c_min = 3.5"), std::string::npos) << f.status();
 }
