@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/yaml_reader.h"
 #include "generation/generation_config.h"
@@ -144,6 +145,12 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   if (c.validation.scorer != "verifier" && !remote_named(child(root, "rewards"), c.validation.scorer)) {
     val.fail("scorer", absl::StrCat("must be verifier or the name of a rewards.remote entry, got \"",
                                     c.validation.scorer, "\""));
+  }
+  val.read("fit_c_min", &c.validation.fit_c_min);
+  if (double v = 0;
+      c.validation.fit_c_min != "auto" && !(absl::SimpleAtod(c.validation.fit_c_min, &v) && v >= 0)) {
+    val.fail("fit_c_min", absl::StrCat("must be auto or a compute >= 0 in device-hours, got \"",
+                                       c.validation.fit_c_min, "\""));
   }
   YamlReader& ck = run.section("checkpoint");
   ck.read("every", &c.checkpoint_every, 0);
@@ -333,7 +340,8 @@ std::string recipe_resolved_yaml(const Recipe& r) {
   e << YAML::Key << "validation" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
     << c.validation.every << YAML::Key << "samples" << YAML::Value << c.validation.samples << YAML::Key
     << "temperature" << YAML::Value << c.validation.temperature << YAML::Key << "max_tokens" << YAML::Value
-    << c.validation.max_tokens << YAML::Key << "scorer" << YAML::Value << c.validation.scorer << YAML::EndMap;
+    << c.validation.max_tokens << YAML::Key << "scorer" << YAML::Value << c.validation.scorer << YAML::Key
+    << "fit_c_min" << YAML::Value << c.validation.fit_c_min << YAML::EndMap;
   e << YAML::Key << "checkpoint" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
     << c.checkpoint_every << YAML::Key << "keep" << YAML::Value << c.checkpoint_keep << YAML::EndMap;
   e << YAML::EndMap;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/clock.h"
@@ -49,6 +50,17 @@ void GroupCounters::from_json(const nlohmann::json& j) {
   wall_s = j.at("wall_s");
 }
 
+namespace {
+
+// run.validation.fit_c_min as a number (the recipe checked it: "auto" or a compute >= 0).
+FitOptions live_fit_options(const ValidationConfig& v) {
+  FitOptions opt;
+  if (v.fit_c_min != "auto" && !absl::SimpleAtod(v.fit_c_min, &opt.c_min)) opt.c_min = 0;
+  return opt;
+}
+
+}  // namespace
+
 Learner::Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll,
                  Model& m, LearnerOptimizer& opt, ResumePoint resume)
     : r_(r),
@@ -60,7 +72,7 @@ Learner::Learner(const LearnerConfig& r, const PromptSet& prompts, const Learner
       resume_(std::move(resume)),
       run_dir_(learner_run_dir(r)),
       history_(r.algorithm.npr_threshold),
-      live_({}, 0, 200) {}
+      live_(live_fit_options(r.run.validation), 200, r.run.validation.fit_c_min == "auto") {}
 
 absl::Status Learner::start() {
   const AlgoConfig& algo = r_.algorithm;
@@ -91,7 +103,8 @@ absl::Status Learner::start() {
     ASCENT_RETURN_IF_ERROR(leases_->restore(resume_.state.at("leases"), where));
     ASCENT_ASSIGN_OR_RETURN(hero_, hero_state_from_json(resume_.state.at("hero"), where));
     count_.from_json(resume_.state.at("counters"));
-    for (const auto& p : resume_.state.at("fit_points")) live_.add(p[0].get<double>(), p[1].get<double>());
+    for (const auto& p : resume_.state.at("fit_points"))
+      live_.add(p[0].get<double>(), p[1].get<double>(), p.size() > 2 ? p[2].get<double>() : 0.0);
   }
 
   // Services: weights first (the rollout endpoint tells actors where they are).

@@ -28,6 +28,9 @@ struct ValidationConfig {
   // "verifier": the math verifier's verdict; else the name of a rewards.remote entry (a task's own scorer),
   // and a sample passes when that reward is >= 1.
   std::string scorer = "verifier";
+  // The live sigmoid fit's c_min (curve_fit/fit.h): a compute in device-hours, or "auto" for ScaleRL's rule
+  // (kCMinFraction x the largest compute so far). 0: every validation is fitted, as `ascent fit`'s default.
+  std::string fit_c_min = "0";
 };
 
 struct RunConfig {

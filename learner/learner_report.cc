@@ -58,16 +58,42 @@ absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) 
   last_val_ = v.pass_rate;
   last_val_step_ = step;
   (*mm)["val/pass_rate"] = v.pass_rate;
+  (*mm)["val/samples"] = static_cast<double>(v.samples);
   (*mm)["time/validation_s"] = v.seconds;
-  live_.add(wall_s() * static_cast<double>(processes_) / 3600.0, v.pass_rate);
+  const double compute = wall_s() * static_cast<double>(processes_) / 3600.0;
+  // Loud when the run leaves its curve: a validation outside the interval the fit so far expects here.
+  if (auto e = live_.expected_at(compute); e.ok()) {
+    const bool off = v.pass_rate < e->lo || v.pass_rate > e->hi;
+    (*mm)["fit/off_curve"] = off ? 1.0 : 0.0;
+    if (off) {
+      log_->info(absl::StrFormat(
+          "step %d: WARNING: the validation pass rate %.3f is %s the %.3f [%.3f, %.3f] the fit of the %d "
+          "validations so far expects here: the run has left its curve%s",
+          step, v.pass_rate, v.pass_rate < e->lo ? "below" : "above", e->value, e->lo, e->hi,
+          live_.points().C.size(), v.pass_rate < e->lo ? " (a collapse? see the loss and entropy)" : ""));
+    }
+  }
+  live_.add(compute, v.pass_rate, static_cast<double>(v.samples));
   std::string fit_text;
-  if (auto f = live_.refit(); f.ok()) {
+  // The run's end at this pace: the compute so far times run.steps / step.
+  const double end_c = step > 0 ? compute * static_cast<double>(r_.run.steps) / static_cast<double>(step) : 0;
+  if (auto f = live_.refit(end_c); f.ok()) {
     (*mm)["fit/A"] = f->A.value, (*mm)["fit/A_lo"] = f->A.lo, (*mm)["fit/A_hi"] = f->A.hi;
     (*mm)["fit/B"] = f->B.value, (*mm)["fit/C_mid"] = f->C_mid.value;
     (*mm)["fit/C_mid_lo"] = f->C_mid.lo, (*mm)["fit/C_mid_hi"] = f->C_mid.hi;
     fit_text =
         absl::StrFormat("; live fit A %.3f [%.3f, %.3f], B %.2f, C_mid %.3g [%.3g, %.3g] device-hours",
                         f->A.value, f->A.lo, f->A.hi, f->B.value, f->C_mid.value, f->C_mid.lo, f->C_mid.hi);
+    if (!f->predictions.empty()) {
+      const Interval& p = f->predictions[0];
+      (*mm)["fit/pred"] = p.value, (*mm)["fit/pred_lo"] = p.lo, (*mm)["fit/pred_hi"] = p.hi;
+      (*mm)["fit/pinned"] = f->unpinned[0].empty() ? 1.0 : 0.0;
+      absl::StrAppend(
+          &fit_text,
+          f->unpinned[0].empty()
+              ? absl::StrFormat("; at step %d: %.3f [%.3f, %.3f]", r_.run.steps, p.value, p.lo, p.hi)
+              : absl::StrFormat("; step %d not pinned yet [%.3f, %.3f]", r_.run.steps, p.lo, p.hi));
+    }
   }
   log_->info(absl::StrFormat("step %d: validation pass rate %.3f on %d prompts (%.1f s)", step, v.pass_rate,
                              v.prompts, v.seconds) +
@@ -98,7 +124,7 @@ absl::Status Learner::checkpoint(int64_t next_step) {
   }
   st["counters"] = c.to_json();
   for (size_t i = 0; i < live_.points().C.size(); ++i)
-    st["fit_points"].push_back({live_.points().C[i], live_.points().R[i]});
+    st["fit_points"].push_back({live_.points().C[i], live_.points().R[i], live_.points().N[i]});
   // The AdamW state as a whole: with ZeRO-1 every rank sends its shard (the others are told to).
   if (opt_.zero_stage() == 1 && coll_.size() > 1) {
     rollout::v1::TrainBatch tb;
@@ -157,7 +183,7 @@ void Learner::summary() {
         "held-out pass rate: %.3f at the start, %.3f at the last validation (step %d): %+.1f points", r0, r1,
         last_val_step_, 100 * (r1 - r0)));
   }
-  if (auto f = live_.refit(); f.ok()) {
+  if (auto f = live_.refit(0); f.ok()) {
     log_->info(absl::StrFormat(
         "live sigmoid fit over %d validations: A = %.3f [%.3f, %.3f], B = %.2f, C_mid = %.3g device-hours "
         "[%.3g, %.3g], R0 = %.3f",

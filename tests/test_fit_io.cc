@@ -2,13 +2,16 @@
 // the learner calls after each validation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "curve_fit/fit_json.h"
 #include "curve_fit/live_fit.h"
 #include "curve_fit/plot_svg.h"
+#include "curve_fit/run_reader.h"
 
 namespace ascent {
 
@@ -96,25 +99,60 @@ TEST(FitIo, JsonHasEachParameterAsAnIntervalAndThePrediction) {
 }
 
 TEST(FitIo, LiveFitRefitsAfterEachValidation) {
-  LiveFit live(FitOptions{}, 16000, 100);
+  LiveFit live(FitOptions{}, 100);
   EXPECT_FALSE(live.add(NAN, 0.3));
   EXPECT_FALSE(live.add(-1, 0.3));
   live.add(0, 0.25);
   live.add(500, law(500));
-  absl::StatusOr<FitReport> r = live.refit();
+  absl::StatusOr<FitReport> r = live.refit(16000);
   ASSERT_FALSE(r.ok());  // one point past the start: too few for three parameters
   EXPECT_NE(r.status().message().find("needs at least"), std::string::npos) << r.status();
   double width_early = 0;
   for (int k = 2; k <= 30; ++k) {
     live.add(k * 300.0, law(k * 300.0) + 0.005 * std::cos(3 * k));
     if (k == 2) continue;  // 500 and 600: still two points past the start
-    r = live.refit();
+    r = live.refit(16000);
     ASSERT_TRUE(r.ok()) << k << ": " << r.status();
     if (k == 8) width_early = r->predictions[0].hi - r->predictions[0].lo;
   }
   EXPECT_NEAR(r->fit.p.A, 0.61, 0.02);
   EXPECT_NEAR(r->predictions[0].value, law(16000), 0.02);
   EXPECT_LT(r->predictions[0].hi - r->predictions[0].lo, width_early);  // more data, a narrower prediction
+}
+
+// The live fit replayed over real runs (bench/real_curves, made with ascent train): a run whose policy
+// collapsed in its last fifth (0.86 -> 0.17) is flagged at the fall, and healthy runs of the same recipe are
+// flagged at most twice over their 30 validations (95% intervals: about 1.5 false alarms expected at worst).
+int off_curve_flags(const std::string& name, std::vector<int>* flagged_at) {
+  std::vector<std::string> warnings;
+  absl::StatusOr<Points> pts =
+      points_read(std::string(ASCENT_SOURCE_DIR) + "/bench/real_curves/" + name + ".metrics.jsonl",
+                  "gpu_hours", "val/pass_rate", &warnings);
+  EXPECT_TRUE(pts.ok()) << pts.status();
+  if (!pts.ok()) return -1;
+  LiveFit live(FitOptions{}, 20);
+  int flags = 0;
+  for (size_t i = 0; i < pts->C.size(); ++i) {
+    if (absl::StatusOr<Interval> e = live.expected_at(pts->C[i]); e.ok()) {
+      if (pts->R[i] < e->lo || pts->R[i] > e->hi) ++flags, flagged_at->push_back(static_cast<int>(i));
+    }
+    live.add(pts->C[i], pts->R[i], pts->N[i]);
+  }
+  std::printf("%s: %d validations off the curve:", name.c_str(), flags);
+  for (int i : *flagged_at) std::printf(" %d (%.3f)", i, pts->R[i]);
+  std::printf("\n");
+  return flags;
+}
+
+TEST(FitIo, LiveFitFlagsARunThatLeavesItsCurve) {
+  std::vector<int> at;
+  off_curve_flags("quickstart_2e-4_s1", &at);
+  // Validations 28-30 (0.49, 0.23, 0.17 after 0.75-0.86) are the collapse.
+  for (int i : {28, 29, 30}) EXPECT_NE(std::find(at.begin(), at.end(), i), at.end()) << i;
+  for (const char* healthy : {"quickstart_1e-4_s1", "quickstart_1e-4_s3"}) {
+    at.clear();
+    EXPECT_LE(off_curve_flags(healthy, &at), 2) << healthy;
+  }
 }
 
 }  // namespace

@@ -115,6 +115,10 @@ TEST(Recipe, TyposAndBadValuesNameTheKeyAndLine) {
                               "rewards.remote entry, got \"gsm8k\""),
             std::string::npos)
       << st;
+  st = parse_error(std::string(kMinimal) + "run:\n  validation: {fit_c_min: early}\n");
+  EXPECT_NE(st.message().find("recipe.yaml:4: run.validation.fit_c_min: must be auto or a compute >= 0"),
+            std::string::npos)
+      << st;
   st = parse_error(std::string(kMinimal) +
                    "rewards:\n  remote:\n    - {name: rg, command: python3 server.py}\n");
   EXPECT_NE(st.message().find("recipe.yaml:5: rewards.remote[0].command: must be a non-empty list"),
