@@ -25,6 +25,7 @@ void add_profile_intervals(const Points& pooled, const FitOptions& opt, const Bo
   const SigmoidParams& p = rep->fit.p;
   rep->noise = noise_estimate(used, rep->fit.sse, opt.fit_r0 ? 4 : 3, bopt.level);
   const double allowed = rep->noise.critical * rep->noise.sigma2;
+  rep->used = used, rep->bounds = opt.bounds, rep->allowed = allowed;
   ProfileInterval pa{p.A, p.A, false, false};
   if (bopt.profile_a) {
     pa = profile_interval_a(used, p.R0, opt.bounds, p.A, rep->fit.sse, allowed);
@@ -71,6 +72,15 @@ Interval report_band(const FitReport& rep, double C) {
   v.reserve(rep.draws.size());
   for (const SigmoidParams& p : rep.draws) v.push_back(sigmoid_law(p, C));
   return interval_percentile(std::move(v), sigmoid_law(rep.fit.p, C), rep.level);
+}
+
+Interval report_band_profile(const FitReport& rep, double C) {
+  Interval band = report_band(rep, C);
+  if (rep.used.C.empty() || !(C > 0)) return band;
+  const ProfileInterval pr =
+      profile_interval_r(rep.used, rep.fit.p.R0, rep.bounds, C, band.value, rep.fit.sse, rep.allowed);
+  band.lo = std::min(band.lo, pr.lo), band.hi = std::max(band.hi, pr.hi);
+  return band;
 }
 
 absl::StatusOr<FitReport> fit_sigmoid_report(const std::vector<Points>& runs, const FitOptions& opt,

@@ -49,7 +49,12 @@ struct FitReport {
   std::vector<Interval> predictions_one;
   std::vector<std::string> unpinned;  // one per predict_at: "" where the prediction stands, else why not
   NoiseEstimate noise;                // of the fitted points (curve_fit/profile.h)
-  std::vector<SigmoidParams> draws;   // the resamples' fits (for bands at any C)
+  // What a later profile interval at another compute needs (report_band_profile): the fitted points, the
+  // bounds and the SSE margin critical x sigma^2.
+  Points used;
+  SigmoidBounds bounds;
+  double allowed = 0;
+  std::vector<SigmoidParams> draws;  // the resamples' fits (for bands at any C)
   double level = 0.95;
   double a_run_to_run = 0.02;  // ScaleRL: +-0.02 on A is run-to-run noise (3 seeds varied by +-0.015)
   int runs = 1;
@@ -62,5 +67,8 @@ absl::StatusOr<FitReport> fit_sigmoid_report(const std::vector<Points>& runs, co
 Interval interval_percentile(std::vector<double> values, double value, double level);
 // The band of the resampled curves at compute C.
 Interval report_band(const FitReport& rep, double C);
+// The hull of that band and the profile-likelihood interval of R(C) (one constrained fit per q value: tens of
+// milliseconds; the plot computes it at a few computes and interpolates).
+Interval report_band_profile(const FitReport& rep, double C);
 
 }  // namespace ascent

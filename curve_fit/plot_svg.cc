@@ -60,12 +60,13 @@ std::string polyline(const std::vector<std::pair<double, double>>& pts) {
 }  // namespace
 
 std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
-  double cmax_data = 0, ylo = INFINITY, yhi = -INFINITY;
+  double cmax_data = 0, ylo = INFINITY, yhi = -INFINITY, dmin = INFINITY, dmax = -INFINITY;
   for (const RunFit& r : runs) {
     for (const Points& p : r.data.seeds) {
       for (size_t i = 0; i < p.C.size(); ++i) {
         cmax_data = std::max(cmax_data, p.C[i]);
         ylo = std::min(ylo, p.R[i]), yhi = std::max(yhi, p.R[i]);
+        dmin = std::min(dmin, p.R[i]), dmax = std::max(dmax, p.R[i]);
       }
     }
     ylo = std::min({ylo, r.report.A.lo, r.report.R0.value});
@@ -80,6 +81,9 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
   const double ystep = nice_step(yhi - ylo + 2 * ypad, 6), xstep = nice_step(xmax, 6);
   Frame f{0, std::ceil(xmax / xstep) * xstep, std::floor((ylo - ypad) / ystep) * ystep,
           std::ceil((yhi + ypad) / ystep) * ystep};
+  // Pass rates: the axes stop at 0 and 1 unless the data go beyond.
+  if (f.y1 > 1 && dmax <= 1) f.y1 = 1;
+  if (f.y0 < 0 && dmin >= 0) f.y0 = 0;
 
   std::string s = absl::StrFormat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
@@ -125,12 +129,22 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
     for (const Points& p : r.data.seeds) {
       for (double c : p.C) run_cmax = std::max(run_cmax, c);
     }
-    // Band and curve on a grid of C (first sample just above 0: the law is R0 there).
-    const int n = 200;
+    // Band and curve on a grid of C (first sample just above 0: the law is R0 there). The band is the hull of
+    // the bootstrap's and the profile interval (as the table's intervals); the profile, costlier, is computed
+    // at every 10th C and interpolated.
+    const int n = 200, every = 10;
+    std::vector<Interval> profile(n / every + 1);
+    for (int j = 0; j <= n / every; ++j)
+      profile[j] = report_band_profile(r.report, std::max(f.x1 * j * every / n, f.x1 * 1e-4));
     std::vector<std::pair<double, double>> lo, hi, solid, dashed;
     for (int i = 0; i <= n; ++i) {
       const double C = std::max(f.x1 * i / n, f.x1 * 1e-4);
-      const Interval band = report_band(r.report, C);
+      Interval band = report_band(r.report, C);
+      const int j = std::min(i / every, n / every - 1);
+      const double t = static_cast<double>(i - j * every) / every;
+      band.lo = std::min(band.lo, profile[j].lo * (1 - t) + profile[j + 1].lo * t);
+      band.hi = std::max(band.hi, profile[j].hi * (1 - t) + profile[j + 1].hi * t);
+      band.lo = std::max(band.lo, f.y0), band.hi = std::min(band.hi, f.y1);  // inside the axes
       lo.push_back({f.px(C), f.py(band.lo)});
       hi.push_back({f.px(C), f.py(band.hi)});
       const std::pair<double, double> pt{f.px(C), f.py(band.value)};
@@ -189,7 +203,7 @@ std::string plot_svg(const std::vector<RunFit>& runs, const FitContext& ctx) {
       &s,
       "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">solid: fit over the data</text>"
       "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">dashed: extrapolation</text>"
-      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">band: %.0f%% bootstrap</text>"
+      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">band: %.0f%% interval</text>"
       "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#555\">dotted: asymptote A</text>\n",
       kW - kRight + 60, ly, kW - kRight + 60, ly + 16, kW - kRight + 60, ly + 32,
       100 * (runs.empty() ? 0.95 : runs[0].report.level), kW - kRight + 60, ly + 48);
