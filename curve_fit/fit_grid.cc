@@ -22,17 +22,7 @@ struct SseAtB {
   const std::vector<double>& logc;
   const std::vector<double>& R;
   double A, L, R0;
-  double operator()(double u) const {
-    const double B = std::exp(u);
-    double s = 0;
-    for (size_t i = 0; i < logc.size(); ++i) {
-      const double z = B * (L - logc[i]);
-      const double sig = z > 0 ? std::exp(-z) / (1.0 + std::exp(-z)) : 1.0 / (1.0 + std::exp(z));
-      const double r = R0 + (A - R0) * sig - R[i];
-      s += r * r;
-    }
-    return s;
-  }
+  double operator()(double u) const { return sigmoid_sse_log(logc, R, A, std::exp(u), L, R0); }
 };
 
 // Golden-section search over log B in [log b_lo, log b_hi]: 30 steps narrow the bracket by 0.618^30 = 5e-7.
@@ -52,6 +42,18 @@ double best_b(const SseAtB& f, const SigmoidBounds& bd, double* sse) {
 }
 
 }  // namespace
+
+double sigmoid_sse_log(const std::vector<double>& logc, const std::vector<double>& R, double A, double B,
+                       double L, double R0) {
+  double s = 0;
+  for (size_t i = 0; i < logc.size(); ++i) {
+    const double z = B * (L - logc[i]);
+    const double e = std::exp(-std::fabs(z));  // one exp, and no overflow for either sign of z
+    const double r = R0 + (A - R0) * (z > 0 ? e / (1.0 + e) : 1.0 / (1.0 + e)) - R[i];
+    s += r * r;
+  }
+  return s;
+}
 
 absl::StatusOr<Prepared> fit_prepare(const Points& pts, const FitOptions& opt) {
   ASCENT_RETURN_IF_ERROR(points_check(pts, opt.c_min, opt.fit_r0 ? 4 : 3));

@@ -15,6 +15,11 @@ struct Prepared {
   std::vector<double> logc;  // log of used.C
 };
 
+// SSE of R0 + (A - R0) / (1 + exp(B (L - log C_i))) against R_i, on precomputed log C (L = log C_mid): the
+// inner loop of the grid (fit_grid.cc) and of the profile intervals (profile.cc).
+double sigmoid_sse_log(const std::vector<double>& logc, const std::vector<double>& R, double A, double B,
+                       double L, double R0);
+
 // Checks the points (enough of them for the free parameters, finite, not flat) and selects those fitted.
 absl::StatusOr<Prepared> fit_prepare(const Points& pts, const FitOptions& opt);
 // The `keep` grid cells with the smallest SSE (B fitted in each), best first.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "curve_fit/fit_internal.h"
 #include "curve_fit/stats.h"
 
 namespace ascent {
@@ -25,15 +26,7 @@ struct Data {
 };
 
 double sse_at(const Data& d, double A, double B, double L) {
-  double s = 0;
-  for (size_t i = 0; i < d.logc.size(); ++i) {
-    const double z = B * (L - d.logc[i]);
-    const double e = std::exp(-std::fabs(z));
-    const double sig = z > 0 ? e / (1.0 + e) : 1.0 / (1.0 + e);
-    const double r = d.r0 + (A - d.r0) * sig - d.R[i];
-    s += r * r;
-  }
-  return s;
+  return sigmoid_sse_log(d.logc, d.R, A, B, L, d.r0);
 }
 
 template <typename F>
