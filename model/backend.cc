@@ -5,6 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
+#ifdef ASCENT_WITH_CUDA
+#include "model/cuda/backend_cuda.h"
+#endif
 
 namespace ascent {
 
@@ -27,8 +30,12 @@ absl::StatusOr<Device> device_parse(std::string_view text) {
 
 absl::StatusOr<Backend*> backend_for(const Device& d) {
   if (d.kind == DeviceKind::kCpu) return &backend_cpu();
-  return absl::FailedPreconditionError(absl::StrCat(
-      device_name(d), ": this build has no CUDA backend yet (the engine runs on the cpu backend only)"));
+#ifdef ASCENT_WITH_CUDA  // the one place the engine asks whether CUDA is built in
+  return cuda::backend_cuda(d.index);
+#else
+  return absl::FailedPreconditionError(
+      absl::StrCat(device_name(d), ": this build has no CUDA backend (configure with -DASCENT_CUDA=ON)"));
+#endif
 }
 
 DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {

@@ -47,13 +47,16 @@ class Backend {
   // Waits until queued work is done (a CUDA stream); the CPU backend runs every op to completion.
   virtual void synchronize() = 0;
   virtual const BackendOps& ops() const = 0;
+  // Most bytes of this backend's memory in use at once so far (allocations and op scratch); 0 where the
+  // backend does not count (the CPU: see the process's peak RSS instead).
+  virtual int64_t peak_bytes() const { return 0; }
 };
 
 // The CPU backend: host memory (64-byte aligned), the ops of model/cpu/ (OpenMP + OpenBLAS).
 Backend& backend_cpu();
 
-// The backend of a device: the CPU always; cuda:N is FailedPrecondition naming the device while this build
-// has no CUDA backend (model/cuda/ holds device discovery only; its ops come with the CUDA engine).
+// The backend of a device: the CPU always; cuda:N is the CUDA backend (model/cuda/backend_cuda.h), or
+// FailedPrecondition naming the device when this build has no CUDA or the machine no such GPU.
 absl::StatusOr<Backend*> backend_for(const Device& d);
 
 // Memory of one backend that grows on demand and is reused: ensure() returns at least n elements, allocating
