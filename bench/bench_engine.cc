@@ -1,6 +1,8 @@
-// Engine benchmark worker: times our CPU train step (forward + backward + AdamW over a packed batch) and our
-// batched KV-cache decode on a checkpoint, and prints one JSON line. Driven by bench/engine_vs_pytorch.py,
-// which times PyTorch / transformers doing the same work in the same run and prints the ratios.
+// Engine benchmark worker: times our train step (forward + backward + AdamW over a packed batch) on the CPU or
+// a GPU (--device cuda: the model runs there, AdamW on the host arenas as the learner does today, so the step
+// reports its device part and its optimiser part apart) and our batched KV-cache decode on a checkpoint, and
+// prints one JSON line. Driven by bench/engine_vs_pytorch.py (CPU) and bench/gpu_learner_bench.py (GPU), which
+// time PyTorch / transformers doing the same work in the same run and print the ratios.
 #include <chrono>
 #include <cstdio>
 
@@ -29,6 +31,8 @@ int main(int argc, char** argv) {
   int64_t batch = 4, seq = 256, steps = 5, warmup = 1, prompt = 16, new_tokens = 128;
   int threads = 0;
   bool recompute = false;
+  std::string device = "cpu";
+  int64_t chunk_mb = 64;
   app.add_option("--model", model_dir)->required();
   app.add_option("--mode", mode, "train | decode | cb_decode");
   app.add_option("--batch", batch);
@@ -39,6 +43,8 @@ int main(int argc, char** argv) {
   app.add_option("--new-tokens", new_tokens, "decode: tokens per sequence");
   app.add_option("--threads", threads);
   app.add_flag("--recompute", recompute);
+  app.add_option("--device", device, "train: cpu | cuda | cuda:N");
+  app.add_option("--chunk-mb", chunk_mb, "train: LM-head logits chunk in MB");
   CLI11_PARSE(app, argc, argv);
   memory_keep_freed_pages();
   threads_set_count(threads);
@@ -51,6 +57,15 @@ int main(int argc, char** argv) {
   nlohmann::json out = {{"mode", mode}, {"threads", threads_get_count()}, {"batch", batch}};
   if (mode == "train") {
     model_grads_enable(*m);
+    auto dev = device_parse(device);
+    auto backend = dev.ok() ? backend_for(*dev) : absl::StatusOr<Backend*>(dev.status());
+    if (!backend.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(backend.status().message()).c_str());
+      return 1;
+    }
+    model_to_backend(*m, **backend);
+    LmHeadOptions head;
+    head.chunk_bytes = chunk_mb << 20;
     AdamWState opt;
     adamw_init(opt, m->layout.total);
     AdamWConfig ac;
@@ -60,19 +75,29 @@ int main(int argc, char** argv) {
       for (int64_t t = 0; t < seq; ++t) ids.push_back(static_cast<int32_t>(rng.next_u64() % 256));
       batch_add_sequence(b, ids);
     }
-    double t0 = 0, loss = 0;
+    double t0 = 0, loss = 0, t_model = 0, t_opt = 0;
     ForwardState st;  // reused across steps, as a learner does
     st.recompute = recompute;
     for (int64_t s = 0; s < warmup + steps; ++s) {
-      if (s == warmup) t0 = now();
-      auto lp = model_forward_logprobs(*m, b, &st, LmHeadOptions{});
+      if (s == warmup) t0 = now(), t_model = t_opt = 0;
+      const double ta = now();
+      auto lp = model_forward_logprobs(*m, b, &st, head);
       std::vector<float> d;
       loss = loss_sft(*lp, {}, &d);
       model_grads_zero(*m);
-      model_backward_logprobs(*m, b, st, d, LmHeadOptions{});
+      model_backward_logprobs(*m, b, st, d, head);
+      model_grads_to_host(*m);  // waits for the device (a no-op on the CPU)
+      const double tb = now();
       adamw_step(opt, ac, 1e-4, m->params.data(), m->grads.data(), m->layout.total);
+      model_params_to_backend(*m);
+      m->backend->synchronize();
+      t_model += tb - ta, t_opt += now() - tb;
     }
     const double dt = now() - t0;
+    out["device"] = device_name(m->backend->device());
+    out["model_seconds"] = t_model / steps;
+    out["optimizer_seconds"] = t_opt / steps;
+    out["peak_device_bytes"] = m->backend->peak_bytes();
     out["seq"] = seq;
     out["step_seconds"] = dt / steps;
     out["tokens_per_second"] = static_cast<double>(batch * seq * steps) / dt;

@@ -1,38 +1,78 @@
 #!/usr/bin/env bash
-# The one device-machine check (run by the `device` tool on an H100/H200 host, Ubuntu 24.04; see
-# ../shared/device/README.md): the CUDA build's device discovery (`ascent version`, the only CUDA code so far)
-# against nvidia-smi, then the quickstart on that machine's 16 cores (3 actors, more learner threads), as a
-# larger-machine figure for docs/performance.md. Binaries come bundled in .gpu/ (bundle.sh); logs go to $OUT.
+# The one device-machine check (run by the `device` tool on an H100/H200 host, Ubuntu 24.04, CUDA 13, torch and
+# transformers installed; see ../shared/device/README.md). Binaries come bundled in .gpu/ (bundle.sh, built here
+# with -DASCENT_CUDA=ON for sm_90); logs go to $OUT. Stages, each with its own time limit, each printing a
+# CHECK line:
+#   1. device discovery (`ascent version` vs nvidia-smi);
+#   2. the CUDA op harness (tests/test_cuda_ops.cc: every op and whole models, CUDA vs the CPU backend);
+#   3. whole-model log-probs vs transformers on the GPU (bench/gpu_vs_transformers.py);
+#   4. the quickstart with the learner on cpu, then on cuda (same seed): held-out pass rate before -> after;
+#   5. the learner-step benchmark vs PyTorch eager and torch.compile (bench/gpu_learner_bench.py).
+# The last lines printed are the CHECK summary and the benchmark table.
 set -uo pipefail
 [ -d .gpu/lib ] || tar -C .gpu -xzf .gpu/bundle.tgz  # carried compressed (the tree that travels is <= 64 MiB)
-export LD_LIBRARY_PATH=$PWD/.gpu/lib
-ascent=$PWD/.gpu/bin/ascent
+export LD_LIBRARY_PATH=$PWD/.gpu/lib PYTHONUNBUFFERED=1
+bin=$PWD/.gpu/bin
 out=${OUT:-/tmp/gpu_check_out}
 mkdir -p "$out"
-{
-  nvidia-smi -L
-  "$ascent" version
-} >"$out/version.txt" 2>&1
+checks=$out/checks.txt
+: >"$checks"
+check() { echo "CHECK $1: $2" | tee -a "$checks"; }
+stage() { echo "== $1 ($(date +%T))"; }
+
+stage "1 device discovery"
+{ nvidia-smi -L; nvidia-smi --query-gpu=name,memory.total,clocks.max.sm --format=csv; "$bin/ascent" version; } \
+  >"$out/version.txt" 2>&1
 cat "$out/version.txt"
 gpus=$(nvidia-smi -L | grep -c '^GPU')
-if grep -q "cuda: built in; $gpus device(s)" "$out/version.txt"; then
-  echo "CHECK cuda device discovery: ok ($gpus)"
-else
-  echo "CHECK cuda device discovery: FAIL"
-fi
+grep -q "cuda: built in; $gpus device(s)" "$out/version.txt" && check "device discovery" "ok ($gpus)" ||
+  check "device discovery" FAIL
+
+stage "2 op harness"
+timeout 180 "$bin/test_cuda_ops" >"$out/ops.txt" 2>&1
+rc=$?
+grep -E "^\[  (PASSED|FAILED) |FAILED  \]|NMSE" "$out/ops.txt" | head -40
+[ $rc = 0 ] && check "CUDA op harness" "ok ($(grep -c '^\[       OK' "$out/ops.txt") tests)" ||
+  check "CUDA op harness" "FAIL (exit $rc)"
+
+stage "3 vs transformers"
+timeout 240 python3 bench/gpu_vs_transformers.py --ascent "$bin/ascent" --presets small \
+  >"$out/vs_transformers.txt" 2>&1
+rc1=$?
+timeout 120 python3 bench/gpu_vs_transformers.py --ascent "$bin/ascent" --presets 0.5b --archs qwen2 \
+  >>"$out/vs_transformers.txt" 2>&1
+rc2=$?
+grep -E "^\|" "$out/vs_transformers.txt"
+[ $rc1 = 0 ] && [ $rc2 = 0 ] && check "log-probs vs transformers" ok ||
+  check "log-probs vs transformers" "FAIL (exit $rc1/$rc2, see vs_transformers.txt)"
+
+stage "4 quickstart, learner on cpu then cuda"
 models=runs/quickstart-model
-"$ascent" init-model --out "$models/base" --arch qwen3 --preset tiny --seed 1 >/dev/null
-"$ascent" init-model --out "$models/reward" --arch qwen3 --preset tiny --seed 2 --num-labels 1 >/dev/null
-t0=$(date +%s)
-"$ascent" sft --recipe recipes/quickstart.yaml --init "$models/base" --steps 800 --batch 64 --lr 2e-3 \
-  --threads 8 >"$out/sft.txt" 2>&1
-tail -2 "$out/sft.txt"
-t1=$(date +%s)
-sed -e 's/^  actors: 1/  actors: 3\n  actor_threads: 2\n  learner_threads: 6/' -e "s/^  steps: 150/  steps: ${STEPS:-60}/" recipes/quickstart.yaml \
-  >recipes/.gpu_quickstart.yaml
-"$ascent" train recipes/.gpu_quickstart.yaml --fresh --no-progress >"$out/train.txt" 2>&1
-echo "train exit $?"
-t2=$(date +%s)
-grep -E "held-out|live sigmoid|actor-" "$out/train.txt"
-cp runs/quickstart/metrics.jsonl "$out/" 2>/dev/null
-echo "sft $((t1 - t0)) s, RL $((t2 - t1)) s on $(nproc) cores"
+"$bin/ascent" init-model --out "$models/base" --arch qwen3 --preset tiny --seed 1 >/dev/null
+"$bin/ascent" init-model --out "$models/reward" --arch qwen3 --preset tiny --seed 2 --num-labels 1 >/dev/null
+timeout 120 "$bin/ascent" sft --recipe recipes/quickstart.yaml --init "$models/base" --steps 800 --batch 64 \
+  --lr 2e-3 --threads 8 >"$out/sft.txt" 2>&1
+for dev in cpu cuda; do
+  sed -e "s/^name: quickstart/name: quickstart-$dev/" \
+    -e "s/^  actors: 1/  actors: 3\n  actor_threads: 2\n  learner_threads: 6\n  device: $dev/" \
+    -e "s/^  steps: 150/  steps: ${STEPS:-60}/" recipes/quickstart.yaml >recipes/.gpu_quickstart_$dev.yaml
+  t0=$(date +%s)
+  timeout 150 "$bin/ascent" train recipes/.gpu_quickstart_$dev.yaml --fresh --no-progress >"$out/train_$dev.txt" 2>&1
+  echo "train ($dev learner) exit $?, $(($(date +%s) - t0)) s"
+  line=$(grep -E "held-out pass rate" "$out/train_$dev.txt" | tail -1)
+  echo "  $line"
+  pts=$(echo "$line" | grep -oE '[+-][0-9.]+ points' | grep -oE '[+-][0-9.]+')
+  [ -n "$pts" ] && awk "BEGIN{exit !($pts > 5)}" && check "quickstart, learner on $dev" "ok ($pts points)" ||
+    check "quickstart, learner on $dev" "FAIL (${line:-no held-out line})"
+done
+cp runs/quickstart-cuda/metrics.jsonl "$out/metrics_cuda.jsonl" 2>/dev/null
+
+stage "5 learner-step benchmark"
+timeout ${BENCH_TIMEOUT:-330} python3 bench/gpu_learner_bench.py --ascent "$bin/ascent" --bench "$bin/bench_engine" \
+  ${BENCH_ARGS:-} >"$out/bench.txt" 2>&1
+echo "benchmark exit $?"
+stage "done"
+echo
+cat "$checks"
+echo
+grep -E "^\||^learner step" "$out/bench.txt" || tail -5 "$out/bench.txt"

@@ -64,7 +64,7 @@ absl::StatusOr<std::vector<std::vector<int32_t>>> read_score_input(const std::st
 
 void cli_add_score(CLI::App& app) {
   struct Opts {
-    std::string model, input, output;
+    std::string model, input, output, device = "cpu";
     int64_t batch_tokens = 16384, chunk_mb = 64;
     float temperature = 1.0f;
     bool entropy = false, report_memory = false;
@@ -81,10 +81,15 @@ void cli_add_score(CLI::App& app) {
   cmd->add_flag("--entropy", o->entropy, "also write per-token entropies");
   cmd->add_flag("--report-memory", o->report_memory, "print peak resident memory to stderr at the end");
   cmd->add_option("--threads", o->threads, "CPU threads (0 = all)")->capture_default_str();
+  cmd->add_option("--device", o->device, "cpu | cuda | cuda:N: where the model runs")->capture_default_str();
   cmd->callback([o] {
     threads_set_count(o->threads);
     auto m = model_load(o->model);
     if (!m.ok()) std::exit(cli_fail("score", std::string(m.status().message())));
+    auto device = device_parse(o->device);
+    auto backend = device.ok() ? backend_for(*device) : absl::StatusOr<Backend*>(device.status());
+    if (!backend.ok()) std::exit(cli_fail("score", "--device: " + std::string(backend.status().message())));
+    model_to_backend(*m, **backend);
     auto codec = TextCodec::for_model_dir(o->model);
     if (!codec.ok()) std::exit(cli_fail("score", std::string(codec.status().message())));
     auto seqs = read_score_input(o->input, m->cfg.vocab_size, **codec);

@@ -266,8 +266,11 @@ absl::StatusOr<ModelConfig> model_config_preset(ModelArch arch, const std::strin
   } else if (preset == "0.5b") {  // Qwen2.5-0.5B shape
     c.hidden_size = 896, c.intermediate_size = 4864, c.num_layers = 24, c.num_heads = 14, c.num_kv_heads = 2;
     c.vocab_size = 151936, c.max_position_embeddings = 32768, c.rope.theta = 1000000.0;
+  } else if (preset == "1.5b") {  // Qwen2.5-1.5B shape
+    c.hidden_size = 1536, c.intermediate_size = 8960, c.num_layers = 28, c.num_heads = 12, c.num_kv_heads = 2;
+    c.vocab_size = 151936, c.max_position_embeddings = 32768, c.rope.theta = 1000000.0;
   } else {
-    return absl::InvalidArgumentError("unknown preset '" + preset + "' (tiny, small, 0.5b)");
+    return absl::InvalidArgumentError("unknown preset '" + preset + "' (tiny, small, 0.5b, 1.5b)");
   }
   if (vocab_size > 0) c.vocab_size = vocab_size;
   c.head_dim = c.hidden_size / c.num_heads;

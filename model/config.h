@@ -57,7 +57,8 @@ absl::StatusOr<ModelConfig> model_config_load(const std::string& path);
 // Writes the transformers v4 layout (which v5 still reads), with model_type and architectures for the family.
 nlohmann::json model_config_to_json(const ModelConfig& cfg);
 
-// Presets for `ascent init-model`: tiny (~1M parameters), small (~25M), 0.5b (Qwen2.5-0.5B shape).
+// Presets for `ascent init-model`: tiny (~1M parameters), small (~25M), 0.5b and 1.5b (Qwen2.5-0.5B and
+// -1.5B shapes).
 absl::StatusOr<ModelConfig> model_config_preset(ModelArch arch, const std::string& preset,
                                                 int64_t vocab_size);
 
