@@ -1,6 +1,7 @@
 #include "learner/learner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -204,6 +205,10 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   StepGradient grad;
   if (!rb.groups.empty()) {
     ASCENT_ASSIGN_OR_RETURN(grad, optimise(step, rb, &grad_norm));
+    if (!std::isfinite(grad_norm)) {
+      log_->info(absl::StrCat("WARNING: step ", step, ": the gradient norm is ", grad_norm,
+                              ": the update is skipped (weights and AdamW moments unchanged)"));
+    }
   } else {
     log_->info(absl::StrCat("step ", step, ": every group was filtered; no update"));
   }

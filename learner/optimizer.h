@@ -6,6 +6,11 @@
 //                 shard of the summed gradient (reduce-scatter), clips by the global norm (the sum over ranks
 //                 of its shard's squared norm), updates its shard and all-gathers the parameters.
 // Checkpoints hold the whole state either way (gather_full), so a run resumes with any number of ranks.
+// Where it runs: on the model's backend when the parameters live in a device's memory and this is the only
+// rank (the gradients, moments and update stay on the device; the host arena gets the new parameters for
+// publishing and checkpoints); on the host arenas otherwise (gradients copied in, summed over ranks through
+// the Collective). A non-finite global gradient norm skips the update on every rank: parameters, moments and
+// the step count stay as they were, and step() returns the norm so the caller can say so.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +30,7 @@ class LearnerOptimizer {
   void load(const AdamWState& full);
   // m.grads hold this rank's local gradient on entry; on return m.params hold the updated parameters on every
   // rank (and the backend's copy, model_params_to_backend). step is the optimiser step, 1-based, for the
-  // learning-rate schedule. Returns the global gradient norm before clipping.
+  // learning-rate schedule. Returns the global gradient norm before clipping (non-finite: nothing changed).
   double step(Model& m, int64_t step);
   // Every rank calls it: rank 0 gets the whole state (AdamW's moments for every parameter), the others an
   // empty one.
@@ -35,12 +40,16 @@ class LearnerOptimizer {
   Shard shard() const { return shard_; }
 
  private:
+  double step_on_device(Model& m, int64_t step);
   const OptimizerConfig& cfg_;
   const int zero_stage_;
   Collective& coll_;
   const int64_t n_;
   Shard shard_;
   AdamWState state_;  // the whole state (stage 0) or this rank's shard of it (stage 1)
+  // On a device: the moments live here (state_.m/v are refreshed by gather_full) once device_ is set.
+  Backend* device_ = nullptr;
+  DeviceBuffer device_m_, device_v_;
 };
 
 }  // namespace ascent

@@ -1,5 +1,7 @@
 #include "learner/sft.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "core/rng.h"
 #include "learner/policy_batch.h"
@@ -63,10 +65,14 @@ absl::StatusOr<double> sft_run(Model& m, const std::vector<PromptRecord>& data, 
         policy_batch_scatter(pb, std::vector<float>(logp.size(), -1.0f / static_cast<float>(n))),
         LmHeadOptions{});
     model_grads_to_host(m);  // the optimiser runs on the host arenas (no-ops on the CPU backend)
-    grad_clip_global_norm(m.grads.data(), static_cast<int64_t>(m.grads.size()), cfg.grad_clip);
-    adamw_step(opt, acfg, lr_schedule_at(sched, step + 1), m.params.data(), m.grads.data(),
-               static_cast<int64_t>(m.params.size()));
-    model_params_to_backend(m);
+    const double norm =
+        grad_clip_global_norm(m.grads.data(), static_cast<int64_t>(m.grads.size()), cfg.grad_clip);
+    if (std::isfinite(
+            norm)) {  // a non-finite gradient is never trained: the step is skipped (its loss says so)
+      adamw_step(opt, acfg, lr_schedule_at(sched, step + 1), m.params.data(), m.grads.data(),
+                 static_cast<int64_t>(m.params.size()));
+      model_params_to_backend(m);
+    }
     if (step >= cfg.steps - 20) recent += loss, ++recent_n;
     if (log) log(step + 1, loss);
   }

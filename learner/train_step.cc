@@ -75,7 +75,6 @@ absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& 
     sums[7] += static_cast<double>(ent.size());
     rho_max = std::max(rho_max, r.stats.rho_max);
   }
-  model_grads_to_host(m);  // the optimiser sums the host arena over ranks (a no-op on the CPU backend)
   coll.allreduce_sum(sums, 8);
   coll.allreduce_max(&rho_max, 1);
   StepGradient out;

@@ -27,7 +27,8 @@ struct StepGradient {
   int64_t tokens = 0;       // completion tokens
 };
 
-// m.grads are zeroed, then hold this rank's share of the gradient (on the host: model_grads_to_host).
+// The model's gradients (m.g, on its backend) are zeroed, then hold this rank's share of the gradient;
+// LearnerOptimizer::step takes them from there (copying them to the host arena where it runs there).
 absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& rb, const AlgoConfig& cfg,
                                                   const LmHeadOptions& head, int64_t micro_batch_tokens,
                                                   Collective& coll);

@@ -14,29 +14,36 @@ void adamw_init(AdamWState& s, int64_t n) {
   s.step = 0;
 }
 
-void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params, const float* grads,
-                int64_t n) {
-  s.step += 1;
-  const float b2 = static_cast<float>(cfg.beta2);
-  const float one_minus_b1 = static_cast<float>(1.0 - cfg.beta1),
-              one_minus_b2 = static_cast<float>(1.0 - cfg.beta2);
-  const double bc1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(s.step));
-  const double bc2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(s.step));
-  const float step_size = static_cast<float>(lr / bc1);
-  const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
-  const float decay = static_cast<float>(1.0 - lr * cfg.weight_decay);
-  const float eps = static_cast<float>(cfg.eps);
-  float* m = s.m.data();
-  float* v = s.v.data();
+AdamWScalars adamw_scalars(const AdamWConfig& cfg, double lr, int64_t step) {
+  AdamWScalars s;
+  s.one_minus_beta1 = static_cast<float>(1.0 - cfg.beta1);
+  s.beta2 = static_cast<float>(cfg.beta2);
+  s.one_minus_beta2 = static_cast<float>(1.0 - cfg.beta2);
+  const double bc1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(step));
+  const double bc2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(step));
+  s.step_size = static_cast<float>(lr / bc1);
+  s.bc2_sqrt = static_cast<float>(std::sqrt(bc2));
+  s.decay = static_cast<float>(1.0 - lr * cfg.weight_decay);
+  s.eps = static_cast<float>(cfg.eps);
+  return s;
+}
+
+void adamw_update(float* params, float* m, float* v, const float* grads, int64_t n, const AdamWScalars& s) {
 #pragma omp parallel for schedule(static) if (n >= kParallelMinWork)
   for (int64_t i = 0; i < n; ++i) {
     const float g = grads[i];
-    float p = params[i] * decay;
-    m[i] = m[i] + (g - m[i]) * one_minus_b1;  // torch: exp_avg.lerp_(grad, 1 - beta1)
-    v[i] = v[i] * b2 + one_minus_b2 * g * g;
-    const float denom = std::sqrt(v[i]) / bc2_sqrt + eps;
-    params[i] = p - step_size * (m[i] / denom);
+    float p = params[i] * s.decay;
+    m[i] = m[i] + (g - m[i]) * s.one_minus_beta1;  // torch: exp_avg.lerp_(grad, 1 - beta1)
+    v[i] = v[i] * s.beta2 + s.one_minus_beta2 * g * g;
+    const float denom = std::sqrt(v[i]) / s.bc2_sqrt + s.eps;
+    params[i] = p - s.step_size * (m[i] / denom);
   }
+}
+
+void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params, const float* grads,
+                int64_t n) {
+  s.step += 1;
+  adamw_update(params, s.m.data(), s.v.data(), grads, n, adamw_scalars(cfg, lr, s.step));
 }
 
 double grad_sum_squares(const float* grads, int64_t n) {

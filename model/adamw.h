@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "model/ops.h"
+
 namespace ascent {
 
 struct AdamWConfig {
@@ -23,6 +25,11 @@ struct AdamWState {
 };
 
 void adamw_init(AdamWState& s, int64_t n);
+// The scalars of the step that makes the state's step count `step` (1-based), at learning rate lr.
+AdamWScalars adamw_scalars(const AdamWConfig& cfg, double lr, int64_t step);
+// The elementwise update on host arrays (the CPU backend's op): with g = grads[i],
+//   p *= decay; m += (g - m)(1 - beta1); v = beta2 v + (1 - beta2) g^2; p -= step_size m / (sqrt(v)/bc2_sqrt + eps).
+void adamw_update(float* params, float* m, float* v, const float* grads, int64_t n, const AdamWScalars& s);
 // One step at learning rate lr (from a schedule); applies to every parameter.
 void adamw_step(AdamWState& s, const AdamWConfig& cfg, double lr, float* params, const float* grads,
                 int64_t n);

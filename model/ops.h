@@ -30,6 +30,16 @@ struct LmHeadOptions {
   int64_t chunk_bytes = 64ll << 20;  // logits scratch per chunk; rows per chunk = chunk_bytes / (4 V)
 };
 
+// One AdamW step's scalars, computed on the host from the config, learning rate and step count
+// (model/adamw.h: adamw_scalars), so that every backend's update is the same elementwise arithmetic.
+struct AdamWScalars {
+  float one_minus_beta1 = 0, beta2 = 0, one_minus_beta2 = 0;
+  float step_size = 0;  // lr / (1 - beta1^t)
+  float bc2_sqrt = 0;   // sqrt(1 - beta2^t)
+  float decay = 0;      // 1 - lr * weight_decay
+  float eps = 0;
+};
+
 struct BackendOps {
   // model/cpu/embedding.h
   void (*embedding_forward)(float* out, const int32_t* tokens, const float* table, int64_t N, int64_t C);
@@ -69,6 +79,12 @@ struct BackendOps {
   void (*add_inplace)(float* y, const float* x, int64_t n);
   void (*gather_rows)(float* out, const float* inp, const int64_t* rows, int64_t n, int64_t C);
   void (*scatter_rows)(float* out, const float* inp, const int64_t* rows, int64_t n, int64_t C);
+  // model/adamw.h: the optimiser where the parameters live. sum_squares returns to the host (it waits for
+  // the device), in double, summed in fixed blocks.
+  void (*adamw_update)(float* params, float* m, float* v, const float* grads, int64_t n,
+                       const AdamWScalars& s);
+  double (*sum_squares)(const float* x, int64_t n);
+  void (*scale)(float* x, int64_t n, float coef);
 };
 
 }  // namespace ascent

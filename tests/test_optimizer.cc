@@ -8,12 +8,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <vector>
 
 #include "collective/collective.h"
 #include "core/rng.h"
 #include "learner/optimizer.h"
 #include "tests/model_fixtures.h"
+#include "tests/strict_backend.h"
 
 namespace ascent {
 namespace {
@@ -148,6 +151,79 @@ TEST(LearnerOptimizer, ZeroOneStepsAsTheWholeStateAndAsOneProcess) {
   resumed.step(again, 4);
   oref.step(ref, 4);
   expect_close(again.params, ref.params, "parameters after a resume");
+}
+
+// The model's gradient as its backend holds it (the device's copy on a device backend).
+void set_grads(Model& m, const std::vector<float>& g) {
+  m.grads = g;
+  if (!m.backend->host_memory())
+    m.backend->copy_to_device(m.device_grads.data<float>(), g.data(), g.size() * 4);
+}
+
+// On a device backend (the strict test backend: its own memory, the CPU ops) with one rank, the step runs on
+// the device: gradient norm, clipping and AdamW there, the host arena refreshed. It takes the host path's
+// steps bit for bit (same ops), its gathered state equals the host's, and a load continues from there.
+TEST(LearnerOptimizer, OnADeviceStepsAsOnTheHost) {
+  auto local = collective_local();
+  const OptimizerConfig cfg = config();
+  Model host = test_model(ModelArch::kQwen3, false, 6), dev = test_model(ModelArch::kQwen3, false, 6);
+  model_grads_enable(host), model_grads_enable(dev);
+  model_to_backend(dev, testing_strict::strict());
+  const int64_t n = static_cast<int64_t>(host.params.size());
+  LearnerOptimizer oh(cfg, 0, *local, n), od(cfg, 0, *local, n);
+  for (int64_t step = 1; step <= 3; ++step) {
+    set_grads(host, grad_of(n, 0, step)), set_grads(dev, grad_of(n, 0, step));
+    const double nh = oh.step(host, step), nd = od.step(dev, step);
+    EXPECT_EQ(nh, nd) << "step " << step;
+    EXPECT_GT(nh, cfg.grad_clip) << "clipping should be active";
+    ASSERT_EQ(std::memcmp(host.params.data(), dev.params.data(), n * 4), 0)
+        << "host arena after step " << step;
+    std::vector<float> on_device(static_cast<size_t>(n));
+    dev.backend->copy_to_host(on_device.data(), dev.device_params.data<float>(), n * 4);
+    ASSERT_EQ(std::memcmp(on_device.data(), host.params.data(), n * 4), 0) << "device parameters";
+  }
+  const AdamWState sh = oh.gather_full(), sd = od.gather_full();
+  EXPECT_EQ(sd.step, 3);
+  EXPECT_EQ(std::memcmp(sh.m.data(), sd.m.data(), n * 4), 0) << "first moments gathered from the device";
+  EXPECT_EQ(std::memcmp(sh.v.data(), sd.v.data(), n * 4), 0) << "second moments gathered from the device";
+  LearnerOptimizer resumed(cfg, 0, *local, n);  // a resume onto the device
+  resumed.load(sh);
+  set_grads(host, grad_of(n, 0, 4)), set_grads(dev, grad_of(n, 0, 4));
+  oh.step(host, 4), resumed.step(dev, 4);
+  EXPECT_EQ(std::memcmp(host.params.data(), dev.params.data(), n * 4), 0) << "parameters after a resume";
+  EXPECT_EQ(testing_strict::strict().violations, 0);
+}
+
+// A non-finite gradient is never trained: the step returns the non-finite norm and changes nothing (the
+// parameters, the moments, the step count), on the host path and on a device, and the next finite step runs.
+TEST(LearnerOptimizer, NonFiniteGradientSkipsTheUpdate) {
+  auto local = collective_local();
+  const OptimizerConfig cfg = config();
+  for (bool on_device : {false, true}) {
+    Model m = test_model(ModelArch::kLlama, false, 7);
+    model_grads_enable(m);
+    if (on_device) model_to_backend(m, testing_strict::strict());
+    const int64_t n = static_cast<int64_t>(m.params.size());
+    LearnerOptimizer opt(cfg, 0, *local, n);
+    set_grads(m, grad_of(n, 0, 1));
+    opt.step(m, 1);
+    const std::vector<float> before = m.params;
+    const AdamWState s_before = opt.gather_full();
+    for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()}) {
+      std::vector<float> g = grad_of(n, 0, 2);
+      g[static_cast<size_t>(n / 2)] = bad;
+      set_grads(m, g);
+      EXPECT_FALSE(std::isfinite(opt.step(m, 2))) << (on_device ? "device" : "host");
+      EXPECT_EQ(m.params, before) << "parameters changed by a non-finite gradient";
+      const AdamWState s = opt.gather_full();
+      EXPECT_EQ(s.step, s_before.step);
+      EXPECT_EQ(s.m, s_before.m);
+      EXPECT_EQ(s.v, s_before.v);
+    }
+    set_grads(m, grad_of(n, 0, 2));
+    EXPECT_TRUE(std::isfinite(opt.step(m, 2)));
+    EXPECT_NE(m.params, before) << "a finite step after the skipped ones updates";
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
+#include "model/adamw.h"
 #include "model/backend.h"
 #include "model/cpu/attention.h"
 #include "model/cpu/elementwise.h"
@@ -38,6 +39,9 @@ const BackendOps kCpuOps = {
     .add_inplace = cpu::add_inplace,
     .gather_rows = cpu::gather_rows,
     .scatter_rows = cpu::scatter_rows,
+    .adamw_update = adamw_update,
+    .sum_squares = grad_sum_squares,
+    .scale = grad_scale,
 };
 
 class CpuBackend final : public Backend {

@@ -34,6 +34,9 @@ const BackendOps kCudaOps = {
     .add_inplace = add_inplace,
     .gather_rows = gather_rows,
     .scatter_rows = scatter_rows,
+    .adamw_update = adamw_update,
+    .sum_squares = sum_squares,
+    .scale = scale,
 };
 
 class CudaBackend final : public Backend {

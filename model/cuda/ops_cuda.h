@@ -53,6 +53,12 @@ void add_inplace(float* y, const float* x, int64_t n);
 void gather_rows(float* out, const float* inp, const int64_t* rows, int64_t n, int64_t C);
 void scatter_rows(float* out, const float* inp, const int64_t* rows, int64_t n, int64_t C);
 
+// The optimiser (model/adamw.h): AdamW's update, the sum of squares (returned to the host: waits for the
+// stream), the clipping scale.
+void adamw_update(float* params, float* m, float* v, const float* grads, int64_t n, const AdamWScalars& s);
+double sum_squares(const float* x, int64_t n);
+void scale(float* x, int64_t n, float coef);
+
 // Column sums over N rows, added: out[c] += sum_n x[n * C + c], in a fixed order (blocks of rows, then the
 // blocks in order). Shared by the rmsnorm weight gradient and the linear bias gradient.
 void column_sums_add(float* out, const float* x, int64_t N, int64_t C);
