@@ -4,7 +4,9 @@
 # with -DASCENT_CUDA=ON for sm_90); logs go to $OUT. Stages, each with its own time limit, each printing a
 # CHECK line:
 #   1. device discovery (`ascent version` vs nvidia-smi);
-#   2. the CUDA op harness (tests/test_cuda_ops.cc: every op and whole models, CUDA vs the CPU backend);
+#   2. the CUDA op harness (tests/test_cuda_ops.cc: every op and whole models, CUDA vs the CPU backend), then
+#      the op tests again under compute-sanitizer (memcheck; racecheck and synccheck on the attention kernels:
+#      a read past a span or a missing barrier can leave the numbers right);
 #   3. whole-model log-probs vs transformers on the GPU (bench/gpu_vs_transformers.py);
 #   4. the quickstart with the learner on cpu, then on cuda (same seed): held-out pass rate before -> after;
 #   5. the learner-step benchmark vs PyTorch eager and torch.compile (bench/gpu_learner_bench.py).
@@ -34,6 +36,21 @@ rc=$?
 grep -E "^\[  (PASSED|FAILED) |FAILED  \]|NMSE" "$out/ops.txt" | head -40
 [ $rc = 0 ] && check "CUDA op harness" "ok ($(grep -c '^\[       OK' "$out/ops.txt") tests)" ||
   check "CUDA op harness" "FAIL (exit $rc)"
+
+san=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null)
+if [ -n "$san" ]; then
+  for tool in memcheck racecheck synccheck; do
+    filter='CudaOps.*-CudaOps.RmsNormManyRows'
+    [ $tool = memcheck ] || filter='CudaOps.AttentionCacheSpans:CudaOps.OptionalOutputsAndEmptyInputs'
+    timeout 150 "$san" --tool $tool --error-exitcode 3 "$bin/test_cuda_ops" --gtest_filter="$filter" \
+      >"$out/sanitizer_$tool.txt" 2>&1
+    rc=$?
+    tail -3 "$out/sanitizer_$tool.txt"
+    [ $rc = 0 ] && check "compute-sanitizer $tool" ok || check "compute-sanitizer $tool" "FAIL (exit $rc)"
+  done
+else
+  check "compute-sanitizer" "not found on this machine"
+fi
 
 stage "3 vs transformers"
 timeout 240 python3 bench/gpu_vs_transformers.py --ascent "$bin/ascent" --presets small \

@@ -38,8 +38,11 @@ constexpr double kTolReduce = 1e-10;  // row/column reductions, GEMMs, attention
 Backend& gpu() {
   static Backend* b = [] {
     auto r = backend_for(Device{DeviceKind::kCuda, 0});
-    EXPECT_TRUE(r.ok()) << r.status();
-    return r.ok() ? *r : nullptr;
+    if (!r.ok()) {
+      std::fprintf(stderr, "cuda:0 has no backend: %s\n", std::string(r.status().message()).c_str());
+      std::abort();
+    }
+    return *r;
   }();
   return *b;
 }
@@ -235,6 +238,7 @@ TEST(CudaOps, AttentionTrainingSpans) {
   check_attention(8, 8, 128, {{65, 65}, {33, 33}}, true, 50);
   check_attention(6, 3, 96, {{41, 41}}, true, 55);  // D not a multiple of 32
   check_attention(4, 1, 256, {{40, 40}}, true, 60);
+  check_attention(4, 2, 160, {{33, 33}}, true, 65);  // 5 of 8 values per lane used
 }
 
 TEST(CudaOps, AttentionCacheSpans) {
@@ -269,6 +273,84 @@ TEST(CudaOps, LmHead) {
       gpu_ops().lm_head_logits(gz.p(), gh.p(), gw.p(), N, C, V);
       EXPECT_NMSE(gz.back(), z, kTolReduce, what + " logits");
     }
+  }
+}
+
+// Optional outputs left null, and empty inputs: nothing is written, nothing fails.
+TEST(CudaOps, OptionalOutputsAndEmptyInputs) {
+  const int64_t N = 9, C = 64, H = 4, KV = 2, D = 32, V = 50;
+  const auto x = randn(N * C, 110), w = randn(C, 111), q = randn(N * H * D, 112), k = randn(N * KV * D, 113),
+             v = randn(N * KV * D, 114), wv = randn(V * C, 115);
+  const auto t = rand_ids(N, V, 116);
+  Dev<float> gx(x), gw(w), gq(q), gk(k), gv(v), gwv(wv),
+      gy = Dev<float>::poisoned(N * C), go = Dev<float>::poisoned(N * H * D), glp = Dev<float>::poisoned(N);
+  Dev<int32_t> gt(t);
+  std::vector<float> y(N * C), o(N * H * D), lp(N);
+  cpu_ops().rmsnorm_forward(y.data(), nullptr, x.data(), w.data(), N, C, 1e-5f);
+  gpu_ops().rmsnorm_forward(gy.p(), nullptr, gx.p(), gw.p(), N, C, 1e-5f);
+  EXPECT_NMSE(gy.back(), y, kTolReduce, "rmsnorm_forward without rstd");
+  cpu_ops().attention_forward(o.data(), nullptr, q.data(), {{0, N, k.data(), v.data(), N}}, H, KV, D);
+  gpu_ops().attention_forward(go.p(), nullptr, gq.p(), {{0, N, gk.p(), gv.p(), N}}, H, KV, D);
+  EXPECT_NMSE(go.back(), o, kTolReduce, "attention_forward without lse");
+  cpu_ops().lm_head_logprob_forward(lp.data(), nullptr, x.data(), wv.data(), t.data(), N, C, V,
+                                    LmHeadOptions{});
+  gpu_ops().lm_head_logprob_forward(glp.p(), nullptr, gx.p(), gwv.p(), gt.p(), N, C, V, LmHeadOptions{});
+  EXPECT_NMSE(glp.back(), lp, kTolReduce, "lm_head_logprob_forward without entropy");
+  // N = 0 everywhere: no launch may fail (a zero-sized grid is an error in CUDA).
+  const BackendOps& g = gpu_ops();
+  g.embedding_forward(gy.p(), gt.p(), gwv.p(), 0, C);
+  g.embedding_backward(gwv.p(), gy.p(), gt.p(), 0, C);
+  g.rmsnorm_forward(gy.p(), glp.p(), gx.p(), gw.p(), 0, C, 1e-5f);
+  g.rmsnorm_backward(gy.p(), gw.p(), gx.p(), gx.p(), gw.p(), glp.p(), 0, C);
+  g.rope_forward(gx.p(), gw.p(), gw.p(), 0, 2, 4);
+  g.linear_forward(gy.p(), gx.p(), gwv.p(), gw.p(), 0, C, V);
+  g.linear_backward(gy.p(), gwv.p(), gw.p(), gx.p(), gx.p(), gwv.p(), 0, C, V, true);
+  g.swiglu_forward(gy.p(), gx.p(), gx.p(), 0, C);
+  g.swiglu_backward(gy.p(), gy.p(), gx.p(), gx.p(), gx.p(), 0, C);
+  g.attention_forward(go.p(), glp.p(), gq.p(), {}, H, KV, D);
+  g.attention_backward(go.p(), gq.p(), gq.p(), go.p(), glp.p(), {}, H, KV, D);
+  g.lm_head_logprob_forward(glp.p(), glp.p(), gx.p(), gwv.p(), gt.p(), 0, C, V, LmHeadOptions{});
+  g.lm_head_logprob_backward(gx.p(), gwv.p(), glp.p(), gx.p(), gwv.p(), gt.p(), 0, C, V, LmHeadOptions{});
+  g.add_inplace(gx.p(), gx.p(), 0);
+  g.adamw_update(gx.p(), gx.p(), gx.p(), gx.p(), 0, AdamWScalars{});
+  EXPECT_EQ(g.sum_squares(gx.p(), 0), 0.0);
+  gpu().synchronize();
+  EXPECT_NMSE(gx.back(), x, 0.0, "inputs untouched by empty ops");
+}
+
+// More rows than one grid dimension holds blocks of (65535 x 64 rows): Qwen3's q/k norm runs on tokens x heads.
+TEST(CudaOps, RmsNormManyRows) {
+  const int64_t N = 4'300'000, C = 4;
+  const auto x = randn(N * C, 120), w = randn(C, 121), dy = randn(N * C, 122);
+  std::vector<float> y(N * C), r(N), dx(N * C, 0.0f), dw(C, 0.0f);
+  Dev<float> gx(x), gw(w), gdy(dy), gy(y), gr(r), gdx(dx), gdw(dw);
+  cpu_ops().rmsnorm_forward(y.data(), r.data(), x.data(), w.data(), N, C, 1e-6f);
+  gpu_ops().rmsnorm_forward(gy.p(), gr.p(), gx.p(), gw.p(), N, C, 1e-6f);
+  cpu_ops().rmsnorm_backward(dx.data(), dw.data(), dy.data(), x.data(), w.data(), r.data(), N, C);
+  gpu_ops().rmsnorm_backward(gdx.p(), gdw.p(), gdy.p(), gx.p(), gw.p(), gr.p(), N, C);
+  EXPECT_NMSE(gdx.back(), dx, kTolReduce, "rmsnorm_backward dinp, 4.3M rows");
+  EXPECT_NMSE(gdw.back(), dw, kTolReduce, "rmsnorm_backward dweight, 4.3M rows");
+}
+
+// The optimiser's ops: AdamW's update (params and both moments), the sum of squares, the clipping scale.
+TEST(CudaOps, Optimiser) {
+  for (int64_t n : {1, 1000, 300'001}) {
+    auto p = randn(n, 130), m = randn(n, 131, 0.1f), v = randn(n, 132, 0.1f), g = randn(n, 133);
+    for (float& x : v) x = x * x;  // second moments are >= 0
+    Dev<float> gp(p), gm(m), gv(v), gg(g);
+    AdamWConfig cfg;
+    cfg.weight_decay = 0.1;
+    const AdamWScalars s = adamw_scalars(cfg, 1e-3, 7);
+    adamw_update(p.data(), m.data(), v.data(), g.data(), n, s);
+    gpu_ops().adamw_update(gp.p(), gm.p(), gv.p(), gg.p(), n, s);
+    EXPECT_NMSE(gp.back(), p, kTolExact, "adamw params");
+    EXPECT_NMSE(gm.back(), m, kTolExact, "adamw first moments");
+    EXPECT_NMSE(gv.back(), v, kTolExact, "adamw second moments");
+    const double ref = grad_sum_squares(g.data(), n), got = gpu_ops().sum_squares(gg.p(), n);
+    EXPECT_NEAR(got, ref, 1e-12 * ref) << "sum of squares, n = " << n;
+    grad_scale(g.data(), n, 0.37f);
+    gpu_ops().scale(gg.p(), n, 0.37f);
+    EXPECT_NMSE(gg.back(), g, 0.0, "scale");
   }
 }
 
@@ -390,6 +472,7 @@ INSTANTIATE_TEST_SUITE_P(Families, CudaModel,
                          arch_param_name);
 
 TEST(CudaBackend, RefusesASecondDeviceAndNamesIt) {
+  gpu();  // this process runs on cuda:0 first, whatever the test order
   auto other = backend_for(Device{DeviceKind::kCuda, 1});
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("cuda:1"), std::string::npos) << other.status();

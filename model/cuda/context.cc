@@ -81,7 +81,10 @@ Context& ctx() {
 void* scratch(int slot, size_t bytes) {
   Scratch& s = scratch_slot(slot);
   if (bytes <= s.bytes) return s.p;
-  if (s.p != nullptr) ASCENT_CUDA_CHECK(cudaFree(s.p));
+  if (s.p != nullptr) {
+    ASCENT_CUDA_CHECK(cudaStreamSynchronize(ctx().stream));  // queued kernels may still read the old block
+    ASCENT_CUDA_CHECK(cudaFree(s.p));
+  }
   memory_note(-static_cast<int64_t>(s.bytes));
   const size_t grown = std::max(bytes, s.bytes * 2);
   ASCENT_CUDA_CHECK(cudaMalloc(&s.p, grown));

@@ -28,12 +28,15 @@ bool context_init(int device, std::string* error);
 Context& ctx();
 
 // Scratch slot `slot` (0..kScratchSlots-1) of at least `bytes` bytes of device memory, reused across ops.
-// Growing it frees the old block (cudaFree waits for queued work first, so no op still reads it). Work queued
-// on the stream keeps its order, so an op may reuse a slot that an earlier op used.
+// Growing it waits for the stream, then frees the old block, so no queued op still reads it. Work queued on
+// the stream keeps its order, so an op may reuse a slot that an earlier op used.
+// Threads: the ops, slots and stream are the process's; they are called from one host thread at a time (the
+// learner's and the scorer's loops are single-threaded over the model), and nothing here locks.
 constexpr int kScratchSlots = 4;
 void* scratch(int slot, size_t bytes);
 // Copies `bytes` of host data into scratch slot `slot` on the stream and returns the device pointer. The host
-// data may be freed once this returns (pageable copies are staged before the call returns).
+// data must be pageable memory (a std::vector's), which may be freed once this returns: the runtime stages a
+// pageable copy before the call returns. (Pinned memory would be read later, by the DMA engine.)
 const void* upload(int slot, const void* host, size_t bytes);
 
 // Device memory taken through the backend and the scratch slots: note every allocation (+bytes) and free

@@ -31,6 +31,15 @@ uint32_t alignment(const void* p) {
   return al;
 }
 
+constexpr size_t kMaxPlans = 4096;
+
+void destroy(Plan& p) {
+  cublasLtMatrixLayoutDestroy(p.a);
+  cublasLtMatrixLayoutDestroy(p.b);
+  cublasLtMatrixLayoutDestroy(p.c);
+  cublasLtMatmulDescDestroy(p.op);
+}
+
 cublasLtMatrixLayout_t layout(int64_t rows, int64_t cols, int64_t ld) {
   cublasLtMatrixLayout_t l = nullptr;
   ASCENT_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&l, CUDA_R_32F, static_cast<uint64_t>(rows),
@@ -46,6 +55,11 @@ const Plan& plan_for(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t 
   std::lock_guard<std::mutex> lock(mu);
   const Key key{ta, tb, m, n, k, lda, ldb, ldc, al_a, al_b, al_c};
   if (auto it = plans.find(key); it != plans.end()) return it->second;
+  if (plans.size() >=
+      kMaxPlans) {  // packed batches of ever new token counts: start over, never grow unbounded
+    for (auto& [k, old] : plans) destroy(old);
+    plans.clear();
+  }
   Plan p;
   ASCENT_CUBLAS_CHECK(cublasLtMatmulDescCreate(&p.op, CUBLAS_COMPUTE_32F, CUDA_R_32F));
   const cublasOperation_t opa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, opb = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -80,8 +94,12 @@ const Plan& plan_for(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t 
 void gemm_rm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
              int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   if (M == 0 || N == 0) return;
-  if (K == 0) {  // an empty sum: C = beta * C; the engine only accumulates (beta = 1) such products
-    ASCENT_CHECK(beta == 1.0f, "gemm_rm with K = 0 and beta != 1");
+  if (K == 0) {  // an empty sum: C = beta * C (cuBLASLt takes no k = 0); the engine uses beta 0 or 1 only
+    ASCENT_CHECK(beta == 0.0f || beta == 1.0f, "gemm_rm with K = 0 supports beta 0 or 1");
+    if (beta == 0.0f) {
+      ASCENT_CUDA_CHECK(cudaMemset2DAsync(C, static_cast<size_t>(ldc) * 4, 0, static_cast<size_t>(N) * 4,
+                                          static_cast<size_t>(M), ctx().stream));
+    }
     return;
   }
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the operands.

@@ -44,12 +44,13 @@ __global__ void rmsnorm_bwd_kernel(float* dinp, const float* dout, const float* 
 // partial[b, c] = sum over rows n of block b (in order) of x[n, c] * (y ? y[n, c] * s[n] : 1).
 __global__ void partial_column_sums(float* partial, const float* x, const float* y, const float* s, int64_t N,
                                     int64_t C) {
-  const int64_t c = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
+  // Row blocks on x (up to 2^31 - 1 of them), channel blocks on y (C / 128 stays far below 65535).
+  const int64_t c = blockIdx.y * int64_t{blockDim.x} + threadIdx.x;
   if (c >= C) return;
-  const int64_t n0 = blockIdx.y * kSumRows, n1 = imin(N, n0 + kSumRows);
+  const int64_t n0 = blockIdx.x * kSumRows, n1 = imin(N, n0 + kSumRows);
   float acc = 0.0f;
   for (int64_t n = n0; n < n1; ++n) acc += y ? x[n * C + c] * y[n * C + c] * s[n] : x[n * C + c];
-  partial[blockIdx.y * C + c] = acc;
+  partial[blockIdx.x * C + c] = acc;
 }
 
 __global__ void add_partials(float* out, const float* partial, int64_t blocks, int64_t C) {
@@ -64,7 +65,7 @@ void column_sums(float* out, const float* x, const float* y, const float* s, int
   if (N * C == 0) return;
   const int64_t blocks = (N + kSumRows - 1) / kSumRows;
   auto* partial = static_cast<float*>(scratch(3, static_cast<size_t>(blocks * C) * 4));
-  const dim3 grid(blocks_for(C, 128), static_cast<unsigned>(blocks));
+  const dim3 grid(static_cast<unsigned>(blocks), blocks_for(C, 128));
   partial_column_sums<<<grid, 128, 0, ctx().stream>>>(partial, x, y, s, N, C);
   ASCENT_CUDA_CHECK_LAUNCH();
   add_partials<<<blocks_for(C, 128), 128, 0, ctx().stream>>>(out, partial, blocks, C);
