@@ -1,5 +1,5 @@
-// Collective operations between learner ranks: one interface, a single-process implementation and MPI for
-// data-parallel CPU learners (NCCL will implement the same interface for GPUs). Every rank calls every
+// Collective operations between learner ranks: one interface, a single-process implementation, MPI for
+// data-parallel CPU learners and NCCL for GPU learners (collective/nccl_collective.h). Every rank calls every
 // operation in the same order. The sharded operations (ZeRO-1, learner/optimizer.h) split n elements into
 // one contiguous shard per rank (collective_shard).
 #pragma once
@@ -25,6 +25,10 @@ class Collective {
   virtual ~Collective() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  // Where the float buffers of allreduce_sum(float*), reduce_scatter_sum and all_gather live: host memory
+  // (false: local, MPI) or the GPU's memory (true: NCCL, queued on the CUDA backend's stream). Doubles,
+  // strings and gather_shards always take host memory.
+  virtual bool device_memory() const { return false; }
   // In place, every rank gets the element-wise sum (or max).
   virtual void allreduce_sum(float* data, int64_t n) = 0;
   virtual void allreduce_sum(double* data, int64_t n) = 0;

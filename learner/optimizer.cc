@@ -28,27 +28,37 @@ void LearnerOptimizer::load(const AdamWState& full) {
 double LearnerOptimizer::step_on_device(Model& m, int64_t step) {
   Backend& b = *m.backend;
   const BackendOps& op = b.ops();
+  const int64_t ns = shard_.size();
   if (device_ != &b) {
-    b.copy_to_device(device_m_.ensure<float>(b, n_), state_.m.data(), static_cast<size_t>(n_) * 4);
-    b.copy_to_device(device_v_.ensure<float>(b, n_), state_.v.data(), static_cast<size_t>(n_) * 4);
+    b.copy_to_device(device_m_.ensure<float>(b, ns), state_.m.data(), static_cast<size_t>(ns) * 4);
+    b.copy_to_device(device_v_.ensure<float>(b, ns), state_.v.data(), static_cast<size_t>(ns) * 4);
     device_ = &b;
   }
   float* g = m.device_grads.data<float>();
   float* p = m.device_params.data<float>();
-  const double norm = std::sqrt(op.sum_squares(g, n_));
-  if (!std::isfinite(norm)) return norm;
+  if (zero_stage_ == 0) {
+    coll_.allreduce_sum(g, n_);
+  } else {
+    coll_.reduce_scatter_sum(g, n_);
+  }
+  double sq = op.sum_squares(g + shard_.begin, ns);
+  if (zero_stage_ == 1) coll_.allreduce_sum(&sq, 1);
+  const double norm = std::sqrt(sq);
+  if (!std::isfinite(norm)) return norm;  // every rank sees the same norm, so every rank skips
   const double coef = grad_clip_coefficient(norm, cfg_.grad_clip);
-  if (coef < 1.0) op.scale(g, n_, static_cast<float>(coef));
+  if (coef < 1.0) op.scale(g + shard_.begin, ns, static_cast<float>(coef));
   state_.step += 1;
-  op.adamw_update(p, device_m_.data<float>(), device_v_.data<float>(), g, n_,
+  op.adamw_update(p + shard_.begin, device_m_.data<float>(), device_v_.data<float>(), g + shard_.begin, ns,
                   adamw_scalars(cfg_.adamw, lr_schedule_at(cfg_.schedule, step), state_.step));
+  if (zero_stage_ == 1) coll_.all_gather(p, n_);
   b.copy_to_host(m.params.data(), p, static_cast<size_t>(n_) * 4);  // publishing and checkpoints read it
   return norm;
 }
 
 double LearnerOptimizer::step(Model& m, int64_t step) {
   ASCENT_CHECK(static_cast<int64_t>(m.params.size()) == n_, "the model's size changed under its optimiser");
-  if (!m.backend->host_memory() && coll_.size() == 1) return step_on_device(m, step);
+  if (!m.backend->host_memory() && (coll_.size() == 1 || coll_.device_memory()))
+    return step_on_device(m, step);
   model_grads_to_host(m);  // a no-op on the CPU backend
   float* g = m.grads.data() + shard_.begin;
   if (zero_stage_ == 0) {
@@ -71,9 +81,10 @@ double LearnerOptimizer::step(Model& m, int64_t step) {
 }
 
 AdamWState LearnerOptimizer::gather_full() {
-  if (device_ != nullptr) {
-    device_->copy_to_host(state_.m.data(), device_m_.data<float>(), static_cast<size_t>(n_) * 4);
-    device_->copy_to_host(state_.v.data(), device_v_.data<float>(), static_cast<size_t>(n_) * 4);
+  if (device_ != nullptr && shard_.size() > 0) {
+    const size_t bytes = static_cast<size_t>(shard_.size()) * 4;
+    device_->copy_to_host(state_.m.data(), device_m_.data<float>(), bytes);
+    device_->copy_to_host(state_.v.data(), device_v_.data<float>(), bytes);
   }
   if (zero_stage_ == 0) return coll_.rank() == 0 ? state_ : AdamWState{};
   AdamWState full;

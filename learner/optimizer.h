@@ -6,10 +6,10 @@
 //                 shard of the summed gradient (reduce-scatter), clips by the global norm (the sum over ranks
 //                 of its shard's squared norm), updates its shard and all-gathers the parameters.
 // Checkpoints hold the whole state either way (gather_full), so a run resumes with any number of ranks.
-// Where it runs: on the model's backend when the parameters live in a device's memory and this is the only
-// rank (the gradients, moments and update stay on the device; the host arena gets the new parameters for
-// publishing and checkpoints); on the host arenas otherwise (gradients copied in, summed over ranks through
-// the Collective). A non-finite global gradient norm skips the update on every rank: parameters, moments and
+// Where it runs: on the model's backend when the parameters live in a device's memory and the ranks' gradients
+// can be summed there (one rank, or a Collective on device memory: NCCL); the gradients, moments (this rank's
+// shard under ZeRO-1) and update stay on the device, and the host arena gets the new parameters for publishing
+// and checkpoints. On the host arenas otherwise (gradients copied in, summed over ranks by MPI). A non-finite global gradient norm skips the update on every rank: parameters, moments and
 // the step count stay as they were, and step() returns the norm so the caller can say so.
 #pragma once
 

@@ -5,6 +5,9 @@
 //  - ZeRO-1 (each rank holds its shard of AdamW's moments) takes the same steps as zero_stage 0 and as one
 //    process given the summed gradient (clipping active), and its gathered state equals that process's;
 //  - a ZeRO-1 optimiser loaded from the whole state (a resume) continues as the single process does.
+//  - with the model on a device backend (the strict test backend), the step runs there: alone bit for bit as
+//    the host path, across ranks (stage 0 and ZeRO-1) as one process given the summed gradient;
+//  - a non-finite gradient skips the update (parameters, moments, step count unchanged).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -224,6 +227,58 @@ TEST(LearnerOptimizer, NonFiniteGradientSkipsTheUpdate) {
     EXPECT_TRUE(std::isfinite(opt.step(m, 2)));
     EXPECT_NE(m.params, before) << "a finite step after the skipped ones updates";
   }
+}
+
+// world() claiming device memory: the strict backend's memory is host-addressable, so MPI moves it. This runs
+// the optimiser's device path with several ranks (the sums on the device, ZeRO-1's moments per shard there),
+// as the NCCL Collective does on GPUs, whose machine for tests has one GPU.
+class DeviceMemoryWorld final : public Collective {
+ public:
+  int rank() const override { return world().rank(); }
+  int size() const override { return world().size(); }
+  bool device_memory() const override { return true; }
+  void allreduce_sum(float* d, int64_t n) override { world().allreduce_sum(d, n); }
+  void allreduce_sum(double* d, int64_t n) override { world().allreduce_sum(d, n); }
+  void allreduce_max(double* d, int64_t n) override { world().allreduce_max(d, n); }
+  void reduce_scatter_sum(float* d, int64_t n) override { world().reduce_scatter_sum(d, n); }
+  void all_gather(float* d, int64_t n) override { world().all_gather(d, n); }
+  void gather_shards(const float* s, float* f, int64_t n, int root) override {
+    world().gather_shards(s, f, n, root);
+  }
+  void broadcast(std::string* d, int root) override { world().broadcast(d, root); }
+  void barrier() override { world().barrier(); }
+};
+
+TEST(LearnerOptimizer, OnDevicesAcrossRanksStepsAsOneProcess) {
+  DeviceMemoryWorld c;
+  auto local = collective_local();
+  const OptimizerConfig cfg = config();
+  for (int stage : {0, 1}) {
+    Model dev = test_model(ModelArch::kQwen2, false, 8), ref = test_model(ModelArch::kQwen2, false, 8);
+    model_grads_enable(dev), model_grads_enable(ref);
+    model_to_backend(dev, testing_strict::strict());
+    const int64_t n = static_cast<int64_t>(ref.params.size());
+    LearnerOptimizer od(cfg, stage, c, n), oref(cfg, 0, *local, n);
+    for (int64_t step = 1; step <= 3; ++step) {
+      set_grads(dev, grad_of(n, c.rank(), step));
+      std::vector<float> sum(static_cast<size_t>(n), 0.0f);
+      for (int r = 0; r < c.size(); ++r) {
+        const std::vector<float> g = grad_of(n, r, step);
+        for (int64_t i = 0; i < n; ++i) sum[i] += g[i];
+      }
+      set_grads(ref, sum);
+      const double nd = od.step(dev, step), nr = oref.step(ref, step);
+      EXPECT_NEAR(nd, nr, 1e-6 * nr) << "stage " << stage << " step " << step;
+      expect_close(dev.params, ref.params, stage ? "ZeRO-1 on devices: parameters" : "devices: parameters");
+    }
+    const AdamWState full = od.gather_full(), mine = oref.gather_full();
+    if (c.rank() == 0) {
+      EXPECT_EQ(full.step, 3);
+      expect_close(full.m, mine.m, "first moments gathered from the devices");
+      expect_close(full.v, mine.v, "second moments gathered from the devices");
+    }
+  }
+  EXPECT_EQ(testing_strict::strict().violations, 0);
 }
 
 }  // namespace
