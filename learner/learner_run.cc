@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "collective/nccl_collective.h"
 #include "core/file_write.h"
 #include "core/status.h"
 #include "core/threads.h"
@@ -74,6 +76,26 @@ absl::Status learner_follow(const LearnerConfig& r, Model& m, LearnerOptimizer& 
   }
 }
 
+namespace {
+absl::Status learner_main(const LearnerConfig& r, const PromptSet& data, const LearnerOptions& o,
+                          Collective& coll, Model& m, std::string ckpt, AdamWState& saved,
+                          ResumePoint resume);
+
+// The device of this rank: the recipe's; "cuda" with several ranks on a machine puts each on its own GPU,
+// cuda:(local rank) (Open MPI's, Slurm's or MPICH's local rank variable).
+Device learner_device(const std::string& text, int ranks) {
+  Device d = *device_parse(text);  // the recipe checked the name
+  if (text != "cuda" || ranks == 1) return d;
+  for (const char* var : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) {
+    if (const char* v = std::getenv(var)) {
+      d.index = std::atoi(v);
+      break;
+    }
+  }
+  return d;
+}
+}  // namespace
+
 absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const LearnerOptions& o,
                          Collective& coll) {
   threads_set_count(static_cast<int>(r.run.learner_threads));
@@ -92,11 +114,28 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
       Model m, ckpt.empty() ? model_load(r.model_path) : checkpoint_load(ckpt, &saved, &resume.state));
   m.source_dir = r.model_path;  // tokenizer files come from the recipe's model in every checkpoint
   model_grads_enable(m);
-  absl::StatusOr<Backend*> backend = backend_for(*device_parse(r.run.device));  // the recipe checked the name
+  absl::StatusOr<Backend*> backend = backend_for(learner_device(r.run.device, coll.size()));
   if (!backend.ok())
     return absl::Status(backend.status().code(),
                         absl::StrCat(r.file, ": run.device: ", backend.status().message()));
   model_to_backend(m, **backend);
+  // GPU ranks sum their gradients with NCCL; its communicator forwards the host operations to `coll`.
+  std::unique_ptr<Collective> nccl;
+  if (!(*backend)->host_memory() && coll.size() > 1) {
+    absl::StatusOr<std::unique_ptr<Collective>> c = collective_nccl(coll);
+    if (!c.ok())
+      return absl::Status(c.status().code(), absl::StrCat(r.file, ": run.device: ", c.status().message()));
+    nccl = std::move(*c);
+  }
+  return learner_main(r, data, o, nccl ? *nccl : coll, m, std::move(ckpt), saved, std::move(resume));
+}
+
+namespace {
+// The learner once its model is on its device: the optimiser (resumed from the checkpoint's state), then rank 0
+// runs the steps and the other ranks follow.
+absl::Status learner_main(const LearnerConfig& r, const PromptSet& data, const LearnerOptions& o,
+                          Collective& coll, Model& m, std::string ckpt, AdamWState& saved,
+                          ResumePoint resume) {
   LearnerOptimizer opt(r.optimizer, static_cast<int>(r.optimizer.zero_stage), coll,
                        static_cast<int64_t>(m.params.size()));
   if (!ckpt.empty()) {
@@ -110,5 +149,6 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
   ASCENT_RETURN_IF_ERROR(learner.start());
   return learner.run();
 }
+}  // namespace
 
 }  // namespace ascent

@@ -20,7 +20,9 @@
 #include <limits>
 #include <string>
 
+#include "collective/nccl_collective.h"
 #include "core/rng.h"
+#include "learner/optimizer.h"
 #include "model/adamw.h"
 #include "model/backend.h"
 #include "model/cuda/device_info.h"
@@ -470,6 +472,41 @@ TEST_P(CudaModel, KvCacheDecodeMatchesCpu) {
 INSTANTIATE_TEST_SUITE_P(Families, CudaModel,
                          ::testing::Values(ModelArch::kQwen2, ModelArch::kLlama, ModelArch::kQwen3),
                          arch_param_name);
+
+// NCCL on this machine's GPU (world size 1 here: the machine for GPU tests has one GPU; several ranks' logic is
+// tested through MPI on the CPU in test_optimizer): the communicator forms, its float operations run on device
+// memory, and the learner's optimiser steps on it as on the host.
+TEST(CudaNccl, OneRankCommunicatorAndTheOptimiserOnIt) {
+  gpu();
+  auto host = collective_local();
+  auto nccl = collective_nccl(*host);
+  if (!nccl.ok() && nccl.status().code() == absl::StatusCode::kUnimplemented) GTEST_SKIP() << nccl.status();
+  ASSERT_TRUE(nccl.ok()) << nccl.status();
+  Collective& c = **nccl;
+  EXPECT_TRUE(c.device_memory());
+  const auto x = randn(1001, 140);
+  Dev<float> gx(x);
+  c.allreduce_sum(gx.p(), 1001);
+  c.reduce_scatter_sum(gx.p(), 1001);
+  c.all_gather(gx.p(), 1001);
+  EXPECT_NMSE(gx.back(), x, 0.0, "one rank's sums and gathers leave the data as it is");
+  OptimizerConfig cfg;
+  cfg.adamw.lr = 1e-2, cfg.schedule.lr = 1e-2, cfg.grad_clip = 0.5;
+  Model cm = mid_model(ModelArch::kQwen3, 9), gm = mid_model(ModelArch::kQwen3, 9);
+  model_grads_enable(cm), model_grads_enable(gm);
+  model_to_backend(gm, gpu());
+  const int64_t n = cm.layout.total;
+  for (int stage : {0, 1}) {
+    LearnerOptimizer oc(cfg, stage, *host, n), og(cfg, stage, c, n);
+    for (int64_t step = 1; step <= 2; ++step) {
+      const auto g = randn(n, 150 + step, 0.01f);
+      cm.grads = g;
+      gpu().copy_to_device(gm.device_grads.data<float>(), g.data(), g.size() * 4);
+      EXPECT_NEAR(og.step(gm, step), oc.step(cm, step), 1e-9);
+      EXPECT_NMSE(gm.params, cm.params, kTolExact, "parameters after an optimiser step on the GPU");
+    }
+  }
+}
 
 TEST(CudaBackend, RefusesASecondDeviceAndNamesIt) {
   gpu();  // this process runs on cuda:0 first, whatever the test order

@@ -1,5 +1,5 @@
-// One error-check macro family for the CUDA runtime and cuBLAS(Lt) (cuDNN and NCCL join it with their
-// backends): a failed call aborts with file:line, the call's text and the library's own error name and string,
+// One error-check macro family for the CUDA runtime, cuBLAS(Lt) and NCCL (ASCENT_NCCL_CHECK, beside NCCL's
+// include in collective/nccl_collective.cc; cuDNN joins with its ops): a failed call aborts with file:line, the call's text and the library's own error name and string,
 // like ASCENT_CHECK (core/status.h) for broken invariants. A GPU error mid-step leaves the device in an
 // unknown state, so it is never turned into a recoverable Status. Usable from .cu and .cc files alike.
 //   ASCENT_CUDA_CHECK(cudaMalloc(...));
@@ -15,6 +15,9 @@ namespace ascent::cuda {
 
 void check_cuda(cudaError_t e, const char* call, const char* file, int line);
 void check_cublas(cublasStatus_t s, const char* call, const char* file, int line);
+// NCCL's result as an int and its error string (so this header needs no nccl.h; the macro ASCENT_NCCL_CHECK
+// lives where NCCL is included: collective/nccl_collective.cc).
+void check_nccl(int result, const char* error, const char* call, const char* file, int line);
 [[noreturn]] void check_failed(const char* cond, const char* hint, const char* file, int line);
 
 }  // namespace ascent::cuda

@@ -40,6 +40,11 @@ void check_cublas(cublasStatus_t s, const char* call, const char* file, int line
   ascent_check_fail(file, line, call, absl::StrCat("cuBLAS status ", static_cast<int>(s)));
 }
 
+void check_nccl(int result, const char* error, const char* call, const char* file, int line) {
+  if (result == 0) return;  // ncclSuccess
+  ascent_check_fail(file, line, call, absl::StrCat("NCCL error ", result, ": ", error));
+}
+
 void check_failed(const char* cond, const char* hint, const char* file, int line) {
   ascent_check_fail(file, line, cond, hint);
 }
