@@ -1,9 +1,11 @@
 // Engine benchmark worker: times our train step (forward + backward + AdamW over a packed batch) on the CPU or
-// a GPU (--device cuda: the model runs there, AdamW on the host arenas as the learner does today, so the step
-// reports its device part and its optimiser part apart) and our batched KV-cache decode on a checkpoint, and
+// a GPU (--device cuda: the model and AdamW run there, as the learner's optimiser does, and the new parameters
+// are copied to the host arena as the learner does for publishing; the step reports the model part and the
+// optimiser part apart) and our batched KV-cache decode on a checkpoint, and
 // prints one JSON line. Driven by bench/engine_vs_pytorch.py (CPU) and bench/gpu_learner_bench.py (GPU), which
 // time PyTorch / transformers doing the same work in the same run and print the ratios.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
@@ -64,10 +66,16 @@ int main(int argc, char** argv) {
       return 1;
     }
     model_to_backend(*m, **backend);
+    Backend& be = *m->backend;
+    const int64_t n = m->layout.total;
+    float* params = be.host_memory() ? m->params.data() : m->device_params.data<float>();
+    float* grads = be.host_memory() ? m->grads.data() : m->device_grads.data<float>();
+    DeviceBuffer moment1, moment2;  // AdamW's moments where the parameters are (zero-filled)
+    float* am = moment1.ensure<float>(be, n);
+    float* av = moment2.ensure<float>(be, n);
     LmHeadOptions head;
     head.chunk_bytes = chunk_mb << 20;
-    AdamWState opt;
-    adamw_init(opt, m->layout.total);
+    AdamWState opt;  // its step count (the moments live where the parameters are)
     AdamWConfig ac;
     PackedBatch b;
     for (int64_t i = 0; i < batch; ++i) {
@@ -86,11 +94,13 @@ int main(int argc, char** argv) {
       loss = loss_sft(*lp, {}, &d);
       model_grads_zero(*m);
       model_backward_logprobs(*m, b, st, d, head);
-      model_grads_to_host(*m);  // waits for the device (a no-op on the CPU)
+      be.synchronize();
       const double tb = now();
-      adamw_step(opt, ac, 1e-4, m->params.data(), m->grads.data(), m->layout.total);
-      model_params_to_backend(*m);
-      m->backend->synchronize();
+      const double norm = std::sqrt(be.ops().sum_squares(grads, n));
+      if (norm > 1.0) be.ops().scale(grads, n, static_cast<float>(1.0 / (norm + 1e-6)));
+      be.ops().adamw_update(params, am, av, grads, n, adamw_scalars(ac, 1e-4, ++opt.step));
+      if (!be.host_memory()) be.copy_to_host(m->params.data(), params, static_cast<size_t>(n) * 4);
+      be.synchronize();
       t_model += tb - ta, t_opt += now() - tb;
     }
     const double dt = now() - t0;

@@ -113,7 +113,7 @@ def main():
                           "--chunk-mb", "2048"], args.timeout)
             if r:
                 rows.append((preset, fpt, "ascent fp32 (" + args.device + ")", r["step_seconds"], r["peak_device_bytes"],
-                             "model %.2f s + host AdamW %.2f s" % (r["model_seconds"], r["optimizer_seconds"])))
+                             "model %.2f s + AdamW %.2f s" % (r["model_seconds"], r["optimizer_seconds"])))
             else:
                 rows.append((preset, fpt, "ascent fp32 (" + args.device + ")", None, None, err))
             print("ascent %s: %s (%.0f s)" % (preset, r or err, time.time() - t0), flush=True)
