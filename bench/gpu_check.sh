@@ -11,6 +11,10 @@
 #   4. the quickstart with the learner on cpu, then on cuda (same seed): held-out pass rate before -> after;
 #   5. the learner-step benchmark vs PyTorch eager and torch.compile (bench/gpu_learner_bench.py).
 # The last lines printed are the CHECK summary and the benchmark table.
+# Prepare here (about 1 minute after a build of build/ with CUDA, the default where nvcc is found):
+#   rm -rf .gpu && ../shared/device/bundle.sh .gpu build/cli/ascent build/tests/test_cuda_ops build/bench/bench_engine
+#   (cd .gpu && tar czf bundle.tgz bin lib && rm -rf bin lib)      # ~23 MB: the tree that travels is <= 64 MiB
+# then on the device: `BENCH_TIMEOUT=270 bash bench/gpu_check.sh` with .gpu carried; about 8 minutes.
 set -uo pipefail
 [ -d .gpu/lib ] || tar -C .gpu -xzf .gpu/bundle.tgz  # carried compressed (the tree that travels is <= 64 MiB)
 export LD_LIBRARY_PATH=$PWD/.gpu/lib PYTHONUNBUFFERED=1
