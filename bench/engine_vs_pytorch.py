@@ -2,7 +2,7 @@
 """Engine benchmark: ascent's CPU train step and batched decode vs PyTorch (transformers) on the CPU.
 
 Same checkpoint (written by `ascent init-model`), same thread count, same work, in one script run:
-  train:  forward + backward + AdamW over B sequences of T tokens (PyTorch: transformers model in float32,
+  train:  forward + backward + global-norm clip + AdamW over B sequences of T tokens (PyTorch: transformers model in float32,
           next-token cross-entropy, torch.optim.AdamW); tokens/s = B*T / step time.
   decode: B completions of 128 new tokens after a 16-token prompt with a KV cache (PyTorch: transformers
           `generate` with sampling, min_new_tokens = max_new_tokens so both produce the same count), timed
@@ -49,6 +49,7 @@ def torch_train(model_dir, batch, seq, steps, warmup):
         loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
                                                  ids[:, 1:].reshape(-1))
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # bench_engine clips by the global norm too
         opt.step()
     dt = time.perf_counter() - t0
     return batch * seq * steps / dt

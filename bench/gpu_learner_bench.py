@@ -7,6 +7,7 @@ PyTorch variants, each in its own process (one's memory never counts against ano
   fp32 eager       float32 weights and activations: the same arithmetic as ascent's FP32 engine;
   bf16 eager       the decoder under torch.autocast(bfloat16) over FP32 master weights, the LM head in FP32;
   bf16 compile     the same with the decoder through torch.compile (the issue's baseline).
+Both clip gradients by their global norm (1.0) before AdamW.
 tokens/s = B*T / median step time (CUDA-synchronised wall clock, after warm-up steps); peak memory is
 torch.cuda.max_memory_allocated for PyTorch and the bytes ascent's CUDA backend had allocated at most at once.
 MFU counts 6 N + 6 L T d_attn FLOPs per token (N: parameters in matmuls incl. the LM head; causal attention
@@ -55,6 +56,7 @@ def step():
     logits = torch.nn.functional.linear(h[:, :-1].float(), head.weight.float())
     loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
     loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # ascent's step clips by the global norm too
     opt.step()
     return loss
 times = []

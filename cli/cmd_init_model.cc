@@ -15,7 +15,8 @@ void cli_add_init_model(CLI::App& app) {
   auto* cmd = app.add_subcommand("init-model", "Write a randomly initialised Hugging Face checkpoint");
   cmd->add_option("--out", o->out, "output directory")->required();
   cmd->add_option("--arch", o->arch, "qwen2 | qwen3 | llama")->capture_default_str();
-  cmd->add_option("--preset", o->preset, "tiny (~1M) | small (~25M) | 0.5b | 1.5b (Qwen2.5-0.5B / -1.5B shapes)")
+  cmd->add_option("--preset", o->preset,
+                  "tiny (~1M) | small (~25M) | 0.5b | 1.5b (Qwen2.5-0.5B / -1.5B shapes)")
       ->capture_default_str();
   cmd->add_option("--dtype", o->dtype, "float32 | bfloat16 | float16 on disk")->capture_default_str();
   cmd->add_option("--vocab", o->vocab, "override the vocabulary size");

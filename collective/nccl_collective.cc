@@ -92,12 +92,14 @@ class NcclCollective final : public Collective {
 absl::StatusOr<std::unique_ptr<Collective>> collective_nccl(Collective& host) {
   ncclUniqueId id;
   std::string bytes;
+  ncclResult_t made = ncclSuccess;
   if (host.rank() == 0) {
-    if (ncclResult_t r = ncclGetUniqueId(&id); r != ncclSuccess)
-      return absl::InternalError(absl::StrCat("ncclGetUniqueId: ", ncclGetErrorString(r)));
-    bytes.assign(reinterpret_cast<const char*>(&id), sizeof(id));
+    made = ncclGetUniqueId(&id);
+    if (made == ncclSuccess) bytes.assign(reinterpret_cast<const char*>(&id), sizeof(id));
   }
-  host.broadcast(&bytes, 0);
+  host.broadcast(&bytes, 0);  // also on failure (empty): the other ranks must not wait for it
+  if (made != ncclSuccess)
+    return absl::InternalError(absl::StrCat("ncclGetUniqueId: ", ncclGetErrorString(made)));
   if (bytes.size() != sizeof(id))
     return absl::InternalError("the ncclUniqueId from rank 0 has the wrong size");
   std::memcpy(&id, bytes.data(), sizeof(id));

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -81,14 +82,20 @@ absl::Status learner_main(const LearnerConfig& r, const PromptSet& data, const L
                           Collective& coll, Model& m, std::string ckpt, AdamWState& saved,
                           ResumePoint resume);
 
-// The device of this rank: the recipe's; "cuda" with several ranks on a machine puts each on its own GPU,
-// cuda:(local rank) (Open MPI's, Slurm's or MPICH's local rank variable).
-Device learner_device(const std::string& text, int ranks) {
-  Device d = *device_parse(text);  // the recipe checked the name
-  if (text != "cuda" || ranks == 1) return d;
+// The device of this rank: the recipe's; with several ranks, "cuda" puts each on its own GPU: cuda:(local rank
+// modulo the GPUs it sees), the local rank from Open MPI, Slurm or MPICH (a rank shown one GPU, as Slurm's
+// --gpus-per-task=1 does, takes cuda:0). A fixed cuda:N cannot serve several ranks (NCCL needs a GPU each).
+absl::StatusOr<Device> learner_device(const LearnerConfig& r, int ranks) {
+  Device d = *device_parse(r.run.device);  // the recipe checked the name
+  if (d.kind == DeviceKind::kCpu || ranks == 1) return d;
+  if (r.run.device != "cuda") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(r.file, ": run.device: ", r.run.device, " with ", ranks,
+                     " learner ranks: write cuda (each rank takes its local GPU)"));
+  }
   for (const char* var : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) {
     if (const char* v = std::getenv(var)) {
-      d.index = std::atoi(v);
+      d.index = std::atoi(v) % std::max(1, device_count(DeviceKind::kCuda));
       break;
     }
   }
@@ -114,7 +121,8 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
       Model m, ckpt.empty() ? model_load(r.model_path) : checkpoint_load(ckpt, &saved, &resume.state));
   m.source_dir = r.model_path;  // tokenizer files come from the recipe's model in every checkpoint
   model_grads_enable(m);
-  absl::StatusOr<Backend*> backend = backend_for(learner_device(r.run.device, coll.size()));
+  ASCENT_ASSIGN_OR_RETURN(const Device device, learner_device(r, coll.size()));
+  absl::StatusOr<Backend*> backend = backend_for(device);
   if (!backend.ok())
     return absl::Status(backend.status().code(),
                         absl::StrCat(r.file, ": run.device: ", backend.status().message()));

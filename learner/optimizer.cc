@@ -36,13 +36,11 @@ double LearnerOptimizer::step_on_device(Model& m, int64_t step) {
   }
   float* g = m.device_grads.data<float>();
   float* p = m.device_params.data<float>();
-  if (zero_stage_ == 0) {
-    coll_.allreduce_sum(g, n_);
-  } else {
-    coll_.reduce_scatter_sum(g, n_);
-  }
+  const bool ranks = coll_.size() > 1;  // else the sums are the rank's own gradient
+  if (ranks && zero_stage_ == 0) coll_.allreduce_sum(g, n_);
+  if (ranks && zero_stage_ == 1) coll_.reduce_scatter_sum(g, n_);
   double sq = op.sum_squares(g + shard_.begin, ns);
-  if (zero_stage_ == 1) coll_.allreduce_sum(&sq, 1);
+  if (ranks && zero_stage_ == 1) coll_.allreduce_sum(&sq, 1);
   const double norm = std::sqrt(sq);
   if (!std::isfinite(norm)) return norm;  // every rank sees the same norm, so every rank skips
   const double coef = grad_clip_coefficient(norm, cfg_.grad_clip);
@@ -50,7 +48,7 @@ double LearnerOptimizer::step_on_device(Model& m, int64_t step) {
   state_.step += 1;
   op.adamw_update(p + shard_.begin, device_m_.data<float>(), device_v_.data<float>(), g + shard_.begin, ns,
                   adamw_scalars(cfg_.adamw, lr_schedule_at(cfg_.schedule, step), state_.step));
-  if (zero_stage_ == 1) coll_.all_gather(p, n_);
+  if (ranks && zero_stage_ == 1) coll_.all_gather(p, n_);
   b.copy_to_host(m.params.data(), p, static_cast<size_t>(n_) * 4);  // publishing and checkpoints read it
   return norm;
 }
@@ -59,6 +57,8 @@ double LearnerOptimizer::step(Model& m, int64_t step) {
   ASCENT_CHECK(static_cast<int64_t>(m.params.size()) == n_, "the model's size changed under its optimiser");
   if (!m.backend->host_memory() && (coll_.size() == 1 || coll_.device_memory()))
     return step_on_device(m, step);
+  ASCENT_CHECK(!coll_.device_memory(),
+               "a Collective on device memory (NCCL) with the parameters on the host");
   model_grads_to_host(m);  // a no-op on the CPU backend
   float* g = m.grads.data() + shard_.begin;
   if (zero_stage_ == 0) {

@@ -28,9 +28,9 @@ class LearnerOptimizer {
   LearnerOptimizer(const OptimizerConfig& cfg, int zero_stage, Collective& coll, int64_t n);
   // The whole state of a checkpoint (every rank reads it): this rank keeps its part.
   void load(const AdamWState& full);
-  // m.grads hold this rank's local gradient on entry; on return m.params hold the updated parameters on every
-  // rank (and the backend's copy, model_params_to_backend). step is the optimiser step, 1-based, for the
-  // learning-rate schedule. Returns the global gradient norm before clipping (non-finite: nothing changed).
+  // The model's gradients (m.g: the host arena, or the device's copy) hold this rank's local gradient on
+  // entry; on return m.params hold the updated parameters on every rank, and so does the backend's copy.
+  // step is the optimiser step, 1-based, for the learning-rate schedule. Returns the global gradient norm before clipping (non-finite: nothing changed).
   double step(Model& m, int64_t step);
   // Every rank calls it: rank 0 gets the whole state (AdamW's moments for every parameter), the others an
   // empty one.

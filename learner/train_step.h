@@ -1,7 +1,7 @@
 // One learner step's gradient on the engine: advantages and aggregation coefficients over the whole batch,
 // then each rank's share of the groups (group i on rank i % size) in micro-batches of whole groups of at most
 // micro_batch_tokens tokens: forward with the FP32 LM head (at the sampling temperature, so log-probs compare
-// with logp_gen), the loss, backward into m.grads: this rank's share of the gradient (the optimiser,
+// with logp_gen), the loss, backward into the model's gradients (m.g, on its backend): this rank's share of the gradient (the optimiser,
 // learner/optimizer.h, sums the shares over ranks); the loss statistics are summed here. Because
 // coefficients and advantages are global and every loss is a sum over whole sequences, the shares sum to the
 // single-rank, single-micro-batch gradient up to float summation order.

@@ -1,5 +1,6 @@
 #include "model/backend.h"
 
+#include <algorithm>
 #include <charconv>
 #include <utility>
 
@@ -7,6 +8,7 @@
 #include "core/status.h"
 #ifdef ASCENT_WITH_CUDA
 #include "model/cuda/backend_cuda.h"
+#include "model/cuda/device_info.h"
 #endif
 
 namespace ascent {
@@ -26,6 +28,16 @@ absl::StatusOr<Device> device_parse(std::string_view text) {
   }
   return absl::InvalidArgumentError(
       absl::StrCat("device \"", std::string(text), "\": expected cpu, cuda or cuda:N"));
+}
+
+int device_count(DeviceKind kind) {
+  if (kind == DeviceKind::kCpu) return 1;
+#ifdef ASCENT_WITH_CUDA
+  std::string error;
+  return std::max(0, cuda_device_count(&error));
+#else
+  return 0;
+#endif
 }
 
 absl::StatusOr<Backend*> backend_for(const Device& d) {

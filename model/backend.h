@@ -55,6 +55,9 @@ class Backend {
 // The CPU backend: host memory (64-byte aligned), the ops of model/cpu/ (OpenMP + OpenBLAS).
 Backend& backend_cpu();
 
+// Number of devices of a kind this build and machine can use: 1 for the CPU; CUDA GPUs (0 without CUDA).
+int device_count(DeviceKind kind);
+
 // The backend of a device: the CPU always; cuda:N is the CUDA backend (model/cuda/backend_cuda.h), or
 // FailedPrecondition naming the device when this build has no CUDA or the machine no such GPU.
 absl::StatusOr<Backend*> backend_for(const Device& d);

@@ -194,6 +194,15 @@ TEST(LearnerOptimizer, OnADeviceStepsAsOnTheHost) {
   set_grads(host, grad_of(n, 0, 4)), set_grads(dev, grad_of(n, 0, 4));
   oh.step(host, 4), resumed.step(dev, 4);
   EXPECT_EQ(std::memcmp(host.params.data(), dev.params.data(), n * 4), 0) << "parameters after a resume";
+  // load() into an optimiser that already stepped on the device replaces the moments there too.
+  AdamWState other = oh.gather_full();
+  for (float& x : other.m) x *= -2.0f;
+  oh.load(other), od.load(other);
+  dev.params = host.params;
+  model_params_to_backend(dev);
+  set_grads(host, grad_of(n, 0, 5)), set_grads(dev, grad_of(n, 0, 5));
+  oh.step(host, 5), od.step(dev, 5);
+  EXPECT_EQ(std::memcmp(host.params.data(), dev.params.data(), n * 4), 0) << "a load after device steps";
   EXPECT_EQ(testing_strict::strict().violations, 0);
 }
 
@@ -237,11 +246,21 @@ class DeviceMemoryWorld final : public Collective {
   int rank() const override { return world().rank(); }
   int size() const override { return world().size(); }
   bool device_memory() const override { return true; }
-  void allreduce_sum(float* d, int64_t n) override { world().allreduce_sum(d, n); }
+  // The float buffers must be the device's (as NCCL's must): a host pointer counts as a violation.
+  void allreduce_sum(float* d, int64_t n) override {
+    testing_strict::strict().check(d, "allreduce_sum on device memory");
+    world().allreduce_sum(d, n);
+  }
   void allreduce_sum(double* d, int64_t n) override { world().allreduce_sum(d, n); }
   void allreduce_max(double* d, int64_t n) override { world().allreduce_max(d, n); }
-  void reduce_scatter_sum(float* d, int64_t n) override { world().reduce_scatter_sum(d, n); }
-  void all_gather(float* d, int64_t n) override { world().all_gather(d, n); }
+  void reduce_scatter_sum(float* d, int64_t n) override {
+    testing_strict::strict().check(d, "reduce_scatter_sum on device memory");
+    world().reduce_scatter_sum(d, n);
+  }
+  void all_gather(float* d, int64_t n) override {
+    testing_strict::strict().check(d, "all_gather on device memory");
+    world().all_gather(d, n);
+  }
   void gather_shards(const float* s, float* f, int64_t n, int root) override {
     world().gather_shards(s, f, n, root);
   }
