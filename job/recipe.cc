@@ -109,7 +109,7 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
 
   YamlReader& opt = top.section("optimizer");
   OptimizerConfig& o = r.optimizer;
-  opt.read("lr", &o.schedule.lr, 0.0, {}, true);
+  opt.read("lr", &o.schedule.lr, 0.0, 1.0, true);  // above 1 is a typo for AdamW, and overflows the weights
   opt.read("warmup_steps", &o.schedule.warmup_steps, 0);
   opt.read("schedule", &o.schedule.kind, {"constant", "cosine"});
   opt.read("min_lr", &o.schedule.min_lr, 0.0);
@@ -119,6 +119,7 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   opt.read("weight_decay", &o.adamw.weight_decay, 0.0);
   opt.read("grad_clip", &o.grad_clip, 0.0);
   opt.read("zero_stage", &o.zero_stage, 0, 1);
+  opt.read("max_skipped_steps", &o.max_skipped_steps, 1);
   o.adamw.lr = o.schedule.lr;
 
   YamlReader& run = top.section("run");
@@ -325,7 +326,8 @@ std::string recipe_resolved_yaml(const Recipe& r) {
     << "min_lr" << YAML::Value << o.schedule.min_lr << YAML::Key << "beta1" << YAML::Value << o.adamw.beta1
     << YAML::Key << "beta2" << YAML::Value << o.adamw.beta2 << YAML::Key << "eps" << YAML::Value
     << o.adamw.eps << YAML::Key << "weight_decay" << YAML::Value << o.adamw.weight_decay << YAML::Key
-    << "grad_clip" << YAML::Value << o.grad_clip << YAML::Key << "zero_stage" << YAML::Value << o.zero_stage;
+    << "grad_clip" << YAML::Value << o.grad_clip << YAML::Key << "zero_stage" << YAML::Value << o.zero_stage
+    << YAML::Key << "max_skipped_steps" << YAML::Value << o.max_skipped_steps;
   e << YAML::EndMap;
 
   const RunConfig& c = r.run;

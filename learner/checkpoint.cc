@@ -4,7 +4,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/file_write.h"
 #include "model/safetensors.h"
@@ -25,6 +28,18 @@ std::string step_name(int64_t step) {
 
 absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m, const AdamWState& opt,
                              const nlohmann::json& state, int64_t keep) {
+  // Never save towards NaN: a checkpoint that would hold a non-finite weight or moment is refused before
+  // anything is written (the older checkpoints, which rotation would remove, stay).
+  using Part = std::tuple<const char*, const float*, int64_t>;
+  for (const auto& [what, x, count] :
+       {Part{"a weight", m.params.data(), static_cast<int64_t>(m.params.size())},
+        Part{"AdamW's first moment", opt.m.data(), static_cast<int64_t>(opt.m.size())},
+        Part{"AdamW's second moment", opt.v.data(), static_cast<int64_t>(opt.v.size())}}) {
+    if (int64_t at = first_non_finite(x, count); at >= 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("checkpoint of step ", step, " refused: ", what, " is not finite (element ", at, ")"));
+    }
+  }
   const fs::path root = fs::path(run_dir) / "checkpoints";
   const fs::path final_dir = root / step_name(step);
   const fs::path tmp = root / (step_name(step) + ".tmp");
@@ -102,9 +117,20 @@ absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, 
   adamw_init(*opt, n);
   if (absl::Status st = f->read_f32("adamw.m", {n}, opt->m.data()); !st.ok()) return st;
   if (absl::Status st = f->read_f32("adamw.v", {n}, opt->v.data()); !st.ok()) return st;
+  for (const auto& [name, x] : {std::pair{"adamw.m", opt->m.data()}, {"adamw.v", opt->v.data()}}) {
+    if (int64_t at = first_non_finite(x, n); at >= 0)
+      return absl::DataLossError(
+          absl::StrCat(opath, ": tensor '", name, "' holds a non-finite value at element ", at));
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (opt->v[i] < 0)
+      return absl::DataLossError(absl::StrCat(opath, ": tensor 'adamw.v' holds a negative second moment (",
+                                              opt->v[i], ") at element ", i));
+  }
   auto it = f->metadata().find("adamw_step");
   if (it == f->metadata().end()) return absl::DataLossError(opath + ": no adamw_step in the metadata");
-  opt->step = std::stoll(it->second);
+  if (!absl::SimpleAtoi(it->second, &opt->step) || opt->step < 0)
+    return absl::DataLossError(absl::StrCat(opath, ": adamw_step \"", it->second, "\" is not a step count"));
   std::ifstream sf(fs::path(ckpt) / "state.json");
   std::stringstream ss;
   ss << sf.rdbuf();
@@ -113,8 +139,12 @@ absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, 
   } catch (const nlohmann::json::exception& e) {
     return absl::DataLossError(absl::StrCat(ckpt, "/state.json: ", e.what()));
   }
-  if (state->value("format", "") != "ascent.run_state.v1") {
+  if (!state->is_object() || state->value("format", "") != "ascent.run_state.v1") {
     return absl::DataLossError(absl::StrCat(ckpt, "/state.json: not ascent.run_state.v1"));
+  }
+  if (!state->contains("step") || !(*state)["step"].is_number_integer() ||
+      (*state)["step"].get<int64_t>() < 0) {
+    return absl::DataLossError(absl::StrCat(ckpt, "/state.json: 'step' must be an integer >= 0"));
   }
   return m;
 }

@@ -205,10 +205,11 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   StepGradient grad;
   if (!rb.groups.empty()) {
     ASCENT_ASSIGN_OR_RETURN(grad, optimise(step, rb, &grad_norm));
-    if (!std::isfinite(grad_norm)) {
-      log_->info(absl::StrCat("WARNING: step ", step, ": the gradient norm is ", grad_norm,
-                              ": the update is skipped (weights and AdamW moments unchanged)"));
-    }
+    std::string warning;
+    absl::Status go_on =
+        guard_.after_step(step, grad_norm, opt_.params_finite(), last_checkpoint_step_, &warning);
+    if (!warning.empty()) log_->info(warning);
+    ASCENT_RETURN_IF_ERROR(go_on);
   } else {
     log_->info(absl::StrCat("step ", step, ": every group was filtered; no update"));
   }
@@ -217,6 +218,7 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   const Clock::time_point t_pub = Clock::now();
 
   std::map<std::string, double> mm = step_metrics(step, rb, groups_before, grad, grad_norm);
+  mm["optim/skipped_steps"] = static_cast<double>(guard_.skipped());
   mm["time/wait_s"] = seconds_between(t0, t_batch);
   mm["time/learner_s"] = seconds_between(t_batch, t_grad);
   mm["time/publish_s"] = seconds_between(t_grad, t_pub);

@@ -35,6 +35,7 @@
 #include "learner/rollout_batch.h"
 #include "learner/rollout_endpoint.h"
 #include "learner/run_log.h"
+#include "learner/step_guard.h"
 #include "learner/train_step.h"
 #include "model/adamw.h"
 #include "model/model.h"
@@ -111,7 +112,8 @@ class Learner {
   Model& m_;
   LearnerOptimizer& opt_;
   ResumePoint resume_;
-  int64_t last_checkpoint_step_ = -1;  // the step of the last checkpoint this run wrote
+  int64_t last_checkpoint_step_ = -1;                // the step of the last checkpoint this run wrote
+  StepGuard guard_{r_.optimizer.max_skipped_steps};  // non-finite gradient norms and parameters
   const std::string run_dir_;
   std::map<std::string, size_t> by_id_;
   // The data order: the learner thread records pass rates while RolloutService threads draw prompts (through

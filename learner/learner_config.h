@@ -18,6 +18,9 @@ struct OptimizerConfig {
   LrSchedule schedule;     // lr, warmup_steps, kind, min_lr (total_steps = run.steps)
   double grad_clip = 1.0;  // global L2 norm; 0: off
   int64_t zero_stage = 1;  // 0: every rank holds the whole AdamW state; 1: ZeRO-1 (learner/optimizer.h)
+  // A step whose global gradient norm is not finite is skipped (nothing trained); this many in a row stop
+  // the run with an error (the data or the weights are broken, not one unlucky batch).
+  int64_t max_skipped_steps = 5;
 };
 
 struct ValidationConfig {

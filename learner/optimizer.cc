@@ -48,6 +48,9 @@ double LearnerOptimizer::step_on_device(Model& m, int64_t step) {
   state_.step += 1;
   op.adamw_update(p + shard_.begin, device_m_.data<float>(), device_v_.data<float>(), g + shard_.begin, ns,
                   adamw_scalars(cfg_.adamw, lr_schedule_at(cfg_.schedule, step), state_.step));
+  double psq = op.sum_squares(p + shard_.begin, ns);
+  if (ranks && zero_stage_ == 1) coll_.allreduce_sum(&psq, 1);
+  params_finite_ = std::isfinite(psq);
   if (ranks && zero_stage_ == 1) coll_.all_gather(p, n_);
   b.copy_to_host(m.params.data(), p, static_cast<size_t>(n_) * 4);  // publishing and checkpoints read it
   return norm;
@@ -75,6 +78,9 @@ double LearnerOptimizer::step(Model& m, int64_t step) {
   if (coef < 1.0) grad_scale(g, shard_.size(), static_cast<float>(coef));
   adamw_step(state_, cfg_.adamw, lr_schedule_at(cfg_.schedule, step), m.params.data() + shard_.begin, g,
              shard_.size());
+  double psq = grad_sum_squares(m.params.data() + shard_.begin, shard_.size());
+  if (zero_stage_ == 1) coll_.allreduce_sum(&psq, 1);
+  params_finite_ = std::isfinite(psq);
   if (zero_stage_ == 1) coll_.all_gather(m.params.data(), n_);
   model_params_to_backend(m);
   return norm;

@@ -32,6 +32,9 @@ class LearnerOptimizer {
   // entry; on return m.params hold the updated parameters on every rank, and so does the backend's copy.
   // step is the optimiser step, 1-based, for the learning-rate schedule. Returns the global gradient norm before clipping (non-finite: nothing changed).
   double step(Model& m, int64_t step);
+  // After step(): whether every updated parameter is finite (an overflowing update makes Inf/NaN; every rank
+  // gets the same answer). A learner must not publish or save parameters for which this is false.
+  bool params_finite() const { return params_finite_; }
   // Every rank calls it: rank 0 gets the whole state (AdamW's moments for every parameter), the others an
   // empty one.
   AdamWState gather_full();
@@ -49,6 +52,7 @@ class LearnerOptimizer {
   AdamWState state_;  // the whole state (stage 0) or this rank's shard of it (stage 1)
   // On a device: the moments live here (state_.m/v are refreshed by gather_full) once device_ is set.
   Backend* device_ = nullptr;
+  bool params_finite_ = true;
   DeviceBuffer device_m_, device_v_;
 };
 

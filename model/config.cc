@@ -98,7 +98,16 @@ absl::Status parse_rope(const json& j, const std::string& source, ModelConfig& c
   ASCENT_ASSIGN_OR_RETURN(cfg.rope.high_freq_factor, get_num(*params, src, "high_freq_factor", 4.0));
   ASCENT_ASSIGN_OR_RETURN(cfg.rope.original_max_position_embeddings,
                           get_int(*params, src, "original_max_position_embeddings", false, 8192));
-  if (type != "default" && !(cfg.rope.factor > 0)) return field_error(source, pre + "factor", "must be > 0");
+  if (type != "default" && !(cfg.rope.factor > 0 && std::isfinite(cfg.rope.factor)))
+    return field_error(source, pre + "factor", "must be a finite number > 0");
+  if (type == "llama3") {
+    if (!(cfg.rope.low_freq_factor > 0 && cfg.rope.high_freq_factor > cfg.rope.low_freq_factor &&
+          std::isfinite(cfg.rope.high_freq_factor)))
+      return field_error(source, pre + "high_freq_factor",
+                         "llama3 needs 0 < low_freq_factor < high_freq_factor");
+    if (cfg.rope.original_max_position_embeddings <= 0)
+      return field_error(source, pre + "original_max_position_embeddings", "must be > 0");
+  }
   return absl::OkStatus();
 }
 
@@ -141,6 +150,13 @@ absl::StatusOr<ModelConfig> model_config_parse(const std::string& text, const st
   ASCENT_ASSIGN_OR_RETURN(cfg.rms_norm_eps, get_num(j, source, "rms_norm_eps", 1e-6));
   ASCENT_ASSIGN_OR_RETURN(cfg.initializer_range, get_num(j, source, "initializer_range", 0.02));
   ASCENT_RETURN_IF_ERROR(parse_rope(j, source, cfg));
+  // Values that would make every output NaN or Inf with no error: refused here, naming the field.
+  if (!(cfg.rms_norm_eps > 0 && std::isfinite(cfg.rms_norm_eps)))
+    return field_error(source, "rms_norm_eps", "must be a finite number > 0");
+  if (!(cfg.rope.theta > 1 && std::isfinite(cfg.rope.theta)))
+    return field_error(source, "rope_theta", "must be a finite number > 1");
+  if (!std::isfinite(cfg.initializer_range) || cfg.initializer_range < 0)
+    return field_error(source, "initializer_range", "must be a finite number >= 0");
   ASCENT_ASSIGN_OR_RETURN(cfg.tie_word_embeddings, get_bool(j, source, "tie_word_embeddings", false));
   ASCENT_ASSIGN_OR_RETURN(bool attention_bias, get_bool(j, source, "attention_bias", false));
   cfg.qkv_bias = cfg.arch == ModelArch::kQwen2 ? true : attention_bias;

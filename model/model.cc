@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -124,6 +125,12 @@ void model_grads_to_host(Model& m) {
   m.backend->copy_to_host(m.grads.data(), m.device_grads.data<float>(), m.grads.size() * 4);
 }
 
+int64_t first_non_finite(const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) return i;
+  return -1;
+}
+
 absl::StatusOr<Model> model_load(const std::string& dir) {
   ASCENT_ASSIGN_OR_RETURN(ModelConfig cfg, model_config_load((fs::path(dir) / "config.json").string()));
   Model m;
@@ -194,6 +201,11 @@ absl::StatusOr<Model> model_load(const std::string& dir) {
     }
     ASCENT_ASSIGN_OR_RETURN(SafetensorsFile * f, file_for(fname));
     ASCENT_RETURN_IF_ERROR(f->read_f32(p.name, p.shape, m.params.data() + p.offset));
+    if (int64_t at = first_non_finite(m.params.data() + p.offset, p.numel); at >= 0) {
+      return absl::DataLossError(absl::StrCat((fs::path(dir) / fname).string(), ": tensor '", p.name,
+                                              "' holds a non-finite value (", m.params[p.offset + at],
+                                              ") at element ", at));
+    }
     m.disk_dtype[i] = f->entries().at(p.name).dtype;
     m.disk_shard[i] = fname;
   }

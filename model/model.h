@@ -57,8 +57,12 @@ void model_params_to_backend(Model& m);
 // `params` holds the previous parameters.
 absl::Status model_swap_params(Model& m, std::vector<float>& params);
 
+// Index of the first NaN or Inf among n values, or -1.
+int64_t first_non_finite(const float* x, int64_t n);
+
 // Reads config.json, the safetensors (sharded or not) and, when present, generation_config.json's
-// eos_token_id (added to cfg.eos_token_ids: Hugging Face's generate stops on those).
+// eos_token_id (added to cfg.eos_token_ids: Hugging Face's generate stops on those). A NaN or Inf weight is
+// refused (DataLoss naming the file, tensor and element): nothing non-finite is trained or served.
 absl::StatusOr<Model> model_load(const std::string& dir);
 // shard_bytes > 0: re-shard into files of at most that many bytes; 0 keeps the loaded layout. The tokenizer
 // and generation files of the directory the model was loaded from (tokenizer.json, tokenizer_config.json,
