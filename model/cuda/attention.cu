@@ -58,10 +58,22 @@ __device__ void load_tile(float* dst, int64_t sld, const float* src, int64_t ld,
   }
 }
 
+// Keys and values [kb, kb + kTile) of kv head g (rows past nvis zero) into shared memory, K with the padded
+// stride D + 1 (a lane reads its own key row without bank conflicts), V with stride v_ld; barriers on both
+// sides, since the previous tile may still be in use.
+__device__ void load_kv_tiles(float* Ks, float* Vs, int64_t v_ld, const SpanDev& sp, int64_t g, int64_t kb,
+                              int64_t nvis, const Params& P) {
+  const int64_t D = P.D, KVD = P.KV * D, n = imin(kTile, nvis - kb);
+  __syncthreads();
+  load_tile(Ks, D + 1, sp.k + g * D, KVD, kb, n, kTile, D);
+  load_tile(Vs, v_ld, sp.v + g * D, KVD, kb, n, kTile, D);
+  __syncthreads();
+}
+
 template <int DPL>
 __global__ void attn_fwd_kernel(float* out, float* lse, const float* q, Params P) {
   extern __shared__ float sm[];
-  const int64_t D = P.D, D1 = D + 1, HD = P.H * D, KVD = P.KV * D;
+  const int64_t D = P.D, D1 = D + 1, HD = P.H * D;
   float* Qs = sm;               // [kRows][D]
   float* Ks = Qs + kRows * D;   // [kTile][D+1]
   float* Vs = Ks + kTile * D1;  // [kTile][D]
@@ -76,11 +88,7 @@ __global__ void attn_fwd_kernel(float* out, float* lse, const float* q, Params P
   const int64_t nvis = shift + imin(sp.n_q, it.first + kRows);
   float m = -INFINITY, l = 0.0f, o[DPL] = {};
   for (int64_t kb = 0; kb < nvis; kb += kTile) {
-    const int64_t n = imin(kTile, nvis - kb);
-    __syncthreads();
-    load_tile(Ks, D1, sp.k + g * D, KVD, kb, n, kTile, D);
-    load_tile(Vs, D, sp.v + g * D, KVD, kb, n, kTile, D);
-    __syncthreads();
+    load_kv_tiles(Ks, Vs, D, sp, g, kb, nvis, P);
     if (!valid || kb > shift + i) continue;
     const int64_t key = kb + lane;
     float s = -INFINITY;
@@ -129,7 +137,7 @@ template <int DPL>
 __global__ void attn_dq_kernel(float* dq, const float* dout, const float* q, const float* lse,
                                const float* delta, Params P) {
   extern __shared__ float sm[];
-  const int64_t D = P.D, D1 = D + 1, HD = P.H * D, KVD = P.KV * D;
+  const int64_t D = P.D, D1 = D + 1, HD = P.H * D;
   float* Qs = sm;               // [kRows][D]
   float* dOs = Qs + kRows * D;  // [kRows][D]
   float* Ks = dOs + kRows * D;  // [kTile][D+1]
@@ -152,11 +160,7 @@ __global__ void attn_dq_kernel(float* dq, const float* dout, const float* q, con
   const int64_t nvis = shift + imin(sp.n_q, it.first + kRows);
   float acc[DPL] = {};
   for (int64_t kb = 0; kb < nvis; kb += kTile) {
-    const int64_t n = imin(kTile, nvis - kb);
-    __syncthreads();
-    load_tile(Ks, D1, sp.k + g * D, KVD, kb, n, kTile, D);
-    load_tile(Vs, D1, sp.v + g * D, KVD, kb, n, kTile, D);
-    __syncthreads();
+    load_kv_tiles(Ks, Vs, D1, sp, g, kb, nvis, P);
     if (!valid || kb > shift + i) continue;
     const int64_t key = kb + lane;
     float ds = 0.0f;

@@ -54,36 +54,41 @@ __global__ void logprob_grad_rows(float* z, const float* dlogp, const int32_t* t
   const int64_t t = targets[i];
   for (int64_t j = threadIdx.x; j < V; j += blockDim.x) zi[j] = (j == t ? g : 0.0f) - g * expf(zi[j] - lse);
 }
+
+// Calls body(r0, rows, z) for each chunk of rows, with z [rows, V] = hidden[r0..] W^T / temperature.
+template <typename Body>
+void for_each_chunk(const float* hidden, const float* weight, int64_t N, int64_t C, int64_t V,
+                    const LmHeadOptions& opt, Body&& body) {
+  const int64_t R = chunk_rows(opt, N, V);
+  auto* z = static_cast<float*>(scratch(kLogitsSlot, static_cast<size_t>(std::min(R, N) * V) * 4));
+  for (int64_t r0 = 0; r0 < N; r0 += R) {
+    const int64_t rows = std::min(R, N - r0);
+    gemm_rm(false, true, rows, V, C, 1.0f / opt.temperature, hidden + r0 * C, C, weight, C, 0.0f, z, V);
+    body(r0, rows, z);
+  }
+}
 }  // namespace
 
 void lm_head_logprob_forward(float* logp, float* entropy, const float* hidden, const float* weight,
                              const int32_t* targets, int64_t N, int64_t C, int64_t V,
                              const LmHeadOptions& opt) {
-  const int64_t R = chunk_rows(opt, N, V);
-  auto* z = static_cast<float*>(scratch(kLogitsSlot, static_cast<size_t>(std::min(R, N) * V) * 4));
-  for (int64_t r0 = 0; r0 < N; r0 += R) {
-    const int64_t rows = std::min(R, N - r0);
-    gemm_rm(false, true, rows, V, C, 1.0f / opt.temperature, hidden + r0 * C, C, weight, C, 0.0f, z, V);
+  for_each_chunk(hidden, weight, N, C, V, opt, [&](int64_t r0, int64_t rows, const float* z) {
     logprob_rows<<<static_cast<unsigned>(rows), kThreads, 0, ctx().stream>>>(
         logp + r0, entropy ? entropy + r0 : nullptr, z, targets + r0, V);
     ASCENT_CUDA_CHECK_LAUNCH();
-  }
+  });
 }
 
 void lm_head_logprob_backward(float* dhidden, float* dweight, const float* dlogp, const float* hidden,
                               const float* weight, const int32_t* targets, int64_t N, int64_t C, int64_t V,
                               const LmHeadOptions& opt) {
-  const int64_t R = chunk_rows(opt, N, V);
-  auto* z = static_cast<float*>(scratch(kLogitsSlot, static_cast<size_t>(std::min(R, N) * V) * 4));
-  for (int64_t r0 = 0; r0 < N; r0 += R) {
-    const int64_t rows = std::min(R, N - r0);
-    gemm_rm(false, true, rows, V, C, 1.0f / opt.temperature, hidden + r0 * C, C, weight, C, 0.0f, z, V);
+  for_each_chunk(hidden, weight, N, C, V, opt, [&](int64_t r0, int64_t rows, float* z) {
     logprob_grad_rows<<<static_cast<unsigned>(rows), kThreads, 0, ctx().stream>>>(z, dlogp + r0, targets + r0,
                                                                                   V, 1.0f / opt.temperature);
     ASCENT_CUDA_CHECK_LAUNCH();
     gemm_rm(false, false, rows, C, V, 1.0f, z, V, weight, C, 1.0f, dhidden + r0 * C, C);
     gemm_rm(true, false, V, C, rows, 1.0f, z, V, hidden + r0 * C, C, 1.0f, dweight, C);
-  }
+  });
 }
 
 void lm_head_logits(float* out, const float* hidden, const float* weight, int64_t N, int64_t C, int64_t V) {
