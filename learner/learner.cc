@@ -257,7 +257,12 @@ void Learner::receive(int timeout_ms) {
     ++count_.dropped_duplicate;
     return;
   }
-  absl::Status valid = rollout_group_validate(g, m_.cfg.vocab_size);
+  GroupLimits lim;
+  lim.vocab_size = m_.cfg.vocab_size;
+  lim.max_completions = r_.algorithm.group_size;
+  lim.max_sequence_tokens = m_.cfg.max_position_embeddings;
+  lim.max_version = endpoint_->version();
+  absl::Status valid = rollout_group_validate(g, lim);
   if (valid.ok() && g.step() != step) {
     valid = absl::InvalidArgumentError(absl::StrCat("lease ", g.lease(), ": the group says step ", g.step(),
                                                     ", its lease is of step ", step));

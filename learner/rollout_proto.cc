@@ -22,9 +22,15 @@ absl::Status tokens_check(const google::protobuf::RepeatedField<int32_t>& t, int
   return absl::OkStatus();
 }
 
-absl::Status completion_check(const rv1::Completion& c, int64_t vocab, const std::string& what) {
+absl::Status completion_check(const rv1::Completion& c, const GroupLimits& lim, int64_t prompt_tokens,
+                              const std::string& what) {
+  const int64_t vocab = lim.vocab_size;
   const int n = c.tokens_size();
   if (n == 0) return absl::InvalidArgumentError(absl::StrCat(what, ": no tokens"));
+  if (prompt_tokens + n > lim.max_sequence_tokens) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", n, " tokens after a prompt of ", prompt_tokens,
+                                                   ", longer than the model's ", lim.max_sequence_tokens));
+  }
   if (c.logprobs_size() != n || c.versions_size() != n) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": ", n, " tokens but ", c.logprobs_size(),
                                                    " log-probs and ", c.versions_size(), " versions"));
@@ -38,9 +44,10 @@ absl::Status completion_check(const rv1::Completion& c, int64_t vocab, const std
     if (!std::isfinite(c.logprobs(i)) || c.logprobs(i) > 1e-4f) {
       return absl::InvalidArgumentError(absl::StrCat(what, " token ", i, ": log-prob ", c.logprobs(i)));
     }
-    if (c.versions(i) < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(what, " token ", i, ": weights version ", c.versions(i)));
+    if (c.versions(i) < 0 || c.versions(i) > lim.max_version) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " token ", i, ": weights version ", c.versions(i),
+          c.versions(i) < 0 ? "" : absl::StrCat(" (the learner has published ", lim.max_version, ")")));
     }
   }
   if (c.reward_ok() && !std::isfinite(c.reward())) {
@@ -52,12 +59,32 @@ absl::Status completion_check(const rv1::Completion& c, int64_t vocab, const std
 }  // namespace
 
 absl::Status rollout_group_validate(const rv1::Group& g, int64_t vocab_size) {
+  GroupLimits lim;
+  lim.vocab_size = vocab_size;
+  return rollout_group_validate(g, lim);
+}
+
+absl::Status rollout_group_validate(const rv1::Group& g, const GroupLimits& lim) {
   const std::string where = absl::StrCat("lease ", g.lease());
+  if (static_cast<int64_t>(g.prompt_id().size()) > lim.max_prompt_id_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": a prompt id of ", g.prompt_id().size(),
+                                                   " bytes (at most ", lim.max_prompt_id_bytes, ")"));
+  }
   if (g.prompt_size() == 0) return absl::InvalidArgumentError(where + ": empty prompt");
-  if (absl::Status st = tokens_check(g.prompt(), vocab_size, where + " prompt"); !st.ok()) return st;
+  if (g.prompt_size() >= lim.max_sequence_tokens) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": a prompt of ", g.prompt_size(),
+                                                   " tokens leaves no room in the model's ",
+                                                   lim.max_sequence_tokens));
+  }
+  if (absl::Status st = tokens_check(g.prompt(), lim.vocab_size, where + " prompt"); !st.ok()) return st;
   if (g.completions_size() == 0) return absl::InvalidArgumentError(where + ": no completions");
+  if (g.completions_size() > lim.max_completions) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": ", g.completions_size(), " completions (the group size is ", lim.max_completions, ")"));
+  }
   for (int i = 0; i < g.completions_size(); ++i) {
-    absl::Status st = completion_check(g.completions(i), vocab_size, absl::StrCat(where, " completion ", i));
+    absl::Status st =
+        completion_check(g.completions(i), lim, g.prompt_size(), absl::StrCat(where, " completion ", i));
     if (!st.ok()) return st;
   }
   if (g.has_hero_sigma() && !(std::isfinite(g.hero_sigma()) && g.hero_sigma() >= 0)) {

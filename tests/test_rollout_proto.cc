@@ -48,6 +48,39 @@ TEST(RolloutGroupValidate, AWellFormedGroupPasses) {
   EXPECT_TRUE(rollout_group_validate(no_forced, kVocab).ok());
 }
 
+// The recipe's and the learner's bounds: a group larger than the group size, a completion longer than the
+// model's context, a token from a version the learner has not published, a megabyte prompt id.
+TEST(RolloutGroupValidate, SizesVersionsAndIdsBeyondTheLimitsAreRefused) {
+  GroupLimits lim;
+  lim.vocab_size = kVocab, lim.max_completions = 2, lim.max_sequence_tokens = 6, lim.max_version = 2;
+  EXPECT_TRUE(rollout_group_validate(good_group(), lim).ok()) << "3 + 2 tokens, versions 1 and 2";
+  const auto refused = [&](const rv1::Group& g) {
+    absl::Status st = rollout_group_validate(g, lim);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+    return std::string(st.message());
+  };
+  rv1::Group g = good_group();
+  *g.add_completions() = g.completions(0);
+  EXPECT_EQ(refused(g), "lease 7: 3 completions (the group size is 2)");
+  g = good_group();
+  for (int i = 0; i < 2; ++i) {
+    g.mutable_completions(1)->add_tokens(1), g.mutable_completions(1)->add_logprobs(-1.0f);
+    g.mutable_completions(1)->add_versions(1), g.mutable_completions(1)->add_forced(0);
+  }
+  EXPECT_EQ(refused(g), "lease 7 completion 1: 4 tokens after a prompt of 3, longer than the model's 6");
+  g = good_group();
+  for (int t = 0; t < 3; ++t) g.add_prompt(1);
+  EXPECT_EQ(refused(g), "lease 7: a prompt of 6 tokens leaves no room in the model's 6");
+  g = good_group();
+  g.mutable_completions(0)->set_versions(1, 1'000'000'000'000'000);
+  EXPECT_EQ(refused(g),
+            "lease 7 completion 0 token 1: weights version 1000000000000000 (the learner has "
+            "published 2)");
+  g = good_group();
+  g.set_prompt_id(std::string(1025, 'x'));
+  EXPECT_EQ(refused(g), "lease 7: a prompt id of 1025 bytes (at most 1024)");
+}
+
 TEST(RolloutGroupValidate, EachCorruptionIsRefusedAndNamed) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   rv1::Group g = good_group();
