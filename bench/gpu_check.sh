@@ -11,10 +11,14 @@
 #   4. the quickstart with the learner on cpu, then on cuda (same seed): held-out pass rate before -> after;
 #   5. the learner-step benchmark vs PyTorch eager and torch.compile (bench/gpu_learner_bench.py).
 # The last lines printed are the CHECK summary and the benchmark table.
-# Prepare here (about 1 minute after a build of build/ with CUDA, the default where nvcc is found):
+# On your own GPU machine, without bundling: build with -DASCENT_CUDA=ON, then run build/tests/test_cuda_ops,
+# `python3 bench/gpu_vs_transformers.py --ascent build/cli/ascent` and this script's stages by hand.
+# In this project's device sessions (../shared/device/, outside the repository), prepare here (about 1 minute
+# after a build of build/ with CUDA, the default where nvcc is found):
 #   rm -rf .gpu && ../shared/device/bundle.sh .gpu build/cli/ascent build/tests/test_cuda_ops build/bench/bench_engine
 #   (cd .gpu && tar czf bundle.tgz bin lib && rm -rf bin lib)      # ~23 MB: the tree that travels is <= 64 MiB
-# then on the device: `BENCH_TIMEOUT=270 bash bench/gpu_check.sh` with .gpu carried; about 8 minutes.
+# then on the device: `BENCH_TIMEOUT=270 bash bench/gpu_check.sh` with .gpu carried; typically about 8 minutes
+# (the stages' own limits add up to about 28).
 set -uo pipefail
 [ -d .gpu/lib ] || tar -C .gpu -xzf .gpu/bundle.tgz  # carried compressed (the tree that travels is <= 64 MiB)
 export LD_LIBRARY_PATH=$PWD/.gpu/lib PYTHONUNBUFFERED=1
@@ -83,8 +87,10 @@ for dev in cpu cuda; do
   line=$(grep -E "held-out pass rate" "$out/train_$dev.txt" | tail -1)
   echo "  $line"
   pts=$(echo "$line" | grep -oE '[+-][0-9.]+ points' | grep -oE '[+-][0-9.]+')
-  [ -n "$pts" ] && awk "BEGIN{exit !($pts > 5)}" && check "quickstart, learner on $dev" "ok ($pts points)" ||
-    check "quickstart, learner on $dev" "FAIL (${line:-no held-out line})"
+  skipped=$(grep -o '"optim/skipped_steps":[0-9.]*' runs/quickstart-$dev/metrics.jsonl 2>/dev/null | tail -1 | cut -d: -f2)
+  [ -n "$pts" ] && awk "BEGIN{exit !($pts > 5)}" && awk "BEGIN{exit !(${skipped:-0} == 0)}" &&
+    check "quickstart, learner on $dev" "ok ($pts points, no skipped step)" ||
+    check "quickstart, learner on $dev" "FAIL (${line:-no held-out line}; skipped steps ${skipped:-?})"
 done
 cp runs/quickstart-cuda/metrics.jsonl "$out/metrics_cuda.jsonl" 2>/dev/null
 

@@ -112,7 +112,7 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   opt.read("lr", &o.schedule.lr, 0.0, 1.0, true);  // above 1 is a typo for AdamW, and overflows the weights
   opt.read("warmup_steps", &o.schedule.warmup_steps, 0);
   opt.read("schedule", &o.schedule.kind, {"constant", "cosine"});
-  opt.read("min_lr", &o.schedule.min_lr, 0.0);
+  opt.read("min_lr", &o.schedule.min_lr, 0.0, o.schedule.lr);  // the cosine floor: at most the peak
   opt.read("beta1", &o.adamw.beta1, 0.0, 1.0);
   opt.read("beta2", &o.adamw.beta2, 0.0, 1.0);
   opt.read("eps", &o.adamw.eps, 0.0, {}, true);

@@ -112,6 +112,8 @@ TEST(Recipe, TyposAndBadValuesNameTheKeyAndLine) {
   // A learning rate above 1 (lr 1e9: a typo) would overflow every weight; 0 skipped steps would stop at once.
   st = parse_error(std::string(kMinimal) + "optimizer: {lr: 1.0e+9}\n");
   EXPECT_NE(st.message().find("recipe.yaml:3: optimizer.lr"), std::string::npos) << st;
+  st = parse_error(std::string(kMinimal) + "optimizer: {lr: 1.0e-5, min_lr: 1.0}\n");
+  EXPECT_NE(st.message().find("recipe.yaml:3: optimizer.min_lr"), std::string::npos) << st;
   st = parse_error(std::string(kMinimal) + "optimizer: {max_skipped_steps: 0}\n");
   EXPECT_NE(st.message().find("recipe.yaml:3: optimizer.max_skipped_steps"), std::string::npos) << st;
   // A validation scorer must name a remote reward; a started server needs a list argv and a name.
