@@ -25,20 +25,16 @@ void LearnerOptimizer::load(const AdamWState& full) {
   device_ = nullptr;  // the next step on a device uploads the loaded moments
 }
 
-double LearnerOptimizer::step_on_device(Model& m, int64_t step) {
-  Backend& b = *m.backend;
-  const BackendOps& op = b.ops();
+// The step's maths wherever the arrays live (op: the ops of the backend that holds them): the ranks' sum,
+// the global norm, the skip of a non-finite one, clipping, AdamW on this rank's shard, the finiteness of what
+// it wrote, ZeRO-1's all-gather. m1/m2 are this rank's shard of the moments.
+double LearnerOptimizer::update(const BackendOps& op, float* g, float* p, float* m1, float* m2,
+                                int64_t step) {
   const int64_t ns = shard_.size();
-  if (device_ != &b) {
-    b.copy_to_device(device_m_.ensure<float>(b, ns), state_.m.data(), static_cast<size_t>(ns) * 4);
-    b.copy_to_device(device_v_.ensure<float>(b, ns), state_.v.data(), static_cast<size_t>(ns) * 4);
-    device_ = &b;
-  }
-  float* g = m.device_grads.data<float>();
-  float* p = m.device_params.data<float>();
   const bool ranks = coll_.size() > 1;  // else the sums are the rank's own gradient
   if (ranks && zero_stage_ == 0) coll_.allreduce_sum(g, n_);
   if (ranks && zero_stage_ == 1) coll_.reduce_scatter_sum(g, n_);
+  // grad_clip_global_norm over the shards: the squared norm summed over ranks.
   double sq = op.sum_squares(g + shard_.begin, ns);
   if (ranks && zero_stage_ == 1) coll_.allreduce_sum(&sq, 1);
   const double norm = std::sqrt(sq);
@@ -46,43 +42,39 @@ double LearnerOptimizer::step_on_device(Model& m, int64_t step) {
   const double coef = grad_clip_coefficient(norm, cfg_.grad_clip);
   if (coef < 1.0) op.scale(g + shard_.begin, ns, static_cast<float>(coef));
   state_.step += 1;
-  op.adamw_update(p + shard_.begin, device_m_.data<float>(), device_v_.data<float>(), g + shard_.begin, ns,
+  op.adamw_update(p + shard_.begin, m1, m2, g + shard_.begin, ns,
                   adamw_scalars(cfg_.adamw, lr_schedule_at(cfg_.schedule, step), state_.step));
   double psq = op.sum_squares(p + shard_.begin, ns);
   if (ranks && zero_stage_ == 1) coll_.allreduce_sum(&psq, 1);
   params_finite_ = std::isfinite(psq);
   if (ranks && zero_stage_ == 1) coll_.all_gather(p, n_);
-  b.copy_to_host(m.params.data(), p, static_cast<size_t>(n_) * 4);  // publishing and checkpoints read it
   return norm;
 }
 
 double LearnerOptimizer::step(Model& m, int64_t step) {
   ASCENT_CHECK(static_cast<int64_t>(m.params.size()) == n_, "the model's size changed under its optimiser");
-  if (!m.backend->host_memory() && (coll_.size() == 1 || coll_.device_memory()))
-    return step_on_device(m, step);
-  ASCENT_CHECK(!coll_.device_memory(),
+  const bool on_device = !m.backend->host_memory() && (coll_.size() == 1 || coll_.device_memory());
+  ASCENT_CHECK(on_device || !coll_.device_memory(),
                "a Collective on device memory (NCCL) with the parameters on the host");
-  model_grads_to_host(m);  // a no-op on the CPU backend
-  float* g = m.grads.data() + shard_.begin;
-  if (zero_stage_ == 0) {
-    coll_.allreduce_sum(m.grads.data(), n_);
-  } else {
-    coll_.reduce_scatter_sum(m.grads.data(), n_);
+  if (!on_device) {
+    model_grads_to_host(m);  // a no-op on the CPU backend
+    const double norm =
+        update(backend_cpu().ops(), m.grads.data(), m.params.data(), state_.m.data(), state_.v.data(), step);
+    if (std::isfinite(norm)) model_params_to_backend(m);
+    return norm;
   }
-  // grad_clip_global_norm over the shards: the squared norm summed over ranks.
-  double sq = grad_sum_squares(g, shard_.size());
-  if (zero_stage_ == 1) coll_.allreduce_sum(&sq, 1);
-  const double norm = std::sqrt(sq);
-  if (!std::isfinite(norm)) return norm;  // every rank sees the same norm, so every rank skips
-  const double coef = grad_clip_coefficient(norm, cfg_.grad_clip);
-  if (coef < 1.0) grad_scale(g, shard_.size(), static_cast<float>(coef));
-  adamw_step(state_, cfg_.adamw, lr_schedule_at(cfg_.schedule, step), m.params.data() + shard_.begin, g,
-             shard_.size());
-  double psq = grad_sum_squares(m.params.data() + shard_.begin, shard_.size());
-  if (zero_stage_ == 1) coll_.allreduce_sum(&psq, 1);
-  params_finite_ = std::isfinite(psq);
-  if (zero_stage_ == 1) coll_.all_gather(m.params.data(), n_);
-  model_params_to_backend(m);
+  Backend& b = *m.backend;
+  const int64_t ns = shard_.size();
+  if (device_ != &b) {
+    b.copy_to_device(device_m_.ensure<float>(b, ns), state_.m.data(), static_cast<size_t>(ns) * 4);
+    b.copy_to_device(device_v_.ensure<float>(b, ns), state_.v.data(), static_cast<size_t>(ns) * 4);
+    device_ = &b;
+  }
+  float* p = m.device_params.data<float>();
+  const double norm = update(b.ops(), m.device_grads.data<float>(), p, device_m_.data<float>(),
+                             device_v_.data<float>(), step);
+  if (std::isfinite(norm))
+    b.copy_to_host(m.params.data(), p, static_cast<size_t>(n_) * 4);  // publishing and checkpoints read it
   return norm;
 }
 

@@ -9,8 +9,10 @@
 // Where it runs: on the model's backend when the parameters live in a device's memory and the ranks' gradients
 // can be summed there (one rank, or a Collective on device memory: NCCL); the gradients, moments (this rank's
 // shard under ZeRO-1) and update stay on the device, and the host arena gets the new parameters for publishing
-// and checkpoints. On the host arenas otherwise (gradients copied in, summed over ranks by MPI). A non-finite global gradient norm skips the update on every rank: parameters, moments and
-// the step count stay as they were, and step() returns the norm so the caller can say so.
+// and checkpoints. On the host arenas otherwise (gradients copied in, summed over ranks by MPI). One code path
+// serves both: the backend's ops (model/ops.h) or the CPU's. A non-finite global gradient norm skips the
+// update on every rank: parameters, moments and the step count stay as they were, and step() returns the
+// norm so the caller can say so.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +32,8 @@ class LearnerOptimizer {
   void load(const AdamWState& full);
   // The model's gradients (m.g: the host arena, or the device's copy) hold this rank's local gradient on
   // entry; on return m.params hold the updated parameters on every rank, and so does the backend's copy.
-  // step is the optimiser step, 1-based, for the learning-rate schedule. Returns the global gradient norm before clipping (non-finite: nothing changed).
+  // step is the optimiser step, 1-based, for the learning-rate schedule. Returns the global gradient norm
+  // before clipping (non-finite: nothing changed).
   double step(Model& m, int64_t step);
   // After step(): whether every updated parameter is finite (an overflowing update makes Inf/NaN; every rank
   // gets the same answer). A learner must not publish or save parameters for which this is false.
@@ -43,7 +46,7 @@ class LearnerOptimizer {
   Shard shard() const { return shard_; }
 
  private:
-  double step_on_device(Model& m, int64_t step);
+  double update(const BackendOps& op, float* g, float* p, float* m1, float* m2, int64_t step);
   const OptimizerConfig& cfg_;
   const int zero_stage_;
   Collective& coll_;
