@@ -58,6 +58,28 @@ __device__ void load_tile(float* dst, int64_t sld, const float* src, int64_t ld,
   }
 }
 
+// The query row that a warp of a row-parallel block (forward, delta, dQ) owns: the block's item and span,
+// head h (blockIdx.y) and its kv head g, the row i within the span and in the batch, whether it exists, and
+// nvis, the keys any row of the block can see.
+struct RowWarp {
+  SpanDev sp;
+  int64_t h, g, i, shift, row, nvis;
+  int w, lane;
+  bool valid;
+};
+
+__device__ RowWarp row_warp(const Params& P) {
+  const Item it = P.items[blockIdx.x];
+  RowWarp r;
+  r.sp = P.spans[it.span];
+  r.h = blockIdx.y, r.g = r.h / (P.H / P.KV);
+  r.w = threadIdx.x / kWarp, r.lane = threadIdx.x % kWarp;
+  r.i = it.first + r.w, r.shift = r.sp.n_k - r.sp.n_q, r.row = r.sp.q_start + r.i;
+  r.valid = r.i < r.sp.n_q;
+  r.nvis = r.shift + imin(r.sp.n_q, it.first + kRows);
+  return r;
+}
+
 // Keys and values [kb, kb + kTile) of kv head g (rows past nvis zero) into shared memory, K with the padded
 // stride D + 1 (a lane reads its own key row without bank conflicts), V with stride v_ld; barriers on both
 // sides, since the previous tile may still be in use.
@@ -77,15 +99,14 @@ __global__ void attn_fwd_kernel(float* out, float* lse, const float* q, Params P
   float* Qs = sm;               // [kRows][D]
   float* Ks = Qs + kRows * D;   // [kTile][D+1]
   float* Vs = Ks + kTile * D1;  // [kTile][D]
-  const Item it = P.items[blockIdx.x];
-  const SpanDev sp = P.spans[it.span];
-  const int64_t h = blockIdx.y, g = h / (P.H / P.KV);
-  const int w = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
-  const int64_t i = it.first + w, shift = sp.n_k - sp.n_q, row = sp.q_start + i;
-  const bool valid = i < sp.n_q;
+  const RowWarp rw = row_warp(P);
+  const SpanDev& sp = rw.sp;
+  const int64_t h = rw.h, g = rw.g, i = rw.i, shift = rw.shift, row = rw.row;
+  const int w = rw.w, lane = rw.lane;
+  const bool valid = rw.valid;
   if (valid)
     for (int64_t d = lane; d < D; d += kWarp) Qs[w * D + d] = q[row * HD + h * D + d];
-  const int64_t nvis = shift + imin(sp.n_q, it.first + kRows);
+  const int64_t nvis = rw.nvis;
   float m = -INFINITY, l = 0.0f, o[DPL] = {};
   for (int64_t kb = 0; kb < nvis; kb += kTile) {
     load_kv_tiles(Ks, Vs, D, sp, g, kb, nvis, P);
@@ -121,12 +142,10 @@ __global__ void attn_fwd_kernel(float* out, float* lse, const float* q, Params P
 
 // delta[row, h] = sum_d dout * out (FlashAttention's D_i), one warp per (row, head).
 __global__ void attn_delta_kernel(float* delta, const float* dout, const float* out, Params P) {
-  const Item it = P.items[blockIdx.x];
-  const SpanDev sp = P.spans[it.span];
-  const int64_t h = blockIdx.y, D = P.D, HD = P.H * D;
-  const int w = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
-  const int64_t i = it.first + w, row = sp.q_start + i;
-  if (i >= sp.n_q) return;
+  const RowWarp rw = row_warp(P);
+  const int64_t h = rw.h, D = P.D, HD = P.H * D, row = rw.row;
+  const int lane = rw.lane;
+  if (!rw.valid) return;
   float acc = 0.0f;
   for (int64_t d = lane; d < D; d += kWarp) acc += dout[row * HD + h * D + d] * out[row * HD + h * D + d];
   acc = warp_sum(acc);
@@ -142,12 +161,11 @@ __global__ void attn_dq_kernel(float* dq, const float* dout, const float* q, con
   float* dOs = Qs + kRows * D;  // [kRows][D]
   float* Ks = dOs + kRows * D;  // [kTile][D+1]
   float* Vs = Ks + kTile * D1;  // [kTile][D+1]
-  const Item it = P.items[blockIdx.x];
-  const SpanDev sp = P.spans[it.span];
-  const int64_t h = blockIdx.y, g = h / (P.H / P.KV);
-  const int w = threadIdx.x / kWarp, lane = threadIdx.x % kWarp;
-  const int64_t i = it.first + w, shift = sp.n_k - sp.n_q, row = sp.q_start + i;
-  const bool valid = i < sp.n_q;
+  const RowWarp rw = row_warp(P);
+  const SpanDev& sp = rw.sp;
+  const int64_t h = rw.h, g = rw.g, i = rw.i, shift = rw.shift, row = rw.row;
+  const int w = rw.w, lane = rw.lane;
+  const bool valid = rw.valid;
   float li = 0.0f, di = 0.0f;
   if (valid) {
     for (int64_t d = lane; d < D; d += kWarp) {
@@ -157,7 +175,7 @@ __global__ void attn_dq_kernel(float* dq, const float* dout, const float* q, con
     li = lse[row * P.H + h];
     di = delta[row * P.H + h];
   }
-  const int64_t nvis = shift + imin(sp.n_q, it.first + kRows);
+  const int64_t nvis = rw.nvis;
   float acc[DPL] = {};
   for (int64_t kb = 0; kb < nvis; kb += kTile) {
     load_kv_tiles(Ks, Vs, D1, sp, g, kb, nvis, P);

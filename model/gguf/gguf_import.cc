@@ -15,6 +15,7 @@
 #include "model/gguf/gguf_dequant.h"
 #include "model/gguf/gguf_file.h"
 #include "model/gguf/gguf_tokenizer.h"
+#include "model/model.h"
 #include "model/safetensors.h"
 
 namespace ascent {
@@ -157,10 +158,8 @@ absl::Status read_weights(const GgufFile& f, const ModelConfig& c, std::vector<s
     if (absl::Status s = ggml_dequantize(t.type, f.data(t), t.numel(), x.data()); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat(f.path(), ": tensor ", t.name, ": ", s.message()));
     }
-    for (float v : x) {
-      if (!std::isfinite(v)) {
-        return absl::DataLossError(absl::StrCat(f.path(), ": tensor ", t.name, " holds a non-finite value"));
-      }
+    if (first_non_finite(x.data(), t.numel()) >= 0) {
+      return absl::DataLossError(absl::StrCat(f.path(), ": tensor ", t.name, " holds a non-finite value"));
     }
     if (m.unpermute_heads > 0) unpermute_rows(x, m.unpermute_heads, m.shape[1]);
     names->push_back(m.hf_name), shapes->push_back(m.shape), data->push_back(std::move(x));
