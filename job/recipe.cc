@@ -170,6 +170,8 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   auto algo = algo_config_parse(child(root, "algorithm"), name);
   if (!algo.ok()) return algo.status();
   r.algorithm = *algo;
+  if (!r.algorithm.loss.kl.reference.empty())
+    r.algorithm.loss.kl.reference = relative_to(dir, r.algorithm.loss.kl.reference);
   auto rw = rewards_config_parse(child(root, "rewards"), name);  // paths relative to the file's directory
   if (!rw.ok()) return rw.status();
   r.rewards = *rw;
@@ -248,7 +250,17 @@ std::string recipe_resolved_yaml(const Recipe& r) {
     << a.loss.clip_eps_low << YAML::Key << "eps_high" << YAML::Value << a.loss.clip_eps_high << YAML::EndMap;
   e << YAML::Key << "gspo" << YAML::Value << YAML::BeginMap << YAML::Key << "eps_low" << YAML::Value
     << a.loss.gspo_eps_low << YAML::Key << "eps_high" << YAML::Value << a.loss.gspo_eps_high << YAML::EndMap;
-  e << YAML::Key << "kl_beta" << YAML::Value << a.loss.kl_beta;
+  const KlConfig& kl = a.loss.kl;
+  e << YAML::Key << "kl" << YAML::Value << YAML::BeginMap << YAML::Key << "beta" << YAML::Value << kl.beta
+    << YAML::Key << "estimator" << YAML::Value << kl_estimator_name(kl.estimator) << YAML::Key << "form"
+    << YAML::Value << kl_form_name(kl.form) << YAML::Key << "reference" << YAML::Value << YAML::DoubleQuoted
+    << kl.reference << YAML::EndMap;
+  const MismatchConfig& mm = a.loss.mismatch;
+  e << YAML::Key << "mismatch" << YAML::Value << YAML::BeginMap << YAML::Key << "correction" << YAML::Value
+    << mismatch_correction_name(mm.correction) << YAML::Key << "level" << YAML::Value
+    << mismatch_level_name(mm.level) << YAML::Key << "cap" << YAML::Value << mm.cap << YAML::Key
+    << "icepop_low" << YAML::Value << mm.icepop_low << YAML::Key << "icepop_high" << YAML::Value
+    << mm.icepop_high << YAML::EndMap;
   e << YAML::Key << "advantage" << YAML::Value << kAdv[static_cast<int>(a.advantage.mode)];
   e << YAML::Key << "grpo_std_eps" << YAML::Value << a.advantage.grpo_eps;
   e << YAML::Key << "aggregation" << YAML::Value << kAgg[static_cast<int>(a.aggregation.mode)];

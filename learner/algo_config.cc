@@ -19,12 +19,27 @@ absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::
   YamlReader& gspo = r.section("gspo");
   gspo.read("eps_low", &c.loss.gspo_eps_low, 0.0, 1.0);
   gspo.read("eps_high", &c.loss.gspo_eps_high, 0.0);
-  r.read("kl_beta", &c.loss.kl_beta, 0.0);
-  if (c.loss.kl_beta > 0) {  // refused here, at the recipe, not at the first step after a run has started
-    r.fail("kl_beta",
-           "> 0 needs a reference policy, which the learner does not keep yet; use 0 (the ScaleRL, GRPO-TCR "
-           "and HERO recipes do)");
+  if (const YAML::Node old = r.read_raw("kl_beta"); old.IsDefined() && !old.IsNull())
+    r.fail("kl_beta", "is now algorithm.kl.beta");
+  std::string kl_est = "k3", kl_form = "loss";
+  YamlReader& kl = r.section("kl");
+  kl.read("beta", &c.loss.kl.beta, 0.0);
+  kl.read("estimator", &kl_est, {"k1", "k2", "k3"});
+  kl.read("form", &kl_form, {"loss", "reward"});
+  kl.read("reference", &c.loss.kl.reference);
+  std::string corr = "off", level = "token";
+  YamlReader& mm = r.section("mismatch");
+  mm.read("correction", &corr, {"off", "tis", "mis", "icepop"});
+  mm.read("level", &level, {"token", "sequence"});
+  mm.read("cap", &c.loss.mismatch.cap, 1.0, {}, /*min_exclusive=*/true);
+  mm.read("icepop_low", &c.loss.mismatch.icepop_low, 0.0, 1.0, /*min_exclusive=*/true);
+  mm.read("icepop_high", &c.loss.mismatch.icepop_high, 1.0);
+  if (corr == "tis" && loss == "cispo") {
+    mm.fail("correction",
+            "tis with loss: cispo: CISPO's weight already is a truncated importance weight; set "
+            "algorithm.cispo.eps_max to the cap instead (mis and icepop combine with cispo)");
   }
+  if (corr == "icepop" && level == "sequence") mm.fail("level", "icepop masks tokens: use token");
   r.read("advantage", &adv, {"group_centered", "grpo", "batch_std", "dr_grpo", "leave_one_out"});
   r.read("grpo_std_eps", &c.advantage.grpo_eps, 0.0);
   r.read("aggregation", &agg, {"token", "prompt", "sample", "fixed"});
@@ -45,6 +60,10 @@ absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::
   absl::Status st = r.finish();
   if (!st.ok()) return st;
   c.loss.kind = *loss_kind_parse(loss);
+  c.loss.kl.estimator = *kl_estimator_parse(kl_est);
+  c.loss.kl.form = *kl_form_parse(kl_form);
+  c.loss.mismatch.correction = *mismatch_correction_parse(corr);
+  c.loss.mismatch.level = *mismatch_level_parse(level);
   c.advantage.mode = *advantage_mode_parse(adv);
   c.aggregation.mode = *aggregation_mode_parse(agg);
   c.zero_variance = zv == "off"      ? ZeroVarianceMode::kOff

@@ -63,12 +63,13 @@ FitOptions live_fit_options(const ValidationConfig& v) {
 }  // namespace
 
 Learner::Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll,
-                 Model& m, LearnerOptimizer& opt, ResumePoint resume)
+                 Model& m, Model* ref, LearnerOptimizer& opt, ResumePoint resume)
     : r_(r),
       data_(prompts),
       o_(o),
       coll_(coll),
       m_(m),
+      ref_(ref),
       opt_(opt),
       resume_(std::move(resume)),
       run_dir_(learner_run_dir(r)),
@@ -222,6 +223,10 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   mm["time/wait_s"] = seconds_between(t0, t_batch);
   mm["time/learner_s"] = seconds_between(t_batch, t_grad);
   mm["time/publish_s"] = seconds_between(t_grad, t_pub);
+  if (ref_ != nullptr) {  // inside time/learner_s
+    mm["time/reference_s"] = grad.reference_s;
+    mm["memory/reference_bytes"] = static_cast<double>(ref_->params.size() * sizeof(float));
+  }
   const double step_s = seconds_between(t0, Clock::now());
   mm["time/step_s"] = step_s;
   mm["perf/tokens_per_s"] = step_s > 0 ? static_cast<double>(count_.tokens - tokens0) / step_s : 0;
@@ -361,7 +366,7 @@ absl::StatusOr<StepGradient> Learner::optimise(int64_t step, const RolloutBatch&
     std::string bytes = train_batch_to_proto(step, rb).SerializeAsString();
     coll_.broadcast(&bytes, 0);
   }
-  return learner_optimise(m_, opt_, rb, r_, step, coll_, grad_norm);
+  return learner_optimise(m_, ref_, opt_, rb, r_, step, coll_, grad_norm);
 }
 
 void Learner::publish(int64_t step, const RolloutBatch& rb) {

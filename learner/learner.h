@@ -78,7 +78,7 @@ class Learner {
  public:
   // m and opt are loaded (from the recipe's model or the checkpoint); prompts are the run's.
   Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll,
-          Model& m, LearnerOptimizer& opt, ResumePoint resume);
+          Model& m, Model* ref, LearnerOptimizer& opt, ResumePoint resume);
   // Restores the run state, starts the services and the logs, validates step 0 of a fresh run.
   absl::Status start();
   // Steps until run.steps, Ctrl-C, no prompts left or an error; then the final checkpoint and summary.
@@ -110,6 +110,7 @@ class Learner {
   const LearnerOptions& o_;
   Collective& coll_;
   Model& m_;
+  Model* ref_;  // the KL's frozen reference policy; null when algorithm.kl.beta is 0
   LearnerOptimizer& opt_;
   ResumePoint resume_;
   int64_t last_checkpoint_step_ = -1;                // the step of the last checkpoint this run wrote

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "collective/nccl_collective.h"
@@ -14,6 +15,7 @@
 #include "core/threads.h"
 #include "learner/checkpoint.h"
 #include "learner/optimizer.h"
+#include "learner/reference_policy.h"
 #include "learner/rollout_proto.h"
 
 namespace ascent {
@@ -49,18 +51,19 @@ absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const 
 
 }  // namespace
 
-absl::StatusOr<StepGradient> learner_optimise(Model& m, LearnerOptimizer& opt, const RolloutBatch& rb,
-                                              const LearnerConfig& r, int64_t step, Collective& coll,
-                                              double* grad_norm) {
+absl::StatusOr<StepGradient> learner_optimise(Model& m, Model* ref, LearnerOptimizer& opt,
+                                              const RolloutBatch& rb, const LearnerConfig& r, int64_t step,
+                                              Collective& coll, double* grad_norm) {
   LmHeadOptions head;
   head.temperature = r.generation.sampler.temperature > 0 ? r.generation.sampler.temperature : 1.0f;
-  ASCENT_ASSIGN_OR_RETURN(StepGradient g,
-                          train_step_gradients(m, rb, r.algorithm, head, r.run.micro_batch_tokens, coll));
+  ASCENT_ASSIGN_OR_RETURN(
+      StepGradient g, train_step_gradients(m, rb, r.algorithm, head, r.run.micro_batch_tokens, coll, ref));
   *grad_norm = opt.step(m, step + 1);
   return g;
 }
 
-absl::Status learner_follow(const LearnerConfig& r, Model& m, LearnerOptimizer& opt, Collective& coll) {
+absl::Status learner_follow(const LearnerConfig& r, Model& m, Model* ref, LearnerOptimizer& opt,
+                            Collective& coll) {
   while (true) {
     std::string bytes;
     coll.broadcast(&bytes, 0);
@@ -73,13 +76,13 @@ absl::Status learner_follow(const LearnerConfig& r, Model& m, LearnerOptimizer& 
     }
     ASCENT_ASSIGN_OR_RETURN(RolloutBatch rb, train_batch_from_proto(tb));
     double norm = 0;
-    ASCENT_RETURN_IF_ERROR(learner_optimise(m, opt, rb, r, tb.step(), coll, &norm).status());
+    ASCENT_RETURN_IF_ERROR(learner_optimise(m, ref, opt, rb, r, tb.step(), coll, &norm).status());
   }
 }
 
 namespace {
 absl::Status learner_main(const LearnerConfig& r, const PromptSet& data, const LearnerOptions& o,
-                          Collective& coll, Model& m, std::string ckpt, AdamWState& saved,
+                          Collective& coll, Model& m, Model* ref, std::string ckpt, AdamWState& saved,
                           ResumePoint resume);
 
 // The device of this rank: the recipe's; with several ranks, "cuda" puts each on its own GPU: cuda:(local rank
@@ -127,6 +130,15 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
     return absl::Status(backend.status().code(),
                         absl::StrCat(r.file, ": run.device: ", backend.status().message()));
   model_to_backend(m, **backend);
+  // The KL's frozen reference: the recipe's model (where the run started, also on a resume) or kl.reference.
+  std::optional<Model> ref;
+  if (r.algorithm.loss.kl.beta > 0) {
+    const std::string& dir = r.algorithm.loss.kl.reference;
+    absl::StatusOr<Model> loaded = reference_load(dir.empty() ? r.model_path : dir, m, **backend);
+    if (!loaded.ok())
+      return absl::Status(loaded.status().code(), absl::StrCat(r.file, ": ", loaded.status().message()));
+    ref.emplace(std::move(*loaded));
+  }
   // GPU ranks sum their gradients with NCCL; its communicator forwards the host operations to `coll`.
   std::unique_ptr<Collective> nccl;
   if (!(*backend)->host_memory() && coll.size() > 1) {
@@ -135,14 +147,15 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
       return absl::Status(c.status().code(), absl::StrCat(r.file, ": run.device: ", c.status().message()));
     nccl = std::move(*c);
   }
-  return learner_main(r, data, o, nccl ? *nccl : coll, m, std::move(ckpt), saved, std::move(resume));
+  return learner_main(r, data, o, nccl ? *nccl : coll, m, ref ? &*ref : nullptr, std::move(ckpt), saved,
+                      std::move(resume));
 }
 
 namespace {
 // The learner once its model is on its device: the optimiser (resumed from the checkpoint's state), then rank 0
 // runs the steps and the other ranks follow.
 absl::Status learner_main(const LearnerConfig& r, const PromptSet& data, const LearnerOptions& o,
-                          Collective& coll, Model& m, std::string ckpt, AdamWState& saved,
+                          Collective& coll, Model& m, Model* ref, std::string ckpt, AdamWState& saved,
                           ResumePoint resume) {
   LearnerOptimizer opt(r.optimizer, static_cast<int>(r.optimizer.zero_stage), coll,
                        static_cast<int64_t>(m.params.size()));
@@ -151,9 +164,9 @@ absl::Status learner_main(const LearnerConfig& r, const PromptSet& data, const L
     resume.step = resume.state.at("step").get<int64_t>();
   }
   saved = AdamWState{};
-  if (coll.rank() != 0) return learner_follow(r, m, opt, coll);
+  if (coll.rank() != 0) return learner_follow(r, m, ref, opt, coll);
 
-  Learner learner(r, data, o, coll, m, opt, std::move(resume));
+  Learner learner(r, data, o, coll, m, ref, opt, std::move(resume));
   ASCENT_RETURN_IF_ERROR(learner.start());
   return learner.run();
 }

@@ -24,12 +24,14 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
                          Collective& coll);
 
 // A rank other than 0: trains on rank 0's batches until it says stop.
-absl::Status learner_follow(const LearnerConfig& r, Model& m, LearnerOptimizer& opt, Collective& coll);
+// ref: the frozen reference policy when algorithm.kl.beta > 0 (learner/reference_policy.h), else null.
+absl::Status learner_follow(const LearnerConfig& r, Model& m, Model* ref, LearnerOptimizer& opt,
+                            Collective& coll);
 
 // The gradient of the batch on every rank, then the optimiser step (learner/optimizer.h: summed over ranks,
 // clipped, AdamW; whole or ZeRO-1). grad_norm: the global norm before clipping.
-absl::StatusOr<StepGradient> learner_optimise(Model& m, LearnerOptimizer& opt, const RolloutBatch& rb,
-                                              const LearnerConfig& r, int64_t step, Collective& coll,
-                                              double* grad_norm);
+absl::StatusOr<StepGradient> learner_optimise(Model& m, Model* ref, LearnerOptimizer& opt,
+                                              const RolloutBatch& rb, const LearnerConfig& r, int64_t step,
+                                              Collective& coll, double* grad_norm);
 
 }  // namespace ascent

@@ -37,50 +37,97 @@ FlatTokens flat_tokens_build(const RolloutBatch& batch, const std::vector<std::v
   return f;
 }
 
+namespace {
+
+// GSPO's sg'd sequence ratio per token: s_i = exp(mean over the completion's loss tokens of logp - logp_gen).
+std::vector<double> gspo_sequence_ratios(const FlatTokens& tok, const std::vector<float>& logp_sg) {
+  std::vector<double> seq_ratio(tok.logp_gen.size(), 1.0);
+  for (size_t s = 0; s + 1 < tok.seq_offsets.size(); ++s) {
+    double sum = 0.0;
+    int64_t cnt = 0;
+    for (int64_t t = tok.seq_offsets[s]; t < tok.seq_offsets[s + 1]; ++t) {
+      if (tok.coef[t] == 0.0f) continue;
+      sum += static_cast<double>(logp_sg[t]) - tok.logp_gen[t];
+      ++cnt;
+    }
+    const double si = cnt ? std::exp(sum / static_cast<double>(cnt)) : 1.0;
+    for (int64_t t = tok.seq_offsets[s]; t < tok.seq_offsets[s + 1]; ++t) seq_ratio[t] = si;
+  }
+  return seq_ratio;
+}
+
+// The behaviour ratios' histogram: one entry per loss token at token level, one per completion with loss
+// tokens at sequence level.
+void ratio_stats(const MismatchConfig& mc, const FlatTokens& tok, const std::vector<double>& log_ratio,
+                 LossStats* st) {
+  for (size_t s = 0; s + 1 < tok.seq_offsets.size(); ++s) {
+    for (int64_t t = tok.seq_offsets[s]; t < tok.seq_offsets[s + 1]; ++t) {
+      if (tok.coef[t] == 0.0f) continue;
+      st->ratio_hist.add(log_ratio[t]);
+      st->ratio_log_max = std::max(st->ratio_log_max, log_ratio[t]);
+      if (mc.level == MismatchLevel::kSequence) break;
+    }
+  }
+}
+
+// PPO-clip / GSPO per token: loss and dL/dlogp for ratio r (d r / d logp = r); counts an active clip.
+void clipped_term(double ratio, double A, double el, double eh, double* l, double* dl, int64_t* low,
+                  int64_t* high) {
+  const double unclipped = ratio * A;
+  const double clipped = std::clamp(ratio, 1.0 - el, 1.0 + eh) * A;
+  if (clipped < unclipped) {  // the clipped term is the min: constant in logp, zero gradient
+    *l = -clipped;
+    *dl = 0.0;
+    (ratio > 1.0 ? *high : *low) += 1;
+  } else {
+    *l = -unclipped;
+    *dl = -unclipped;
+  }
+}
+
+}  // namespace
+
 LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std::vector<float>& logp,
                         const std::vector<float>& logp_sg, const std::vector<float>* logp_ref) {
   const size_t n = tok.logp_gen.size();
   ASCENT_CHECK(logp.size() == n && logp_sg.size() == n, "one log-prob per token");
-  ASCENT_CHECK(cfg.kl_beta == 0.0 || (logp_ref && logp_ref->size() == n), "kl_beta > 0 needs logp_ref");
+  const bool kl_loss = cfg.kl.beta > 0.0 && cfg.kl.form == KlForm::kLoss;
+  ASCENT_CHECK(!kl_loss || (logp_ref && logp_ref->size() == n), "a loss-form KL needs logp_ref");
+  const MismatchConfig& mc = cfg.mismatch;
+  const bool correct = mc.correction != MismatchCorrection::kOff;
+  ASCENT_CHECK(!(correct && cfg.kind == LossKind::kCispo && mc.correction == MismatchCorrection::kTis),
+               "cispo with tis (the recipe refuses it)");
   LossResult r;
   r.dlogp.assign(n, 0.0f);
-  // GSPO's sg'd sequence ratio per token: s_i = exp(mean over the completion's loss tokens of logp -
-  // logp_gen).
-  std::vector<double> seq_ratio;
-  if (cfg.kind == LossKind::kGspo) {
-    seq_ratio.assign(n, 1.0);
-    for (size_t s = 0; s + 1 < tok.seq_offsets.size(); ++s) {
-      double sum = 0.0;
-      int64_t cnt = 0;
-      for (int64_t t = tok.seq_offsets[s]; t < tok.seq_offsets[s + 1]; ++t) {
-        if (tok.coef[t] == 0.0f) continue;
-        sum += static_cast<double>(logp_sg[t]) - tok.logp_gen[t];
-        ++cnt;
-      }
-      const double si = cnt ? std::exp(sum / static_cast<double>(cnt)) : 1.0;
-      for (int64_t t = tok.seq_offsets[s]; t < tok.seq_offsets[s + 1]; ++t) seq_ratio[t] = si;
-    }
-  }
-  int64_t low = 0, high = 0;
-  double rho_sum = 0.0, kl_sum = 0.0;
+  const std::vector<double> seq_ratio =
+      cfg.kind == LossKind::kGspo && !correct ? gspo_sequence_ratios(tok, logp_sg) : std::vector<double>();
+  const std::vector<double> log_ratio =
+      mismatch_log_ratios(mc.level, tok.logp_gen, logp_sg, tok.coef, tok.seq_offsets);
+  ratio_stats(mc, tok, log_ratio, &r.stats);
+  int64_t low = 0, high = 0, truncated = 0, masked = 0;
+  double rho_sum = 0.0, kl_sum = 0.0, kl_ref_sum = 0.0;
   for (size_t t = 0; t < n; ++t) {
     const double c = tok.coef[t];
     if (c == 0.0) continue;
     const double A = tok.advantage[t];
     const double rho_sg = std::exp(static_cast<double>(logp_sg[t]) - tok.logp_gen[t]);
     const double lp = logp[t];
+    WeightFate fate = WeightFate::kKept;
+    const double w = correct ? mismatch_weight(mc, log_ratio[t], &fate) : 1.0;
+    truncated += fate == WeightFate::kTruncated;
+    masked += fate == WeightFate::kMasked;
     double l = 0.0, dl = 0.0;  // per-token loss and its derivative w.r.t. logp
     switch (cfg.kind) {
       case LossKind::kCispo: {
-        double w = std::min(rho_sg, cfg.cispo_eps_max);
+        double v = std::min(rho_sg, cfg.cispo_eps_max);
         if (rho_sg > cfg.cispo_eps_max) ++high;
         if (cfg.cispo_eps_low_is && rho_sg < 1.0 - *cfg.cispo_eps_low_is) {
-          w = 1.0 - *cfg.cispo_eps_low_is;
+          v = 1.0 - *cfg.cispo_eps_low_is;
           ++low;
         }
-        w *= A;
-        l = -w * lp;
-        dl = -w;
+        v *= A * (w > 0.0 ? 1.0 : 0.0);
+        l = -v * lp;
+        dl = -v;
         break;
       }
       case LossKind::kPpoClip:
@@ -88,29 +135,28 @@ LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std:
         const bool gspo = cfg.kind == LossKind::kGspo;
         const double el = gspo ? cfg.gspo_eps_low : cfg.clip_eps_low;
         const double eh = gspo ? cfg.gspo_eps_high : cfg.clip_eps_high;
-        // PPO: rho itself is differentiated. GSPO-token: s_{i,t} = s_i * exp(logp - sg(logp)).
-        const double ratio = gspo ? seq_ratio[t] * std::exp(lp - logp_sg[t]) : std::exp(lp - tok.logp_gen[t]);
-        const double unclipped = ratio * A;
-        const double clipped = std::clamp(ratio, 1.0 - el, 1.0 + eh) * A;
-        if (clipped < unclipped) {  // the clipped term is the min: constant in logp, zero gradient
-          l = -clipped;
-          dl = 0.0;
-          (ratio > 1.0 ? high : low) += 1;
-        } else {
-          l = -unclipped;
-          dl = -unclipped;  // d(ratio)/dlogp = ratio
-        }
+        // Decoupled (correction on): r = pi / sg(pi). Else PPO differentiates rho itself, and GSPO-token
+        // s_{i,t} = s_i * exp(logp - sg(logp)).
+        const double ratio = correct ? std::exp(lp - logp_sg[t])
+                             : gspo  ? seq_ratio[t] * std::exp(lp - logp_sg[t])
+                                     : std::exp(lp - tok.logp_gen[t]);
+        clipped_term(ratio, A, el, eh, &l, &dl, &low, &high);
+        l *= w;
+        dl *= w;
         break;
       }
     }
-    if (cfg.kl_beta > 0.0) {
-      const double d = static_cast<double>((*logp_ref)[t]) - lp;  // log(pi_ref / pi_theta)
-      l += cfg.kl_beta * (std::exp(d) - d - 1.0);
-      dl += cfg.kl_beta * (1.0 - std::exp(d));
+    if (kl_loss) {
+      const double ref = (*logp_ref)[t];
+      l += cfg.kl.beta * kl_value(cfg.kl.estimator, lp, ref);
+      dl += cfg.kl.beta * kl_grad(cfg.kl.estimator, lp, ref);
+      const double k = kl_value(cfg.kl.estimator, logp_sg[t], ref);
+      kl_ref_sum += k;
+      r.stats.kl_ref_max = std::max(r.stats.kl_ref_max, k);
     }
     r.loss += c * l;
     r.dlogp[t] = static_cast<float>(c * dl);
-    const double shown = cfg.kind == LossKind::kGspo ? seq_ratio[t] : rho_sg;
+    const double shown = cfg.kind == LossKind::kGspo && !correct ? seq_ratio[t] : rho_sg;
     rho_sum += shown;
     r.stats.rho_max = std::max(r.stats.rho_max, shown);
     const double x = static_cast<double>(logp_sg[t]) - tok.logp_gen[t];  // log(pi_theta / pi_gen)
@@ -123,6 +169,9 @@ LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std:
     r.stats.clip_frac_high = high / m;
     r.stats.rho_mean = rho_sum / m;
     r.stats.kl_gen_train = kl_sum / m;
+    r.stats.kl_ref_mean = kl_ref_sum / m;
+    r.stats.mismatch_truncated_frac = truncated / m;
+    r.stats.mismatch_masked_frac = masked / m;
   }
   return r;
 }

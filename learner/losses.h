@@ -9,8 +9,15 @@
 //   gspo:     GSPO-token: s_i = sg((pi/pi_gen)^(1/|y_i|)) over the completion's loss tokens and per token
 //             s_{i,t} = s_i * pi(y_t) / sg(pi(y_t)); L = -sum c * min(s_{i,t} A, clip(s_{i,t}, 1-eps_low,
 //             1+eps_high) A). With sample aggregation this is GSPO's sequence objective exactly.
-//   kl_beta > 0 adds beta * k3 per token: k3 = pi_ref/pi - log(pi_ref/pi) - 1,
-//   d/dlogp = beta (1 - pi_ref/pi).
+// With a mismatch correction (learner/mismatch.h: weight w_t = sg(correction of the behaviour ratio)):
+//   cispo:    the mask of mis / icepop multiplies CISPO's weight (w_t > 0 keeps it, 0 drops the token); tis is
+//             refused at the recipe, because CISPO's weight already is a truncated IS weight (cap: eps_max)
+//   ppo_clip, gspo: the decoupled objective (Hilton et al. 2022; AReaL): the proximal policy is the trainer's
+//             own, r = pi / sg(pi), and L = -sum c * w_t * min(r A, clip(r, 1-eps_low, 1+eps_high) A),
+//             dL/dlogp = -c * w_t * A. With one optimiser step per batch r = 1, so the clip never binds: the
+//             correction's weight is what bounds off-policy updates (as in verl with TIS and one mini-batch).
+// KL to the reference in loss form (learner/kl.h) adds c * beta * k(logp, logp_ref) per token and its
+// gradient; it is not weighted by w_t.
 // `logp_sg` holds the values seen inside sg() (normally the same array as logp): a finite-difference check
 // can perturb logp alone and so differentiate the loss as autograd would.
 #pragma once
@@ -21,6 +28,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "learner/kl.h"
+#include "learner/mismatch.h"
 #include "learner/rollout_batch.h"
 
 namespace ascent {
@@ -37,7 +46,8 @@ struct LossConfig {
   double clip_eps_high = 0.28;  // DAPO / GRPO-TCR clip-higher; GRPO uses 0.2
   double gspo_eps_low = 3e-4;   // GSPO paper
   double gspo_eps_high = 4e-4;
-  double kl_beta = 0.0;
+  KlConfig kl;
+  MismatchConfig mismatch;
 };
 
 // The per-token view of a batch that the losses read.
@@ -57,6 +67,10 @@ struct LossStats {
   double clip_frac_low = 0, clip_frac_high = 0;  // share of loss tokens whose clip is active, below / above
   double rho_mean = 0, rho_max = 0;              // over loss tokens (sequence ratio s_i for gspo)
   double kl_gen_train = 0;  // k3 estimate of KL(pi_gen || pi_theta), mean over loss tokens
+  double kl_ref_mean = 0, kl_ref_max = -1e300;  // the KL estimator per loss token (-1e300: none)
+  double mismatch_truncated_frac = 0, mismatch_masked_frac = 0;  // share of loss tokens (correction on)
+  RatioHistogram ratio_hist;      // the behaviour ratio at the correction's level (token level when off)
+  double ratio_log_max = -1e300;  // its largest log
   int64_t loss_tokens = 0;
 };
 
@@ -66,7 +80,7 @@ struct LossResult {
   LossStats stats;
 };
 
-// logp: log pi_theta per token; logp_ref only when kl_beta > 0.
+// logp: log pi_theta per token; logp_ref (log pi_ref per token) only when kl.beta > 0 in loss form.
 LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std::vector<float>& logp,
                         const std::vector<float>& logp_sg, const std::vector<float>* logp_ref = nullptr);
 

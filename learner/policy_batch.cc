@@ -35,4 +35,26 @@ std::vector<float> policy_batch_scatter(const PolicyBatch& pb, const std::vector
   return out;
 }
 
+std::vector<std::vector<size_t>> rank_micro_batches(const RolloutBatch& rb, int rank, int ranks,
+                                                    int64_t micro_batch_tokens) {
+  std::vector<std::vector<size_t>> micro;
+  int64_t in_micro = 0;
+  for (size_t g = static_cast<size_t>(rank); g < rb.groups.size(); g += static_cast<size_t>(ranks)) {
+    int64_t t = 0;
+    for (const Rollout& c : rb.groups[g].completions)
+      t += static_cast<int64_t>(rb.groups[g].prompt_tokens.size() + c.tokens.size());
+    if (micro.empty() || in_micro + t > micro_batch_tokens) micro.emplace_back(), in_micro = 0;
+    micro.back().push_back(g);
+    in_micro += t;
+  }
+  return micro;
+}
+
+RolloutBatch rollout_batch_subset(const RolloutBatch& rb, const std::vector<size_t>& groups) {
+  RolloutBatch sub;
+  sub.groups.reserve(groups.size());
+  for (size_t g : groups) sub.groups.push_back(rb.groups[g]);
+  return sub;
+}
+
 }  // namespace ascent

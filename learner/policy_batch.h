@@ -25,4 +25,11 @@ std::vector<float> policy_batch_gather(const PolicyBatch& pb, const std::vector<
 // The engine's dlogp (zeros on prompt positions) from the learner's per-completion-token dL/dlogp.
 std::vector<float> policy_batch_scatter(const PolicyBatch& pb, const std::vector<float>& dlogp);
 
+// A rank's share of rb's groups (group g on rank g % ranks), in micro-batches of whole groups holding at most
+// micro_batch_tokens prompt + completion tokens (a larger group makes a micro-batch of its own).
+std::vector<std::vector<size_t>> rank_micro_batches(const RolloutBatch& rb, int rank, int ranks,
+                                                    int64_t micro_batch_tokens);
+// The groups `groups` of rb as a batch of their own.
+RolloutBatch rollout_batch_subset(const RolloutBatch& rb, const std::vector<size_t>& groups);
+
 }  // namespace ascent

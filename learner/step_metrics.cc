@@ -1,6 +1,7 @@
 #include "learner/step_metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace ascent {
@@ -16,6 +17,17 @@ std::map<std::string, double> step_metrics_compute(const StepMetricsInput& in) {
     m["loss/rho_max"] = s.rho_max;
     m["loss/kl_gen_train"] = s.kl_gen_train;
     m["batch/loss_tokens"] = static_cast<double>(s.loss_tokens);
+    if (s.kl_ref_max > -1e299) {  // a KL to the reference was computed (algorithm.kl.beta > 0)
+      m["kl/ref_mean"] = s.kl_ref_mean;
+      m["kl/ref_max"] = s.kl_ref_max;
+    }
+    if (s.ratio_hist.total() > 0) {  // the behaviour ratio pi_train / pi_gen at the correction's level
+      m["mismatch/ratio_p50"] = s.ratio_hist.quantile(0.5);
+      m["mismatch/ratio_p99"] = s.ratio_hist.quantile(0.99);
+      m["mismatch/ratio_max"] = std::exp(std::clamp(s.ratio_log_max, -80.0, 80.0));
+    }
+    m["mismatch/truncated_frac"] = s.mismatch_truncated_frac;
+    m["mismatch/masked_frac"] = s.mismatch_masked_frac;
   }
   if (in.batch) {
     const int64_t kept = static_cast<int64_t>(in.batch->groups.size());

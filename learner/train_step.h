@@ -25,12 +25,16 @@ struct StepGradient {
   LossStats stats;          // summed / merged over ranks
   double entropy_mean = 0;  // mean over the completion tokens of every rank
   int64_t tokens = 0;       // completion tokens
+  double reference_s = 0;   // this rank's time in the reference policy's forwards
 };
 
 // The model's gradients (m.g, on its backend) are zeroed, then hold this rank's share of the gradient;
 // LearnerOptimizer::step takes them from there (copying them to the host arena where it runs there).
+// ref: the frozen reference policy (learner/reference_policy.h), required when cfg.loss.kl.beta > 0 (else
+// FailedPrecondition) and unused otherwise. In reward form its KL penalty is subtracted from the rewards
+// before advantages; in loss form its log-probs enter loss_compute per micro-batch.
 absl::StatusOr<StepGradient> train_step_gradients(Model& m, const RolloutBatch& rb, const AlgoConfig& cfg,
                                                   const LmHeadOptions& head, int64_t micro_batch_tokens,
-                                                  Collective& coll);
+                                                  Collective& coll, Model* ref = nullptr);
 
 }  // namespace ascent

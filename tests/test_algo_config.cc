@@ -35,7 +35,35 @@ TEST(AlgoConfig, DefaultsAreScaleRl) {
   EXPECT_TRUE(c->no_positive_resampling);
   EXPECT_EQ(c->npr_threshold, 0.9);
   EXPECT_EQ(c->max_lag, 8);
-  EXPECT_EQ(c->loss.kl_beta, 0.0);
+  EXPECT_EQ(c->loss.kl.beta, 0.0);
+  EXPECT_EQ(c->loss.kl.estimator, KlEstimator::kK3);
+  EXPECT_EQ(c->loss.kl.form, KlForm::kLoss);
+  EXPECT_EQ(c->loss.kl.reference, "");
+  EXPECT_EQ(c->loss.mismatch.correction, MismatchCorrection::kOff);
+  EXPECT_EQ(c->loss.mismatch.level, MismatchLevel::kToken);
+  EXPECT_EQ(c->loss.mismatch.cap, 2.0);
+  EXPECT_EQ(c->loss.mismatch.icepop_low, 0.5);
+  EXPECT_EQ(c->loss.mismatch.icepop_high, 5.0);
+}
+
+TEST(AlgoConfig, KlAndMismatchSections) {
+  auto c = parse(R"(algorithm:
+  loss: ppo_clip
+  kl: {beta: 0.05, estimator: k2, form: reward, reference: ../ref}
+  mismatch: {correction: mis, level: sequence, cap: 3}
+)");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->loss.kl.beta, 0.05);
+  EXPECT_EQ(c->loss.kl.estimator, KlEstimator::kK2);
+  EXPECT_EQ(c->loss.kl.form, KlForm::kReward);
+  EXPECT_EQ(c->loss.kl.reference, "../ref");
+  EXPECT_EQ(c->loss.mismatch.correction, MismatchCorrection::kMis);
+  EXPECT_EQ(c->loss.mismatch.level, MismatchLevel::kSequence);
+  EXPECT_EQ(c->loss.mismatch.cap, 3.0);
+  auto i = parse("algorithm:\n  mismatch: {correction: icepop, icepop_low: 0.2, icepop_high: 3}\n");
+  ASSERT_TRUE(i.ok()) << i.status();
+  EXPECT_EQ(i->loss.mismatch.icepop_low, 0.2);
+  EXPECT_EQ(i->loss.mismatch.icepop_high, 3.0);
 }
 
 TEST(AlgoConfig, GrpoTcrSection) {
@@ -88,10 +116,23 @@ TEST(AlgoConfig, OutOfRangeNamesLineAndKey) {
             "recipe.yaml:4: algorithm.overlong_shaping.cache_tokens: must be < max_tokens");
   EXPECT_EQ(error_of("algorithm:\n  no_positive_resampling: {threshold: 0}\n"),
             "recipe.yaml:2: algorithm.no_positive_resampling.threshold: must be > 0, got 0");
-  // Refused at the recipe (the learner keeps no reference policy), not at the first step of a started run.
   EXPECT_EQ(error_of("algorithm:\n  kl_beta: 0.1\n"),
-            "recipe.yaml:2: algorithm.kl_beta: > 0 needs a reference policy, which the learner does not keep "
-            "yet; use 0 (the ScaleRL, GRPO-TCR and HERO recipes do)");
+            "recipe.yaml:2: algorithm.kl_beta: is now algorithm.kl.beta");
+  EXPECT_EQ(error_of("algorithm:\n  kl: {beta: -1}\n"),
+            "recipe.yaml:2: algorithm.kl.beta: must be >= 0, got -1");
+  EXPECT_EQ(error_of("algorithm:\n  kl:\n    estimator: k4\n"),
+            "recipe.yaml:3: algorithm.kl.estimator: 'k4' is not one of: k1, k2, k3");
+  EXPECT_EQ(
+      error_of("algorithm:\n  mismatch:\n    correction: tis\n"),
+      "recipe.yaml:3: algorithm.mismatch.correction: tis with loss: cispo: CISPO's weight already is a "
+      "truncated importance weight; set algorithm.cispo.eps_max to the cap instead (mis and icepop combine "
+      "with cispo)");
+  EXPECT_EQ(error_of("algorithm:\n  mismatch:\n    correction: icepop\n    level: sequence\n"),
+            "recipe.yaml:4: algorithm.mismatch.level: icepop masks tokens: use token");
+  EXPECT_EQ(error_of("algorithm:\n  mismatch:\n    cap: 1\n"),
+            "recipe.yaml:3: algorithm.mismatch.cap: must be > 1, got 1");
+  EXPECT_EQ(error_of("algorithm:\n  mismatch:\n    icepop_low: 1.5\n"),
+            "recipe.yaml:3: algorithm.mismatch.icepop_low: must be <= 1, got 1.5");
 }
 
 TEST(AlgoConfig, SyntaxErrorNamesLine) {

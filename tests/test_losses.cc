@@ -203,25 +203,6 @@ TEST(PpoClip, ZeroGradientExactlyWhereClipped) {
   EXPECT_NEAR(r.stats.clip_frac_high, 1.0 / 7.0, 1e-12);
 }
 
-// k3 KL to a reference policy: value and gradient by hand. With log(pi_ref/pi) = d:
-// k3 = e^d - d - 1, dk3/dlogp = 1 - e^d. One token, coefficient 1, A = 0 (only the KL term), beta = 0.1, d =
-// 0.5: value 0.1 * (e^0.5 - 1.5) = 0.0148721, gradient 0.1 * (1 - e^0.5) = -0.0648721.
-TEST(Kl, K3ValueAndGradientByHand) {
-  FlatTokens tok;
-  tok.logp_gen = {-1.0f};
-  tok.advantage = {0.0f};
-  tok.coef = {1.0f};
-  tok.version = {0};
-  tok.seq_offsets = {0, 1};
-  LossConfig cfg;
-  cfg.kind = LossKind::kPpoClip;
-  cfg.kl_beta = 0.1;
-  std::vector<float> logp = {-1.0f}, ref = {-0.5f};
-  LossResult r = loss_compute(cfg, tok, logp, logp, &ref);
-  EXPECT_NEAR(r.loss, 0.0148721, 1e-7);
-  EXPECT_NEAR(r.dlogp[0], -0.0648721, 1e-7);
-}
-
 // Aggregation weighs tokens as docs/algorithms.md section 3 says. Prompt A: completions of 10 and 2 loss
 // tokens; prompt B: 4 and 4 (P = 2, 4 completions, 20 loss tokens).
 //   token:  every token 1/20

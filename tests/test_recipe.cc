@@ -59,7 +59,7 @@ TEST(Recipe, GrpoTcrAndHeroRecipesHoldThePublishedSettings) {
   EXPECT_EQ(t->algorithm.loss.clip_eps_high, 0.28);
   EXPECT_EQ(t->algorithm.aggregation.mode, AggregationMode::kToken);
   EXPECT_TRUE(t->algorithm.overlong_shaping);
-  EXPECT_EQ(t->algorithm.loss.kl_beta, 0.0);
+  EXPECT_EQ(t->algorithm.loss.kl.beta, 0.0);
   EXPECT_EQ(t->optimizer.schedule.lr, 1e-6);
   EXPECT_EQ(t->algorithm.group_size, 16);
   EXPECT_EQ(t->optimizer.grad_clip, 1.0);

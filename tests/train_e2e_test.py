@@ -21,6 +21,10 @@ H. kill -9 of `ascent train` (2 ranks): the children, in process groups of their
 E. zero_variance: resample (DAPO dynamic sampling): filtered groups are refilled with new leases of the same step,
    so steps train 4 groups while groups are filtered, and the accounting still holds.
 F. run.device: cuda:0 on a machine without a GPU backend: refused at the learner's start, naming the key.
+I. KL to the reference (k3, loss form) with PPO-clip and TIS, deterministic: the KL is 0 at the first step
+   (the policy is the reference) and grows after; the metrics are finite and the reference's time and memory
+   are reported. Killed and resumed, the run's metrics equal the uninterrupted run's (the reference is still
+   the recipe's model, not the checkpoint); on 2 learner ranks the loss and KL curves equal 1 rank's.
 """
 import json
 import os
@@ -42,7 +46,7 @@ def run(*args, **kw):
     return subprocess.run([ascent, *args], cwd=work, capture_output=True, text=True, **kw)
 
 
-def recipe(name, actors, ranks, lag, steps, ckpt_every, zero_variance="filter", device="cpu"):
+def recipe(name, actors, ranks, lag, steps, ckpt_every, zero_variance="filter", device="cpu", algo=""):
     path = os.path.join(work, name + ".yaml")
     with open(path, "w") as f:
         f.write(f"""name: {name}
@@ -50,7 +54,7 @@ seed: 3
 model: {{path: policy}}
 data: {{builtin: arithmetic, builtin_size: 400, builtin_max_operand: 9, validation_split: 0.05}}
 generation: {{max_tokens: 4, temperature: 1.0, slots: 16}}
-algorithm: {{group_size: 4, prompts_per_step: 4, max_lag: {lag}, zero_variance: {zero_variance}}}
+algorithm: {{group_size: 4, prompts_per_step: 4, max_lag: {lag}, zero_variance: {zero_variance}{algo}}}
 rewards: {{verifier: math}}
 optimizer: {{lr: 3.0e-4, warmup_steps: 0}}
 run:
@@ -302,5 +306,38 @@ r = run("train", path_f, "--no-progress", env=env(), timeout=120)
 if shutil.which("nvidia-smi") is None:
     check("F: run.device cuda:0 refused without a GPU backend", r.returncode != 0 and "run.device" in r.stderr and
           "cuda:0" in r.stderr, r.stderr[-1500:])
+
+# ---- I: KL to the frozen reference + sampler-mismatch correction ----
+kl_algo = ", loss: ppo_clip, kl: {beta: 0.05}, mismatch: {correction: tis, cap: 2}"
+path_i = recipe("kl_ref", 1, 1, 0, 8, 3, algo=kl_algo)
+r = run("train", path_i, "--no-progress", env=env(), timeout=300)
+check("I: KL + TIS run finishes", r.returncode == 0, r.stderr[-2000:])
+kl = [x for x in metrics("kl_ref") if x["step"] > 0]
+keys = ("kl/ref_mean", "kl/ref_max", "mismatch/ratio_p50", "mismatch/ratio_p99", "mismatch/ratio_max",
+        "mismatch/truncated_frac", "time/reference_s", "memory/reference_bytes")
+check("I: every step reports the KL, mismatch, time and memory keys",
+      len(kl) == 8 and all(k in x for x in kl for k in keys), [sorted(x) for x in kl[:1]])
+check("I: KL 0 at the first step (policy = reference), > 0 after",
+      kl[0].get("kl/ref_mean") == 0 and kl[-1].get("kl/ref_mean", 0) > 0, [x.get("kl/ref_mean") for x in kl])
+check("I: the reference weighs what the policy weighs (fp32 parameters)",
+      kl[0].get("memory/reference_bytes", 0) > 1e5, kl[0].get("memory/reference_bytes"))
+path_ik = recipe("kl_kill", 1, 1, 0, 8, 3, algo=kl_algo)
+p = launch(path_ik)
+ok = wait_for_step("kl_kill", 5, p)
+if ok:
+    os.kill(pids("kl_kill")["learner"], signal.SIGKILL)
+out = finish(p, 120)
+check("I: the KL run's learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
+r = run("train", path_ik, "--resume", "--no-progress", env=env(), timeout=300)
+check("I: resumed KL run finishes", r.returncode == 0, r.stderr[-2000:])
+diff = metrics_diff(metrics("kl_ref"), metrics("kl_kill"))
+check("I: the resumed KL run's metrics equal the uninterrupted run's", not diff, diff[:10])
+path_i2 = recipe("kl_2ranks", 1, 2, 0, 8, 0, algo=kl_algo)
+r = run("train", path_i2, "--no-progress", env=env(), timeout=300)
+check("I: KL run on 2 learner ranks finishes", r.returncode == 0, r.stderr[-2000:])
+two = [x for x in metrics("kl_2ranks") if x["step"] > 0]
+pairs = [(a.get(k), b.get(k)) for a, b in zip(kl, two) for k in ("loss/value", "kl/ref_mean")]
+check("I: 2 ranks give the loss and KL curves of 1 rank", len(two) == 8 and all(
+    a is not None and b is not None and abs(a - b) <= 1e-4 + 1e-3 * abs(a) for a, b in pairs), pairs)
 
 finish_checks(work, keep=bool(os.environ.get("KEEP")))
