@@ -1,5 +1,7 @@
 #include "learner/algo_config.h"
 
+#include <optional>
+
 #include "core/yaml_reader.h"
 
 namespace ascent {
@@ -19,18 +21,20 @@ absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::
   YamlReader& gspo = r.section("gspo");
   gspo.read("eps_low", &c.loss.gspo_eps_low, 0.0, 1.0);
   gspo.read("eps_high", &c.loss.gspo_eps_high, 0.0);
-  if (const YAML::Node old = r.read_raw("kl_beta"); old.IsDefined() && !old.IsNull())
-    r.fail("kl_beta", "is now algorithm.kl.beta");
+  std::optional<double> kl_beta, old_beta;  // kl_beta: the older name of kl.beta
+  r.read_optional("kl_beta", &old_beta, 0.0);
   std::string kl_est = "k3", kl_form = "loss";
   YamlReader& kl = r.section("kl");
-  kl.read("beta", &c.loss.kl.beta, 0.0);
+  kl.read_optional("beta", &kl_beta, 0.0);
+  if (old_beta && kl_beta) r.fail("kl_beta", "the older name of algorithm.kl.beta: give one of them");
+  c.loss.kl.beta = kl_beta ? *kl_beta : old_beta.value_or(0.0);
   kl.read("estimator", &kl_est, {"k1", "k2", "k3"});
   kl.read("form", &kl_form, {"loss", "reward"});
   kl.read("reference", &c.loss.kl.reference);
   std::string corr = "off", level = "token";
   YamlReader& mm = r.section("mismatch");
   mm.read("correction", &corr, {"off", "tis", "mis", "icepop"});
-  mm.read("level", &level, {"token", "sequence"});
+  mm.read("level", &level, {"token", "sequence", "geometric"});
   mm.read("cap", &c.loss.mismatch.cap, 1.0, {}, /*min_exclusive=*/true);
   mm.read("icepop_low", &c.loss.mismatch.icepop_low, 0.0, 1.0, /*min_exclusive=*/true);
   mm.read("icepop_high", &c.loss.mismatch.icepop_high, 1.0);
@@ -39,7 +43,9 @@ absl::StatusOr<AlgoConfig> algo_config_parse(const YAML::Node& node, const std::
             "tis with loss: cispo: CISPO's weight already is a truncated importance weight; set "
             "algorithm.cispo.eps_max to the cap instead (mis and icepop combine with cispo)");
   }
-  if (corr == "icepop" && level == "sequence") mm.fail("level", "icepop masks tokens: use token");
+  if (corr == "icepop" && level != "token") mm.fail("level", "icepop masks tokens: use token");
+  if (corr != "off" && loss == "gspo" && level == "token")
+    mm.fail("level", "gspo weights whole completions: use geometric (its own ratio's form) or sequence");
   r.read("advantage", &adv, {"group_centered", "grpo", "batch_std", "dr_grpo", "leave_one_out"});
   r.read("grpo_std_eps", &c.advantage.grpo_eps, 0.0);
   r.read("aggregation", &agg, {"token", "prompt", "sample", "fixed"});

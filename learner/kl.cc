@@ -1,5 +1,6 @@
 #include "learner/kl.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ascent {
@@ -34,7 +35,7 @@ const char* kl_form_name(KlForm f) {
 }
 
 double kl_value(KlEstimator e, double logp, double logp_ref) {
-  const double d = logp_ref - logp;
+  const double d = std::clamp(logp_ref - logp, -kKlMaxLogRatio, kKlMaxLogRatio);
   switch (e) {
     case KlEstimator::kK1:
       return -d;
@@ -47,7 +48,9 @@ double kl_value(KlEstimator e, double logp, double logp_ref) {
 }
 
 double kl_grad(KlEstimator e, double logp, double logp_ref) {
-  const double d = logp_ref - logp;
+  const double raw = logp_ref - logp;
+  if (raw < -kKlMaxLogRatio || raw > kKlMaxLogRatio) return 0.0;  // the clamped value is constant there
+  const double d = raw;
   switch (e) {
     case KlEstimator::kK1:
       return 1.0;

@@ -7,6 +7,10 @@
 // Under sampling from pi, k1 and k3 are unbiased for the KL, k2 is biased but low-variance; as a loss, k2's
 // gradient is the on-policy gradient of the reverse KL (Tang & Munos 2025, "On a few pitfalls in KL
 // divergence gradient estimation for RL"), k1's has zero expectation, k3's is that of the forward KL.
+// d is clamped to [-20, 20] (as verl's low_var_kl clamps): beyond, the value is that of the bound and the
+// gradient 0, so one token whose log-probs disagree by more cannot overflow the loss (k3 = e^d) or swamp
+// the step's gradient norm. As losses, k3's gradient is that of the forward KL(pi_ref || pi), k2's that of
+// KL(pi || pi_ref).
 // Two ways to apply them (KlForm):
 //   loss     GRPO-style: beta * k(logp, logp_ref) is added per token to the policy loss, with its gradient,
 //            aggregated like the loss (learner/losses.h)
@@ -36,6 +40,7 @@ const char* kl_estimator_name(KlEstimator e);
 const char* kl_form_name(KlForm f);
 
 // The estimator's value at one token, and its derivative with respect to logp (logp_ref held fixed).
+constexpr double kKlMaxLogRatio = 20.0;
 double kl_value(KlEstimator e, double logp, double logp_ref);
 double kl_grad(KlEstimator e, double logp, double logp_ref);
 

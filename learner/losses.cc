@@ -65,7 +65,7 @@ void ratio_stats(const MismatchConfig& mc, const FlatTokens& tok, const std::vec
       if (tok.coef[t] == 0.0f) continue;
       st->ratio_hist.add(log_ratio[t]);
       st->ratio_log_max = std::max(st->ratio_log_max, log_ratio[t]);
-      if (mc.level == MismatchLevel::kSequence) break;
+      if (mc.level != MismatchLevel::kToken) break;
     }
   }
 }

@@ -12,7 +12,8 @@
 // With a mismatch correction (learner/mismatch.h: weight w_t = sg(correction of the behaviour ratio)):
 //   cispo:    the mask of mis / icepop multiplies CISPO's weight (w_t > 0 keeps it, 0 drops the token); tis is
 //             refused at the recipe, because CISPO's weight already is a truncated IS weight (cap: eps_max)
-//   ppo_clip, gspo: the decoupled objective (Hilton et al. 2022; AReaL): the proximal policy is the trainer's
+//   ppo_clip, gspo: the decoupled objective (gspo with a sequence or geometric level only, so that the
+//             weight stays per completion) (Hilton et al. 2022; AReaL): the proximal policy is the trainer's
 //             own, r = pi / sg(pi), and L = -sum c * w_t * min(r A, clip(r, 1-eps_low, 1+eps_high) A),
 //             dL/dlogp = -c * w_t * A. With one optimiser step per batch r = 1, so the clip never binds: the
 //             correction's weight is what bounds off-policy updates (as in verl with TIS and one mini-batch).

@@ -16,6 +16,7 @@ absl::StatusOr<MismatchCorrection> mismatch_correction_parse(const std::string& 
 absl::StatusOr<MismatchLevel> mismatch_level_parse(const std::string& s) {
   if (s == "token") return MismatchLevel::kToken;
   if (s == "sequence") return MismatchLevel::kSequence;
+  if (s == "geometric") return MismatchLevel::kGeometric;
   return absl::InvalidArgumentError("unknown mismatch level '" + s + "'");
 }
 
@@ -34,7 +35,15 @@ const char* mismatch_correction_name(MismatchCorrection c) {
 }
 
 const char* mismatch_level_name(MismatchLevel l) {
-  return l == MismatchLevel::kToken ? "token" : "sequence";
+  switch (l) {
+    case MismatchLevel::kToken:
+      return "token";
+    case MismatchLevel::kSequence:
+      return "sequence";
+    case MismatchLevel::kGeometric:
+      break;
+  }
+  return "geometric";
 }
 
 std::vector<double> mismatch_log_ratios(MismatchLevel level, const std::vector<float>& logp_gen,
@@ -45,8 +54,10 @@ std::vector<double> mismatch_log_ratios(MismatchLevel level, const std::vector<f
   if (level == MismatchLevel::kToken) return x;
   for (size_t s = 0; s + 1 < seq_offsets.size(); ++s) {
     double sum = 0.0;
+    int64_t n = 0;
     for (int64_t t = seq_offsets[s]; t < seq_offsets[s + 1]; ++t)
-      if (coef[t] != 0.0f) sum += x[t];
+      if (coef[t] != 0.0f) sum += x[t], ++n;
+    if (level == MismatchLevel::kGeometric && n > 0) sum /= static_cast<double>(n);
     for (int64_t t = seq_offsets[s]; t < seq_offsets[s + 1]; ++t) x[t] = sum;
   }
   return x;
@@ -79,11 +90,12 @@ double mismatch_weight(const MismatchConfig& cfg, double x, WeightFate* fate) {
 }
 
 void RatioHistogram::add(double log_ratio) {
-  int b = 0;
-  if (log_ratio >= kHi) {
-    b = kBins - 1;
-  } else if (log_ratio >= kLo) {
-    b = 1 + std::min(kBins - 3, static_cast<int>((log_ratio - kLo) / kWidth));
+  const double k = std::round(log_ratio / kWidth);  // NaN compares false both ways: the overflow bin
+  int b = kBins - 1;
+  if (k < -kHalf) {
+    b = 0;
+  } else if (k <= kHalf) {
+    b = 1 + kHalf + static_cast<int>(k);
   }
   counts[static_cast<size_t>(b)] += 1.0;
 }
@@ -107,11 +119,10 @@ double RatioHistogram::quantile(double q) const {
   for (int b = 0; b < kBins; ++b) {
     cum += counts[static_cast<size_t>(b)];
     if (cum < want) continue;
-    if (b == 0) return std::exp(kLo);
-    if (b == kBins - 1) return std::exp(kHi);
-    return std::exp(kLo + (b - 1 + 0.5) * kWidth);
+    const int k = std::clamp(b - 1 - kHalf, -kHalf, kHalf);  // the outer bins read as the last centres
+    return std::exp(k * kWidth);
   }
-  return std::exp(kHi);
+  return std::exp(kHalf * kWidth);
 }
 
 }  // namespace ascent

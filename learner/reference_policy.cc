@@ -11,7 +11,7 @@ absl::StatusOr<Model> reference_load(const std::string& dir, const Model& policy
   absl::StatusOr<Model> ref = model_load(dir);
   if (!ref.ok()) {
     return absl::Status(ref.status().code(),
-                        absl::StrCat("algorithm.kl.reference: ", ref.status().message()));
+                        absl::StrCat("the KL's reference policy: ", ref.status().message()));
   }
   if (ref->cfg.vocab_size != policy.cfg.vocab_size) {
     return absl::InvalidArgumentError(absl::StrCat("algorithm.kl.reference: ", dir, " has a vocabulary of ",

@@ -64,6 +64,13 @@ TEST(AlgoConfig, KlAndMismatchSections) {
   ASSERT_TRUE(i.ok()) << i.status();
   EXPECT_EQ(i->loss.mismatch.icepop_low, 0.2);
   EXPECT_EQ(i->loss.mismatch.icepop_high, 3.0);
+  // kl_beta, the older name of kl.beta, still reads (recipes written before the kl section).
+  auto old = parse("algorithm:\n  kl_beta: 0.0\n");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->loss.kl.beta, 0.0);
+  old = parse("algorithm:\n  kl_beta: 0.01\n");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->loss.kl.beta, 0.01);
 }
 
 TEST(AlgoConfig, GrpoTcrSection) {
@@ -116,8 +123,6 @@ TEST(AlgoConfig, OutOfRangeNamesLineAndKey) {
             "recipe.yaml:4: algorithm.overlong_shaping.cache_tokens: must be < max_tokens");
   EXPECT_EQ(error_of("algorithm:\n  no_positive_resampling: {threshold: 0}\n"),
             "recipe.yaml:2: algorithm.no_positive_resampling.threshold: must be > 0, got 0");
-  EXPECT_EQ(error_of("algorithm:\n  kl_beta: 0.1\n"),
-            "recipe.yaml:2: algorithm.kl_beta: is now algorithm.kl.beta");
   EXPECT_EQ(error_of("algorithm:\n  kl: {beta: -1}\n"),
             "recipe.yaml:2: algorithm.kl.beta: must be >= 0, got -1");
   EXPECT_EQ(error_of("algorithm:\n  kl:\n    estimator: k4\n"),
@@ -129,6 +134,11 @@ TEST(AlgoConfig, OutOfRangeNamesLineAndKey) {
       "with cispo)");
   EXPECT_EQ(error_of("algorithm:\n  mismatch:\n    correction: icepop\n    level: sequence\n"),
             "recipe.yaml:4: algorithm.mismatch.level: icepop masks tokens: use token");
+  EXPECT_EQ(error_of("algorithm:\n  loss: gspo\n  mismatch: {correction: mis}\n"),
+            "recipe.yaml:3: algorithm.mismatch.level: gspo weights whole completions: use geometric (its own "
+            "ratio's form) or sequence");
+  EXPECT_EQ(error_of("algorithm:\n  kl_beta: 0.1\n  kl: {beta: 0.2}\n"),
+            "recipe.yaml:2: algorithm.kl_beta: the older name of algorithm.kl.beta: give one of them");
   EXPECT_EQ(error_of("algorithm:\n  mismatch:\n    cap: 1\n"),
             "recipe.yaml:3: algorithm.mismatch.cap: must be > 1, got 1");
   EXPECT_EQ(error_of("algorithm:\n  mismatch:\n    icepop_low: 1.5\n"),

@@ -42,6 +42,19 @@ TEST(KlEstimators, ValuesAndGradientsByHand) {
   }
 }
 
+// Beyond |d| = 20 the log-ratio is clamped: finite values, zero gradient (a token whose reference log-prob is
+// 100 nats above the policy's would otherwise give k3 = e^100 and an infinite float gradient).
+TEST(KlEstimators, ClampedBeyondTwentyNats) {
+  for (KlEstimator e : kAll) {
+    EXPECT_EQ(kl_value(e, -110.0, -10.0), kl_value(e, -30.0, -10.0)) << kl_estimator_name(e);
+    EXPECT_EQ(kl_grad(e, -110.0, -10.0), 0.0);
+    EXPECT_EQ(kl_grad(e, -10.0, -110.0), 0.0);
+    EXPECT_TRUE(std::isfinite(kl_value(e, -110.0, -10.0)));
+  }
+  EXPECT_NEAR(kl_value(KlEstimator::kK3, -110.0, -10.0), std::exp(20.0) - 21.0, 1e-3);
+  EXPECT_EQ(kl_value(KlEstimator::kK1, -10.0, -110.0), 20.0);
+}
+
 TEST(KlEstimators, GradientsMatchFiniteDifferences) {
   for (KlEstimator e : kAll) {
     for (double lp : {-3.0, -1.0, -0.2}) {

@@ -49,6 +49,7 @@ struct Expect {
 TEST(Mismatch, WeightsTruncationAndMaskingByHand) {
   const Five f = five();
   const double seq1 = 0.3 * 0.9 * 1.5;  // 0.405; the second completion's product is 25 (token 6 has no loss)
+  const double geo1 = std::cbrt(seq1);
   const std::vector<Expect> cases = {
       {MismatchCorrection::kTis, MismatchLevel::kToken, 2.0, {0.3, 0.9, 1.5, 2.0, 2.0}, 0.4, 0.0},
       {MismatchCorrection::kMis, MismatchLevel::kToken, 2.0, {0.0, 0.9, 1.5, 0.0, 0.0}, 0.0, 0.6},
@@ -56,6 +57,9 @@ TEST(Mismatch, WeightsTruncationAndMaskingByHand) {
       {MismatchCorrection::kTis, MismatchLevel::kSequence, 2.0, {seq1, seq1, seq1, 2.0, 2.0}, 0.4, 0.0},
       {MismatchCorrection::kMis, MismatchLevel::kSequence, 4.0, {seq1, seq1, seq1, 0.0, 0.0}, 0.0, 0.4},
       {MismatchCorrection::kMis, MismatchLevel::kSequence, 2.0, {0.0, 0.0, 0.0, 0.0, 0.0}, 0.0, 1.0},
+      // Geometric: 0.405^(1/3) = 0.74 and 25^(1/2) = 5.
+      {MismatchCorrection::kTis, MismatchLevel::kGeometric, 2.0, {geo1, geo1, geo1, 2.0, 2.0}, 0.4, 0.0},
+      {MismatchCorrection::kMis, MismatchLevel::kGeometric, 2.0, {geo1, geo1, geo1, 0.0, 0.0}, 0.0, 0.4},
   };
   for (LossKind kind : {LossKind::kPpoClip, LossKind::kGspo}) {
     for (const Expect& e : cases) {
@@ -126,6 +130,10 @@ TEST(Mismatch, RatioQuantiles) {
   EXPECT_NEAR(r.stats.ratio_hist.quantile(0.5), 0.405, 0.405 * 0.0026);
   EXPECT_NEAR(r.stats.ratio_hist.quantile(1.0), 25.0, 25.0 * 0.0026);
   // Outside [e^-8, e^8] the outer bins; an empty histogram reads 0; merging adds counts.
+  RatioHistogram z;  // on-policy tokens read exactly 1
+  for (int i = 0; i < 10; ++i) z.add(0.0);
+  EXPECT_EQ(z.quantile(0.5), 1.0);
+  EXPECT_EQ(z.quantile(0.99), 1.0);
   RatioHistogram h;
   EXPECT_EQ(h.quantile(0.5), 0.0);
   h.add(-50), h.add(0.0), h.add(50);
@@ -135,7 +143,7 @@ TEST(Mismatch, RatioQuantiles) {
   g.add(0.0);
   g.merge(h);
   EXPECT_EQ(g.total(), 4.0);
-  EXPECT_NEAR(g.quantile(0.5), 1.0, 0.0026);
+  EXPECT_EQ(g.quantile(0.5), 1.0);
 }
 
 // ---- Monte Carlo: the corrected gradient is the trainer's policy gradient ----
@@ -242,7 +250,8 @@ TEST(MismatchMonteCarlo, CorrectedGradientIsTheTrainersPolicyGradient) {
       {LossKind::kPpoClip, MismatchCorrection::kTis, MismatchLevel::kToken, 2.0},
       {LossKind::kPpoClip, MismatchCorrection::kMis, MismatchLevel::kToken, 2.0},
       {LossKind::kPpoClip, MismatchCorrection::kIcepop, MismatchLevel::kToken, 0.0},
-      {LossKind::kGspo, MismatchCorrection::kTis, MismatchLevel::kToken, 2.0},
+      // One-token completions: the geometric ratio is the token's, the exact IS weight.
+      {LossKind::kGspo, MismatchCorrection::kTis, MismatchLevel::kGeometric, 2.0},
       {LossKind::kCispo, MismatchCorrection::kMis, MismatchLevel::kToken, 2.0},
       {LossKind::kCispo, MismatchCorrection::kOff, MismatchLevel::kToken, 0.0},
   };
