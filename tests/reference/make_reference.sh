@@ -8,5 +8,9 @@ if [[ ! -x $venv/bin/python ]]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q torch transformers safetensors numpy
 fi
+if [[ "${1:-}" == lora ]]; then  # the LoRA fixtures (tests/fixtures/lora_*) from peft
+  "$venv/bin/python" -c "import peft" 2>/dev/null || "$venv/bin/pip" install -q peft
+  exec "$venv/bin/python" "$here/make_lora_reference.py"
+fi
 [[ "${1:-}" == rm ]] || "$venv/bin/python" "$here/make_reference.py" "$@"
 "$venv/bin/python" "$here/make_rm_reference.py"
