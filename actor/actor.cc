@@ -52,7 +52,7 @@ absl::Status Actor::run(const std::string& learner_address) {
   if (reg->weights_port() <= 0) return absl::FailedPreconditionError("the learner serves no weights");
   shared_.heartbeat_s = reg->heartbeat_s() > 0 ? reg->heartbeat_s() : 1.0;
   WeightFetcher weights(shared_, cfg_, absl::StrCat(host_of(learner_address), ":", reg->weights_port()),
-                        static_cast<int64_t>(model_.params.size()));
+                        model_);
 
   // Heartbeats from the start: the first weights of a large model take longer than the learner waits.
   std::thread heartbeat_thread([&] { heartbeat_loop(shared_, client, cfg_, learner_address); });

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "generation/generation_config.h"
+#include "model/lora.h"
 #include "model/model.h"
 #include "model/tokenizer/text_codec.h"
 
@@ -24,6 +26,9 @@ struct ActorConfig {
   double learner_lost_s = 60;  // the learner unreachable this long ends the actor with an error
   double weight_poll_s = 0.02;
   int64_t max_groups = 0;  // stop after this many leases (0: until the learner says finished)
+  // LoRA RL (model/lora.h): the learner publishes the adapters only; the actor merges them into its own copy
+  // of the base model (the recipe's model.lora; set by the caller).
+  std::optional<LoraConfig> lora;
 };
 
 // The recipe's generation section resolved for model m, with G and max_lag from `algorithm:`. Errors:

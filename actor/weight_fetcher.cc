@@ -10,13 +10,24 @@
 
 namespace ascent {
 
-WeightFetcher::WeightFetcher(ActorShared& shared, const ActorConfig& cfg, std::string address, int64_t numel)
+namespace {
+std::optional<LoraAdapters> lora_for(const ActorConfig& cfg, const Model& m) {
+  if (!cfg.lora) return std::nullopt;
+  absl::StatusOr<LoraAdapters> a = lora_create(m, *cfg.lora, 0);  // the values come from the learner
+  ASCENT_CHECK(a.ok(), std::string(a.status().message()));        // the recipe was checked at its load
+  return std::move(*a);
+}
+}  // namespace
+
+WeightFetcher::WeightFetcher(ActorShared& shared, const ActorConfig& cfg, std::string address, const Model& m)
     : shared_(shared),
       cfg_(cfg),
       address_(std::move(address)),
-      numel_(numel),
+      lora_(lora_for(cfg, m)),
+      numel_(lora_ ? lora_->size() : static_cast<int64_t>(m.params.size())),
       client_(address_, 60),
-      staging_(static_cast<size_t>(numel), 0.0f) {}
+      staging_(m.params),
+      wire_(lora_ ? static_cast<size_t>(numel_) : 0, 0.0f) {}
 
 void WeightFetcher::run(bool once) {
   SteadyClock::time_point reachable = SteadyClock::now();
@@ -42,7 +53,9 @@ void WeightFetcher::run(bool once) {
     if (m.ok()) reachable = SteadyClock::now();
     if (m.ok() && m->numel != numel_) {
       shared_.fail(absl::FailedPreconditionError(
-          absl::StrCat("the learner's weights have ", m->numel, " parameters, this actor's model ", numel_)));
+          absl::StrCat("the learner's weights have ", m->numel, " parameters, this actor's ",
+                       lora_ ? "LoRA adapters " : "model ", numel_,
+                       lora_ ? " (the learner and the actor must read the same model.lora)" : "")));
       return;
     }
     if (m.ok() && m->version > have && !busy) {
@@ -59,7 +72,12 @@ void WeightFetcher::receive(const WeightManifest& m) {
   ReceiveStats rs;
   const SteadyClock::time_point t0 = SteadyClock::now();
   absl::Status st = weights_receive(
-      m, [&](int64_t v, int64_t i) { return client_.bucket(v, i); }, staging_.data(), numel_, 3, &rs);
+      m, [&](int64_t v, int64_t i) { return client_.bucket(v, i); }, lora_ ? wire_.data() : staging_.data(),
+      numel_, 3, &rs);
+  if (st.ok() && lora_) {  // W = W0 + s B A into the staging copy, here rather than on the decode thread
+    lora_->params = wire_;
+    lora_merge(*lora_, staging_.data());
+  }
   if (!st.ok() && st.code() != absl::StatusCode::kNotFound && st.code() != absl::StatusCode::kUnavailable) {
     shared_.fail(st);
     return;

@@ -37,6 +37,7 @@ void cli_add_actor(CLI::App& app) {
         actor_config_make(r->generation, r->algorithm.group_size, r->algorithm.max_lag, *m, codec->get());
     if (!cfg.ok()) std::exit(cli_fail("actor", o->recipe + ": " + std::string(cfg.status().message())));
     cfg->name = o->name;
+    cfg->lora = r->lora;
     cfg->max_groups = o->max_groups;
     auto rewards = reward_setup_make(r->rewards, o->recipe);
     if (!rewards.ok()) std::exit(cli_fail("actor", std::string(rewards.status().message())));

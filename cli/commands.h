@@ -18,6 +18,7 @@ void cli_add_actor(CLI::App& app);
 void cli_add_learner(CLI::App& app);
 void cli_add_train(CLI::App& app);
 void cli_add_sft(CLI::App& app);
+void cli_add_merge_lora(CLI::App& app);
 
 // Prints "ascent <cmd>: <message>" to stderr and returns exit code 1; used by every subcommand on failure.
 int cli_fail(const char* cmd, const std::string& message);

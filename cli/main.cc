@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   cli_add_learner(app);
   cli_add_actor(app);
   cli_add_sft(app);
+  cli_add_merge_lora(app);
   cli_add_version(app);
   CLI11_PARSE(app, argc, argv);
   return 0;

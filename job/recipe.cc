@@ -1,15 +1,18 @@
 #include "job/recipe.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "core/yaml_reader.h"
 #include "generation/generation_config.h"
 #include "learner/algo_config.h"
 #include "model/backend.h"
+#include "model/lora.h"
 #include "nlohmann/json.hpp"
 #include "rewards/rewards_config.h"
 
@@ -65,11 +68,49 @@ bool remote_named(const YAML::Node& rewards, const std::string& name) {
   return false;
 }
 
+// model.lora (model/lora.h): errors name the file, the line and the key.
+absl::StatusOr<LoraConfig> lora_config_parse(const YAML::Node& node, const std::string& file) {
+  LoraConfig c;
+  YamlReader r(node, file, "model.lora");
+  r.read("rank", &c.rank, 1, 4096);
+  r.read("alpha", &c.alpha, 0.0, {}, /*min_exclusive=*/true);
+  r.read("rslora", &c.rslora);
+  double dropout = 0;
+  r.read("dropout", &dropout, 0.0, 1.0);
+  if (dropout > 0) {
+    r.fail("dropout",
+           "must be 0: ascent trains LoRA through the merged weight, and the learner's log-probs must be the "
+           "sampler's policy (docs/algorithms.md 2d)");
+  }
+  const YAML::Node tm = r.read_raw("target_modules");
+  const std::vector<std::string>& known = lora_linear_modules();
+  if (tm.IsDefined() && tm.IsScalar() && tm.Scalar() == "all-linear") {
+    c.target_modules = known;
+  } else if (tm.IsDefined() && tm.IsSequence() && tm.size() > 0) {
+    c.target_modules.clear();
+    for (const YAML::Node& x : tm) {
+      std::string name = "(not a name)";
+      if (x.IsScalar()) name = x.Scalar();
+      const size_t dot = name.rfind('.');
+      const std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
+      if (std::find(known.begin(), known.end(), last) == known.end()) {
+        r.fail("target_modules", absl::StrCat("'", name, "' is not one of ", absl::StrJoin(known, ", ")));
+        break;
+      }
+      c.target_modules.push_back(name);
+    }
+  } else if (tm.IsDefined() && !tm.IsNull()) {
+    r.fail("target_modules", "a list of module names (q_proj, ..., down_proj) or all-linear is required");
+  }
+  if (absl::Status st = r.finish(); !st.ok()) return st;
+  return c;
+}
+
 }  // namespace
 
 absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& name) {
   std::string dir = std::filesystem::path(name).parent_path().string();
-  if (dir.empty()) dir = ".";
+  if (dir.empty()) dir.assign(1, '.');  // (= "." trips GCC 12's -Wrestrict false positive, PR 105329)
   YAML::Node root;
   if (absl::Status st = yaml_load_string(text, name, &root); !st.ok()) return st;
   if (!root.IsMap())
@@ -86,6 +127,11 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   model.read("path", &r.model_path);
   if (r.model_path.empty()) model.fail("path", "the policy's Hugging Face model directory is required");
   r.model_path = relative_to(dir, r.model_path);
+  if (const YAML::Node ln = model.read_raw("lora"); ln.IsDefined() && !ln.IsNull()) {
+    absl::StatusOr<LoraConfig> lora = lora_config_parse(ln, name);
+    if (!lora.ok()) return lora.status();
+    r.lora = *lora;
+  }
 
   YamlReader& data = top.section("data");
   DataConfig& d = r.data;
@@ -198,7 +244,14 @@ std::string recipe_resolved_yaml(const Recipe& r) {
   e << YAML::Key << "name" << YAML::Value << r.name;
   e << YAML::Key << "seed" << YAML::Value << r.seed;
   e << YAML::Key << "model" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value
-    << r.model_path << YAML::EndMap;
+    << r.model_path;
+  if (r.lora) {
+    e << YAML::Key << "lora" << YAML::Value << YAML::BeginMap << YAML::Key << "rank" << YAML::Value
+      << r.lora->rank << YAML::Key << "alpha" << YAML::Value << r.lora->alpha << YAML::Key << "rslora"
+      << YAML::Value << r.lora->rslora << YAML::Key << "dropout" << YAML::Value << 0.0 << YAML::Key
+      << "target_modules" << YAML::Value << YAML::Flow << r.lora->target_modules << YAML::EndMap;
+  }
+  e << YAML::EndMap;
   const DataConfig& d = r.data;
   e << YAML::Key << "data" << YAML::Value << YAML::BeginMap;
   if (!d.train.empty()) e << YAML::Key << "train" << YAML::Value << d.train;

@@ -24,15 +24,28 @@ std::string step_name(int64_t step) {
   return buf;
 }
 
+// Float32 on disk: the master weights (the loaded layout's dtypes are restored afterwards).
+absl::Status checkpoint_model_save(Model& m, const std::string& dir) {
+  const std::vector<DType> disk = m.disk_dtype;
+  const std::vector<std::string> shards = m.disk_shard;
+  std::fill(m.disk_dtype.begin(), m.disk_dtype.end(), DType::kF32);
+  std::fill(m.disk_shard.begin(), m.disk_shard.end(), std::string("model.safetensors"));
+  absl::Status st = model_save(m, dir);
+  m.disk_dtype = disk;
+  m.disk_shard = shards;
+  return st;
+}
+
 }  // namespace
 
-absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m, const AdamWState& opt,
-                             const nlohmann::json& state, int64_t keep) {
+absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m, const LoraAdapters* lora,
+                             const AdamWState& opt, const nlohmann::json& state, int64_t keep) {
   // Never save towards NaN: a checkpoint that would hold a non-finite weight or moment is refused before
   // anything is written (the older checkpoints, which rotation would remove, stay).
   using Part = std::tuple<const char*, const float*, int64_t>;
   for (const auto& [what, x, count] :
-       {Part{"a weight", m.params.data(), static_cast<int64_t>(m.params.size())},
+       {Part{"a weight", lora ? lora->params.data() : m.params.data(),
+             lora ? lora->size() : static_cast<int64_t>(m.params.size())},
         Part{"AdamW's first moment", opt.m.data(), static_cast<int64_t>(opt.m.size())},
         Part{"AdamW's second moment", opt.v.data(), static_cast<int64_t>(opt.v.size())}}) {
     if (int64_t at = first_non_finite(x, count); at >= 0) {
@@ -47,14 +60,8 @@ absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m,
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
   if (ec) return absl::PermissionDeniedError(absl::StrCat(tmp.string(), ": ", ec.message()));
-  // Float32 on disk: the master weights (the loaded layout's dtypes are restored afterwards).
-  const std::vector<DType> disk = m.disk_dtype;
-  const std::vector<std::string> shards = m.disk_shard;
-  std::fill(m.disk_dtype.begin(), m.disk_dtype.end(), DType::kF32);
-  std::fill(m.disk_shard.begin(), m.disk_shard.end(), std::string("model.safetensors"));
-  absl::Status st = model_save(m, (tmp / "model").string());
-  m.disk_dtype = disk;
-  m.disk_shard = shards;
+  absl::Status st = lora ? lora_save_peft(*lora, (tmp / "adapter").string(), m.source_dir)
+                         : checkpoint_model_save(m, (tmp / "model").string());
   if (!st.ok()) return st;
   const int64_t n = static_cast<int64_t>(opt.m.size());
   st = safetensors_write(
@@ -110,10 +117,17 @@ absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir) {
 absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, nlohmann::json* state) {
   absl::StatusOr<Model> m = model_load((fs::path(ckpt) / "model").string());
   if (!m.ok()) return m.status();
+  if (absl::Status st = checkpoint_load_state(ckpt, static_cast<int64_t>(m->params.size()), opt, state);
+      !st.ok())
+    return st;
+  return m;
+}
+
+absl::Status checkpoint_load_state(const std::string& ckpt, int64_t n, AdamWState* opt,
+                                   nlohmann::json* state) {
   const std::string opath = (fs::path(ckpt) / "optimizer.safetensors").string();
   auto f = SafetensorsFile::open(opath);
   if (!f.ok()) return f.status();
-  const int64_t n = static_cast<int64_t>(m->params.size());
   adamw_init(*opt, n);
   if (absl::Status st = f->read_f32("adamw.m", {n}, opt->m.data()); !st.ok()) return st;
   if (absl::Status st = f->read_f32("adamw.v", {n}, opt->v.data()); !st.ok()) return st;
@@ -146,7 +160,7 @@ absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, 
       (*state)["step"].get<int64_t>() < 0) {
     return absl::DataLossError(absl::StrCat(ckpt, "/state.json: 'step' must be an integer >= 0"));
   }
-  return m;
+  return absl::OkStatus();
 }
 
 }  // namespace ascent

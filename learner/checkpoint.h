@@ -2,7 +2,10 @@
 //   model/                  a Hugging Face directory (config.json, model.safetensors in float32: the master
 //                           weights, so a resumed run continues bit for bit; tokenizer files copied),
 //                           loadable outside ascent;
-//   optimizer.safetensors   AdamW's first and second moments ("adamw.m", "adamw.v") and its step (metadata);
+//   adapter/                with LoRA, instead of model/: the adapters in PEFT's format (model/lora.h); the
+//                           base model is the recipe's;
+//   optimizer.safetensors   AdamW's first and second moments ("adamw.m", "adamw.v") and its step (metadata)
+//                           (with LoRA: the adapters' moments);
 //   state.json              the rest of the run (format ascent.run_state.v1): step, data order, prompt leases,
 //                           No-Positive-Resampling history, HERO sigma_bar, counters, live-fit points.
 // A checkpoint is written to step-NNNNNN.tmp and renamed, then `latest` (a one-line file naming it) is
@@ -15,18 +18,23 @@
 
 #include "absl/status/statusor.h"
 #include "model/adamw.h"
+#include "model/lora.h"
 #include "model/model.h"
 #include "nlohmann/json.hpp"
 
 namespace ascent {
 
-absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m, const AdamWState& opt,
-                             const nlohmann::json& state, int64_t keep);
+// lora: the adapters when the run trains LoRA (written as adapter/ instead of the model), else null.
+absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m, const LoraAdapters* lora,
+                             const AdamWState& opt, const nlohmann::json& state, int64_t keep);
 // Removes checkpoints/step-N.tmp directories that a killed or abandoned save left behind; returns their names.
 std::vector<std::string> checkpoint_remove_unfinished(const std::string& run_dir);
 // The newest complete checkpoint's directory; NotFound when there is none.
 absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir);
 // Loads the model, the optimizer state and the run state of a checkpoint directory.
 absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, nlohmann::json* state);
+// The optimizer state (n parameters) and the run state alone (a LoRA run loads its adapters itself).
+absl::Status checkpoint_load_state(const std::string& ckpt, int64_t n, AdamWState* opt,
+                                   nlohmann::json* state);
 
 }  // namespace ascent

@@ -63,13 +63,14 @@ FitOptions live_fit_options(const ValidationConfig& v) {
 }  // namespace
 
 Learner::Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll,
-                 Model& m, Model* ref, LearnerOptimizer& opt, ResumePoint resume)
+                 LearnerModels models, LearnerOptimizer& opt, ResumePoint resume)
     : r_(r),
       data_(prompts),
       o_(o),
       coll_(coll),
-      m_(m),
-      ref_(ref),
+      models_(models),
+      m_(models.policy),
+      ref_(models.reference),
       opt_(opt),
       resume_(std::move(resume)),
       run_dir_(learner_run_dir(r)),
@@ -112,7 +113,7 @@ absl::Status Learner::start() {
   // Services: weights first (the rollout endpoint tells actors where they are).
   publisher_ = std::make_unique<WeightPublisher>(
       r_.run.weight_bucket_mb << 20, r_.run.weight_dtype == "bf16" ? WireDType::kBF16 : WireDType::kF32);
-  publisher_->publish(resume_.step, m_.params.data(), static_cast<int64_t>(m_.params.size()));
+  publisher_->publish(resume_.step, models_.trained(), models_.trained_count());  // LoRA: the adapters
   weight_server_ = std::make_unique<WeightServer>(publisher_.get(), "0.0.0.0:0");
   endpoint_cfg_.weights_port = weight_server_->port();
   endpoint_cfg_.lost_after_s = o_.lost_after_s;
@@ -223,6 +224,8 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   mm["time/wait_s"] = seconds_between(t0, t_batch);
   mm["time/learner_s"] = seconds_between(t_batch, t_grad);
   mm["time/publish_s"] = seconds_between(t_grad, t_pub);
+  mm["weights/published_bytes"] =
+      static_cast<double>(models_.trained_count()) * (r_.run.weight_dtype == "bf16" ? 2 : 4);
   if (ref_ != nullptr) {  // inside time/learner_s
     mm["time/reference_s"] = grad.reference_s;
     mm["memory/reference_bytes"] = static_cast<double>(ref_->params.size() * sizeof(float));
@@ -366,11 +369,11 @@ absl::StatusOr<StepGradient> Learner::optimise(int64_t step, const RolloutBatch&
     std::string bytes = train_batch_to_proto(step, rb).SerializeAsString();
     coll_.broadcast(&bytes, 0);
   }
-  return learner_optimise(m_, ref_, opt_, rb, r_, step, coll_, grad_norm);
+  return learner_optimise(models_, opt_, rb, r_, step, coll_, grad_norm);
 }
 
 void Learner::publish(int64_t step, const RolloutBatch& rb) {
-  publisher_->publish(step + 1, m_.params.data(), static_cast<int64_t>(m_.params.size()));
+  publisher_->publish(step + 1, models_.trained(), models_.trained_count());
   endpoint_->set_version(step + 1);
   endpoint_->trained(step);
   count_.trained += static_cast<int64_t>(rb.groups.size());

@@ -30,6 +30,7 @@
 #include "generation/prompt_text.h"
 #include "learner/curriculum.h"
 #include "learner/learner_config.h"
+#include "learner/learner_models.h"
 #include "learner/optimizer.h"
 #include "learner/prompt_leases.h"
 #include "learner/rollout_batch.h"
@@ -78,7 +79,7 @@ class Learner {
  public:
   // m and opt are loaded (from the recipe's model or the checkpoint); prompts are the run's.
   Learner(const LearnerConfig& r, const PromptSet& prompts, const LearnerOptions& o, Collective& coll,
-          Model& m, Model* ref, LearnerOptimizer& opt, ResumePoint resume);
+          LearnerModels models, LearnerOptimizer& opt, ResumePoint resume);
   // Restores the run state, starts the services and the logs, validates step 0 of a fresh run.
   absl::Status start();
   // Steps until run.steps, Ctrl-C, no prompts left or an error; then the final checkpoint and summary.
@@ -109,8 +110,9 @@ class Learner {
   const PromptSet& data_;
   const LearnerOptions& o_;
   Collective& coll_;
-  Model& m_;
-  Model* ref_;  // the KL's frozen reference policy; null when algorithm.kl.beta is 0
+  LearnerModels models_;
+  Model& m_;    // models_.policy
+  Model* ref_;  // models_.reference: the KL's frozen reference policy; null when algorithm.kl.beta is 0
   LearnerOptimizer& opt_;
   ResumePoint resume_;
   int64_t last_checkpoint_step_ = -1;                // the step of the last checkpoint this run wrote

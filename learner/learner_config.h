@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "generation/generation_config.h"
 #include "learner/algo_config.h"
 #include "model/adamw.h"
+#include "model/lora.h"
 #include "rewards/rewards_config.h"
 
 namespace ascent {
@@ -56,6 +58,7 @@ struct LearnerConfig {
   std::string name;
   uint64_t seed = 1;
   std::string model_path;
+  std::optional<LoraConfig> lora;  // model.lora: train LoRA adapters (model/lora.h) instead of the weights
   GenerationConfig generation;
   AlgoConfig algorithm;
   RewardsConfig rewards;

@@ -133,7 +133,8 @@ absl::Status Learner::checkpoint(int64_t next_step) {
     coll_.broadcast(&bytes, 0);
   }
   const AdamWState full = opt_.gather_full();
-  ASCENT_RETURN_IF_ERROR(checkpoint_save(run_dir_, next_step, m_, full, st, r_.run.checkpoint_keep));
+  ASCENT_RETURN_IF_ERROR(
+      checkpoint_save(run_dir_, next_step, m_, models_.lora, full, st, r_.run.checkpoint_keep));
   last_checkpoint_step_ = next_step;
   return absl::OkStatus();
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -51,18 +52,33 @@ absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const 
 
 }  // namespace
 
-absl::StatusOr<StepGradient> learner_optimise(Model& m, Model* ref, LearnerOptimizer& opt,
+absl::StatusOr<StepGradient> learner_optimise(LearnerModels& models, LearnerOptimizer& opt,
                                               const RolloutBatch& rb, const LearnerConfig& r, int64_t step,
                                               Collective& coll, double* grad_norm) {
   LmHeadOptions head;
   head.temperature = r.generation.sampler.temperature > 0 ? r.generation.sampler.temperature : 1.0f;
+  Model& m = models.policy;
   ASCENT_ASSIGN_OR_RETURN(
-      StepGradient g, train_step_gradients(m, rb, r.algorithm, head, r.run.micro_batch_tokens, coll, ref));
-  *grad_norm = opt.step(m, step + 1);
+      StepGradient g,
+      train_step_gradients(m, rb, r.algorithm, head, r.run.micro_batch_tokens, coll, models.reference));
+  if (models.lora == nullptr) {
+    *grad_norm = opt.step(m, step + 1);
+    return g;
+  }
+  // LoRA: dL/dW projected onto the adapters (model/lora.h), AdamW on them, then W = W0 + s B A again.
+  LoraAdapters& a = *models.lora;
+  model_grads_to_host(m);
+  std::vector<float> grads(static_cast<size_t>(a.size()));
+  lora_project_grads(a, m.grads.data(), grads.data());
+  *grad_norm = opt.step_host(grads.data(), a.params.data(), step + 1);
+  if (std::isfinite(*grad_norm)) {
+    lora_merge(a, m.params.data());
+    model_params_to_backend(m);
+  }
   return g;
 }
 
-absl::Status learner_follow(const LearnerConfig& r, Model& m, Model* ref, LearnerOptimizer& opt,
+absl::Status learner_follow(const LearnerConfig& r, LearnerModels& models, LearnerOptimizer& opt,
                             Collective& coll) {
   while (true) {
     std::string bytes;
@@ -76,14 +92,47 @@ absl::Status learner_follow(const LearnerConfig& r, Model& m, Model* ref, Learne
     }
     ASCENT_ASSIGN_OR_RETURN(RolloutBatch rb, train_batch_from_proto(tb));
     double norm = 0;
-    ASCENT_RETURN_IF_ERROR(learner_optimise(m, ref, opt, rb, r, tb.step(), coll, &norm).status());
+    ASCENT_RETURN_IF_ERROR(learner_optimise(models, opt, rb, r, tb.step(), coll, &norm).status());
   }
 }
 
 namespace {
 absl::Status learner_main(const LearnerConfig& r, const PromptSet& data, const LearnerOptions& o,
-                          Collective& coll, Model& m, Model* ref, std::string ckpt, AdamWState& saved,
+                          Collective& coll, LearnerModels& models, std::string ckpt, AdamWState& saved,
                           ResumePoint resume);
+
+// The policy at the start: the recipe's model or the checkpoint's. With LoRA the recipe's model is the base
+// W0, the adapters are new (seeded) or the checkpoint's, and the policy gets W0 + s B A.
+absl::StatusOr<Model> policy_load(const LearnerConfig& r, const std::string& ckpt, AdamWState* saved,
+                                  nlohmann::json* state, std::optional<LoraAdapters>* lora) {
+  const bool adapter_ckpt = !ckpt.empty() && fs::exists(fs::path(ckpt) / "adapter");
+  if (!r.lora) {
+    if (adapter_ckpt)
+      return absl::FailedPreconditionError(absl::StrCat(
+          r.file, ": ", ckpt, " holds LoRA adapters (adapter/): resuming it needs the recipe's model.lora"));
+    if (ckpt.empty()) return model_load(r.model_path);
+    return checkpoint_load(ckpt, saved, state);
+  }
+  if (!ckpt.empty() && !adapter_ckpt) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(r.file, ": model.lora, but ", ckpt, " holds a whole model: it was not a LoRA run"));
+  }
+  ASCENT_ASSIGN_OR_RETURN(Model m, model_load(r.model_path));
+  absl::StatusOr<LoraAdapters> a = ckpt.empty() ? lora_create(m, *r.lora, r.seed)
+                                                : lora_load_peft(m, (fs::path(ckpt) / "adapter").string());
+  if (!a.ok())
+    return absl::Status(a.status().code(), absl::StrCat(r.file, ": model.lora: ", a.status().message()));
+  const LoraConfig& c = a->cfg;
+  if (c.rank != r.lora->rank || c.alpha != r.lora->alpha || c.rslora != r.lora->rslora ||
+      c.target_modules != r.lora->target_modules) {
+    return absl::FailedPreconditionError(absl::StrCat(r.file, ": model.lora differs from the adapters of ",
+                                                      ckpt, " (rank, alpha, rslora, target_modules)"));
+  }
+  if (!ckpt.empty()) ASCENT_RETURN_IF_ERROR(checkpoint_load_state(ckpt, a->size(), saved, state));
+  lora_merge(*a, m.params.data());
+  lora->emplace(std::move(*a));
+  return m;
+}
 
 // The device of this rank: the recipe's; with several ranks, "cuda" puts each on its own GPU: cuda:(local rank
 // modulo the GPUs it sees), the local rank from Open MPI, Slurm or MPICH (a rank shown one GPU, as Slurm's
@@ -120,8 +169,8 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
   ResumePoint resume;
   resume.dir = ckpt;
   AdamWState saved;
-  ASCENT_ASSIGN_OR_RETURN(
-      Model m, ckpt.empty() ? model_load(r.model_path) : checkpoint_load(ckpt, &saved, &resume.state));
+  std::optional<LoraAdapters> lora;
+  ASCENT_ASSIGN_OR_RETURN(Model m, policy_load(r, ckpt, &saved, &resume.state, &lora));
   m.source_dir = r.model_path;  // tokenizer files come from the recipe's model in every checkpoint
   model_grads_enable(m);
   ASCENT_ASSIGN_OR_RETURN(const Device device, learner_device(r, coll.size()));
@@ -139,34 +188,34 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
       return absl::Status(loaded.status().code(), absl::StrCat(r.file, ": ", loaded.status().message()));
     ref.emplace(std::move(*loaded));
   }
-  // GPU ranks sum their gradients with NCCL; its communicator forwards the host operations to `coll`.
+  // GPU ranks sum their gradients with NCCL; its communicator forwards the host operations to `coll`. LoRA
+  // sums the adapters' gradients on the host (MPI): they are small.
   std::unique_ptr<Collective> nccl;
-  if (!(*backend)->host_memory() && coll.size() > 1) {
+  if (!(*backend)->host_memory() && coll.size() > 1 && !lora) {
     absl::StatusOr<std::unique_ptr<Collective>> c = collective_nccl(coll);
     if (!c.ok())
       return absl::Status(c.status().code(), absl::StrCat(r.file, ": run.device: ", c.status().message()));
     nccl = std::move(*c);
   }
-  return learner_main(r, data, o, nccl ? *nccl : coll, m, ref ? &*ref : nullptr, std::move(ckpt), saved,
-                      std::move(resume));
+  LearnerModels models{m, ref ? &*ref : nullptr, lora ? &*lora : nullptr};
+  return learner_main(r, data, o, nccl ? *nccl : coll, models, std::move(ckpt), saved, std::move(resume));
 }
 
 namespace {
 // The learner once its model is on its device: the optimiser (resumed from the checkpoint's state), then rank 0
 // runs the steps and the other ranks follow.
 absl::Status learner_main(const LearnerConfig& r, const PromptSet& data, const LearnerOptions& o,
-                          Collective& coll, Model& m, Model* ref, std::string ckpt, AdamWState& saved,
+                          Collective& coll, LearnerModels& models, std::string ckpt, AdamWState& saved,
                           ResumePoint resume) {
-  LearnerOptimizer opt(r.optimizer, static_cast<int>(r.optimizer.zero_stage), coll,
-                       static_cast<int64_t>(m.params.size()));
+  LearnerOptimizer opt(r.optimizer, static_cast<int>(r.optimizer.zero_stage), coll, models.trained_count());
   if (!ckpt.empty()) {
     opt.load(saved);  // every rank read the whole state; each keeps its part
     resume.step = resume.state.at("step").get<int64_t>();
   }
   saved = AdamWState{};
-  if (coll.rank() != 0) return learner_follow(r, m, ref, opt, coll);
+  if (coll.rank() != 0) return learner_follow(r, models, opt, coll);
 
-  Learner learner(r, data, o, coll, m, ref, opt, std::move(resume));
+  Learner learner(r, data, o, coll, models, opt, std::move(resume));
   ASCENT_RETURN_IF_ERROR(learner.start());
   return learner.run();
 }

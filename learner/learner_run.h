@@ -11,6 +11,7 @@
 #include "collective/collective.h"
 #include "learner/learner.h"
 #include "learner/learner_config.h"
+#include "learner/learner_models.h"
 #include "learner/optimizer.h"
 #include "learner/prompt_leases.h"
 #include "learner/train_step.h"
@@ -25,12 +26,12 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
 
 // A rank other than 0: trains on rank 0's batches until it says stop.
 // ref: the frozen reference policy when algorithm.kl.beta > 0 (learner/reference_policy.h), else null.
-absl::Status learner_follow(const LearnerConfig& r, Model& m, Model* ref, LearnerOptimizer& opt,
+absl::Status learner_follow(const LearnerConfig& r, LearnerModels& models, LearnerOptimizer& opt,
                             Collective& coll);
 
 // The gradient of the batch on every rank, then the optimiser step (learner/optimizer.h: summed over ranks,
 // clipped, AdamW; whole or ZeRO-1). grad_norm: the global norm before clipping.
-absl::StatusOr<StepGradient> learner_optimise(Model& m, Model* ref, LearnerOptimizer& opt,
+absl::StatusOr<StepGradient> learner_optimise(LearnerModels& models, LearnerOptimizer& opt,
                                               const RolloutBatch& rb, const LearnerConfig& r, int64_t step,
                                               Collective& coll, double* grad_norm);
 

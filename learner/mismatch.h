@@ -54,7 +54,7 @@ double mismatch_weight(const MismatchConfig& cfg, double x, WeightFate* fate);
 // exactly 1), and one bin each for everything below -8 and above 8.
 struct RatioHistogram {
   static constexpr double kWidth = 0.005;
-  static constexpr int kHalf = 1600;                // centres -8 .. 8
+  static constexpr int kHalf = 1600;               // centres -8 .. 8
   static constexpr int kBins = 2 * kHalf + 1 + 2;  // + underflow and overflow
   std::vector<double> counts = std::vector<double>(kBins, 0.0);
   void add(double log_ratio);

@@ -78,6 +78,11 @@ double LearnerOptimizer::step(Model& m, int64_t step) {
   return norm;
 }
 
+double LearnerOptimizer::step_host(float* g, float* p, int64_t step) {
+  ASCENT_CHECK(!coll_.device_memory(), "a Collective on device memory (NCCL) with host arrays");
+  return update(backend_cpu().ops(), g, p, state_.m.data(), state_.v.data(), step);
+}
+
 AdamWState LearnerOptimizer::gather_full() {
   if (device_ != nullptr && shard_.size() > 0) {
     const size_t bytes = static_cast<size_t>(shard_.size()) * 4;

@@ -35,6 +35,9 @@ class LearnerOptimizer {
   // step is the optimiser step, 1-based, for the learning-rate schedule. Returns the global gradient norm
   // before clipping (non-finite: nothing changed).
   double step(Model& m, int64_t step);
+  // The same step on host arrays of the optimiser's n parameters (LoRA's adapters): g holds this rank's
+  // gradient on entry (overwritten), p the parameters (updated on every rank).
+  double step_host(float* g, float* p, int64_t step);
   // After step(): whether every updated parameter is finite (an overflowing update makes Inf/NaN; every rank
   // gets the same answer). A learner must not publish or save parameters for which this is false.
   bool params_finite() const { return params_finite_; }

@@ -81,14 +81,14 @@ TEST(NonFinite, CheckpointSaveRefusesNonFiniteAndKeepsTheOlderOne) {
   const std::string run = fresh_dir("save");
   AdamWState opt;
   adamw_init(opt, m.layout.total);
-  ASSERT_TRUE(checkpoint_save(run, 1, m, opt, state_at(1), 1).ok());
+  ASSERT_TRUE(checkpoint_save(run, 1, m, nullptr, opt, state_at(1), 1).ok());
   m.params[7] = std::nanf("");
-  absl::Status st = checkpoint_save(run, 2, m, opt, state_at(2), 1);
+  absl::Status st = checkpoint_save(run, 2, m, nullptr, opt, state_at(2), 1);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(error_of(st).find("a weight is not finite (element 7)"), std::string::npos) << st;
   m.params[7] = 0.5f;
   opt.v[11] = std::numeric_limits<float>::infinity();
-  st = checkpoint_save(run, 2, m, opt, state_at(2), 1);
+  st = checkpoint_save(run, 2, m, nullptr, opt, state_at(2), 1);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(error_of(st).find("second moment"), std::string::npos) << st;
   EXPECT_FALSE(fs::exists(run + "/checkpoints/step-000002"))
@@ -122,7 +122,7 @@ TEST(NonFinite, CheckpointLoadRefusesBadMomentsAndStepsNamingTheFile) {
     AdamWState opt;
     adamw_init(opt, n);
     opt.step = 3;
-    ASSERT_TRUE(checkpoint_save(run, 3, m, opt, state_at(3), 2).ok());
+    ASSERT_TRUE(checkpoint_save(run, 3, m, nullptr, opt, state_at(3), 2).ok());
     const std::string ckpt = *checkpoint_latest(run);
     // Rewrite the optimiser file and state.json with the case's values.
     std::vector<float> mm(static_cast<size_t>(n), 0.0f), vv(static_cast<size_t>(n), 0.1f);

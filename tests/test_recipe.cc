@@ -194,4 +194,68 @@ TEST(Recipe, ResolvedRecipeParsesBackToItself) {
   EXPECT_NE(text.find("prompts_per_step: 48"), std::string::npos) << text;
 }
 
+// Non-default KL, mismatch and LoRA settings survive the resolved recipe: it parses back from another
+// directory to the same values, with the relative reference path resolved once.
+TEST(Recipe, KlMismatchAndLoraRoundTrip) {
+  const char* text = R"(model:
+  path: m
+  lora: {rank: 8, alpha: 16, rslora: true, target_modules: [q_proj, v_proj]}
+data: {builtin: arithmetic}
+algorithm:
+  loss: ppo_clip
+  kl: {beta: 0.02, estimator: k2, form: reward, reference: ../ref}
+  mismatch: {correction: mis, level: geometric, cap: 3}
+)";
+  auto r = recipe_parse(text, "/tmp/a/recipe.yaml");
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->lora.has_value());
+  EXPECT_EQ(r->lora->rank, 8);
+  EXPECT_EQ(r->lora->alpha, 16.0);
+  EXPECT_TRUE(r->lora->rslora);
+  EXPECT_EQ(r->lora->target_modules, (std::vector<std::string>{"q_proj", "v_proj"}));
+  EXPECT_EQ(r->algorithm.loss.kl.reference, "/tmp/ref");
+  const std::string resolved = recipe_resolved_yaml(*r);
+  auto again = recipe_parse(resolved, "/tmp/elsewhere/recipe.resolved.yaml");
+  ASSERT_TRUE(again.ok()) << again.status() << "\n" << resolved;
+  EXPECT_EQ(recipe_resolved_yaml(*again), resolved);
+  EXPECT_EQ(again->algorithm.loss.kl.beta, 0.02);
+  EXPECT_EQ(again->algorithm.loss.kl.estimator, KlEstimator::kK2);
+  EXPECT_EQ(again->algorithm.loss.kl.form, KlForm::kReward);
+  EXPECT_EQ(again->algorithm.loss.kl.reference, "/tmp/ref");
+  EXPECT_EQ(again->algorithm.loss.mismatch.correction, MismatchCorrection::kMis);
+  EXPECT_EQ(again->algorithm.loss.mismatch.level, MismatchLevel::kGeometric);
+  EXPECT_EQ(again->algorithm.loss.mismatch.cap, 3.0);
+  ASSERT_TRUE(again->lora.has_value());
+  EXPECT_EQ(again->lora->target_modules, r->lora->target_modules);
+  EXPECT_TRUE(again->lora->rslora);
+  auto all =
+      recipe_parse("model: {path: m, lora: {target_modules: all-linear}}\ndata: {builtin: arithmetic}\n",
+                   "/tmp/a/recipe.yaml");
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->lora->target_modules.size(), 7u);
+  EXPECT_FALSE(recipe_parse(kMinimal, "/tmp/a/recipe.yaml")->lora.has_value());
+}
+
+TEST(Recipe, LoraErrorsNameLineAndKey) {
+  auto err = [](const std::string& lora) {
+    auto r =
+        recipe_parse("model:\n  path: m\n  lora: " + lora + "\ndata: {builtin: arithmetic}\n", "recipe.yaml");
+    return r.ok() ? std::string("ok") : std::string(r.status().message());
+  };
+  EXPECT_EQ(err("{rank: 0}"), "recipe.yaml:3: model.lora.rank: must be >= 1, got 0");
+  EXPECT_EQ(err("{alpha: 0}"), "recipe.yaml:3: model.lora.alpha: must be > 0, got 0");
+  EXPECT_EQ(
+      err("{dropout: 0.05}"),
+      "recipe.yaml:3: model.lora.dropout: must be 0: ascent trains LoRA through the merged weight, and the "
+      "learner's log-probs must be the sampler's policy (docs/algorithms.md 2d)");
+  EXPECT_EQ(
+      err("{target_modules: [q_proj, lm_head]}"),
+      "recipe.yaml:3: model.lora.target_modules: 'lm_head' is not one of q_proj, k_proj, v_proj, o_proj, "
+      "gate_proj, up_proj, down_proj");
+  EXPECT_EQ(err("{target_modules: everything}"),
+            "recipe.yaml:3: model.lora.target_modules: a list of module names (q_proj, ..., down_proj) or "
+            "all-linear is required");
+  EXPECT_EQ(err("{rnak: 4}"), "recipe.yaml:3: model.lora.rnak: unknown key");
+}
+
 }  // namespace ascent

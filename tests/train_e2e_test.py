@@ -24,7 +24,13 @@ F. run.device: cuda:0 on a machine without a GPU backend: refused at the learner
 I. KL to the reference (k3, loss form) with PPO-clip and TIS, deterministic: the KL is 0 at the first step
    (the policy is the reference) and grows after; the metrics are finite and the reference's time and memory
    are reported. Killed and resumed, the run's metrics equal the uninterrupted run's (the reference is still
-   the recipe's model, not the checkpoint); on 2 learner ranks the loss and KL curves equal 1 rank's.
+   the recipe's model, not the checkpoint); on 2 learner ranks the loss and KL curves equal 1 rank's. The
+   reward form (k1, as verl and OpenRLHF put it in the reward) on 2 ranks equals 1 rank too.
+L. LoRA (model.lora, rank 4): the actors receive the adapters only (weights/published_bytes is the adapters'
+   count x 2, under a tenth of the full model's); checkpoints hold adapter/ in PEFT's format and no model;
+   killed and resumed, the metrics equal the uninterrupted run's; 2 ranks give 1 rank's loss curve; a
+   resume with a recipe without model.lora is refused; `ascent merge-lora` writes a whole model that
+   `ascent score` loads and whose log-probs differ from the base model's (the adapters trained).
 """
 import json
 import os
@@ -46,12 +52,12 @@ def run(*args, **kw):
     return subprocess.run([ascent, *args], cwd=work, capture_output=True, text=True, **kw)
 
 
-def recipe(name, actors, ranks, lag, steps, ckpt_every, zero_variance="filter", device="cpu", algo=""):
+def recipe(name, actors, ranks, lag, steps, ckpt_every, zero_variance="filter", device="cpu", algo="", model=""):
     path = os.path.join(work, name + ".yaml")
     with open(path, "w") as f:
         f.write(f"""name: {name}
 seed: 3
-model: {{path: policy}}
+model: {{path: policy{model}}}
 data: {{builtin: arithmetic, builtin_size: 400, builtin_max_operand: 9, validation_split: 0.05}}
 generation: {{max_tokens: 4, temperature: 1.0, slots: 16}}
 algorithm: {{group_size: 4, prompts_per_step: 4, max_lag: {lag}, zero_variance: {zero_variance}{algo}}}
@@ -142,7 +148,7 @@ r = run("sft", "--recipe", sft_recipe, "--init", "base", "--out", "policy", "--s
 check("sft", r.returncode == 0, r.stderr)
 
 # ---- A: 2 actors, 2 learner ranks, kill -9 of an actor ----
-path = recipe("multi", 2, 2, 2, 12, 6)
+path = recipe("multi", 2, 2, 2, 60, 30)  # long enough for the restarted actor to register (about 1 s) before the end
 p = launch(path, "--lost-after", "3")
 killed = None
 if wait_for_step("multi", 3, p):
@@ -153,7 +159,7 @@ check("A: the run finishes after an actor is killed", p.returncode == 0 and kill
 check("A: the killed actor is started again", "actor-0 exited (signal 9); starting it again" in out, out[-2000:])
 m = metrics("multi")
 steps = [x["step"] for x in m]
-check("A: steps (versions) 0..12 one by one", steps == list(range(13)), steps)
+check("A: steps (versions) 0..60 one by one", steps == list(range(61)), steps)
 train = [x for x in m if x["step"] > 0]
 check("A: 2 learner ranks", all(x.get("learner/ranks") == 2 for x in train), [x.get("learner/ranks") for x in train])
 check("A: lag never exceeds max_lag 2", all(x.get("lag/max", 0) <= 2 for x in train), [x.get("lag/max") for x in train])
@@ -162,7 +168,7 @@ acc = [(x["groups/generated"], x["groups/trained"] + x["groups/filtered"] + x["g
         x["groups/held"]) for x in train]
 check("A: every group accounted for at every step", all(a == b for a, b in acc), acc)
 check("A: every step's groups were trained or filtered", train[-1]["groups/trained"] + train[-1]["groups/filtered"] ==
-      12 * 4, train[-1])
+      60 * 4, train[-1])
 check("A: the lost incarnation is counted and the actor rejoined",
       train[-1]["actors/lost"] >= 1 and train[-1]["actors/live"] == 2, train[-1])
 
@@ -339,5 +345,74 @@ two = [x for x in metrics("kl_2ranks") if x["step"] > 0]
 pairs = [(a.get(k), b.get(k)) for a, b in zip(kl, two) for k in ("loss/value", "kl/ref_mean")]
 check("I: 2 ranks give the loss and KL curves of 1 rank", len(two) == 8 and all(
     a is not None and b is not None and abs(a - b) <= 1e-4 + 1e-3 * abs(a) for a, b in pairs), pairs)
+
+kl_reward = ", kl: {beta: 0.5, estimator: k1, form: reward}"
+curves = []
+for name, ranks in (("klr_1", 1), ("klr_2", 2)):
+    r = run("train", recipe(name, 1, ranks, 0, 6, 0, algo=kl_reward), "--no-progress", env=env(), timeout=300)
+    check(f"I: reward-form KL run on {ranks} rank(s) finishes", r.returncode == 0, r.stderr[-2000:])
+    curves.append([(x.get("loss/value"), x.get("kl/ref_mean")) for x in metrics(name) if x["step"] > 0])
+pairs = [(a[i], b[i]) for a, b in zip(*curves) for i in (0, 1)]
+check("I: the reward form on 2 ranks gives 1 rank's loss and KL curves", len(curves[0]) == len(curves[1]) == 6 and
+      all(a is not None and b is not None and abs(a - b) <= 1e-4 + 1e-3 * abs(a) for a, b in pairs), pairs)
+check("I: the reward-form KL moves off 0 once the policy moves", curves[0][-1][1] != 0, curves[0])
+
+# ---- L: LoRA: adapters trained, published and checkpointed ----
+lora_model = ", lora: {rank: 4, alpha: 8}"
+path_l = recipe("lora_ref", 1, 1, 0, 8, 3, model=lora_model)
+r = run("train", path_l, "--no-progress", env=env(), timeout=300)
+check("L: LoRA run finishes", r.returncode == 0, r.stderr[-2000:])
+lm = [x for x in metrics("lora_ref") if x["step"] > 0]
+full = [x for x in metrics("det_ref") if x["step"] > 0]
+pub_l, pub_full = lm[0].get("weights/published_bytes", 0), full[0].get("weights/published_bytes", 0)
+check("L: the actors receive the adapters only (under a tenth of the model's bytes)",
+      0 < pub_l < pub_full / 10, (pub_l, pub_full))
+ck = os.path.join(work, "runs", "lora_ref", "checkpoints", "step-000008")
+check("L: the checkpoint holds adapter/ in PEFT's format and no model/",
+      os.path.exists(os.path.join(ck, "adapter", "adapter_config.json")) and
+      os.path.exists(os.path.join(ck, "adapter", "adapter_model.safetensors")) and
+      not os.path.exists(os.path.join(ck, "model")), os.listdir(ck) if os.path.isdir(ck) else ck)
+check("L: the LoRA policy moves (loss and gradient norms finite and non-zero)",
+      all(x.get("optim/grad_norm", 0) > 0 for x in lm[1:]), [x.get("optim/grad_norm") for x in lm])
+path_lk = recipe("lora_kill", 1, 1, 0, 8, 3, model=lora_model)
+p = launch(path_lk)
+ok = wait_for_step("lora_kill", 5, p)
+if ok:
+    os.kill(pids("lora_kill")["learner"], signal.SIGKILL)
+out = finish(p, 120)
+check("L: the LoRA run's learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
+r = run("train", path_lk, "--resume", "--no-progress", env=env(), timeout=300)
+check("L: resumed LoRA run finishes", r.returncode == 0, r.stderr[-2000:])
+diff = metrics_diff(metrics("lora_ref"), metrics("lora_kill"))
+check("L: the resumed LoRA run's metrics equal the uninterrupted run's", not diff, diff[:10])
+wa = open(os.path.join(ck, "adapter", "adapter_model.safetensors"), "rb").read()
+wb = open(os.path.join(work, "runs", "lora_kill", "checkpoints", "step-000008", "adapter",
+                       "adapter_model.safetensors"), "rb").read()
+check("L: and its final adapters are the same bytes", wa == wb)
+path_l2 = recipe("lora_2ranks", 1, 2, 0, 8, 0, model=lora_model)
+r = run("train", path_l2, "--no-progress", env=env(), timeout=300)
+check("L: LoRA run on 2 learner ranks finishes", r.returncode == 0, r.stderr[-2000:])
+la = [x.get("loss/value") for x in lm]
+lb = [x.get("loss/value") for x in metrics("lora_2ranks") if x["step"] > 0]
+check("L: 2 ranks give the LoRA loss curve of 1 rank", len(la) == len(lb) == 8 and all(
+    abs(a - b) <= 1e-4 + 1e-3 * abs(a) for a, b in zip(la, lb)), list(zip(la, lb)))
+# The same run directory resumed by a recipe without model.lora: refused, naming the adapters.
+path_lw = os.path.join(work, "lora_kill_nolora.yaml")
+with open(path_lk) as f, open(path_lw, "w") as g:
+    g.write(f.read().replace(lora_model, "").replace("steps: 8", "steps: 10"))
+r = run("train", path_lw, "--resume", "--no-progress", env=env(), timeout=120)
+check("L: resuming LoRA adapters without model.lora is refused, naming them",
+      r.returncode != 0 and "holds LoRA adapters" in r.stderr and "model.lora" in r.stderr, r.stderr[-1500:])
+merged = os.path.join(work, "lora_merged")
+r = run("merge-lora", "--base", "policy", "--adapter", os.path.join(ck, "adapter"), "--out", merged)
+check("L: merge-lora writes a whole model", r.returncode == 0 and os.path.exists(
+    os.path.join(merged, "model.safetensors")), r.stderr[-1500:])
+inp = os.path.join(work, "score_in.jsonl")
+with open(inp, "w") as f:
+    f.write(json.dumps({"text": "1+2=3"}) + "\n")
+sa = run("score", "--model", merged, "--input", inp)
+sb = run("score", "--model", "policy", "--input", inp)
+check("L: the merged model scores, and differently from the base", sa.returncode == 0 and sb.returncode == 0 and
+      sa.stdout != sb.stdout, (sa.stdout[-500:], sa.stderr[-500:], sb.stdout[-300:]))
 
 finish_checks(work, keep=bool(os.environ.get("KEEP")))
