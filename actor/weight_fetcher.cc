@@ -11,10 +11,13 @@
 namespace ascent {
 
 namespace {
-std::optional<LoraAdapters> lora_for(const ActorConfig& cfg, const Model& m) {
+std::optional<LoraAdapters> lora_for(const ActorConfig& cfg, const Model& m, absl::Status* error) {
   if (!cfg.lora) return std::nullopt;
   absl::StatusOr<LoraAdapters> a = lora_create(m, *cfg.lora, 0);  // the values come from the learner
-  ASCENT_CHECK(a.ok(), std::string(a.status().message()));        // the recipe was checked at its load
+  if (!a.ok()) {
+    *error = absl::Status(a.status().code(), absl::StrCat("model.lora: ", a.status().message()));
+    return std::nullopt;
+  }
   return std::move(*a);
 }
 }  // namespace
@@ -23,13 +26,17 @@ WeightFetcher::WeightFetcher(ActorShared& shared, const ActorConfig& cfg, std::s
     : shared_(shared),
       cfg_(cfg),
       address_(std::move(address)),
-      lora_(lora_for(cfg, m)),
+      lora_(lora_for(cfg, m, &error_)),
       numel_(lora_ ? lora_->size() : static_cast<int64_t>(m.params.size())),
       client_(address_, 60),
       staging_(m.params),
       wire_(lora_ ? static_cast<size_t>(numel_) : 0, 0.0f) {}
 
 void WeightFetcher::run(bool once) {
+  if (!error_.ok()) {
+    shared_.fail(error_);
+    return;
+  }
   SteadyClock::time_point reachable = SteadyClock::now();
   while (!shared_.done()) {
     auto m = client_.manifest();

@@ -2,7 +2,8 @@
 // newer version into a staging copy of the parameters while decoding goes on (bucket checksums verified, a
 // bad bucket fetched again, a version replaced mid-transfer started over). The decode loop swaps a staged
 // version into the model between two steps (model_swap_params: an exchange of arenas on the CPU, a copy
-// into the backend's memory on a device). Memory: two copies of the parameters. With LoRA (cfg.lora) the
+// into the backend's memory on a device). Memory: two copies of the parameters (with LoRA also W0 of every
+// target and the adapters). With LoRA (cfg.lora) the
 // learner publishes the adapters only: each received version is merged here, off the decode thread, into the
 // staging copy (W0 + s B A at every target, model/lora.h), so the wire carries the adapters' bytes alone.
 #pragma once
@@ -42,6 +43,7 @@ class WeightFetcher {
   ActorShared& shared_;
   const ActorConfig& cfg_;
   const std::string address_;
+  absl::Status error_;                // a model.lora this model cannot take: run() fails with it
   std::optional<LoraAdapters> lora_;  // with cfg.lora: the adapters' layout, W0 and their latest values
   const int64_t numel_;               // on the wire: the model's parameters, or the adapters'
   WeightClient client_;

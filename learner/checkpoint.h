@@ -1,7 +1,7 @@
 // Run checkpoints: run_dir/checkpoints/step-NNNNNN/ holds
 //   model/                  a Hugging Face directory (config.json, model.safetensors in float32: the master
 //                           weights, so a resumed run continues bit for bit; tokenizer files copied),
-//                           loadable outside ascent;
+//                           loadable outside ascent (not in a LoRA run: `ascent merge-lora` makes one);
 //   adapter/                with LoRA, instead of model/: the adapters in PEFT's format (model/lora.h); the
 //                           base model is the recipe's;
 //   optimizer.safetensors   AdamW's first and second moments ("adamw.m", "adamw.v") and its step (metadata)

@@ -112,7 +112,10 @@ absl::Status Learner::start() {
 
   // Services: weights first (the rollout endpoint tells actors where they are).
   publisher_ = std::make_unique<WeightPublisher>(
-      r_.run.weight_bucket_mb << 20, r_.run.weight_dtype == "bf16" ? WireDType::kBF16 : WireDType::kF32);
+      r_.run.weight_bucket_mb << 20,
+      // LoRA's adapters go in fp32 whatever run.weight_dtype says: they are small, and so the actors merge
+      // exactly the learner's W0 + s B A (bf16 adapters would make the sampler's policy differ).
+      r_.run.weight_dtype == "bf16" && models_.lora == nullptr ? WireDType::kBF16 : WireDType::kF32);
   publisher_->publish(resume_.step, models_.trained(), models_.trained_count());  // LoRA: the adapters
   weight_server_ = std::make_unique<WeightServer>(publisher_.get(), "0.0.0.0:0");
   endpoint_cfg_.weights_port = weight_server_->port();
@@ -224,8 +227,7 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   mm["time/wait_s"] = seconds_between(t0, t_batch);
   mm["time/learner_s"] = seconds_between(t_batch, t_grad);
   mm["time/publish_s"] = seconds_between(t_grad, t_pub);
-  mm["weights/published_bytes"] =
-      static_cast<double>(models_.trained_count()) * (r_.run.weight_dtype == "bf16" ? 2 : 4);
+  mm["weights/published_bytes"] = static_cast<double>(publisher_->published_bytes());
   if (ref_ != nullptr) {  // inside time/learner_s
     mm["time/reference_s"] = grad.reference_s;
     mm["memory/reference_bytes"] = static_cast<double>(ref_->params.size() * sizeof(float));

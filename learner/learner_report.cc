@@ -106,6 +106,7 @@ absl::Status Learner::checkpoint(int64_t next_step) {
                        {"step", next_step},
                        {"hero", hero_state_to_json(hero_)},
                        {"fit_points", nlohmann::json::array()}};
+  if (models_.lora) st["lora_base"] = lora_base_fingerprint(*models_.lora);  // checked on resume
   // The leases and the data order that issues them, at one moment (no lease is issued in between).
   endpoint_->leases_snapshot([&](const nlohmann::json& leases) {
     absl::MutexLock lock(&data_mu_);

@@ -73,6 +73,12 @@ absl::StatusOr<StepGradient> learner_optimise(LearnerModels& models, LearnerOpti
   *grad_norm = opt.step_host(grads.data(), a.params.data(), step + 1);
   if (std::isfinite(*grad_norm)) {
     lora_merge(a, m.params.data());
+    // Finite adapters can still overflow W0 + s B A: never publish or save that.
+    if (int64_t at = first_non_finite(m.params.data(), static_cast<int64_t>(m.params.size())); at >= 0) {
+      return absl::FailedPreconditionError(absl::StrCat("step ", step + 1,
+                                                        ": the merged LoRA weights are not finite (element ",
+                                                        at, "); stopped before publishing or saving them"));
+    }
     model_params_to_backend(m);
   }
   return g;
@@ -123,12 +129,24 @@ absl::StatusOr<Model> policy_load(const LearnerConfig& r, const std::string& ckp
   if (!a.ok())
     return absl::Status(a.status().code(), absl::StrCat(r.file, ": model.lora: ", a.status().message()));
   const LoraConfig& c = a->cfg;
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
   if (c.rank != r.lora->rank || c.alpha != r.lora->alpha || c.rslora != r.lora->rslora ||
-      c.target_modules != r.lora->target_modules) {
+      sorted(c.target_modules) != sorted(r.lora->target_modules)) {
     return absl::FailedPreconditionError(absl::StrCat(r.file, ": model.lora differs from the adapters of ",
                                                       ckpt, " (rank, alpha, rslora, target_modules)"));
   }
-  if (!ckpt.empty()) ASCENT_RETURN_IF_ERROR(checkpoint_load_state(ckpt, a->size(), saved, state));
+  if (!ckpt.empty()) {
+    ASCENT_RETURN_IF_ERROR(checkpoint_load_state(ckpt, a->size(), saved, state));
+    const std::string want = state->value("lora_base", std::string());
+    if (!want.empty() && want != lora_base_fingerprint(*a)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(r.file, ": model.path ", r.model_path, " is not the base model the adapters of ", ckpt,
+                       " were trained on (its weights changed since: an `ascent sft --out` over it?)"));
+    }
+  }
   lora_merge(*a, m.params.data());
   lora->emplace(std::move(*a));
   return m;

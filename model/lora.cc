@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -167,6 +168,15 @@ void lora_project_grads(const LoraAdapters& a, const float* dw, float* grads) {
   }
 }
 
+std::string lora_base_fingerprint(const LoraAdapters& a) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a, 64-bit
+  const auto* p = reinterpret_cast<const unsigned char*>(a.base.data());
+  for (size_t i = 0, n = a.base.size() * sizeof(float); i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
 absl::Status lora_save_peft(const LoraAdapters& a, const std::string& dir, const std::string& base_model) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -217,9 +227,26 @@ absl::StatusOr<LoraConfig> peft_config_read(const std::string& path) {
   if (j.contains("use_rslora") && j["use_rslora"].is_boolean()) c.rslora = j["use_rslora"].get<bool>();
   if (j.contains("lora_dropout") && j["lora_dropout"].is_number() && j["lora_dropout"].get<double>() > 0)
     return bad("lora_dropout", "must be 0 (ascent merges the adapters into the weights)");
-  if (j.value("use_dora", false)) return bad("use_dora", "DoRA is not supported");
-  if (j.value("bias", std::string("none")) != "none") return bad("bias", "only \"none\" is supported");
-  if (j.value("fan_in_fan_out", false)) return bad("fan_in_fan_out", "must be false");
+  auto is_true = [&](const char* k) { return j.contains(k) && j[k].is_boolean() && j[k].get<bool>(); };
+  auto is_set = [&](const char* k) {
+    return j.contains(k) && !j[k].is_null() && !(j[k].is_boolean() && !j[k].get<bool>()) &&
+           !((j[k].is_object() || j[k].is_array()) && j[k].empty());
+  };
+  if (is_true("use_dora")) return bad("use_dora", "DoRA is not supported");
+  if (j.contains("bias") && !(j["bias"].is_string() && j["bias"].get<std::string>() == "none"))
+    return bad("bias", "only \"none\" is supported");
+  if (is_true("fan_in_fan_out")) return bad("fan_in_fan_out", "must be false");
+  if (is_true("lora_bias")) return bad("lora_bias", "LoRA biases are not supported");
+  if (is_true("use_qalora")) return bad("use_qalora", "QALoRA is not supported");
+  // An init that rewrites the base model (PiSSA, OLoRA, CorDA, EVA, LoftQ): merging into the original base
+  // would give another model.
+  if (j.contains("init_lora_weights") && j["init_lora_weights"].is_string() &&
+      j["init_lora_weights"].get<std::string>() != "gaussian")
+    return bad("init_lora_weights", "an init that changes the base model is not supported");
+  for (const char* k : {"loftq_config", "layers_to_transform", "exclude_modules", "layer_replication",
+                        "target_parameters", "modules_to_save", "alora_invocation_tokens"}) {
+    if (is_set(k)) return bad(k, "is not supported (ascent adapts whole linear modules of every layer)");
+  }
   for (const char* k : {"rank_pattern", "alpha_pattern"})
     if (j.contains(k) && j[k].is_object() && !j[k].empty())
       return bad(k, "per-module ranks are not supported");

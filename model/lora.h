@@ -61,12 +61,18 @@ void lora_merge(const LoraAdapters& a, float* params);
 // grads [a.size()] = the adapters' gradients from the model's dL/dW arena dw (overwritten, not added to).
 void lora_project_grads(const LoraAdapters& a, const float* dw, float* grads);
 
+// A fingerprint of W0 (every target's base weights): a resume checks that the recipe's model is still the base
+// the adapters were trained on (FNV-1a over the weights' bytes, 16 hex digits).
+std::string lora_base_fingerprint(const LoraAdapters& a);
+
 // PEFT's adapter directory. base_model goes into adapter_config.json's base_model_name_or_path.
 absl::Status lora_save_peft(const LoraAdapters& a, const std::string& dir, const std::string& base_model);
 // Reads an adapter directory written by peft or by lora_save_peft for model m (m.params holds the base
 // model). Errors name the file and key: a missing file, peft_type other than LORA, lora_dropout > 0,
-// use_dora, a bias other than "none", a target module m lacks, a missing or misshapen tensor, a non-finite
-// value, an adapter for a module outside target_modules.
+// use_dora, a bias other than "none", settings that change what the adapter means (an init that rewrites
+// the base: pissa, olora, corda, eva, loftq; layers_to_transform, exclude_modules, layer_replication,
+// target_parameters, modules_to_save, alora_invocation_tokens, rank or alpha patterns), a target module m
+// lacks, a missing or misshapen tensor, a non-finite value, an adapter for a module outside target_modules.
 absl::StatusOr<LoraAdapters> lora_load_peft(const Model& m, const std::string& dir);
 
 }  // namespace ascent

@@ -203,6 +203,18 @@ TEST(Lora, SaveLoadRoundTripAndRefusals) {
             cfg_path + ": lora_dropout: must be 0 (ascent merges the adapters into the weights)");
   EXPECT_EQ(refusal([](auto& j) { j["peft_type"] = "IA3"; }), cfg_path + ": peft_type: must be LORA");
   EXPECT_EQ(refusal([](auto& j) { j["use_dora"] = true; }), cfg_path + ": use_dora: DoRA is not supported");
+  EXPECT_EQ(refusal([](auto& j) { j["init_lora_weights"] = "pissa"; }),
+            cfg_path + ": init_lora_weights: an init that changes the base model is not supported");
+  EXPECT_EQ(
+      refusal([](auto& j) { j["layers_to_transform"] = {0}; }),
+      cfg_path +
+          ": layers_to_transform: is not supported (ascent adapts whole linear modules of every layer)");
+  EXPECT_EQ(
+      refusal([](auto& j) { j["modules_to_save"] = {"lm_head"}; }),
+      cfg_path + ": modules_to_save: is not supported (ascent adapts whole linear modules of every layer)");
+  EXPECT_EQ(refusal([](auto& j) { j["lora_bias"] = true; }),
+            cfg_path + ": lora_bias: LoRA biases are not supported");
+  EXPECT_EQ(refusal([](auto& j) { j["use_dora"] = nullptr; }), "ok");   // PEFT writes nulls for unset fields
   const std::string wrong_rank = refusal([](auto& j) { j["r"] = 3; });  // the tensors' shapes disagree
   EXPECT_NE(wrong_rank.find("adapter_model.safetensors"), std::string::npos) << wrong_rank;
   EXPECT_NE(wrong_rank.find("lora_A.weight"), std::string::npos) << wrong_rank;

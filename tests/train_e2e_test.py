@@ -33,9 +33,11 @@ L. LoRA (model.lora, rank 4): the actors receive the adapters only (weights/publ
    `ascent score` loads and whose log-probs differ from the base model's (the adapters trained).
 """
 import json
+import math
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -364,10 +366,24 @@ r = run("train", path_l, "--no-progress", env=env(), timeout=300)
 check("L: LoRA run finishes", r.returncode == 0, r.stderr[-2000:])
 lm = [x for x in metrics("lora_ref") if x["step"] > 0]
 full = [x for x in metrics("det_ref") if x["step"] > 0]
-pub_l, pub_full = lm[0].get("weights/published_bytes", 0), full[0].get("weights/published_bytes", 0)
-check("L: the actors receive the adapters only (under a tenth of the model's bytes)",
-      0 < pub_l < pub_full / 10, (pub_l, pub_full))
 ck = os.path.join(work, "runs", "lora_ref", "checkpoints", "step-000008")
+
+
+def safetensors_numel(path):
+    with open(path, "rb") as f:
+        header = json.loads(f.read(struct.unpack("<Q", f.read(8))[0]))
+    return sum(math.prod(v["shape"]) for k, v in header.items() if k != "__metadata__")
+
+
+adapter_numel = safetensors_numel(os.path.join(ck, "adapter", "adapter_model.safetensors"))
+pub_l, pub_full = lm[0].get("weights/published_bytes", 0), full[0].get("weights/published_bytes", 0)
+check("L: the actors receive exactly the adapters, in fp32 (under a tenth of the bf16 model's bytes)",
+      pub_l == 4 * adapter_numel and pub_l < pub_full / 10, (pub_l, adapter_numel, pub_full))
+# The actor merges each version: with fp32 adapters and max_lag 0 it samples from the trainer's own W, so the
+# trainer/sampler KL stays at float noise while the policy moves (the full run's bf16 weights do not).
+kl_l = [x.get("loss/kl_gen_train", 1) for x in lm]
+check("L: the sampler runs the trainer's merged weights (loss/kl_gen_train < 1e-6 at every step)",
+      max(kl_l) < 1e-6, kl_l)
 check("L: the checkpoint holds adapter/ in PEFT's format and no model/",
       os.path.exists(os.path.join(ck, "adapter", "adapter_config.json")) and
       os.path.exists(os.path.join(ck, "adapter", "adapter_model.safetensors")) and
@@ -403,6 +419,16 @@ with open(path_lk) as f, open(path_lw, "w") as g:
 r = run("train", path_lw, "--resume", "--no-progress", env=env(), timeout=120)
 check("L: resuming LoRA adapters without model.lora is refused, naming them",
       r.returncode != 0 and "holds LoRA adapters" in r.stderr and "model.lora" in r.stderr, r.stderr[-1500:])
+# A base that changed under the adapters (here re-trained by a short SFT into another directory) is refused.
+r = run("sft", "--recipe", sft_recipe, "--init", "policy", "--out", "policy_b", "--steps", "2", "--batch", "8",
+        "--lr", "1e-3", "--threads", "1")
+check("L: a second base for the check", r.returncode == 0, r.stderr[-1000:])
+path_lb = os.path.join(work, "lora_kill_otherbase.yaml")
+with open(path_lk) as f, open(path_lb, "w") as g:
+    g.write(f.read().replace("path: policy", "path: policy_b").replace("steps: 8", "steps: 10"))
+r = run("train", path_lb, "--resume", "--no-progress", env=env(), timeout=120)
+check("L: resuming adapters on another base model is refused",
+      r.returncode != 0 and "is not the base model the adapters" in r.stderr, r.stderr[-1500:])
 merged = os.path.join(work, "lora_merged")
 r = run("merge-lora", "--base", "policy", "--adapter", os.path.join(ck, "adapter"), "--out", merged)
 check("L: merge-lora writes a whole model", r.returncode == 0 and os.path.exists(

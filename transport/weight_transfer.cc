@@ -45,6 +45,13 @@ void WeightPublisher::publish(int64_t version, const float* params, int64_t nume
   manifest_ = {version, static_cast<int64_t>(buckets_.size()), numel, dtype_};
 }
 
+int64_t WeightPublisher::published_bytes() const {
+  absl::MutexLock lock(&mu_);
+  int64_t n = 0;
+  for (const WeightBucket& b : buckets_) n += static_cast<int64_t>(b.data.size());
+  return n;
+}
+
 absl::StatusOr<WeightManifest> WeightPublisher::manifest() const {
   absl::MutexLock lock(&mu_);
   if (manifest_.version < 0) return absl::UnavailableError("no weights published yet");

@@ -40,6 +40,8 @@ class WeightPublisher {
   void publish(int64_t version, const float* params, int64_t numel);
   absl::StatusOr<WeightManifest> manifest() const;
   absl::StatusOr<WeightBucket> bucket(int64_t version, int64_t index) const;
+  // The bytes of the published version's buckets (what one actor fetches for it).
+  int64_t published_bytes() const;
 
  private:
   mutable absl::Mutex mu_;
