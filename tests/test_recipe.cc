@@ -79,6 +79,15 @@ TEST(Recipe, GrpoTcrAndHeroRecipesHoldThePublishedSettings) {
   ASSERT_TRUE(q.ok()) << q.status();
   EXPECT_TRUE(q->rewards.hero.has_value());
   EXPECT_EQ(q->algorithm.loss.kind, LossKind::kCispo);
+  EXPECT_FALSE(q->lora.has_value());
+  // The LoRA quickstart: the quickstart's models and maths, rank-16 adapters on all seven projections, 10x lr.
+  auto ql = recipe_load(recipes_dir() + "quickstart_lora.yaml");
+  ASSERT_TRUE(ql.ok()) << ql.status();
+  ASSERT_TRUE(ql->lora.has_value());
+  EXPECT_EQ(ql->lora->rank, 16);
+  EXPECT_EQ(ql->lora->target_modules.size(), 7u);
+  EXPECT_EQ(ql->model_path, q->model_path);
+  EXPECT_EQ(ql->optimizer.schedule.lr, 10 * q->optimizer.schedule.lr);
 }
 
 TEST(Recipe, TyposAndBadValuesNameTheKeyAndLine) {
