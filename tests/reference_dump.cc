@@ -48,4 +48,14 @@ Diff diff_max(const float* a, const float* b, int64_t n) {
   return d;
 }
 
+std::string fixture_path(const std::string& name) {
+  return std::string(ASCENT_SOURCE_DIR) + "/tests/fixtures/" + name;
+}
+
+std::vector<int32_t> ref_ids(const RefTensor& t) {
+  std::vector<int32_t> ids;
+  for (float x : t.data) ids.push_back(static_cast<int32_t>(x));
+  return ids;
+}
+
 }  // namespace ascent

@@ -23,4 +23,9 @@ struct Diff {
 };
 Diff diff_max(const float* a, const float* b, int64_t n);
 
+// tests/fixtures/<name> in the source tree.
+std::string fixture_path(const std::string& name);
+// A dumped token sequence (stored as floats) as ids.
+std::vector<int32_t> ref_ids(const RefTensor& t);
+
 }  // namespace ascent

@@ -23,31 +23,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string fixture(const std::string& name) {
-  return std::string(ASCENT_SOURCE_DIR) + "/tests/fixtures/" + name;
-}
-
-std::vector<int32_t> ids_of(const RefTensor& t) {
-  std::vector<int32_t> ids;
-  for (float x : t.data) ids.push_back(static_cast<int32_t>(x));
-  return ids;
-}
-
 class LoraReference : public ::testing::TestWithParam<std::string> {};
 
 // Tolerances: log-probs 2e-5 absolute (float32, different summation orders); gradients 1e-4 of the tensor's
 // largest |value| (plus 1e-7), as tests/test_reference.cc.
 TEST_P(LoraReference, MergedModelMatchesPeft) {
-  auto ref_or = reference_dump_read(fixture("lora_" + GetParam()) + "/reference.bin");
+  auto ref_or = reference_dump_read(fixture_path("lora_" + GetParam()) + "/reference.bin");
   ASSERT_TRUE(ref_or.ok()) << ref_or.status();
   const auto& ref = *ref_or;
-  auto m_or = model_load(fixture("ref_" + GetParam()));
+  auto m_or = model_load(fixture_path("ref_" + GetParam()));
   ASSERT_TRUE(m_or.ok()) << m_or.status();
   Model& m = *m_or;
   model_grads_enable(m);
   PackedBatch b;
-  batch_add_sequence(b, ids_of(ref.at("seq0")));
-  batch_add_sequence(b, ids_of(ref.at("seq1")));
+  batch_add_sequence(b, ref_ids(ref.at("seq0")));
+  batch_add_sequence(b, ref_ids(ref.at("seq1")));
   // Without the adapter: peft's disable_adapter() log-probs.
   auto base_lp = model_forward_logprobs(m, b, nullptr, LmHeadOptions{});
   ASSERT_TRUE(base_lp.ok());
@@ -55,7 +45,7 @@ TEST_P(LoraReference, MergedModelMatchesPeft) {
       diff_max(base_lp->data(), ref.at("base.logprobs").data.data(), static_cast<int64_t>(base_lp->size()));
   EXPECT_LE(d.max_abs, 2e-5);
 
-  auto a = lora_load_peft(m, fixture("lora_" + GetParam()));
+  auto a = lora_load_peft(m, fixture_path("lora_" + GetParam()));
   ASSERT_TRUE(a.ok()) << a.status();
   lora_merge(*a, m.params.data());
   ForwardState st;

@@ -26,16 +26,6 @@ namespace ascent {
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  return std::string(ASCENT_SOURCE_DIR) + "/tests/fixtures/" + name;
-}
-
-std::vector<int32_t> ids_of(const RefTensor& t) {
-  std::vector<int32_t> ids;
-  for (float x : t.data) ids.push_back(static_cast<int32_t>(x));
-  return ids;
-}
-
 void expect_close(const std::string& what, const float* ours, const RefTensor& ref, double atol,
                   double rtol) {
   Diff d = diff_max(ours, ref.data.data(), static_cast<int64_t>(ref.data.size()));
@@ -57,7 +47,7 @@ void expect_grads(const Model& m, const std::map<std::string, RefTensor>& ref, c
 class ReferenceTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReferenceTest, MatchesTransformers) {
-  const std::string dir = fixture("ref_" + GetParam());
+  const std::string dir = fixture_path("ref_" + GetParam());
   auto ref_or = reference_dump_read(dir + "/reference.bin");
   ASSERT_TRUE(ref_or.ok()) << ref_or.status();
   const auto& ref = *ref_or;
@@ -67,14 +57,14 @@ TEST_P(ReferenceTest, MatchesTransformers) {
   model_grads_enable(m);
 
   PackedBatch b;
-  batch_add_sequence(b, ids_of(ref.at("seq0")));
-  batch_add_sequence(b, ids_of(ref.at("seq1")));
+  batch_add_sequence(b, ref_ids(ref.at("seq0")));
+  batch_add_sequence(b, ref_ids(ref.at("seq1")));
   LmHeadOptions opt;
   opt.chunk_bytes = 4 * m.cfg.vocab_size * 5;  // 5 rows per chunk: exercises the chunk loop
 
   // Full logits of each sequence through the KV-cache path (prefill = whole sequence, then per-position).
   for (int s = 0; s < 2; ++s) {
-    const auto ids = ids_of(ref.at("seq" + std::to_string(s)));
+    const auto ids = ref_ids(ref.at("seq" + std::to_string(s)));
     const RefTensor& lg = ref.at("logits" + std::to_string(s));
     KvCache cache = kv_cache_create(m, 1, static_cast<int64_t>(ids.size()));
     for (size_t t = 0; t < ids.size(); ++t) {

@@ -19,31 +19,7 @@ namespace ascent {
 namespace {
 
 RolloutBatch batch_for(Model& m, uint64_t seed) {
-  Rng rng(seed);
-  RolloutBatch rb;
-  for (int g = 0; g < 4; ++g) {
-    PromptGroup pg;
-    pg.prompt_id = absl::StrCat("p", g);
-    for (int i = 0; i < 3 + g; ++i) pg.prompt_tokens.push_back(static_cast<int32_t>(rng.next_u64() % 40));
-    for (int i = 0; i < 4; ++i) {
-      Rollout c;
-      const int len = 2 + static_cast<int>(rng.next_u64() % 4);
-      for (int t = 0; t < len; ++t) {
-        c.tokens.push_back(static_cast<int32_t>(rng.next_u64() % 40));
-        c.loss_mask.push_back(1);
-        c.version.push_back(0);
-      }
-      c.reward = (i + g) % 2;
-      pg.completions.push_back(c);
-    }
-    rb.groups.push_back(pg);
-  }
-  const std::vector<float> lp = completion_logprobs(m, rb);
-  size_t k = 0;
-  for (auto& g : rb.groups)
-    for (auto& c : g.completions)
-      for (size_t t = 0; t < c.tokens.size(); ++t) c.logp_gen.push_back(lp[k++]);
-  return rb;
+  return random_rollout_batch(m, seed, 4, 2);
 }
 
 std::vector<double> sequence_logprobs(Model& m, const RolloutBatch& rb) {
@@ -59,26 +35,6 @@ std::vector<double> sequence_logprobs(Model& m, const RolloutBatch& rb) {
   return out;
 }
 
-// Rank 0 or 1 of two, in one process: the ranks' groups are dealt by rank(); the loss statistics are not
-// summed (this test reads the gradient only).
-class TwoRanks final : public Collective {
- public:
-  explicit TwoRanks(int rank) : rank_(rank) {}
-  int rank() const override { return rank_; }
-  int size() const override { return 2; }
-  void allreduce_sum(float*, int64_t) override {}
-  void allreduce_sum(double*, int64_t) override {}
-  void allreduce_max(double*, int64_t) override {}
-  void reduce_scatter_sum(float*, int64_t) override {}
-  void all_gather(float*, int64_t) override {}
-  void gather_shards(const float*, float*, int64_t, int) override {}
-  void broadcast(std::string*, int) override {}
-  void barrier() override {}
-
- private:
-  int rank_;
-};
-
 }  // namespace
 
 TEST(TrainStep, MicroBatchesAndRanksGiveTheWholeBatchGradient) {
@@ -93,7 +49,7 @@ TEST(TrainStep, MicroBatchesAndRanksGiveTheWholeBatchGradient) {
   for (size_t i = 0; i < whole.size(); ++i)
     ASSERT_NEAR(m.grads[i], whole[i], 1e-5 + 1e-4 * std::fabs(whole[i]));
   // Two ranks' shares (each rank its groups) sum to the whole (the optimiser does that sum over ranks).
-  TwoRanks r0(0), r1(1);
+  UnsummedRank r0(0, 2), r1(1, 2);
   ASSERT_TRUE(train_step_gradients(m, rb, cfg, LmHeadOptions{}, 16, r0).ok());
   const std::vector<float> share0 = m.grads;
   ASSERT_TRUE(train_step_gradients(m, rb, cfg, LmHeadOptions{}, 16, r1).ok());

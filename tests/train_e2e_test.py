@@ -141,6 +141,21 @@ def env():
     return e
 
 
+def kill_and_resume(label, name, path, ref_name):
+    """kill -9 of the learner after step 5 of `path` (a checkpoint every 3 steps), then --resume: the resumed
+    run must finish with metrics equal to the uninterrupted run `ref_name`'s."""
+    p = launch(path)
+    ok = wait_for_step(name, 5, p)
+    if ok:
+        os.kill(pids(name)["learner"], signal.SIGKILL)
+    out = finish(p, 120)
+    check(f"{label}: the learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
+    r = run("train", path, "--resume", "--no-progress", env=env(), timeout=300)
+    check(f"{label}: the resumed run finishes", r.returncode == 0, r.stderr[-2000:])
+    diff = metrics_diff(metrics(ref_name), metrics(name))
+    check(f"{label}: the resumed run's metrics equal the uninterrupted run's", not diff, diff[:10])
+
+
 # A starting policy that answers with digits: a tiny model and a short SFT on the task.
 r = run("init-model", "--out", "base", "--arch", "qwen3", "--preset", "tiny", "--seed", "3")
 check("init-model", r.returncode == 0, r.stderr)
@@ -330,16 +345,7 @@ check("I: KL 0 at the first step (policy = reference), > 0 after",
 check("I: the reference weighs what the policy weighs (fp32 parameters)",
       kl[0].get("memory/reference_bytes", 0) > 1e5, kl[0].get("memory/reference_bytes"))
 path_ik = recipe("kl_kill", 1, 1, 0, 8, 3, algo=kl_algo)
-p = launch(path_ik)
-ok = wait_for_step("kl_kill", 5, p)
-if ok:
-    os.kill(pids("kl_kill")["learner"], signal.SIGKILL)
-out = finish(p, 120)
-check("I: the KL run's learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
-r = run("train", path_ik, "--resume", "--no-progress", env=env(), timeout=300)
-check("I: resumed KL run finishes", r.returncode == 0, r.stderr[-2000:])
-diff = metrics_diff(metrics("kl_ref"), metrics("kl_kill"))
-check("I: the resumed KL run's metrics equal the uninterrupted run's", not diff, diff[:10])
+kill_and_resume("I (KL)", "kl_kill", path_ik, "kl_ref")
 path_i2 = recipe("kl_2ranks", 1, 2, 0, 8, 0, algo=kl_algo)
 r = run("train", path_i2, "--no-progress", env=env(), timeout=300)
 check("I: KL run on 2 learner ranks finishes", r.returncode == 0, r.stderr[-2000:])
@@ -391,16 +397,7 @@ check("L: the checkpoint holds adapter/ in PEFT's format and no model/",
 check("L: the LoRA policy moves (loss and gradient norms finite and non-zero)",
       all(x.get("optim/grad_norm", 0) > 0 for x in lm[1:]), [x.get("optim/grad_norm") for x in lm])
 path_lk = recipe("lora_kill", 1, 1, 0, 8, 3, model=lora_model)
-p = launch(path_lk)
-ok = wait_for_step("lora_kill", 5, p)
-if ok:
-    os.kill(pids("lora_kill")["learner"], signal.SIGKILL)
-out = finish(p, 120)
-check("L: the LoRA run's learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
-r = run("train", path_lk, "--resume", "--no-progress", env=env(), timeout=300)
-check("L: resumed LoRA run finishes", r.returncode == 0, r.stderr[-2000:])
-diff = metrics_diff(metrics("lora_ref"), metrics("lora_kill"))
-check("L: the resumed LoRA run's metrics equal the uninterrupted run's", not diff, diff[:10])
+kill_and_resume("L (LoRA)", "lora_kill", path_lk, "lora_ref")
 wa = open(os.path.join(ck, "adapter", "adapter_model.safetensors"), "rb").read()
 wb = open(os.path.join(work, "runs", "lora_kill", "checkpoints", "step-000008", "adapter",
                        "adapter_model.safetensors"), "rb").read()
