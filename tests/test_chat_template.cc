@@ -2,6 +2,7 @@
 // tokenizer_config.json templates (tests/reference/make_chat_reference.py -> tests/fixtures/chat/).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -57,6 +58,11 @@ TEST(ChatTemplate, RendersAsTransformersDoes) {
 TEST(ChatTemplate, TrimStripsWhatPythonStrips) {
   EXPECT_EQ(expect_renders_as_reference(ASCENT_SOURCE_DIR "/tests/fixtures/chat/whitespace.jsonl"), 36);
 }
+
+// Granite's template prints today's date: reference.json was rendered on 2026-11-30, and
+// make_chat_templates_reference.py now renders at that fixed time. Set before main, so that the jinja2
+// helper every test of this binary shares starts with it.
+[[maybe_unused]] const int kFixedDate = setenv("SOURCE_DATE_EPOCH", "1796040000", 1);  // 2026-11-30 12:00 UTC
 
 // 200 message lists (system or not, multi-turn, reasoning, tool calls and results, tool definitions,
 // thinking on/off) and 10 edge cases (None values, reasoning under other names) on 11 real templates of 9 families, against apply_chat_template

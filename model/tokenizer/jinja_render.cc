@@ -20,7 +20,8 @@ import sys
 if sys.path and sys.path[0] in ("", "."):
     sys.path.pop(0)  # python3 -c puts the working directory first: a local jinja2/ or json.py must not load
 import json
-from datetime import datetime
+import os
+from datetime import datetime, timezone
 
 def reply(obj):
     sys.stdout.write(json.dumps(obj, ensure_ascii=True) + "\n")
@@ -70,7 +71,12 @@ def normalise(message):
 env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[Generation, loopcontrols])
 env.filters["tojson"] = tojson
 env.globals["raise_exception"] = raise_exception
-env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
+def now():
+    # SOURCE_DATE_EPOCH (reproducible-builds.org) fixes "now" for templates that print today's date.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now()
+
+env.globals["strftime_now"] = lambda fmt: now().strftime(fmt)
 cache = {}
 reply({"ready": jinja2.__version__})
 for line in sys.stdin:

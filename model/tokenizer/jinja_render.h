@@ -2,7 +2,8 @@
 // process per ascent process (started on first use, restarted once if it dies), set up as transformers'
 // apply_chat_template sets it up: an immutable sandbox with trim_blocks and lstrip_blocks, the loopcontrols
 // extension, a `{% generation %}` block that renders its body, `tojson` as json.dumps(ensure_ascii=False),
-// and the globals raise_exception(message) and strftime_now(format). Rendering happens when a prompt is
+// and the globals raise_exception(message) and strftime_now(format) (today, or the time SOURCE_DATE_EPOCH
+// gives, for reproducible renderings). Rendering happens when a prompt is
 // prepared, never per decoded token.
 #pragma once
 

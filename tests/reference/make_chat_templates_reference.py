@@ -14,16 +14,30 @@ Writes tests/fixtures/chat_templates/reference.json:
    "renderings": {family: [{"text"} | {"error"}] (one per case)}}
 Run: .venv-ref/bin/python tests/reference/make_chat_templates_reference.py
 """
+import datetime
 import json
 import os
 import random
 
 from transformers import AutoTokenizer
+from transformers.utils import chat_template_utils
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "..", "fixtures")
 OUT = os.path.join(FIX, "chat_templates", "reference.json")
 EXTRA = {"date_string": "26 Jul 2024"}  # Llama 3.x would print today's date otherwise
+# Granite prints today's date through strftime_now: render at a fixed time, the one tests/test_chat_template.cc
+# gives ascent through SOURCE_DATE_EPOCH (2026-11-30 12:00 UTC, the day reference.json was made).
+EPOCH = 1796040000
+
+
+class _FrozenDatetime(datetime.datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return datetime.datetime.fromtimestamp(EPOCH, datetime.timezone.utc)
+
+
+chat_template_utils.datetime = _FrozenDatetime
 
 TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "Current weather in a city.",
