@@ -29,8 +29,7 @@ WeightFetcher::WeightFetcher(ActorShared& shared, const ActorConfig& cfg, std::s
       lora_(lora_for(cfg, m, &error_)),
       numel_(lora_ ? lora_->size() : static_cast<int64_t>(m.params.size())),
       client_(address_, 60),
-      staging_(m.params),
-      wire_(lora_ ? static_cast<size_t>(numel_) : 0, 0.0f) {}
+      staging_(m.params) {}
 
 void WeightFetcher::run(bool once) {
   if (!error_.ok()) {
@@ -79,10 +78,11 @@ void WeightFetcher::receive(const WeightManifest& m) {
   ReceiveStats rs;
   const SteadyClock::time_point t0 = SteadyClock::now();
   absl::Status st = weights_receive(
-      m, [&](int64_t v, int64_t i) { return client_.bucket(v, i); }, lora_ ? wire_.data() : staging_.data(),
-      numel_, 3, &rs);
+      m, [&](int64_t v, int64_t i) { return client_.bucket(v, i); },
+      lora_ ? lora_->params.data() : staging_.data(), numel_, 3, &rs);
+  // (A transfer cut short leaves the adapters half written; they feed the merge only once a whole version
+  // arrived, and every version rewrites all of them.)
   if (st.ok() && lora_) {  // W = W0 + s B A into the staging copy, here rather than on the decode thread
-    lora_->params = wire_;
     lora_merge(*lora_, staging_.data());
   }
   if (!st.ok() && st.code() != absl::StatusCode::kNotFound && st.code() != absl::StatusCode::kUnavailable) {

@@ -49,7 +49,6 @@ class WeightFetcher {
   WeightClient client_;
   // Owned by run() while staged_ready_ is false and by swap_into() while it is true.
   std::vector<float> staging_;
-  std::vector<float> wire_;  // LoRA: the received adapters
   bool staged_ready_ ABSL_GUARDED_BY(shared_.mu) = false;
   int64_t staged_version_ ABSL_GUARDED_BY(shared_.mu) = -1;
   int64_t have_version_ ABSL_GUARDED_BY(shared_.mu) = -1;

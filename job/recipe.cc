@@ -1,6 +1,5 @@
 #include "job/recipe.h"
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -91,9 +90,7 @@ absl::StatusOr<LoraConfig> lora_config_parse(const YAML::Node& node, const std::
     for (const YAML::Node& x : tm) {
       std::string name = "(not a name)";
       if (x.IsScalar()) name = x.Scalar();
-      const size_t dot = name.rfind('.');
-      const std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
-      if (std::find(known.begin(), known.end(), last) == known.end()) {
+      if (!lora_target_known(name)) {
         r.fail("target_modules", absl::StrCat("'", name, "' is not one of ", absl::StrJoin(known, ", ")));
         break;
       }

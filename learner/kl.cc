@@ -48,9 +48,8 @@ double kl_value(KlEstimator e, double logp, double logp_ref) {
 }
 
 double kl_grad(KlEstimator e, double logp, double logp_ref) {
-  const double raw = logp_ref - logp;
-  if (raw < -kKlMaxLogRatio || raw > kKlMaxLogRatio) return 0.0;  // the clamped value is constant there
-  const double d = raw;
+  const double d = logp_ref - logp;
+  if (d < -kKlMaxLogRatio || d > kKlMaxLogRatio) return 0.0;  // the clamped value is constant there
   switch (e) {
     case KlEstimator::kK1:
       return 1.0;

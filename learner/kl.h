@@ -4,13 +4,12 @@
 //   k1 = -d                  dk1/dlogp = 1
 //   k2 = d^2 / 2             dk2/dlogp = -d
 //   k3 = e^d - d - 1         dk3/dlogp = 1 - e^d
-// Under sampling from pi, k1 and k3 are unbiased for the KL, k2 is biased but low-variance; as a loss, k2's
-// gradient is the on-policy gradient of the reverse KL (Tang & Munos 2025, "On a few pitfalls in KL
-// divergence gradient estimation for RL"), k1's has zero expectation, k3's is that of the forward KL.
-// d is clamped to [-20, 20] (as verl's low_var_kl clamps): beyond, the value is that of the bound and the
-// gradient 0, so one token whose log-probs disagree by more cannot overflow the loss (k3 = e^d) or swamp
-// the step's gradient norm. As losses, k3's gradient is that of the forward KL(pi_ref || pi), k2's that of
-// KL(pi || pi_ref).
+// Under sampling from pi, k1 and k3 are unbiased for the KL, k2 is biased but low-variance. As losses
+// (Tang & Munos 2025, "On a few pitfalls in KL divergence gradient estimation for RL"), k2's gradient is the
+// on-policy gradient of KL(pi || pi_ref), k1's has zero expectation, k3's is that of KL(pi_ref || pi).
+// d is clamped to [-kKlMaxLogRatio, kKlMaxLogRatio] (verl clamps low_var_kl's value instead): beyond, the
+// value is that of the bound and the gradient 0, so one token whose log-probs disagree by more cannot
+// overflow the loss (k3 = e^d) or swamp the step's gradient norm.
 // Two ways to apply them (KlForm):
 //   loss     GRPO-style: beta * k(logp, logp_ref) is added per token to the policy loss, with its gradient,
 //            aggregated like the loss (learner/losses.h)
@@ -39,8 +38,9 @@ absl::StatusOr<KlForm> kl_form_parse(const std::string& s);
 const char* kl_estimator_name(KlEstimator e);
 const char* kl_form_name(KlForm f);
 
-// The estimator's value at one token, and its derivative with respect to logp (logp_ref held fixed).
 constexpr double kKlMaxLogRatio = 20.0;
+
+// The estimator's value at one token, and its derivative with respect to logp (logp_ref held fixed).
 double kl_value(KlEstimator e, double logp, double logp_ref);
 double kl_grad(KlEstimator e, double logp, double logp_ref);
 

@@ -70,7 +70,6 @@ Learner::Learner(const LearnerConfig& r, const PromptSet& prompts, const Learner
       coll_(coll),
       models_(models),
       m_(models.policy),
-      ref_(models.reference),
       opt_(opt),
       resume_(std::move(resume)),
       run_dir_(learner_run_dir(r)),
@@ -228,9 +227,9 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   mm["time/learner_s"] = seconds_between(t_batch, t_grad);
   mm["time/publish_s"] = seconds_between(t_grad, t_pub);
   mm["weights/published_bytes"] = static_cast<double>(publisher_->published_bytes());
-  if (ref_ != nullptr) {  // inside time/learner_s
+  if (const Model* ref = models_.reference) {  // inside time/learner_s
     mm["time/reference_s"] = grad.reference_s;
-    mm["memory/reference_bytes"] = static_cast<double>(ref_->params.size() * sizeof(float));
+    mm["memory/reference_bytes"] = static_cast<double>(ref->params.size() * sizeof(float));
   }
   const double step_s = seconds_between(t0, Clock::now());
   mm["time/step_s"] = step_s;

@@ -111,8 +111,7 @@ class Learner {
   const LearnerOptions& o_;
   Collective& coll_;
   LearnerModels models_;
-  Model& m_;    // models_.policy
-  Model* ref_;  // models_.reference: the KL's frozen reference policy; null when algorithm.kl.beta is 0
+  Model& m_;  // models_.policy
   LearnerOptimizer& opt_;
   ResumePoint resume_;
   int64_t last_checkpoint_step_ = -1;                // the step of the last checkpoint this run wrote

@@ -39,23 +39,6 @@ FlatTokens flat_tokens_build(const RolloutBatch& batch, const std::vector<std::v
 
 namespace {
 
-// GSPO's sg'd sequence ratio per token: s_i = exp(mean over the completion's loss tokens of logp - logp_gen).
-std::vector<double> gspo_sequence_ratios(const FlatTokens& tok, const std::vector<float>& logp_sg) {
-  std::vector<double> seq_ratio(tok.logp_gen.size(), 1.0);
-  for (size_t s = 0; s + 1 < tok.seq_offsets.size(); ++s) {
-    double sum = 0.0;
-    int64_t cnt = 0;
-    for (int64_t t = tok.seq_offsets[s]; t < tok.seq_offsets[s + 1]; ++t) {
-      if (tok.coef[t] == 0.0f) continue;
-      sum += static_cast<double>(logp_sg[t]) - tok.logp_gen[t];
-      ++cnt;
-    }
-    const double si = cnt ? std::exp(sum / static_cast<double>(cnt)) : 1.0;
-    for (int64_t t = tok.seq_offsets[s]; t < tok.seq_offsets[s + 1]; ++t) seq_ratio[t] = si;
-  }
-  return seq_ratio;
-}
-
 // The behaviour ratios' histogram: one entry per loss token at token level, one per completion with loss
 // tokens at sequence level.
 void ratio_stats(const MismatchConfig& mc, const FlatTokens& tok, const std::vector<double>& log_ratio,
@@ -99,8 +82,14 @@ LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std:
                "cispo with tis (the recipe refuses it)");
   LossResult r;
   r.dlogp.assign(n, 0.0f);
-  const std::vector<double> seq_ratio =
-      cfg.kind == LossKind::kGspo && !correct ? gspo_sequence_ratios(tok, logp_sg) : std::vector<double>();
+  // GSPO's sg'd sequence ratio s_i = exp(mean over the completion's loss tokens of logp - logp_gen): the
+  // geometric-level behaviour ratio.
+  std::vector<double> seq_ratio;
+  if (cfg.kind == LossKind::kGspo && !correct) {
+    seq_ratio =
+        mismatch_log_ratios(MismatchLevel::kGeometric, tok.logp_gen, logp_sg, tok.coef, tok.seq_offsets);
+    for (double& v : seq_ratio) v = std::exp(v);
+  }
   const std::vector<double> log_ratio =
       mismatch_log_ratios(mc.level, tok.logp_gen, logp_sg, tok.coef, tok.seq_offsets);
   ratio_stats(mc, tok, log_ratio, &r.stats);
@@ -110,7 +99,8 @@ LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std:
     const double c = tok.coef[t];
     if (c == 0.0) continue;
     const double A = tok.advantage[t];
-    const double rho_sg = std::exp(static_cast<double>(logp_sg[t]) - tok.logp_gen[t]);
+    const double x = static_cast<double>(logp_sg[t]) - tok.logp_gen[t];  // log(pi_theta / pi_gen)
+    const double rho_sg = std::exp(x);
     const double lp = logp[t];
     WeightFate fate = WeightFate::kKept;
     const double w = correct ? mismatch_weight(mc, log_ratio[t], &fate) : 1.0;
@@ -159,8 +149,7 @@ LossResult loss_compute(const LossConfig& cfg, const FlatTokens& tok, const std:
     const double shown = cfg.kind == LossKind::kGspo && !correct ? seq_ratio[t] : rho_sg;
     rho_sum += shown;
     r.stats.rho_max = std::max(r.stats.rho_max, shown);
-    const double x = static_cast<double>(logp_sg[t]) - tok.logp_gen[t];  // log(pi_theta / pi_gen)
-    kl_sum += std::exp(x) - 1.0 - x;
+    kl_sum += rho_sg - 1.0 - x;
     ++r.stats.loss_tokens;
   }
   if (r.stats.loss_tokens > 0) {

@@ -33,11 +33,10 @@ absl::StatusOr<LoraAdapters> lora_layout(const Model& m, const LoraConfig& cfg) 
   if (cfg.rank < 1) return absl::InvalidArgumentError(absl::StrCat("LoRA rank must be >= 1, got ", cfg.rank));
   if (!(cfg.alpha > 0))
     return absl::InvalidArgumentError(absl::StrCat("LoRA alpha must be > 0, got ", cfg.alpha));
-  const std::vector<std::string>& known = lora_linear_modules();
   for (const std::string& t : cfg.target_modules) {
-    if (std::find(known.begin(), known.end(), t.substr(t.rfind('.') + 1)) == known.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("LoRA target module '", t, "' is not one of ", absl::StrJoin(known, ", ")));
+    if (!lora_target_known(t)) {
+      return absl::InvalidArgumentError(absl::StrCat("LoRA target module '", t, "' is not one of ",
+                                                     absl::StrJoin(lora_linear_modules(), ", ")));
     }
   }
   LoraAdapters a;
@@ -97,6 +96,13 @@ const std::vector<std::string>& lora_linear_modules() {
   static const std::vector<std::string> k = {"q_proj",    "k_proj",  "v_proj",   "o_proj",
                                              "gate_proj", "up_proj", "down_proj"};
   return k;
+}
+
+bool lora_target_known(const std::string& target) {
+  const size_t dot = target.rfind('.');
+  const std::string last = dot == std::string::npos ? target : target.substr(dot + 1);
+  const std::vector<std::string>& known = lora_linear_modules();
+  return std::find(known.begin(), known.end(), last) != known.end();
 }
 
 absl::StatusOr<LoraAdapters> lora_create(const Model& m, const LoraConfig& cfg, uint64_t seed) {

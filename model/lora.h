@@ -33,6 +33,8 @@ struct LoraConfig {
 
 // The module names a LoraConfig may target (PEFT's "all-linear" without the LM head).
 const std::vector<std::string>& lora_linear_modules();
+// Whether a target_modules entry names one of them (itself, or as the end of a module path: layers.0.q_proj).
+bool lora_target_known(const std::string& target);
 
 struct LoraTarget {
   std::string module;       // e.g. model.layers.0.self_attn.q_proj
