@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "core/process.h"
+#include "core/run_dir.h"
 #include "learner/learner_config.h"
 #include "nlohmann/json.hpp"
 
@@ -102,6 +103,10 @@ void train_launch_abandon() {
 absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r, const LaunchOptions& o) {
   const std::string self = process_self_path();
   const std::string run_dir = learner_run_dir(r);
+  // One run per directory: held until this launcher ends; the learner it starts knows (kRunLockHeldEnv).
+  absl::StatusOr<RunDirLock> lock = RunDirLock::acquire(run_dir);
+  if (!lock.ok()) return lock.status();
+  setenv(kRunLockHeldEnv, "1", /*overwrite=*/1);
   const fs::path addr_file = fs::path(run_dir) / "learner.addr";
   const fs::path pid_file = fs::path(run_dir) / "learner.pid";
   std::error_code ec;

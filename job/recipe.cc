@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/run_dir.h"
 #include "core/yaml_reader.h"
 #include "generation/generation_config.h"
 #include "learner/algo_config.h"
@@ -117,6 +118,12 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   r.name = std::filesystem::path(name).stem().string();
   YamlReader top(root, name, "");
   top.read("name", &r.name);
+  if (absl::Status st = run_name_check(r.name); !st.ok()) {
+    top.fail("name",
+             absl::StrCat(
+                 st.message(),
+                 root["name"] ? "" : " (the name comes from the recipe's file name when `name` is not set)"));
+  }
   int64_t seed = 1;
   top.read("seed", &seed, 0);
   r.seed = static_cast<uint64_t>(seed);

@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/file_manifest.h"
 #include "core/file_write.h"
 #include "model/safetensors.h"
 
@@ -24,6 +25,26 @@ std::string step_name(int64_t step) {
   return buf;
 }
 
+// "step-" and digits: a finished checkpoint (not step-N.tmp, not step-N.refused).
+bool is_checkpoint_name(const std::string& name) {
+  return name.size() > 5 && name.rfind("step-", 0) == 0 &&
+         name.find_first_not_of("0123456789", 5) == std::string::npos;
+}
+
+// The finished checkpoints' names, oldest first (the zero-padded steps sort as numbers).
+std::vector<std::string> checkpoint_names(const fs::path& root) {
+  std::vector<std::string> all;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && is_checkpoint_name(name)) all.push_back(name);
+  }
+  std::sort(all.begin(), all.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  return all;
+}
+
 // Float32 on disk: the master weights (the loaded layout's dtypes are restored afterwards).
 absl::Status checkpoint_model_save(Model& m, const std::string& dir) {
   const std::vector<DType> disk = m.disk_dtype;
@@ -34,6 +55,26 @@ absl::Status checkpoint_model_save(Model& m, const std::string& dir) {
   m.disk_dtype = disk;
   m.disk_shard = shards;
   return st;
+}
+
+// Everything of a checkpoint into `tmp`, the manifest last (every file fsynced, its CRC taken from what was
+// written).
+absl::Status checkpoint_write_parts(const fs::path& tmp, Model& m, const LoraAdapters* lora,
+                                    const AdamWState& opt, const nlohmann::json& state) {
+  std::error_code ec;
+  fs::create_directories(tmp, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat(tmp.string(), ": ", ec.message()));
+  absl::Status st = lora ? lora_save_peft(*lora, (tmp / "adapter").string(), m.source_dir)
+                         : checkpoint_model_save(m, (tmp / "model").string());
+  if (!st.ok()) return st;
+  const int64_t n = static_cast<int64_t>(opt.m.size());
+  st = safetensors_write(
+      (tmp / "optimizer.safetensors").string(),
+      {{"adamw.m", DType::kF32, {n}, opt.m.data()}, {"adamw.v", DType::kF32, {n}, opt.v.data()}},
+      {{"adamw_step", std::to_string(opt.step)}});
+  if (!st.ok()) return st;
+  if (st = file_write_atomic((tmp / "state.json").string(), state.dump(1)); !st.ok()) return st;
+  return manifest_write(tmp.string());
 }
 
 }  // namespace
@@ -58,31 +99,21 @@ absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m,
   const fs::path tmp = root / (step_name(step) + ".tmp");
   std::error_code ec;
   fs::remove_all(tmp, ec);
-  fs::create_directories(tmp, ec);
-  if (ec) return absl::PermissionDeniedError(absl::StrCat(tmp.string(), ": ", ec.message()));
-  absl::Status st = lora ? lora_save_peft(*lora, (tmp / "adapter").string(), m.source_dir)
-                         : checkpoint_model_save(m, (tmp / "model").string());
-  if (!st.ok()) return st;
-  const int64_t n = static_cast<int64_t>(opt.m.size());
-  st = safetensors_write(
-      (tmp / "optimizer.safetensors").string(),
-      {{"adamw.m", DType::kF32, {n}, opt.m.data()}, {"adamw.v", DType::kF32, {n}, opt.v.data()}},
-      {{"adamw_step", std::to_string(opt.step)}});
-  if (!st.ok()) return st;
-  if (st = file_write_atomic((tmp / "state.json").string(), state.dump(1)); !st.ok()) return st;
+  if (absl::Status st = checkpoint_write_parts(tmp, m, lora, opt, state); !st.ok()) {
+    fs::remove_all(tmp, ec);  // a full disk: give the space back; the older checkpoints are untouched
+    return st;
+  }
+  absl::Status st;
   fs::remove_all(final_dir, ec);
   fs::rename(tmp, final_dir, ec);
   if (ec) return absl::InternalError(absl::StrCat(final_dir.string(), ": ", ec.message()));
+  if (st = dir_fsync(root.string()); !st.ok()) return st;
+  // Read back whole before anything older goes: `latest` and the rotation move only towards a checkpoint
+  // that verifies.
+  if (st = manifest_verify(final_dir.string()); !st.ok()) return st;
   if (st = file_write_atomic((root / "latest").string(), step_name(step) + "\n"); !st.ok()) return st;
   // Keep the newest `keep`.
-  std::vector<std::string> all;
-  for (const auto& e : fs::directory_iterator(root, ec)) {
-    const std::string name = e.path().filename().string();
-    if (e.is_directory() && name.rfind("step-", 0) == 0 && name.find(".tmp") == std::string::npos) {
-      all.push_back(name);
-    }
-  }
-  std::sort(all.begin(), all.end());
+  const std::vector<std::string> all = checkpoint_names(root);
   for (size_t i = 0; i + static_cast<size_t>(keep) < all.size(); ++i) fs::remove_all(root / all[i], ec);
   return absl::OkStatus();
 }
@@ -102,16 +133,26 @@ std::vector<std::string> checkpoint_remove_unfinished(const std::string& run_dir
   return removed;
 }
 
-absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir) {
-  const fs::path latest = fs::path(run_dir) / "checkpoints" / "latest";
-  std::ifstream f(latest);
-  std::string name;
-  if (!f || !(f >> name)) return absl::NotFoundError(absl::StrCat(latest.string(), ": no checkpoint"));
-  const fs::path dir = fs::path(run_dir) / "checkpoints" / name;
-  if (!fs::exists(dir / "state.json")) {
-    return absl::DataLossError(absl::StrCat(latest.string(), " names ", name, ", which is incomplete"));
+absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir, std::vector<std::string>* refused) {
+  const fs::path root = fs::path(run_dir) / "checkpoints";
+  std::vector<std::string> names = checkpoint_names(root);
+  if (names.empty()) return absl::NotFoundError(absl::StrCat(root.string(), ": no checkpoint"));
+  std::string reasons;
+  for (auto it = names.rbegin(); it != names.rend(); ++it) {
+    const fs::path dir = root / *it;
+    absl::Status st = manifest_verify(dir.string());
+    if (st.ok()) return dir.string();
+    absl::StrAppend(&reasons, "\n  ", *it, ": ", st.message());
+    // Set aside, so that neither a later resume nor the rotation takes it for a checkpoint again.
+    std::error_code ec;
+    const fs::path aside = root / (*it + ".refused");
+    fs::remove_all(aside, ec);
+    fs::rename(dir, aside, ec);
+    if (refused)
+      refused->push_back(absl::StrCat(dir.string(), " (", st.message(), "): moved to ", aside.string()));
   }
-  return dir.string();
+  return absl::DataLossError(
+      absl::StrCat(root.string(), ": no checkpoint verifies against its manifest:", reasons));
 }
 
 absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, nlohmann::json* state) {

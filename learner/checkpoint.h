@@ -7,9 +7,11 @@
 //   optimizer.safetensors   AdamW's first and second moments ("adamw.m", "adamw.v") and its step (metadata)
 //                           (with LoRA: the adapters' moments);
 //   state.json              the rest of the run (format ascent.run_state.v1): step, data order, prompt leases,
-//                           No-Positive-Resampling history, HERO sigma_bar, counters, live-fit points.
-// A checkpoint is written to step-NNNNNN.tmp and renamed, then `latest` (a one-line file naming it) is
-// replaced the same way; only the newest `keep` are kept. A kill at any moment leaves the previous one whole.
+//                           No-Positive-Resampling history, HERO sigma_bar, counters, live-fit points;
+//   manifest.json           every file above with its size and CRC-32 (core/file_manifest.h).
+// A checkpoint is written to step-NNNNNN.tmp, every file fsynced and its CRC taken, renamed, read back against
+// its manifest, and only then is `latest` (a one-line file naming it, for people) replaced and the oldest
+// beyond `keep` removed. A kill or a full disk at any moment leaves the previous one whole.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +31,11 @@ absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m,
                              const AdamWState& opt, const nlohmann::json& state, int64_t keep);
 // Removes checkpoints/step-N.tmp directories that a killed or abandoned save left behind; returns their names.
 std::vector<std::string> checkpoint_remove_unfinished(const std::string& run_dir);
-// The newest complete checkpoint's directory; NotFound when there is none.
-absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir);
+// The newest checkpoint that verifies against its manifest. A newer one that does not (a flipped bit, a
+// truncated file, no manifest: written before ascent kept them) is renamed step-N.refused and named in
+// *refused with the reason. NotFound when there is no checkpoint, DataLoss (every reason) when none verifies.
+absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir,
+                                              std::vector<std::string>* refused = nullptr);
 // Loads the model, the optimizer state and the run state of a checkpoint directory.
 absl::StatusOr<Model> checkpoint_load(const std::string& ckpt, AdamWState* opt, nlohmann::json* state);
 // The optimizer state (n parameters) and the run state alone (a LoRA run loads its adapters itself).

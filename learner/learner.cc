@@ -77,12 +77,23 @@ Learner::Learner(const LearnerConfig& r, const PromptSet& prompts, const Learner
       live_(live_fit_options(r.run.validation), 200, r.run.validation.fit_c_min == "auto") {}
 
 absl::Status Learner::start() {
+  const std::string where = resume_.dir + "/state.json";
+  // A field of the wrong type or a missing one is the checkpoint's fault: an error naming the file, never an
+  // uncaught exception (the manifest vouches for the bytes, not for a writer that got them wrong).
+  try {
+    ASCENT_RETURN_IF_ERROR(restore_and_lease(where));
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(absl::StrCat(where, ": ", e.what()));
+  }
+  return start_services();
+}
+
+absl::Status Learner::restore_and_lease(const std::string& where) {
   const AlgoConfig& algo = r_.algorithm;
+  const bool resumed = !resume_.dir.empty();
   std::vector<std::string> ids;
   for (size_t i = 0; i < data_.train.size(); ++i)
     by_id_[data_.train[i].id] = i, ids.push_back(data_.train[i].id);
-  const bool resumed = !resume_.dir.empty();
-  const std::string where = resume_.dir + "/state.json";
   {
     absl::MutexLock lock(&data_mu_);
     if (resumed) {
@@ -108,6 +119,12 @@ absl::Status Learner::start() {
     for (const auto& p : resume_.state.at("fit_points"))
       live_.add(p[0].get<double>(), p[1].get<double>(), p.size() > 2 ? p[2].get<double>() : 0.0);
   }
+  return absl::OkStatus();
+}
+
+absl::Status Learner::start_services() {
+  const AlgoConfig& algo = r_.algorithm;
+  const bool resumed = !resume_.dir.empty();
 
   // Services: weights first (the rollout endpoint tells actors where they are).
   publisher_ = std::make_unique<WeightPublisher>(
@@ -153,7 +170,7 @@ absl::Status Learner::start() {
     std::map<std::string, double> mm;
     ASCENT_RETURN_IF_ERROR(validate(0, &mm));
     compute_metrics(&mm);
-    log_->metrics(0, mm);
+    ASCENT_RETURN_IF_ERROR(log_->metrics(0, mm));
   }
   return absl::OkStatus();
 }
@@ -238,7 +255,7 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   const ValidationConfig& vc = r_.run.validation;
   if (last || (vc.every > 0 && (step + 1) % vc.every == 0)) ASCENT_RETURN_IF_ERROR(validate(step + 1, &mm));
   compute_metrics(&mm);
-  log_->metrics(step + 1, mm);
+  ASCENT_RETURN_IF_ERROR(log_->metrics(step + 1, mm));
   step_s_avg_ = step_s_avg_ == 0 ? step_s : 0.8 * step_s_avg_ + 0.2 * step_s;
   log_->progress(absl::StrFormat(
       "step %d/%d | reward %.3f | pass %.2f | val %s | %.0f tok/s | lag %.1f | ETA %s", step + 1,

@@ -86,6 +86,10 @@ class Learner {
   absl::Status run();
 
  private:
+  // start()'s parts: the data order, leases and counters (restored from resume_.state on a resume), then the
+  // weight and rollout services, the logs and step 0's validation.
+  absl::Status restore_and_lease(const std::string& where);
+  absl::Status start_services();
   // The phases of one step.
   absl::StatusOr<bool> collect(int64_t step, std::vector<rollout::v1::Group>* groups);  // false: interrupted
   int64_t filter(int64_t step, std::vector<rollout::v1::Group> groups, RolloutBatch* rb, int64_t* received);

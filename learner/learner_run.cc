@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "collective/nccl_collective.h"
 #include "core/file_write.h"
+#include "core/run_dir.h"
 #include "core/status.h"
 #include "core/threads.h"
 #include "learner/checkpoint.h"
@@ -26,20 +27,26 @@ namespace fs = std::filesystem;
 
 // Rank 0: the checkpoint to resume from ("" for a fresh run), after --fresh / --resume are applied.
 absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const LearnerOptions& o) {
-  std::error_code ec;
-  if (o.fresh) fs::remove_all(run_dir, ec);
+  if (o.fresh) ASCENT_RETURN_IF_ERROR(run_dir_remove(run_dir));
   std::string ckpt;
   if (o.resume) {
-    auto latest = checkpoint_latest(run_dir);
-    if (!latest.ok()) return absl::NotFoundError(absl::StrCat("--resume: ", latest.status().message()));
+    std::vector<std::string> refused;
+    auto latest = checkpoint_latest(run_dir, &refused);
+    for (const std::string& why : refused)
+      std::fprintf(stderr, "ascent learner: WARNING: checkpoint %s refused: %s\n", run_dir.c_str(),
+                   why.c_str());
+    if (!latest.ok())
+      return absl::Status(latest.status().code(), absl::StrCat("--resume: ", latest.status().message()));
+    if (!refused.empty())
+      std::fprintf(stderr, "ascent learner: resuming from %s, the newest checkpoint that verifies\n",
+                   latest->c_str());
     ckpt = *latest;
   } else if (fs::exists(fs::path(run_dir) / "metrics.jsonl")) {
     return absl::AlreadyExistsError(absl::StrCat(run_dir,
                                                  " holds a run already: --resume continues it, --fresh "
                                                  "starts over (deleting it), or change the recipe's name"));
   }
-  fs::create_directories(run_dir, ec);
-  if (ec) return absl::PermissionDeniedError(absl::StrCat(run_dir, ": ", ec.message()));
+  ASCENT_RETURN_IF_ERROR(run_dir_create(run_dir));
   for (const std::string& name : checkpoint_remove_unfinished(run_dir)) {
     std::fprintf(stderr, "ascent learner: removed the unfinished checkpoint %s/checkpoints/%s\n",
                  run_dir.c_str(), name.c_str());
@@ -179,7 +186,12 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
   const std::string run_dir = learner_run_dir(r);
   // The checkpoint to resume from, decided on rank 0 and told to the others.
   std::string ckpt;
+  std::optional<RunDirLock> lock;  // held by rank 0 until the run ends, unless `ascent train` holds it
   if (coll.rank() == 0) {
+    if (std::getenv(kRunLockHeldEnv) == nullptr) {
+      ASCENT_ASSIGN_OR_RETURN(RunDirLock l, RunDirLock::acquire(run_dir));
+      lock.emplace(std::move(l));
+    }
     ASCENT_ASSIGN_OR_RETURN(ckpt, resume_checkpoint(run_dir, o));
   }
   coll.broadcast(&ckpt, 0);
@@ -228,7 +240,12 @@ absl::Status learner_main(const LearnerConfig& r, const PromptSet& data, const L
   LearnerOptimizer opt(r.optimizer, static_cast<int>(r.optimizer.zero_stage), coll, models.trained_count());
   if (!ckpt.empty()) {
     opt.load(saved);  // every rank read the whole state; each keeps its part
-    resume.step = resume.state.at("step").get<int64_t>();
+    resume.step = resume.state.at("step").get<int64_t>();  // checkpoint_load_state checked: an integer >= 0
+    if (resume.step > r.run.steps) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(ckpt, "/state.json: step ", resume.step, " is past the recipe's run.steps (",
+                       r.run.steps, "): raise run.steps in ", r.file, " to train on, or resume another run"));
+    }
   }
   saved = AdamWState{};
   if (coll.rank() != 0) return learner_follow(r, models, opt, coll);

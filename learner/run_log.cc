@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -60,15 +62,17 @@ RunLog::~RunLog() {
   if (log_) std::fclose(log_);
 }
 
-void RunLog::metrics(int64_t step, const std::map<std::string, double>& values) {
+absl::Status RunLog::metrics(int64_t step, const std::map<std::string, double>& values) {
   nlohmann::json j;
   j["step"] = step;
-  for (const auto& [k, v] : values) {
-    if (std::isfinite(v)) j[k] = v;
+  for (const auto& [k, v] : values) j[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+  const std::string line = j.dump() + "\n";
+  if (std::fputs(line.c_str(), metrics_) < 0 || std::fflush(metrics_) != 0 || std::ferror(metrics_)) {
+    std::clearerr(metrics_);
+    return absl::DataLossError(
+        absl::StrCat(dir_, "/metrics.jsonl: write failed at step ", step, ": ", std::strerror(errno)));
   }
-  std::fprintf(metrics_, "%s\n", j.dump().c_str());
-  std::fflush(metrics_);
-  tb_->scalars(step, values, now_s());
+  return tb_->scalars(step, values, now_s());
 }
 
 void RunLog::info(const std::string& line) {

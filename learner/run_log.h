@@ -24,7 +24,9 @@ class RunLog {
   RunLog(const RunLog&) = delete;
   RunLog& operator=(const RunLog&) = delete;
   ~RunLog();
-  void metrics(int64_t step, const std::map<std::string, double>& values);
+  // One line of metrics.jsonl (a non-finite value as null) and the TensorBoard scalars. DataLoss naming the
+  // file when a write fails (a full disk): the caller stops the run, whose last checkpoint stays whole.
+  absl::Status metrics(int64_t step, const std::map<std::string, double>& values);
   void info(const std::string& line);
   void progress(const std::string& line);
   void finish();  // ends the progress line

@@ -3,8 +3,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "proto/tensorboard.pb.h"
@@ -69,7 +71,8 @@ void TbEventWriter::record(const std::string& data) {
   std::fwrite(&data_crc, sizeof(data_crc), 1, f_);
 }
 
-void TbEventWriter::scalars(int64_t step, const std::map<std::string, double>& values, double wall_time) {
+absl::Status TbEventWriter::scalars(int64_t step, const std::map<std::string, double>& values,
+                                    double wall_time) {
   tensorflow::Event e;
   e.set_wall_time(wall_time);
   e.set_step(step);
@@ -80,7 +83,15 @@ void TbEventWriter::scalars(int64_t step, const std::map<std::string, double>& v
     s->set_simple_value(static_cast<float>(v));
   }
   record(e.SerializeAsString());
-  std::fflush(f_);
+  return flush();
+}
+
+absl::Status TbEventWriter::flush() {
+  if (std::fflush(f_) != 0 || std::ferror(f_)) {
+    std::clearerr(f_);
+    return absl::DataLossError(absl::StrCat(path_, ": write failed: ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
 }
 
 void TbEventWriter::session_start(int64_t step, double wall_time) {

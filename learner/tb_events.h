@@ -21,7 +21,9 @@ class TbEventWriter {
   static absl::StatusOr<TbEventWriter> open(const std::string& dir);
   TbEventWriter(TbEventWriter&& o) noexcept : f_(o.f_), path_(std::move(o.path_)) { o.f_ = nullptr; }
   ~TbEventWriter();
-  void scalars(int64_t step, const std::map<std::string, double>& values, double wall_time);
+  // DataLoss naming the file when a write fails (a full disk). Non-finite values are left out (TensorBoard
+  // draws them as gaps anyway); metrics.jsonl records them as null.
+  absl::Status scalars(int64_t step, const std::map<std::string, double>& values, double wall_time);
   // A resumed run starts at `step`: TensorBoard drops later points of earlier files (SessionLog START).
   void session_start(int64_t step, double wall_time);
   const std::string& path() const { return path_; }
@@ -29,6 +31,7 @@ class TbEventWriter {
  private:
   TbEventWriter(std::FILE* f, std::string path) : f_(f), path_(std::move(path)) {}
   void record(const std::string& data);
+  absl::Status flush();  // the write errors of every record since the last flush
   std::FILE* f_;
   std::string path_;
 };

@@ -29,7 +29,7 @@ TEST(TbEvents, FramesParseBackIntoEvents) {
     auto w = TbEventWriter::open(dir);
     ASSERT_TRUE(w.ok());
     path = w->path();
-    w->scalars(3, {{"loss/value", -0.25}, {"val/pass_rate", 0.5}}, 100.0);
+    ASSERT_TRUE(w->scalars(3, {{"loss/value", -0.25}, {"val/pass_rate", 0.5}}, 100.0).ok());
     w->session_start(4, 101.0);
   }
   std::ifstream f(path, std::ios::binary);

@@ -1,0 +1,45 @@
+// A run directory (run.dir/<name>/): what makes it safe to delete and safe to share.
+//   - The name is plain: letters, digits, '.', '_' and '-', starting with a letter or digit (never "", ".",
+//     "..", an absolute path or one with '/'), so that run.dir/<name> is always a child of run.dir.
+//   - ascent marks a directory it makes (a file `.ascent-run`); --fresh deletes only a marked one (or one that
+//     ascent made before the mark existed: it holds metrics.jsonl).
+//   - One run at a time: the process that starts a run holds an exclusive flock(2) on run.dir/<name>.lock
+//     (beside the directory, so that --fresh cannot delete it) for as long as it lives; the kernel drops it when
+//     the process dies, however it dies. The file holds the holder's pid, for the error message.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace ascent {
+
+// InvalidArgument saying which character or form is not allowed.
+absl::Status run_name_check(const std::string& name);
+
+// Creates the directory (and its parents) and marks it as ascent's.
+absl::Status run_dir_create(const std::string& dir);
+// Deletes the directory when ascent made it; FailedPrecondition (nothing deleted) when it did not. Absent: ok.
+absl::Status run_dir_remove(const std::string& dir);
+
+// An exclusive lock on a run directory, held until destroyed (or the process ends).
+class RunDirLock {
+ public:
+  // FailedPrecondition naming the holder's pid when another process holds it.
+  static absl::StatusOr<RunDirLock> acquire(const std::string& dir);
+  RunDirLock(RunDirLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  RunDirLock& operator=(RunDirLock&&) = delete;
+  RunDirLock(const RunDirLock&) = delete;
+  ~RunDirLock();
+
+ private:
+  explicit RunDirLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+// The environment variable by which a launcher that holds the lock tells its children (a learner it starts
+// must not wait for the lock its own launcher holds).
+inline constexpr char kRunLockHeldEnv[] = "ASCENT_RUN_LOCK_HELD";
+
+}  // namespace ascent
