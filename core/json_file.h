@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
@@ -10,7 +11,15 @@ namespace ascent {
 
 // `path` itself, or `path/default_name` when path is a directory.
 std::string json_file_in(const std::string& path, const std::string& default_name);
-// The file's JSON object. Errors name the file: cannot open (with strerror), not a JSON object.
+// The file's JSON object. Errors name the file: cannot open (with strerror), not a JSON object, nested deeper
+// than kJsonMaxDepth.
 absl::StatusOr<nlohmann::json> json_file_read_object(const std::string& file);
+
+// How deep any JSON that ascent reads may nest: far above every real file (tokenizer.json nests 5 levels), and
+// low enough that nlohmann's recursive dump() and comparisons cannot run out of stack (100k levels did).
+inline constexpr int kJsonMaxDepth = 128;
+// Whether `text` nests arrays and objects at most `max_depth` deep (strings and escapes skipped); a scan
+// without recursion, run before parsing.
+bool json_depth_ok(std::string_view text, int max_depth = kJsonMaxDepth);
 
 }  // namespace ascent

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include "core/json_file.h"
+
 namespace ascent {
 
 namespace {
@@ -15,6 +17,9 @@ absl::Status for_each_line(const std::string& path,
   for (int64_t lineno = 1; std::getline(f, line); ++lineno) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const std::string where = path + ":" + std::to_string(lineno) + ": ";
+    if (!json_depth_ok(line))
+      return absl::InvalidArgumentError(where + "nests deeper than " + std::to_string(kJsonMaxDepth) +
+                                        " levels");
     const Json j = Json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(where + "not a JSON object");
     absl::Status st = fn(j, where);

@@ -1,9 +1,17 @@
 #include "generation/generation_config.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/status.h"
 #include "core/yaml_reader.h"
+#include "model/kv_cache.h"
 
 namespace ascent {
+
+namespace {
+// Upper bounds of the recipe's sizes: far above any setting that runs, low enough that no product of them
+// overflows and nothing is allocated from a typo (the KV cache is also checked against memory).
+constexpr int64_t kMaxTokens = int64_t{1} << 20;
+}  // namespace
 
 absl::StatusOr<GenerationConfig> generation_config_parse(const YAML::Node& node, const std::string& file) {
   GenerationConfig g;
@@ -11,12 +19,12 @@ absl::StatusOr<GenerationConfig> generation_config_parse(const YAML::Node& node,
   r.read("template", &g.tmpl);
   r.read("system", &g.system);
   r.read("thinking", &g.thinking);
-  r.read("max_tokens", &g.max_tokens, 1);
+  r.read("max_tokens", &g.max_tokens, 1, kMaxTokens);
   double t = g.sampler.temperature, p = g.sampler.top_p;
   r.read("temperature", &t, 0.0);
   r.read("top_p", &p, 0.0, 1.0, /*min_exclusive=*/true);
   g.sampler.temperature = static_cast<float>(t), g.sampler.top_p = static_cast<float>(p);
-  r.read("top_k", &g.sampler.top_k, 0);
+  r.read("top_k", &g.sampler.top_k, 0, int64_t{1} << 22);
   YAML::Node stop = r.read_raw("stop");
   if (stop && !stop.IsNull()) {
     if (!stop.IsSequence()) {
@@ -31,17 +39,17 @@ absl::StatusOr<GenerationConfig> generation_config_parse(const YAML::Node& node,
       }
     }
   }
-  r.read("slots", &g.slots, 1);
-  r.read("max_len", &g.max_len, 0);
-  r.read("prompt_max_tokens", &g.prompt_max_tokens, 1);
+  r.read("slots", &g.slots, 1, 4096);
+  r.read("max_len", &g.max_len, 0, 2 * kMaxTokens);
+  r.read("prompt_max_tokens", &g.prompt_max_tokens, 1, kMaxTokens);
   if (g.tmpl != "chat" && g.tmpl.find("{prompt}") == std::string::npos) {
     r.fail("template", "must contain {prompt} or be \"chat\"");
   }
   YamlReader& in = r.section("interruption");
   in.read("enabled", &g.interrupt);
-  in.read("min_tokens", &g.interrupt_min, 0);
-  in.read("max_tokens", &g.interrupt_max, 0);
-  in.read("solution_tokens", &g.solution_tokens, 1);
+  in.read("min_tokens", &g.interrupt_min, 0, kMaxTokens);
+  in.read("max_tokens", &g.interrupt_max, 0, kMaxTokens);
+  in.read("solution_tokens", &g.solution_tokens, 1, kMaxTokens);
   in.read("text", &g.interrupt_text);
   if (g.interrupt) {
     if (g.interrupt_min < 1 || g.interrupt_max < g.interrupt_min) {
@@ -87,6 +95,8 @@ absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, c
         absl::StrCat("generation: prompt_max_tokens + completion tokens = ", c.max_len,
                      " exceed the model's context ", m.cfg.max_position_embeddings));
   }
+  ASCENT_RETURN_IF_ERROR(
+      kv_cache_check_fits(m.cfg, c.slots, c.max_len, "generation.slots x (prompt_max_tokens + max_tokens)"));
   return c;
 }
 

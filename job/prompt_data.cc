@@ -20,6 +20,8 @@ absl::StatusOr<std::vector<PromptRecord>> prompt_data_read_jsonl(const std::stri
         }
         PromptRecord r;
         r.text = j["prompt"].get<std::string>();
+        r.source = where.substr(0, where.size() - 2);
+        if (r.text.empty()) return absl::InvalidArgumentError(where + "\"prompt\" is empty");
         if (j.contains("answer")) {
           const auto& a = j["answer"];
           if (!a.is_string() && !a.is_number()) {
@@ -42,6 +44,12 @@ absl::StatusOr<std::vector<PromptRecord>> prompt_data_read_jsonl(const std::stri
             return absl::InvalidArgumentError(where + "\"metadata\" must be a JSON object");
           }
           r.metadata_json = j["metadata"].dump();
+        }
+        if (const size_t bytes = r.text.size() + r.answer.size() + r.metadata_json.size();
+            bytes > kPromptRecordMaxBytes) {
+          return absl::InvalidArgumentError(absl::StrCat(where, "prompt, answer and metadata are ", bytes,
+                                                         " bytes, above the ", kPromptRecordMaxBytes,
+                                                         " a prompt may have (it travels in one message)"));
         }
         out.push_back(std::move(r));
         return absl::OkStatus();

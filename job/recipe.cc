@@ -141,14 +141,14 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   DataConfig& d = r.data;
   data.read("train", &d.train);
   data.read("builtin", &d.builtin, {"", "arithmetic", "addition"});
-  data.read("builtin_size", &d.builtin_size, 1);
-  data.read("builtin_min_operand", &d.builtin_min_operand, 0);
-  data.read("builtin_max_operand", &d.builtin_max_operand, 1);
+  data.read("builtin_size", &d.builtin_size, 1, int64_t{1} << 26);
+  data.read("builtin_min_operand", &d.builtin_min_operand, 0, int64_t{1} << 52);
+  data.read("builtin_max_operand", &d.builtin_max_operand, 1, int64_t{1} << 52);
   if (d.builtin_max_operand < d.builtin_min_operand)
     data.fail("builtin_max_operand", "must be >= builtin_min_operand");
   data.read("validation", &d.validation);
   data.read("validation_split", &d.validation_split, 0.0, 1.0);
-  data.read("validation_size", &d.validation_size, 0);
+  data.read("validation_size", &d.validation_size, 0, int64_t{1} << 26);
   if (d.train.empty() == d.builtin.empty())
     data.fail("train", "give exactly one of data.train and data.builtin");
   d.train = relative_to(dir, d.train);
@@ -160,7 +160,7 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   YamlReader& opt = top.section("optimizer");
   OptimizerConfig& o = r.optimizer;
   opt.read("lr", &o.schedule.lr, 0.0, 1.0, true);  // above 1 is a typo for AdamW, and overflows the weights
-  opt.read("warmup_steps", &o.schedule.warmup_steps, 0);
+  opt.read("warmup_steps", &o.schedule.warmup_steps, 0, int64_t{1} << 40);
   opt.read("schedule", &o.schedule.kind, {"constant", "cosine"});
   opt.read("min_lr", &o.schedule.min_lr, 0.0, o.schedule.lr);  // the cosine floor: at most the peak
   opt.read("beta1", &o.adamw.beta1, 0.0, 1.0);
@@ -169,29 +169,29 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   opt.read("weight_decay", &o.adamw.weight_decay, 0.0);
   opt.read("grad_clip", &o.grad_clip, 0.0);
   opt.read("zero_stage", &o.zero_stage, 0, 1);
-  opt.read("max_skipped_steps", &o.max_skipped_steps, 1);
+  opt.read("max_skipped_steps", &o.max_skipped_steps, 1, 1000000);
   o.adamw.lr = o.schedule.lr;
 
   YamlReader& run = top.section("run");
   RunConfig& c = r.run;
-  run.read("steps", &c.steps, 1);
+  run.read("steps", &c.steps, 1, int64_t{1} << 40);
   run.read("dir", &c.dir);
-  run.read("actors", &c.actors, 1);
-  run.read("learner_ranks", &c.learner_ranks, 1);
-  run.read("actor_threads", &c.actor_threads, 1);
-  run.read("learner_threads", &c.learner_threads, 1);
+  run.read("actors", &c.actors, 1, 4096);
+  run.read("learner_ranks", &c.learner_ranks, 1, 65536);
+  run.read("actor_threads", &c.actor_threads, 1, 1024);
+  run.read("learner_threads", &c.learner_threads, 1, 1024);
   run.read("port", &c.port, 0, 65535);
-  run.read("micro_batch_tokens", &c.micro_batch_tokens, 16);
-  run.read("weight_bucket_mb", &c.weight_bucket_mb, 1);
+  run.read("micro_batch_tokens", &c.micro_batch_tokens, 16, int64_t{1} << 30);
+  run.read("weight_bucket_mb", &c.weight_bucket_mb, 1, 1024);  // a bucket is one gRPC message
   run.read("weight_dtype", &c.weight_dtype, {"bf16", "fp32"});
   run.read("device", &c.device);
   if (absl::StatusOr<Device> d = device_parse(c.device); !d.ok())
     run.fail("device", "expected cpu, cuda or cuda:N");
   YamlReader& val = run.section("validation");
-  val.read("every", &c.validation.every, 0);
-  val.read("samples", &c.validation.samples, 1);
+  val.read("every", &c.validation.every, 0, int64_t{1} << 40);
+  val.read("samples", &c.validation.samples, 1, 4096);
   val.read("temperature", &c.validation.temperature, 0.0);
-  val.read("max_tokens", &c.validation.max_tokens, 0);
+  val.read("max_tokens", &c.validation.max_tokens, 0, int64_t{1} << 20);
   val.read("scorer", &c.validation.scorer);
   if (c.validation.scorer != "verifier" && !remote_named(child(root, "rewards"), c.validation.scorer)) {
     val.fail("scorer", absl::StrCat("must be verifier or the name of a rewards.remote entry, got \"",
@@ -204,8 +204,8 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
                                        c.validation.fit_c_min, "\""));
   }
   YamlReader& ck = run.section("checkpoint");
-  ck.read("every", &c.checkpoint_every, 0);
-  ck.read("keep", &c.checkpoint_keep, 1);
+  ck.read("every", &c.checkpoint_every, 0, int64_t{1} << 40);
+  ck.read("keep", &c.checkpoint_keep, 1, 1000000);
   c.dir = relative_to(dir, c.dir);
   o.schedule.total_steps = c.steps;
 

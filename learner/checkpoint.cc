@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/file_manifest.h"
 #include "core/file_write.h"
+#include "core/json_file.h"
 #include "model/safetensors.h"
 
 namespace ascent {
@@ -140,6 +141,14 @@ absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir, std::v
   std::string reasons;
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
     const fs::path dir = root / *it;
+    // Written before ascent kept manifests (whole by the rename that published it): taken unverified, said.
+    if (!fs::exists(dir / "manifest.json") && fs::exists(dir / "state.json")) {
+      if (refused)
+        refused->push_back(absl::StrCat(dir.string(),
+                                        " has no manifest.json (written before ascent kept them): "
+                                        "taken unverified"));
+      return dir.string();
+    }
     absl::Status st = manifest_verify(dir.string());
     if (st.ok()) return dir.string();
     absl::StrAppend(&reasons, "\n  ", *it, ": ", st.message());
@@ -149,7 +158,8 @@ absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir, std::v
     fs::remove_all(aside, ec);
     fs::rename(dir, aside, ec);
     if (refused)
-      refused->push_back(absl::StrCat(dir.string(), " (", st.message(), "): moved to ", aside.string()));
+      refused->push_back(
+          absl::StrCat(dir.string(), " refused (", st.message(), "): moved to ", aside.string()));
   }
   return absl::DataLossError(
       absl::StrCat(root.string(), ": no checkpoint verifies against its manifest:", reasons));
@@ -189,6 +199,7 @@ absl::Status checkpoint_load_state(const std::string& ckpt, int64_t n, AdamWStat
   std::ifstream sf(fs::path(ckpt) / "state.json");
   std::stringstream ss;
   ss << sf.rdbuf();
+  if (!json_depth_ok(ss.str())) return absl::DataLossError(absl::StrCat(ckpt, "/state.json: nests too deep"));
   try {
     *state = nlohmann::json::parse(ss.str());
   } catch (const nlohmann::json::exception& e) {

@@ -122,6 +122,28 @@ absl::Status Learner::restore_and_lease(const std::string& where) {
   return absl::OkStatus();
 }
 
+// Every prompt of the data, rendered and tokenised once at the start: one that is empty or longer than
+// generation.prompt_max_tokens is an error naming its file:line now, not an actor that dies on it mid-run.
+absl::Status Learner::check_prompts() {
+  const Clock::time_point t0 = Clock::now();
+  for (const std::vector<PromptRecord>* set : {&data_.train, &data_.validation}) {
+    for (const PromptRecord& p : *set) {
+      absl::StatusOr<std::vector<int32_t>> ids = validation_text_.encode(p.text);
+      absl::Status st = ids.status();
+      if (st.ok() && ids->empty()) st = absl::InvalidArgumentError("the prompt renders to no tokens");
+      if (!st.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            p.source.empty() ? absl::StrCat("prompt ", p.id) : p.source, ": ", st.message(),
+            set == &data_.train ? "" : " (a held-out prompt)"));
+      }
+    }
+  }
+  if (const double s = seconds_between(t0, Clock::now()); s > 5)
+    log_->info(absl::StrFormat("checked %d prompts against generation.prompt_max_tokens in %.1f s",
+                               data_.train.size() + data_.validation.size(), s));
+  return absl::OkStatus();
+}
+
 absl::Status Learner::start_services() {
   const AlgoConfig& algo = r_.algorithm;
   const bool resumed = !resume_.dir.empty();
@@ -162,6 +184,7 @@ absl::Status Learner::start_services() {
   validation_decode_.max_len =
       std::max(validation_decode_.max_len, r_.generation.prompt_max_tokens + validation_decode_.max_tokens);
   validation_text_ = prompt_text_make(codec_.get(), r_.generation);
+  ASCENT_RETURN_IF_ERROR(check_prompts());
   ASCENT_RETURN_IF_ERROR(start_validation_scorer());
   processes_ = o_.processes > 0 ? o_.processes : r_.run.actors + r_.run.learner_ranks;
   t_start_ = Clock::now();

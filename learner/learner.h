@@ -90,6 +90,7 @@ class Learner {
   // weight and rollout services, the logs and step 0's validation.
   absl::Status restore_and_lease(const std::string& where);
   absl::Status start_services();
+  absl::Status check_prompts();
   // The phases of one step.
   absl::StatusOr<bool> collect(int64_t step, std::vector<rollout::v1::Group>* groups);  // false: interrupted
   int64_t filter(int64_t step, std::vector<rollout::v1::Group> groups, RolloutBatch* rb, int64_t* received);

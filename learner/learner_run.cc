@@ -33,11 +33,10 @@ absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const 
     std::vector<std::string> refused;
     auto latest = checkpoint_latest(run_dir, &refused);
     for (const std::string& why : refused)
-      std::fprintf(stderr, "ascent learner: WARNING: checkpoint %s refused: %s\n", run_dir.c_str(),
-                   why.c_str());
+      std::fprintf(stderr, "ascent learner: WARNING: checkpoint %s\n", why.c_str());
     if (!latest.ok())
       return absl::Status(latest.status().code(), absl::StrCat("--resume: ", latest.status().message()));
-    if (!refused.empty())
+    if (!refused.empty() && fs::exists(fs::path(*latest) / "manifest.json"))
       std::fprintf(stderr, "ascent learner: resuming from %s, the newest checkpoint that verifies\n",
                    latest->c_str());
     ckpt = *latest;

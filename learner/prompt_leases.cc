@@ -135,7 +135,7 @@ absl::Status PromptLeases::restore(const nlohmann::json& j, const std::string& w
       e.lease.step = l.at("step").get<int64_t>();
       e.lease.seed = l.at("seed").get<uint64_t>();
       e.lease.prompt = {l.at("id").get<std::string>(), l.at("text").get<std::string>(),
-                        l.at("answer").get<std::string>(), l.at("metadata").get<std::string>()};
+                        l.at("answer").get<std::string>(), l.at("metadata").get<std::string>(), ""};
       again_.push_back(e.lease.lease);
       live_.emplace(e.lease.lease, std::move(e));
     }

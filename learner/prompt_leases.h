@@ -24,7 +24,12 @@ namespace ascent {
 struct PromptRecord {
   std::string id, text, answer;
   std::string metadata_json = "{}";
+  std::string source;  // "file:line" it was read from, for errors ("" when generated or restored)
 };
+
+// A prompt record's size bound: it travels to an actor in one gRPC message (4 MiB by default), several to a
+// reply, so each of text, answer and metadata together stays under this.
+inline constexpr size_t kPromptRecordMaxBytes = size_t{1} << 20;
 
 // The prompts of a run (job/prompt_data.h loads them from the recipe's data section).
 struct PromptSet {

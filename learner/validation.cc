@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "core/status.h"
+#include "model/kv_cache.h"
 #include "rewards/math_verify.h"
 
 namespace ascent {
@@ -12,6 +14,8 @@ absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<Prom
                                                 uint64_t seed, const SampleJudge& judge) {
   const auto t0 = std::chrono::steady_clock::now();
   ValidationResult out;
+  ASCENT_RETURN_IF_ERROR(kv_cache_check_fits(m.cfg, std::max(cfg.slots, k), cfg.max_len,
+                                             "run.validation.samples (or generation.slots) x positions"));
   ContinuousBatcher cb(m, std::max(cfg.slots, k), cfg.max_len, text.token_bytes);
   for (size_t i = 0; i < prompts.size(); ++i) {
     auto ids = text.encode(prompts[i].text);

@@ -3,7 +3,10 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
+#include "absl/strings/str_cat.h"
+#include "core/json_file.h"
 #include "core/status.h"
 
 namespace ascent {
@@ -83,10 +86,12 @@ absl::Status parse_rope(const json& j, const std::string& source, ModelConfig& c
                             get_num(*params, source + " " + pre, "rope_theta", cfg.rope.theta));
   }
   std::string type = "default";
-  if (params->contains("rope_type"))
-    type = (*params)["rope_type"].get<std::string>();
-  else if (params->contains("type"))
-    type = (*params)["type"].get<std::string>();
+  for (const char* key : {"type", "rope_type"}) {  // rope_type wins when both are there
+    auto it = params->find(key);
+    if (it == params->end() || it->is_null()) continue;
+    if (!it->is_string()) return field_error(source, pre + key, "expected a string, got " + it->dump());
+    type = it->get<std::string>();
+  }
   if (type != "default" && type != "linear" && type != "llama3") {
     return field_error(source, pre + "rope_type",
                        "'" + type + "' is not supported (supported: default, linear, llama3)");
@@ -114,6 +119,7 @@ absl::Status parse_rope(const json& j, const std::string& source, ModelConfig& c
 }  // namespace
 
 absl::StatusOr<ModelConfig> model_config_parse(const std::string& text, const std::string& source) {
+  if (!json_depth_ok(text)) return absl::InvalidArgumentError(source + ": nests too deep");
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return absl::InvalidArgumentError(source + ": not valid JSON");
   if (!j.is_object()) return absl::InvalidArgumentError(source + ": expected a JSON object");
@@ -138,15 +144,29 @@ absl::StatusOr<ModelConfig> model_config_parse(const std::string& text, const st
                         {"num_key_value_heads", cfg.num_kv_heads}}) {
     if (v <= 0) return field_error(source, key, "must be > 0, got " + std::to_string(v));
   }
+  // Upper bounds far above any released model of these families (vocabularies reach 262k, hidden sizes 16k,
+  // depths 126), so that the layout's arithmetic cannot overflow and nothing is allocated from a typo.
+  for (auto [key, v, most] :
+       {std::tuple<const char*, int64_t, int64_t>{"vocab_size", cfg.vocab_size, 1 << 22},
+        {"hidden_size", cfg.hidden_size, 1 << 16},
+        {"intermediate_size", cfg.intermediate_size, 1 << 18},
+        {"num_hidden_layers", cfg.num_layers, 1024},
+        {"num_attention_heads", cfg.num_heads, 1024},
+        {"num_key_value_heads", cfg.num_kv_heads, 1024}}) {
+    if (v > most)
+      return field_error(source, key, absl::StrCat("must be <= ", most, " (a bound of ascent's), got ", v));
+  }
   if (cfg.num_heads % cfg.num_kv_heads != 0) {
     return field_error(source, "num_key_value_heads", "must divide num_attention_heads");
   }
   int64_t dflt_head_dim = cfg.hidden_size / cfg.num_heads;
   ASCENT_ASSIGN_OR_RETURN(cfg.head_dim, get_int(j, source, "head_dim", false, dflt_head_dim));
-  if (cfg.head_dim <= 0 || cfg.head_dim % 2 != 0)
-    return field_error(source, "head_dim", "must be even and > 0");
+  if (cfg.head_dim <= 0 || cfg.head_dim % 2 != 0 || cfg.head_dim > 1024)
+    return field_error(source, "head_dim", "must be even, > 0 and <= 1024");
   ASCENT_ASSIGN_OR_RETURN(cfg.max_position_embeddings,
                           get_int(j, source, "max_position_embeddings", false, 32768));
+  if (cfg.max_position_embeddings <= 0 || cfg.max_position_embeddings > (int64_t{1} << 24))
+    return field_error(source, "max_position_embeddings", "must be > 0 and <= 16777216");
   ASCENT_ASSIGN_OR_RETURN(cfg.rms_norm_eps, get_num(j, source, "rms_norm_eps", 1e-6));
   ASCENT_ASSIGN_OR_RETURN(cfg.initializer_range, get_num(j, source, "initializer_range", 0.02));
   ASCENT_RETURN_IF_ERROR(parse_rope(j, source, cfg));

@@ -1,6 +1,34 @@
 #include "model/kv_cache.h"
 
+#include <unistd.h>
+
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+
 namespace ascent {
+
+int64_t kv_cache_bytes(const ModelConfig& cfg, int64_t num_slots, int64_t max_len) {
+  int64_t n = 2 * 4;  // keys and values, float32
+  for (int64_t f : {cfg.num_layers, num_slots, max_len, cfg.num_kv_heads * cfg.head_dim}) {
+    if (f <= 0) return 0;
+    if (n > std::numeric_limits<int64_t>::max() / f) return std::numeric_limits<int64_t>::max();
+    n *= f;
+  }
+  return n;
+}
+
+absl::Status kv_cache_check_fits(const ModelConfig& cfg, int64_t num_slots, int64_t max_len,
+                                 const std::string& what) {
+  const int64_t bytes = kv_cache_bytes(cfg, num_slots, max_len);
+  const int64_t physical = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+  if (physical > 0 && bytes > physical) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(what, ": a KV cache of ", num_slots, " slots x ", max_len, " positions needs ",
+                     bytes >> 20, " MiB, more than this machine's ", physical >> 20, " MiB of memory"));
+  }
+  return absl::OkStatus();
+}
 
 KvCache kv_cache_create(const Model& m, int64_t num_slots, int64_t max_len) {
   KvCache c;

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "core/json_file.h"
@@ -46,6 +47,30 @@ void bind(Model& m) {
     if (fresh) b.copy_to_device(g, m.grads.data(), m.grads.size() * 4);
     m.g = model_weights_bind(m.cfg, m.layout, g);
   }
+}
+
+// Whether the weight files (model.safetensors, or the files of a sharded index's weight_map) are large enough
+// to hold the layout's parameters at 2 bytes each (bf16/f16, the smallest dtype safetensors_read takes).
+absl::Status weights_cover_layout(const std::string& dir, const ParamLayout& layout,
+                                  const std::map<std::string, std::string>& weight_map) {
+  std::set<std::string> names;
+  if (weight_map.empty()) names.insert(kSingleFile);
+  for (const auto& [tensor, file] : weight_map) names.insert(file);
+  uintmax_t bytes = 0;
+  for (const std::string& name : names) {
+    const fs::path path = fs::path(dir) / name;
+    // A truncated or corrupt file is reported as such (its header names the damage), not as a size mismatch.
+    if (absl::StatusOr<SafetensorsFile> f = SafetensorsFile::open(path.string()); !f.ok()) return f.status();
+    std::error_code ec;
+    bytes += fs::file_size(path, ec);
+  }
+  if (layout.total > 0 && static_cast<uintmax_t>(layout.total) > bytes / 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat((fs::path(dir) / "config.json").string(), ": describes ", layout.total,
+                     " parameters, but the weight files hold ", bytes, " bytes (at most ", bytes / 2,
+                     " parameters): config.json does not belong to these weights"));
+  }
+  return absl::OkStatus();
 }
 
 DType dtype_of_config(const ModelConfig& cfg) {
@@ -136,7 +161,6 @@ absl::StatusOr<Model> model_load(const std::string& dir) {
   Model m;
   m.cfg = cfg;
   m.layout = param_layout_build(cfg);
-  m.params.assign(static_cast<size_t>(m.layout.total), 0.0f);
   m.disk_dtype.assign(m.layout.params.size(), dtype_of_config(cfg));
   m.disk_shard.assign(m.layout.params.size(), kSingleFile);
   m.source_dir = dir;
@@ -178,6 +202,10 @@ absl::StatusOr<Model> model_load(const std::string& dir) {
       weight_map[it.key()] = it->get<std::string>();
     }
   }
+  // Sizes before allocation: the weight files hold every parameter in 2 bytes or more, so a config.json that
+  // describes more than that (hidden_size 1e9) is refused here, not by bad_alloc.
+  ASCENT_RETURN_IF_ERROR(weights_cover_layout(dir, m.layout, weight_map));
+  m.params.assign(static_cast<size_t>(m.layout.total), 0.0f);
   std::map<std::string, std::unique_ptr<SafetensorsFile>> files;
   auto file_for = [&](const std::string& fname) -> absl::StatusOr<SafetensorsFile*> {
     auto it = files.find(fname);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/json_file.h"
 #include "core/status.h"
 #include "nlohmann/json.hpp"
 
@@ -40,6 +41,8 @@ absl::StatusOr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
                                   " bytes): truncated or not a safetensors file"));
   }
   const char* hdr = reinterpret_cast<const char*>(f.map_.data() + 8);
+  if (!json_depth_ok(std::string_view(hdr, header_len)))
+    return bad(path, "header nests too deep (corrupted)");
   json j = json::parse(hdr, hdr + header_len, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return bad(path, "header is not a valid JSON object (corrupted)");
   f.data_ = f.map_.data() + 8 + header_len;

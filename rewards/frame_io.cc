@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "core/json_file.h"
 
 namespace ascent {
 
@@ -70,6 +71,7 @@ absl::Status frame_write_raw(int fd, const std::string& body) {
 absl::StatusOr<nlohmann::json> frame_read(int fd, int timeout_ms) {
   absl::StatusOr<std::string> body = frame_read_raw(fd, timeout_ms);
   if (!body.ok()) return body.status();
+  if (!json_depth_ok(*body)) return absl::DataLossError("frame nests deeper than JSON from a plugin may");
   nlohmann::json j = nlohmann::json::parse(*body, nullptr, false);
   if (j.is_discarded()) return absl::DataLossError("frame is not JSON: garbage on the channel");
   return j;

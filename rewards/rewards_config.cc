@@ -58,7 +58,7 @@ absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const
     YamlReader& s = r.section("reward_model");
     s.read("path", &m.path);
     s.read("weight", &m.weight);
-    s.read("batch_tokens", &m.batch_tokens, 1);
+    s.read("batch_tokens", &m.batch_tokens, 1, int64_t{1} << 30);
     if (m.path.empty()) s.fail("path", "the reward model needs a checkpoint directory");
     m.path = relative_to(file, m.path);
     c.reward_model = m;
@@ -89,7 +89,7 @@ absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const
     p->read("timeout_s", &np.options.item_timeout_s, 0.0, {}, true);
     p->read("retries", &retries, 0, 10);
     np.options.retries = static_cast<int>(retries);
-    p->read("memory_mb", &np.options.memory_mb, 0);
+    p->read("memory_mb", &np.options.memory_mb, 0, int64_t{1} << 30);
     np.options.config_json = yaml_to_json(p->read_raw("config")).dump();
     if (np.options.path.empty()) p->fail("path", "a plugin needs the path of its shared library");
     np.options.path = relative_to(file, np.options.path);
@@ -105,7 +105,7 @@ absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const
     p->read("batch_timeout_s", &nr.options.batch_timeout_s, 0.0, {}, true);
     p->read("item_timeout_s", &nr.options.item_timeout_s, 0.0, {}, true);
     p->read("retries", &retries, 0, 10);
-    p->read("max_batch", &max_batch, 1);
+    p->read("max_batch", &max_batch, 1, 1 << 20);
     nr.options.retries = static_cast<int>(retries), nr.options.max_batch = static_cast<int>(max_batch);
     p->read("start_timeout_s", &nr.options.start_timeout_s, 0.0, {}, true);
     int64_t max_restarts = nr.options.max_restarts;

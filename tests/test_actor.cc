@@ -68,7 +68,7 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
     if (next_prompt == kGroups) return absl::OutOfRangeError("end of data");
     const int64_t i = next_prompt++;
     return PromptRecord{"p" + std::to_string(i), "question " + std::to_string(i), std::to_string(i % 7),
-                        "{}"};
+                        "{}", ""};
   });
   WeightPublisher publisher(/*bucket_bytes=*/4096, WireDType::kBF16);
   publisher.publish(0, weights_of(base_params, 0).data(), static_cast<int64_t>(base_params.size()));
@@ -189,7 +189,7 @@ TEST(ActorLoop, ARestartedActorTakesOverTheLostLeases) {
   PromptLeases leases(kPerStep, kMaxLag, 5, [&]() -> absl::StatusOr<PromptRecord> {
     if (next_prompt == kN) return absl::OutOfRangeError("end of data");
     const int64_t i = next_prompt++;
-    return PromptRecord{"p" + std::to_string(i), "question " + std::to_string(i), "1", "{}"};
+    return PromptRecord{"p" + std::to_string(i), "question " + std::to_string(i), "1", "{}", ""};
   });
   WeightPublisher publisher(1 << 20, WireDType::kF32);
   publisher.publish(0, base.params.data(), static_cast<int64_t>(base.params.size()));

@@ -112,6 +112,17 @@ TEST(FileManifest, FindsAFlippedBitATruncationAMissingFileAndNoManifest) {
   EXPECT_NE(text(manifest_verify(dir)).find("manifest.json"), std::string::npos);
 }
 
+TEST(CheckpointIntegrity, ACheckpointFromBeforeManifestsIsTakenUnverifiedAndSaidSo) {
+  const std::string run = two_checkpoints("legacy");
+  fs::remove(run + "/checkpoints/step-000002/manifest.json");
+  std::vector<std::string> notes;
+  auto got = checkpoint_latest(run, &notes);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(fs::path(*got).filename(), "step-000002") << "not set aside: an older ascent wrote it whole";
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("no manifest.json"), std::string::npos) << notes[0];
+}
+
 TEST(CheckpointIntegrity, ACorruptNewestCheckpointFallsBackToTheOlderOneAndSaysWhy) {
   const std::string run = two_checkpoints("flip");
   const std::string newest = run + "/checkpoints/step-000002";

@@ -14,7 +14,7 @@ PromptLeases::NextPrompt counter(int64_t* next, int64_t limit) {
   return [next, limit]() -> absl::StatusOr<PromptRecord> {
     if (*next >= limit) return absl::OutOfRangeError("end");
     const int64_t i = (*next)++;
-    return PromptRecord{absl::StrCat("p", i), absl::StrCat("text ", i), "a", "{}"};
+    return PromptRecord{absl::StrCat("p", i), absl::StrCat("text ", i), "a", "{}", ""};
   };
 }
 

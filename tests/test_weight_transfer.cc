@@ -73,6 +73,45 @@ TEST(WeightTransfer, ABucketWithABadChecksumIsRejectedAndFetchedAgain) {
   EXPECT_NE(e.message().find("bucket 2 checksum mismatch"), std::string::npos) << e;
 }
 
+// Headers built to overflow a signed bounds check (offset + numel past INT64_MAX, numel * 4 wrapping to the
+// data's size), each with a valid CRC: every one is rejected and nothing outside the parameters is written.
+TEST(WeightTransfer, HostileBucketHeadersNeverWriteOutsideTheParameters) {
+  const int64_t n = 64;
+  struct Header {
+    const char* what;
+    int64_t offset, numel;
+    size_t bytes;
+  };
+  const int64_t big = int64_t{1} << 62;
+  const Header cases[] = {
+      {"offset near 2^62", big - 4, 8, 32},
+      {"offset + numel wraps negative", big + (big - 1), big, 0},
+      {"numel 2^62 whose bytes wrap to 0", 0, big, 0},
+      {"negative numel", 8, -8, 0},
+      {"negative offset", -8, 8, 32},
+      {"one past the end", n - 7, 8, 32},
+  };
+  for (const Header& h : cases) {
+    std::vector<float> guarded(static_cast<size_t>(3 * n), 7.0f);  // [guard][params][guard]
+    float* params = guarded.data() + n;
+    WeightManifest m;
+    m.version = 1, m.buckets = 1, m.numel = n, m.dtype = WireDType::kF32;
+    auto fetch = [&](int64_t, int64_t) -> absl::StatusOr<WeightBucket> {
+      WeightBucket b;
+      b.version = 1, b.index = 0, b.offset = h.offset, b.numel = h.numel, b.dtype = WireDType::kF32;
+      b.data.assign(h.bytes, '\x01');
+      b.crc32 = weights_crc32(b.data);
+      return b;
+    };
+    ReceiveStats st;
+    absl::Status rs = weights_receive(m, fetch, params, n, 1, &st);
+    ASSERT_FALSE(rs.ok()) << h.what;
+    EXPECT_NE(rs.message().find("does not match the manifest"), std::string::npos) << h.what << ": " << rs;
+    EXPECT_EQ(st.rejected, 2) << h.what;
+    for (float x : guarded) ASSERT_EQ(x, 7.0f) << h.what << ": a write outside the checked range";
+  }
+}
+
 TEST(WeightTransfer, ANewVersionMidTransferIsNotFoundAndNothingBeforePublication) {
   const int64_t n = 30000;
   const std::vector<float> src = random_params(n, 3);

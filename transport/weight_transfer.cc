@@ -89,8 +89,11 @@ absl::Status weights_receive(const WeightManifest& m, const BucketFetch& fetch, 
         continue;
       }
       const int64_t elem = b->dtype == WireDType::kF32 ? 4 : 2;
-      if (b->version != m.version || b->index != idx || b->dtype != m.dtype || b->offset < 0 ||
-          b->offset + b->numel > numel || static_cast<int64_t>(b->data.size()) != b->numel * elem) {
+      // Overflow-safe: each bound is checked before any sum or product of the bucket's own numbers.
+      const bool in_range =
+          b->numel >= 0 && b->numel <= numel && b->offset >= 0 && b->offset <= numel - b->numel;
+      if (b->version != m.version || b->index != idx || b->dtype != m.dtype || !in_range ||
+          static_cast<int64_t>(b->data.size()) != b->numel * elem) {
         why = "bucket header does not match the manifest";
         ++st.rejected;
         continue;

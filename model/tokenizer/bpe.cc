@@ -38,7 +38,16 @@ absl::StatusOr<Bpe> Bpe::from_json(const nlohmann::json& model, const std::strin
       return absl::InvalidArgumentError(
           absl::StrCat(source, ": model.vocab[\"", it.key(), "\"]: expected an id"));
     }
-    const int32_t id = it.value().get<int32_t>();
+    // An id outside [0, 2^22) (the bound of a model's vocab_size) is refused before it indexes anything.
+    const int64_t wide = it.value().is_number_unsigned() && it.value().get<uint64_t>() > (uint64_t{1} << 62)
+                             ? -1
+                             : it.value().get<int64_t>();
+    if (wide < 0 || wide >= kMaxTokenId) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": model.vocab[\"", it.key(), "\"]: id ",
+                                                     it.value().dump(), " is outside [0, ", kMaxTokenId,
+                                                     ")"));
+    }
+    const auto id = static_cast<int32_t>(wide);
     b.vocab_.emplace(it.key(), id);
     max_id = std::max(max_id, id);
   }

@@ -14,6 +14,10 @@
 
 namespace ascent {
 
+// Token ids a tokenizer.json may hold: [0, 2^22), the bound of a model's vocab_size (model/config.h). A larger
+// or negative id is refused at load, before it sizes or indexes anything.
+inline constexpr int64_t kMaxTokenId = int64_t{1} << 22;
+
 class Bpe {
  public:
   // `model` is tokenizer.json's "model" object (type BPE).

@@ -88,6 +88,17 @@ size_t utf8_complete_prefix(const std::string& s) {
 absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load(const std::string& path) {
   const std::string file = json_file_in(path, "tokenizer.json");
   ASCENT_ASSIGN_OR_RETURN(nlohmann::json j, json_file_read_object(file));
+  // A field of an unexpected type deep in the file (a number where a string belongs): an error naming the
+  // file, never an uncaught exception.
+  try {
+    return load_json(j, file);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(file, ": ", e.what()));
+  }
+}
+
+absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load_json(const nlohmann::json& j,
+                                                                    const std::string& file) {
   std::unique_ptr<HfTokenizer> t(new HfTokenizer);
   ASCENT_ASSIGN_OR_RETURN(Bpe bpe, Bpe::from_json(j["model"], file));
   t->bpe_ = std::make_unique<Bpe>(std::move(bpe));
@@ -106,13 +117,18 @@ absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load(const std::string
     for (const nlohmann::json& a : j["added_tokens"]) {
       AddedToken at;
       at.content = a.value("content", "");
-      at.id = a.value("id", -1);
+      const int64_t wide_id = a.value("id", int64_t{-1});
+      at.id = wide_id >= 0 && wide_id < kMaxTokenId ? static_cast<int32_t>(wide_id) : -1;
+      if (wide_id >= kMaxTokenId)
+        return absl::InvalidArgumentError(
+            absl::StrCat(file, ": added_tokens: id ", wide_id, " is outside [0, ", kMaxTokenId, ")"));
       at.special = a.value("special", false);
       at.lstrip = a.value("lstrip", false);
       at.rstrip = a.value("rstrip", false);
       at.normalized = a.value("normalized", false);
       if (at.content.empty() || at.id < 0)
         return absl::InvalidArgumentError(file + ": added_tokens: entry without content or id");
+
       if (static_cast<size_t>(at.id) >= t->id_to_token_.size())
         t->id_to_token_.resize(static_cast<size_t>(at.id) + 1);
       t->id_to_token_[at.id] = at.content;

@@ -44,6 +44,8 @@ class HfTokenizer {
 
  private:
   HfTokenizer() = default;
+  static absl::StatusOr<std::unique_ptr<HfTokenizer>> load_json(const nlohmann::json& j,
+                                                                const std::string& file);
   void encode_plain(const std::string& text, std::vector<int32_t>* out);
 
   std::unique_ptr<Bpe> bpe_;
