@@ -183,6 +183,7 @@ absl::StatusOr<Recipe> recipe_parse(const std::string& text, const std::string& 
   run.read("port", &c.port, 0, 65535);
   run.read("micro_batch_tokens", &c.micro_batch_tokens, 16, int64_t{1} << 30);
   run.read("weight_bucket_mb", &c.weight_bucket_mb, 1, 1024);  // a bucket is one gRPC message
+  run.read("lease_timeout_s", &c.lease_timeout_s, 0.0);
   run.read("weight_dtype", &c.weight_dtype, {"bf16", "fp32"});
   run.read("device", &c.device);
   if (absl::StatusOr<Device> d = device_parse(c.device); !d.ok())
@@ -406,7 +407,8 @@ std::string recipe_resolved_yaml(const Recipe& r) {
     << c.learner_ranks << YAML::Key << "actor_threads" << YAML::Value << c.actor_threads << YAML::Key
     << "learner_threads" << YAML::Value << c.learner_threads << YAML::Key << "port" << YAML::Value << c.port;
   e << YAML::Key << "micro_batch_tokens" << YAML::Value << c.micro_batch_tokens << YAML::Key
-    << "weight_bucket_mb" << YAML::Value << c.weight_bucket_mb << YAML::Key << "weight_dtype" << YAML::Value
+    << "weight_bucket_mb" << YAML::Value << c.weight_bucket_mb << YAML::Key << "lease_timeout_s"
+    << YAML::Value << c.lease_timeout_s << YAML::Key << "weight_dtype" << YAML::Value
     << c.weight_dtype << YAML::Key << "device" << YAML::Value << c.device;
   e << YAML::Key << "validation" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
     << c.validation.every << YAML::Key << "samples" << YAML::Value << c.validation.samples << YAML::Key

@@ -38,6 +38,8 @@ nlohmann::json GroupCounters::to_json() const {
           {"dropped_duplicate", dropped_duplicate},
           {"dropped_reward", dropped_reward},
           {"dropped_invalid", dropped_invalid},
+          {"dropped_not_holder", dropped_not_holder},
+          {"leases_given_up", leases_given_up},
           {"completions_dropped_reward", completions_dropped_reward},
           {"tokens", tokens},
           {"wall_s", wall_s}};
@@ -47,6 +49,8 @@ void GroupCounters::from_json(const nlohmann::json& j) {
   generated = j.at("generated"), trained = j.at("trained"), filtered = j.at("filtered");
   dropped_duplicate = j.at("dropped_duplicate"), dropped_reward = j.at("dropped_reward");
   dropped_invalid = j.value("dropped_invalid", int64_t{0});  // absent in checkpoints before it existed
+  dropped_not_holder = j.value("dropped_not_holder", int64_t{0});
+  leases_given_up = j.value("leases_given_up", int64_t{0});
   completions_dropped_reward = j.at("completions_dropped_reward"), tokens = j.at("tokens");
   wall_s = j.at("wall_s");
 }
@@ -132,9 +136,9 @@ absl::Status Learner::check_prompts() {
       absl::Status st = ids.status();
       if (st.ok() && ids->empty()) st = absl::InvalidArgumentError("the prompt renders to no tokens");
       if (!st.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            p.source.empty() ? absl::StrCat("prompt ", p.id) : p.source, ": ", st.message(),
-            set == &data_.train ? "" : " (a held-out prompt)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(p.source.empty() ? absl::StrCat("prompt ", p.id) : p.source, ": ", st.message(),
+                         set == &data_.train ? "" : " (a held-out prompt)"));
       }
     }
   }
@@ -158,6 +162,7 @@ absl::Status Learner::start_services() {
   weight_server_ = std::make_unique<WeightServer>(publisher_.get(), "0.0.0.0:0");
   endpoint_cfg_.weights_port = weight_server_->port();
   endpoint_cfg_.lost_after_s = o_.lost_after_s;
+  endpoint_cfg_.lease_timeout_s = r_.run.lease_timeout_s;
   endpoint_ = std::make_unique<RolloutEndpoint>(endpoint_cfg_, leases_.get());
   endpoint_->set_version(resume_.step);
   inbox_ = std::make_unique<GroupInbox>(static_cast<size_t>(algo.prompts_per_step * (algo.max_lag + 2) + 16));
@@ -232,6 +237,7 @@ absl::Status Learner::run() {
 absl::StatusOr<bool> Learner::step_once(int64_t step) {
   const Clock::time_point t0 = Clock::now();
   const int64_t tokens0 = count_.tokens;
+  step_leases_.clear(), step_prompts_.clear();
   RolloutBatch rb;
   int64_t groups_before = 0;
   ASCENT_ASSIGN_OR_RETURN(bool collected, assemble(step, &rb, &groups_before));
@@ -279,6 +285,7 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   if (last || (vc.every > 0 && (step + 1) % vc.every == 0)) ASCENT_RETURN_IF_ERROR(validate(step + 1, &mm));
   compute_metrics(&mm);
   ASCENT_RETURN_IF_ERROR(log_->metrics(step + 1, mm));
+  ASCENT_RETURN_IF_ERROR(log_->leases(step + 1, step_leases_, step_prompts_));
   step_s_avg_ = step_s_avg_ == 0 ? step_s : 0.8 * step_s_avg_ + 0.2 * step_s;
   log_->progress(absl::StrFormat(
       "step %d/%d | reward %.3f | pass %.2f | val %s | %.0f tok/s | lag %.1f | ETA %s", step + 1,
@@ -302,8 +309,10 @@ void Learner::receive(int timeout_ms) {
   rv1::Group g;
   if (!inbox_->take(&g, timeout_ms)) return;
   int64_t step = -1;
-  if (endpoint_->complete(g.lease(), &step) != LeaseReturn::kFirst) {
-    ++count_.dropped_duplicate;
+  const LeaseReturn ret = endpoint_->complete(g.lease(), g.incarnation(), &step);
+  if (ret == LeaseReturn::kNotHolder) ++count_.dropped_not_holder;
+  if (ret != LeaseReturn::kFirst) {
+    if (ret != LeaseReturn::kNotHolder) ++count_.dropped_duplicate;
     return;
   }
   GroupLimits lim;
@@ -317,8 +326,14 @@ void Learner::receive(int timeout_ms) {
                                                     ", its lease is of step ", step));
   }
   if (!valid.ok()) {
+    // Never trained on; its lease is handed out again (to anyone), up to PromptLeases::kMaxRefusals times.
     ++count_.dropped_invalid;
-    log_->info(absl::StrCat("refused a group from ", g.incarnation(), ": ", valid.message()));
+    const bool again = endpoint_->refuse(g.lease());
+    if (!again) ++count_.leases_given_up;
+    log_->info(absl::StrCat("refused a group from ", g.incarnation(), ": ", valid.message(),
+                            again ? "; its lease is handed out again"
+                                  : "; its lease was refused too often and is given up (the step goes on "
+                                    "without it)"));
     return;
   }
   ++count_.generated;
@@ -344,6 +359,8 @@ absl::StatusOr<bool> Learner::collect(int64_t step, std::vector<rv1::Group>* gro
   pending_.erase(step);
   std::sort(groups->begin(), groups->end(),
             [](const rv1::Group& a, const rv1::Group& b) { return a.lease() < b.lease(); });
+  for (const rv1::Group& g : *groups)
+    step_leases_.push_back(g.lease()), step_prompts_.push_back(g.prompt_id());
   return true;
 }
 

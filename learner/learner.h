@@ -61,7 +61,9 @@ struct LearnerOptions {
 // What became of every group the actors sent (docs/metrics.md, groups/*); checkpointed.
 struct GroupCounters {
   int64_t generated = 0, trained = 0, filtered = 0, dropped_duplicate = 0, dropped_reward = 0;
-  int64_t dropped_invalid = 0;  // refused at the edge (rollout_group_validate); not counted as generated
+  int64_t dropped_invalid = 0;     // refused at the edge (rollout_group_validate); not counted as generated
+  int64_t dropped_not_holder = 0;  // for a lease never handed to the sender; not counted as generated
+  int64_t leases_given_up = 0;     // leases whose groups were refused PromptLeases::kMaxRefusals times
   int64_t completions_dropped_reward = 0, tokens = 0;
   double wall_s = 0;  // of earlier segments of the run (before a resume)
   nlohmann::json to_json() const;
@@ -91,6 +93,9 @@ class Learner {
   absl::Status restore_and_lease(const std::string& where);
   absl::Status start_services();
   absl::Status check_prompts();
+  // The leases (and prompt ids) of the groups collected for the step being assembled, for leases.jsonl.
+  std::vector<int64_t> step_leases_;
+  std::vector<std::string> step_prompts_;
   // The phases of one step.
   absl::StatusOr<bool> collect(int64_t step, std::vector<rollout::v1::Group>* groups);  // false: interrupted
   int64_t filter(int64_t step, std::vector<rollout::v1::Group> groups, RolloutBatch* rb, int64_t* received);

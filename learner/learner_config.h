@@ -46,6 +46,7 @@ struct RunConfig {
   int64_t port = 0;  // the learner's RolloutService (0: any free port)
   int64_t micro_batch_tokens = 8192;
   int64_t weight_bucket_mb = 32;
+  double lease_timeout_s = 900;  // a prompt lease open this long is handed out again (0: never)
   std::string weight_dtype = "bf16";
   std::string device = "cpu";  // the learner's engine: cpu, cuda, cuda:N (model/backend.h)
   ValidationConfig validation;

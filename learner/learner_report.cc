@@ -160,6 +160,9 @@ std::map<std::string, double> Learner::step_metrics(int64_t step, const RolloutB
   mm["groups/dropped_duplicate"] = static_cast<double>(count_.dropped_duplicate);
   mm["groups/dropped_reward"] = static_cast<double>(count_.dropped_reward);
   mm["groups/dropped_invalid"] = static_cast<double>(count_.dropped_invalid);
+  mm["groups/dropped_not_holder"] = static_cast<double>(count_.dropped_not_holder);
+  mm["leases/given_up"] = static_cast<double>(count_.leases_given_up);
+  mm["leases/expired"] = static_cast<double>(endpoint_->leases_expired());
   int64_t held = 0;
   for (const auto& [s, v] : pending_) held += static_cast<int64_t>(v.size());
   mm["groups/held"] = static_cast<double>(held);  // received for later steps

@@ -17,7 +17,7 @@ std::vector<Lease> PromptLeases::issue(const std::string& holder, int64_t max, i
     Entry& e = live_.at(again_.front());
     if (e.lease.step > last_step) break;
     again_.pop_front();
-    e.holder = holder;
+    hand_out(e, holder);
     out.push_back(e.lease);
   }
   auto make = [&](int64_t step) -> bool {
@@ -31,7 +31,7 @@ std::vector<Lease> PromptLeases::issue(const std::string& holder, int64_t max, i
     e.lease.step = step;
     e.lease.seed = Rng(seed_ ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(e.lease.lease + 1))).next_u64();
     e.lease.prompt = std::move(*p);
-    e.holder = holder;
+    hand_out(e, holder);
     out.push_back(e.lease);
     live_.emplace(e.lease.lease, std::move(e));
     return true;
@@ -47,10 +47,48 @@ std::vector<Lease> PromptLeases::issue(const std::string& holder, int64_t max, i
   return out;
 }
 
-LeaseReturn PromptLeases::complete(int64_t lease, int64_t* step) {
+void PromptLeases::hand_out(Entry& e, const std::string& holder) {
+  e.holder = holder;
+  e.since = std::chrono::steady_clock::now();
+  if (std::find(e.holders.begin(), e.holders.end(), holder) == e.holders.end()) e.holders.push_back(holder);
+}
+
+void PromptLeases::queue_again(int64_t lease) {
+  auto at = std::lower_bound(again_.begin(), again_.end(), lease);
+  if (at == again_.end() || *at != lease) again_.insert(at, lease);
+}
+
+bool PromptLeases::refuse(int64_t lease) {
+  auto it = live_.find(lease);
+  if (it == live_.end() || !it->second.returned) return false;
+  Entry& e = it->second;
+  if (++e.refusals >= kMaxRefusals) return false;
+  e.returned = false;
+  e.holder.clear();
+  queue_again(lease);
+  return true;
+}
+
+int64_t PromptLeases::expire(double timeout_s) {
+  const auto now = std::chrono::steady_clock::now();
+  int64_t n = 0;
+  for (auto& [id, e] : live_) {
+    if (e.returned || e.holder.empty() || std::chrono::duration<double>(now - e.since).count() <= timeout_s)
+      continue;
+    e.holder.clear();  // its holders may still return it: they stay in e.holders
+    queue_again(id);
+    ++n;
+  }
+  expired_ += n;
+  return n;
+}
+
+LeaseReturn PromptLeases::complete(int64_t lease, const std::string& from, int64_t* step) {
   auto it = live_.find(lease);
   if (it == live_.end()) return lease < next_lease_ ? LeaseReturn::kDuplicate : LeaseReturn::kUnknown;
   if (it->second.returned) return LeaseReturn::kDuplicate;
+  const std::vector<std::string>& h = it->second.holders;
+  if (std::find(h.begin(), h.end(), from) == h.end()) return LeaseReturn::kNotHolder;
   it->second.returned = true;
   if (step != nullptr) *step = it->second.lease.step;
   // A lease handed out again may come back from its first holder: it no longer waits in again_.
@@ -72,8 +110,7 @@ int64_t PromptLeases::release(const std::string& holder) {
     }
   }
   // In lease order, ahead of anything that waits already.
-  again_.insert(again_.begin(), back.begin(), back.end());
-  std::sort(again_.begin(), again_.end());
+  for (int64_t id : back) queue_again(id);
   return static_cast<int64_t>(back.size());
 }
 

@@ -15,6 +15,7 @@ void RolloutEndpoint::lose_locked(Actor& a) {
 
 void RolloutEndpoint::reap_locked(std::vector<std::string>* lost) {
   const auto now = std::chrono::steady_clock::now();
+  if (cfg_.lease_timeout_s > 0) leases_->expire(cfg_.lease_timeout_s);
   for (auto& [inc, a] : actors_) {
     if (!a.view.lost && std::chrono::duration<double>(now - a.seen).count() > cfg_.lost_after_s) {
       lose_locked(a);
@@ -103,9 +104,19 @@ void RolloutEndpoint::finish() {
   finished_ = true;
 }
 
-LeaseReturn RolloutEndpoint::complete(int64_t lease, int64_t* step) {
+LeaseReturn RolloutEndpoint::complete(int64_t lease, const std::string& from, int64_t* step) {
   absl::MutexLock lock(&mu_);
-  return leases_->complete(lease, step);
+  return leases_->complete(lease, from, step);
+}
+
+int64_t RolloutEndpoint::leases_expired() {
+  absl::MutexLock lock(&mu_);
+  return leases_->expired();
+}
+
+bool RolloutEndpoint::refuse(int64_t lease) {
+  absl::MutexLock lock(&mu_);
+  return leases_->refuse(lease);
 }
 
 bool RolloutEndpoint::step_closed(int64_t step) {

@@ -20,9 +20,10 @@
 namespace ascent {
 
 struct EndpointConfig {
-  double heartbeat_s = 1.0;  // told to actors at registration
-  double lost_after_s = 10;  // an actor silent this long is lost
-  int weights_port = 0;      // told to actors at registration
+  double heartbeat_s = 1.0;    // told to actors at registration
+  double lost_after_s = 10;    // an actor silent this long is lost
+  double lease_timeout_s = 0;  // a lease open this long is handed out again (0: never)
+  int weights_port = 0;        // told to actors at registration
 };
 
 struct ActorView {
@@ -47,12 +48,15 @@ class RolloutEndpoint : public RolloutHandler {
   void set_version(int64_t v);
   int64_t version();
   void finish();  // heartbeats and GetPrompts now answer finished
-  LeaseReturn complete(int64_t lease, int64_t* step = nullptr);
+  LeaseReturn complete(int64_t lease, const std::string& from, int64_t* step = nullptr);
+  bool refuse(int64_t lease);  // PromptLeases::refuse
+  int64_t leases_expired();
+  // Declares silent actors lost and expires leases open longer than lease_timeout_s (both go back to the
+  // queue); returns the incarnations lost now.
   bool step_closed(int64_t step);
   void trained(int64_t step);
   void refill(int64_t step);
   bool data_exhausted();
-  // Declares silent actors lost (their leases go back); returns the incarnations lost now.
   std::vector<std::string> reap();
   std::vector<ActorView> actors();
   int64_t actors_lost();

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/file_write.h"
+#include "core/status.h"
 #include "nlohmann/json.hpp"
 
 namespace ascent {
@@ -20,6 +21,18 @@ namespace ascent {
 namespace fs = std::filesystem;
 
 namespace {
+// Keeps the lines of a JSONL file whose "step" is at most `step` (a resume trains the later steps again).
+absl::Status jsonl_keep_steps(const std::string& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return absl::OkStatus();  // not written before (an older run has no leases.jsonl)
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.is_object() && j.value("step", int64_t{-1}) <= step) kept += line + "\n";
+  }
+  return file_write_atomic(path, kept);
+}
+
 double now_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -35,21 +48,17 @@ absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir,
   if (absl::Status st = file_write_atomic(run_dir + "/recipe.yaml", r.recipe_text); !st.ok()) return st;
   if (absl::Status st = file_write_atomic(run_dir + "/recipe.resolved.yaml", r.recipe_resolved); !st.ok())
     return st;
-  const std::string mpath = run_dir + "/metrics.jsonl";
+  const std::string mpath = run_dir + "/metrics.jsonl", lpath = run_dir + "/leases.jsonl";
   if (resume_step > 0) {
-    // Keep the steps up to the checkpoint: those after it will be trained again.
-    std::ifstream in(mpath);
-    std::string line, kept;
-    while (std::getline(in, line)) {
-      const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-      if (!j.is_discarded() && j.is_object() && j.value("step", int64_t{-1}) <= resume_step)
-        kept += line + "\n";
+    for (const std::string& path : {mpath, lpath}) {
+      if (absl::Status st = jsonl_keep_steps(path, resume_step); !st.ok()) return st;
     }
-    if (absl::Status st = file_write_atomic(mpath, kept); !st.ok()) return st;
   }
   l.metrics_ = std::fopen(mpath.c_str(), resume_step > 0 ? "a" : "w");
+  l.leases_ = std::fopen(lpath.c_str(), resume_step > 0 ? "a" : "w");
   l.log_ = std::fopen((run_dir + "/log.txt").c_str(), "a");
-  if (!l.metrics_ || !l.log_) return absl::PermissionDeniedError(run_dir + ": cannot write the run's logs");
+  if (!l.metrics_ || !l.leases_ || !l.log_)
+    return absl::PermissionDeniedError(run_dir + ": cannot write the run's logs");
   auto tb = TbEventWriter::open(run_dir);
   if (!tb.ok()) return tb.status();
   l.tb_ = std::make_unique<TbEventWriter>(std::move(*tb));
@@ -59,6 +68,7 @@ absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir,
 
 RunLog::~RunLog() {
   if (metrics_) std::fclose(metrics_);
+  if (leases_) std::fclose(leases_);
   if (log_) std::fclose(log_);
 }
 
@@ -66,13 +76,23 @@ absl::Status RunLog::metrics(int64_t step, const std::map<std::string, double>& 
   nlohmann::json j;
   j["step"] = step;
   for (const auto& [k, v] : values) j[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-  const std::string line = j.dump() + "\n";
-  if (std::fputs(line.c_str(), metrics_) < 0 || std::fflush(metrics_) != 0 || std::ferror(metrics_)) {
-    std::clearerr(metrics_);
-    return absl::DataLossError(
-        absl::StrCat(dir_, "/metrics.jsonl: write failed at step ", step, ": ", std::strerror(errno)));
-  }
+  ASCENT_RETURN_IF_ERROR(write_line(metrics_, "metrics.jsonl", step, j.dump()));
   return tb_->scalars(step, values, now_s());
+}
+
+absl::Status RunLog::leases(int64_t step, const std::vector<int64_t>& leases,
+                            const std::vector<std::string>& prompts) {
+  const nlohmann::json j = {{"step", step}, {"leases", leases}, {"prompts", prompts}};
+  return write_line(leases_, "leases.jsonl", step, j.dump());
+}
+
+absl::Status RunLog::write_line(std::FILE* f, const char* name, int64_t step, const std::string& line) {
+  if (std::fputs((line + "\n").c_str(), f) < 0 || std::fflush(f) != 0 || std::ferror(f)) {
+    std::clearerr(f);
+    return absl::DataLossError(
+        absl::StrCat(dir_, "/", name, ": write failed at step ", step, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
 }
 
 void RunLog::info(const std::string& line) {

@@ -89,7 +89,7 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
     rv1::Group g;
     while (step < kGroups / kPerStep) {
       if (!inbox.take(&g, 30000)) break;
-      const LeaseReturn r = endpoint.complete(g.lease());
+      const LeaseReturn r = endpoint.complete(g.lease(), g.incarnation());
       if (r == LeaseReturn::kDuplicate) ++duplicates;
       if (r == LeaseReturn::kUnknown) ++unknown;
       if (r == LeaseReturn::kFirst) got[g.lease()] = g;
@@ -208,7 +208,7 @@ TEST(ActorLoop, ARestartedActorTakesOverTheLostLeases) {
     int64_t step = 0;
     rv1::Group g;
     while (step < kN / kPerStep && inbox.take(&g, 30000)) {
-      if (endpoint.complete(g.lease()) == LeaseReturn::kFirst)
+      if (endpoint.complete(g.lease(), g.incarnation()) == LeaseReturn::kFirst)
         got.insert(g.lease()), ++received;
       else
         ++duplicates;
