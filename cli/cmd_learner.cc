@@ -39,13 +39,19 @@ void cli_add_learner(CLI::App& app) {
     lo.resume = o->resume, lo.fresh = o->fresh, lo.port = o->port, lo.lost_after_s = o->lost_after_s;
     lo.progress = !o->no_progress, lo.processes = o->processes, lo.stop = &stop;
     PromptSet prompts;  // rank 0 leases them out; the other ranks train on what it broadcasts
+    // An error on one rank ends them all (Collective::abort): the others may be waiting for it.
+    auto fail = [&coll](const absl::Status& st) {
+      const int code = cli_fail("learner", std::string(st.message()));
+      (*coll)->abort(code);
+      std::exit(code);
+    };
     if ((*coll)->rank() == 0) {
       auto data = prompt_data_load(r->data, r->seed);
-      if (!data.ok()) std::exit(cli_fail("learner", std::string(data.status().message())));
+      if (!data.ok()) fail(data.status());
       prompts = std::move(*data);
     }
     absl::Status st = learner_run(*r, prompts, lo, **coll);
-    if (!st.ok()) std::exit(cli_fail("learner", std::string(st.message())));
+    if (!st.ok()) fail(st);
     if (stop) std::exit(130);
   });
 }

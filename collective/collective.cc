@@ -61,6 +61,7 @@ class MpiCollective final : public Collective {
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  void abort(int code) override { MPI_Abort(MPI_COMM_WORLD, code); }
   void allreduce_sum(float* data, int64_t n) override { reduce(data, n, MPI_FLOAT, MPI_SUM); }
   void allreduce_sum(double* data, int64_t n) override { reduce(data, n, MPI_DOUBLE, MPI_SUM); }
   void allreduce_max(double* data, int64_t n) override { reduce(data, n, MPI_DOUBLE, MPI_MAX); }

@@ -45,6 +45,10 @@ class Collective {
   // Root's bytes to every rank (others' *data is replaced).
   virtual void broadcast(std::string* data, int root) = 0;
   virtual void barrier() = 0;
+  // Ends every rank's process with `code` (MPI_Abort): a rank that fails alone must not exit normally, since
+  // MPI_Finalize at exit would wait for ranks that wait in a collective for it (a hang, seen with a resume
+  // that found no checkpoint on rank 0). Size 1: returns.
+  virtual void abort(int code) {}
 };
 
 // size 1: every operation leaves the data as it is.

@@ -30,6 +30,7 @@ class NcclCollective final : public Collective {
   ~NcclCollective() override { ncclCommDestroy(comm_); }
   int rank() const override { return host_.rank(); }
   int size() const override { return host_.size(); }
+  void abort(int code) override { host_.abort(code); }
   bool device_memory() const override { return true; }
   void allreduce_sum(float* data, int64_t n) override {
     if (n == 0) return;

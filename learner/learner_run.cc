@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "collective/nccl_collective.h"
@@ -19,6 +20,7 @@
 #include "learner/optimizer.h"
 #include "learner/reference_policy.h"
 #include "learner/rollout_proto.h"
+#include "yaml-cpp/yaml.h"
 
 namespace ascent {
 namespace {
@@ -54,6 +56,46 @@ absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const 
   ASCENT_RETURN_IF_ERROR(
       file_write_atomic((fs::path(run_dir) / "learner.pid").string(), absl::StrCat(getpid(), "\n")));
   return ckpt;
+}
+
+// The first key under which two YAML nodes differ ("algorithm.group_size: 4 -> 8"), "" when they are equal.
+std::string yaml_first_difference(const YAML::Node& a, const YAML::Node& b, const std::string& at) {
+  if (a.IsMap() && b.IsMap()) {
+    std::set<std::string> keys;
+    for (const auto& kv : a) keys.insert(kv.first.as<std::string>());
+    for (const auto& kv : b) keys.insert(kv.first.as<std::string>());
+    for (const std::string& k : keys) {
+      std::string d = yaml_first_difference(a[k], b[k], at.empty() ? k : absl::StrCat(at, ".", k));
+      if (!d.empty()) return d;
+    }
+    return "";
+  }
+  const std::string x = a ? YAML::Dump(a) : "(absent)", y = b ? YAML::Dump(b) : "(absent)";
+  return x == y ? "" : absl::StrCat(at, ": ", x, " -> ", y);
+}
+
+// A resume may change how the run goes on (run.*, optimizer.*, generation.*: more steps, more actors, a
+// lower lr), never what it is: the seed, the model, the data, the algorithm and the rewards stay those of
+// the run's recipe.resolved.yaml, or the resumed leases, data order and advantages would mean something else.
+absl::Status recipe_resume_check(const std::string& run_dir, const LearnerConfig& r) {
+  const std::string saved_path = (fs::path(run_dir) / "recipe.resolved.yaml").string();
+  if (!fs::exists(saved_path)) return absl::OkStatus();
+  YAML::Node saved, now;
+  try {
+    saved = YAML::LoadFile(saved_path);
+    now = YAML::Load(r.recipe_resolved);
+  } catch (const YAML::Exception& e) {
+    return absl::DataLossError(absl::StrCat(saved_path, ": ", e.what()));
+  }
+  for (const char* key : {"seed", "model", "data", "algorithm", "rewards"}) {
+    const std::string d = yaml_first_difference(saved[key], now[key], key);
+    if (d.empty()) continue;
+    return absl::FailedPreconditionError(absl::StrCat(
+        r.file, ": --resume with a changed ", d, " (the run's recipe is ", saved_path,
+        "): a resumed run keeps its seed, model, data, algorithm and rewards; give the recipe another name "
+        "to start a new run"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -191,6 +233,7 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
       ASCENT_ASSIGN_OR_RETURN(RunDirLock l, RunDirLock::acquire(run_dir));
       lock.emplace(std::move(l));
     }
+    if (o.resume) ASCENT_RETURN_IF_ERROR(recipe_resume_check(run_dir, r));
     ASCENT_ASSIGN_OR_RETURN(ckpt, resume_checkpoint(run_dir, o));
   }
   coll.broadcast(&ckpt, 0);

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/line_process.h"
+#include "core/utf8.h"
 #include "proto/reward.grpc.pb.h"
 
 namespace ascent {
@@ -84,11 +85,13 @@ grpc::Status call(rv1::RewardService::Stub* stub, const std::vector<RewardInput>
                   double timeout_s, rv1::ScoreResponse* resp) {
   rv1::ScoreRequest req;
   for (size_t k = b; k < e; ++k) {
+    // Protobuf strings must be valid UTF-8 (a server's parser refuses the message otherwise), and a sampled
+    // completion need not be: invalid bytes go as U+FFFD, as a tokenizer's lossy decode shows them.
     rv1::RewardItem* it = req.add_items();
-    it->set_prompt(items[k].prompt);
-    it->set_completion(items[k].completion);
-    it->set_answer(items[k].answer);
-    it->set_metadata_json(items[k].metadata_json);
+    it->set_prompt(utf8_lossy(items[k].prompt));
+    it->set_completion(utf8_lossy(items[k].completion));
+    it->set_answer(utf8_lossy(items[k].answer));
+    it->set_metadata_json(utf8_lossy(items[k].metadata_json));
   }
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() +

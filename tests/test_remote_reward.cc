@@ -73,6 +73,14 @@ TEST(RemoteReward, ScoresABatchAndIsolatesSlowNanAndRaisingItems) {
   EXPECT_TRUE(r[1].ok);
   EXPECT_EQ(r[1].value, 0.0);
   EXPECT_EQ(remote.stats().batch_failures, 0);
+  // A sampled completion need not be valid UTF-8 (a byte-level model cut mid-character): it goes with U+FFFD
+  // in its place and is scored, where the server's protobuf parser refused the whole batch before.
+  r = remote.score({{"p", "it is 42 \xE2\x82", "42"}, {"p", "\xFF\xFE 3", "3"}});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_TRUE(r[0].ok && r[1].ok) << r[0].reason << " / " << r[1].reason;
+  EXPECT_EQ(r[0].value, 1.0);
+  EXPECT_EQ(r[1].value, 1.0);
+  EXPECT_EQ(remote.stats().batch_failures, 0);
 
   const auto t0 = std::chrono::steady_clock::now();
   r = remote.score(

@@ -21,6 +21,7 @@ H. kill -9 of `ascent train` (2 ranks): the children, in process groups of their
 E. zero_variance: resample (DAPO dynamic sampling): filtered groups are refilled with new leases of the same step,
    so steps train 4 groups while groups are filtered, and the accounting still holds.
 F. run.device: cuda:0 on a machine without a GPU backend: refused at the learner's start, naming the key.
+F2. 2 learner ranks, --resume with nothing to resume: rank 0 fails alone and the job ends (MPI_Abort), no hang.
 I. KL to the reference (k3, loss form) with PPO-clip and TIS, deterministic: the KL is 0 at the first step
    (the policy is the reference) and grows after; the metrics are finite and the reference's time and memory
    are reported. Killed and resumed, the run's metrics equal the uninterrupted run's (the reference is still
@@ -329,6 +330,18 @@ r = run("train", path_f, "--no-progress", env=env(), timeout=120)
 if shutil.which("nvidia-smi") is None:
     check("F: run.device cuda:0 refused without a GPU backend", r.returncode != 0 and "run.device" in r.stderr and
           "cuda:0" in r.stderr, r.stderr[-1500:])
+
+# ---- F2: an error on rank 0 alone ends every rank (MPI_Abort): a resume with nothing to resume, 2 ranks ----
+path_f2 = recipe("nothing_to_resume", 1, 2, 0, 2, 0)
+t0 = time.time()
+try:
+    r = run("train", path_f2, "--resume", "--no-progress", env=env(), timeout=120)
+    f2 = (r.returncode, r.stderr)
+except subprocess.TimeoutExpired:
+    f2 = (None, "no exit within 120 s: the other rank waited for rank 0 (a hang)")
+    subprocess.run(["pkill", "-9", "-f", path_f2], check=False)
+check("F2: 2 ranks, rank 0 fails alone: the job ends with the error, no hang",
+      f2[0] not in (None, 0) and "--resume" in f2[1] and "no checkpoint" in f2[1], f2)
 
 # ---- I: KL to the frozen reference + sampler-mismatch correction ----
 kl_algo = ", loss: ppo_clip, kl: {beta: 0.05}, mismatch: {correction: tis, cap: 2}"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/utf8.h"  // utf8_lossy, utf8_complete_prefix
 #include "model/tokenizer/bpe.h"
 #include "model/tokenizer/pretokenizer.h"
 
@@ -74,11 +75,5 @@ class StreamDecoder {
   const HfTokenizer& tok_;
   std::string pending_;
 };
-
-// Invalid UTF-8 sequences replaced by U+FFFD (one per maximal invalid subpart, as Rust's from_utf8_lossy).
-std::string utf8_lossy(const std::string& bytes);
-// Length of the longest prefix that is complete, valid UTF-8 or invalid bytes that can never become valid:
-// what a stream can emit now.
-size_t utf8_complete_prefix(const std::string& bytes);
 
 }  // namespace ascent
