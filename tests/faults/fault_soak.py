@@ -187,9 +187,18 @@ class Run:
         launches += 1
         self.path = os.path.join(work, f"train-{launches}.log")
         self.file = open(self.path, "w")
+        self.t0 = time.time()
         self.p = launch(recipe, self.file, *extra)
         self.out = None
         self.expect = []  # lines its output must hold (a checkpoint fallback's)
+
+    def started(self):
+        """This run's learner is up: it rewrote learner.addr (after cutting metrics.jsonl back on a resume),
+        so the steps seen from now on are its own, not those of the run before the fault."""
+        try:
+            return os.path.getmtime(os.path.join(runs, "soak", "learner.addr")) >= self.t0
+        except OSError:
+            return False
 
     def wait(self, deadline_s):
         note = ""
@@ -229,7 +238,7 @@ live = Run(recipe)
 def wait_for(step, deadline_s=180):
     end = time.time() + deadline_s
     while time.time() < end:
-        if last_step() >= step:
+        if live.started() and last_step() >= step:
             return True
         if live.p.poll() is not None:
             return False
