@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -25,7 +26,11 @@ constexpr char kFormat[] = "ascent.manifest.v1";
 
 absl::Status file_crc32(const std::string& path, uint32_t* crc, int64_t* bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::DataLossError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  if (fd < 0) {
+    // A missing file is damage (NotFound); anything else (EACCES, EIO, EMFILE) may pass: Unavailable.
+    const std::string why = absl::StrCat(path, ": cannot open: ", std::strerror(errno));
+    return errno == ENOENT ? absl::NotFoundError(why) : absl::UnavailableError(why);
+  }
   std::vector<unsigned char> buf(size_t{4} << 20);
   uLong c = crc32(0L, Z_NULL, 0);
   int64_t total = 0;
@@ -33,7 +38,7 @@ absl::Status file_crc32(const std::string& path, uint32_t* crc, int64_t* bytes) 
     const ssize_t n = ::read(fd, buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      absl::Status st = absl::DataLossError(absl::StrCat(path, ": read failed: ", std::strerror(errno)));
+      absl::Status st = absl::UnavailableError(absl::StrCat(path, ": read failed: ", std::strerror(errno)));
       ::close(fd);
       return st;
     }
@@ -52,12 +57,13 @@ absl::Status manifest_write(const std::string& dir) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    const std::string rel = fs::relative(it->path(), dir).generic_string();
-    if (it->is_directory()) {
+    const std::string rel = it->path().lexically_relative(dir).generic_string();
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) {
       if (absl::Status st = dir_fsync(it->path().string()); !st.ok()) return st;
       continue;
     }
-    if (!it->is_regular_file() || rel == kManifest) continue;
+    if (!it->is_regular_file(type_ec) || rel == kManifest) continue;
     if (absl::Status st = file_fsync(it->path().string()); !st.ok()) return st;
     uint32_t crc = 0;
     int64_t bytes = 0;
@@ -79,8 +85,10 @@ absl::Status manifest_verify(const std::string& dir) {
     return absl::DataLossError(absl::StrCat(path, ": not an ", kFormat, " with a list of files"));
   for (const auto& [rel, want] : files->items()) {
     const fs::path p = fs::path(dir) / rel;
-    if (rel.empty() || rel.find("..") != std::string::npos || !want.is_object() ||
-        !want.value("bytes", nlohmann::json()).is_number_unsigned() ||
+    const fs::path relp(rel);
+    const bool inside = !rel.empty() && relp.is_relative() &&
+                        std::none_of(relp.begin(), relp.end(), [](const fs::path& c) { return c == ".."; });
+    if (!inside || !want.is_object() || !want.value("bytes", nlohmann::json()).is_number_unsigned() ||
         !want.value("crc32", nlohmann::json()).is_number_unsigned())
       return absl::DataLossError(absl::StrCat(path, ": malformed entry '", rel, "'"));
     uint32_t crc = 0;

@@ -19,10 +19,12 @@ namespace ascent {
 absl::Status manifest_write(const std::string& dir);
 
 // Checks every file the manifest names (and that it names at least one). DataLoss naming the first file that
-// is missing, has another size or another CRC, or a missing or malformed manifest.json.
+// has another size or another CRC, or a missing or malformed manifest.json; NotFound for a missing file;
+// Unavailable when a file cannot be read for another reason (EACCES, EIO: not necessarily damage).
 absl::Status manifest_verify(const std::string& dir);
 
-// zlib's CRC-32 of a whole file, read in 4 MiB pieces; *bytes gets its size.
+// zlib's CRC-32 of a whole file, read in 4 MiB pieces; *bytes gets its size. NotFound when it does not exist,
+// Unavailable when it cannot be opened or read for another reason.
 absl::Status file_crc32(const std::string& path, uint32_t* crc, int64_t* bytes);
 
 }  // namespace ascent

@@ -67,7 +67,10 @@ absl::Status file_write_atomic(const std::string& path, const std::string& text)
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return absl::InternalError(absl::StrCat(path, ": ", ec.message()));
+  if (ec) {
+    ::unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat(path, ": ", ec.message()));
+  }
   return dir_fsync(std::filesystem::path(path).parent_path().string());
 }
 

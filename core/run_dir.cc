@@ -59,8 +59,22 @@ absl::Status run_dir_remove(const std::string& dir) {
   return absl::OkStatus();
 }
 
+std::string RunDirLock::path_for(const std::string& dir) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(dir), ec);
+  if (ec) p = fs::absolute(dir).lexically_normal();
+  return p.string() + ".lock";
+}
+
+absl::Status RunDirLock::share_with_children() {
+  const int inherited = ::fcntl(fd_, F_DUPFD, 3);  // no FD_CLOEXEC on the duplicate
+  if (inherited < 0) return absl::InternalError(absl::StrCat("run lock: dup: ", std::strerror(errno)));
+  ::setenv(kRunLockHeldEnv, path_.c_str(), /*overwrite=*/1);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RunDirLock> RunDirLock::acquire(const std::string& dir) {
-  const std::string path = fs::path(dir).lexically_normal().string() + ".lock";
+  const std::string path = path_for(dir);
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -77,7 +91,9 @@ absl::StatusOr<RunDirLock> RunDirLock::acquire(const std::string& dir) {
   // Without the pid the lock holds all the same; only a second process's message would lack it.
   const bool wrote = ::ftruncate(fd, 0) == 0 && ::pwrite(fd, pid.data(), pid.size(), 0) > 0;
   (void)wrote;
-  return RunDirLock(fd);
+  RunDirLock lock(fd);
+  lock.path_ = path;
+  return lock;
 }
 
 RunDirLock::~RunDirLock() {

@@ -103,10 +103,10 @@ void train_launch_abandon() {
 absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r, const LaunchOptions& o) {
   const std::string self = process_self_path();
   const std::string run_dir = learner_run_dir(r);
-  // One run per directory: held until this launcher ends; the learner it starts knows (kRunLockHeldEnv).
+  // One run per directory: held by this launcher and every part it starts, until the last of them ends.
   absl::StatusOr<RunDirLock> lock = RunDirLock::acquire(run_dir);
   if (!lock.ok()) return lock.status();
-  setenv(kRunLockHeldEnv, "1", /*overwrite=*/1);
+  if (absl::Status st = lock->share_with_children(); !st.ok()) return st;
   const fs::path addr_file = fs::path(run_dir) / "learner.addr";
   const fs::path pid_file = fs::path(run_dir) / "learner.pid";
   std::error_code ec;

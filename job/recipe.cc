@@ -47,9 +47,11 @@ void emit_json(YAML::Emitter& e, const nlohmann::json& j) {
   }
 }
 
+// A path of the recipe, relative to its directory, made absolute: the same run reads the same paths from
+// whichever directory it is started (a resume compares them: learner/learner_run.cc).
 std::string relative_to(const std::string& dir, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(dir) / path).lexically_normal().string();
+  return std::filesystem::absolute(std::filesystem::path(dir) / path).lexically_normal().string();
 }
 
 YAML::Node child(const YAML::Node& root, const char* key) {
@@ -408,8 +410,8 @@ std::string recipe_resolved_yaml(const Recipe& r) {
     << "learner_threads" << YAML::Value << c.learner_threads << YAML::Key << "port" << YAML::Value << c.port;
   e << YAML::Key << "micro_batch_tokens" << YAML::Value << c.micro_batch_tokens << YAML::Key
     << "weight_bucket_mb" << YAML::Value << c.weight_bucket_mb << YAML::Key << "lease_timeout_s"
-    << YAML::Value << c.lease_timeout_s << YAML::Key << "weight_dtype" << YAML::Value
-    << c.weight_dtype << YAML::Key << "device" << YAML::Value << c.device;
+    << YAML::Value << c.lease_timeout_s << YAML::Key << "weight_dtype" << YAML::Value << c.weight_dtype
+    << YAML::Key << "device" << YAML::Value << c.device;
   e << YAML::Key << "validation" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
     << c.validation.every << YAML::Key << "samples" << YAML::Value << c.validation.samples << YAML::Key
     << "temperature" << YAML::Value << c.validation.temperature << YAML::Key << "max_tokens" << YAML::Value

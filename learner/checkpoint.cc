@@ -138,11 +138,15 @@ absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir, std::v
   const fs::path root = fs::path(run_dir) / "checkpoints";
   std::vector<std::string> names = checkpoint_names(root);
   if (names.empty()) return absl::NotFoundError(absl::StrCat(root.string(), ": no checkpoint"));
+  // A run whose checkpoints were all written before ascent kept manifests: each was made whole by the rename
+  // that published it, and is taken unverified (said). Once any has a manifest, one without is damage.
+  const bool any_manifest = std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+    return fs::exists(root / n / "manifest.json");
+  });
   std::string reasons;
   for (auto it = names.rbegin(); it != names.rend(); ++it) {
     const fs::path dir = root / *it;
-    // Written before ascent kept manifests (whole by the rename that published it): taken unverified, said.
-    if (!fs::exists(dir / "manifest.json") && fs::exists(dir / "state.json")) {
+    if (!any_manifest && fs::exists(dir / "state.json")) {
       if (refused)
         refused->push_back(absl::StrCat(dir.string(),
                                         " has no manifest.json (written before ascent kept them): "
@@ -151,15 +155,21 @@ absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir, std::v
     }
     absl::Status st = manifest_verify(dir.string());
     if (st.ok()) return dir.string();
+    // Not damage (EACCES, EIO: a checkpoint that may be whole): an error, nothing set aside.
+    if (absl::IsUnavailable(st))
+      return absl::Status(st.code(), absl::StrCat(dir.string(), " cannot be verified: ", st.message()));
     absl::StrAppend(&reasons, "\n  ", *it, ": ", st.message());
-    // Set aside, so that neither a later resume nor the rotation takes it for a checkpoint again.
+    // Set aside, so that neither a later resume nor the rotation takes it for a checkpoint again (the user
+    // deletes step-N.refused when done with it).
     std::error_code ec;
     const fs::path aside = root / (*it + ".refused");
     fs::remove_all(aside, ec);
     fs::rename(dir, aside, ec);
     if (refused)
-      refused->push_back(
-          absl::StrCat(dir.string(), " refused (", st.message(), "): moved to ", aside.string()));
+      refused->push_back(absl::StrCat(dir.string(), " refused (", st.message(), ")",
+                                      ec ? absl::StrCat("; could not be moved aside: ", ec.message())
+                                         : absl::StrCat(": moved to ", aside.string())));
+    if (ec) return absl::Status(absl::StatusCode::kDataLoss, absl::StrCat(dir.string(), ": ", st.message()));
   }
   return absl::DataLossError(
       absl::StrCat(root.string(), ": no checkpoint verifies against its manifest:", reasons));

@@ -32,9 +32,10 @@ absl::Status checkpoint_save(const std::string& run_dir, int64_t step, Model& m,
 // Removes checkpoints/step-N.tmp directories that a killed or abandoned save left behind; returns their names.
 std::vector<std::string> checkpoint_remove_unfinished(const std::string& run_dir);
 // The newest checkpoint that verifies against its manifest. A newer one that does not (a flipped bit, a
-// truncated or missing file) is renamed step-N.refused and named in *refused with the reason. One written
-// before ascent kept manifests (no manifest.json, state.json present) is taken unverified, with a line in
-// *refused saying so. NotFound when there is no checkpoint, DataLoss (every reason) when none verifies.
+// truncated or missing file) is renamed step-N.refused and named in *refused with the reason. In a run whose
+// checkpoints all predate manifests, the newest is taken unverified, with a line in *refused saying so.
+// NotFound when there is no checkpoint, DataLoss (every reason) when none verifies, Unavailable (nothing set
+// aside) when a checkpoint cannot be read for a reason that need not be damage (EACCES, EIO).
 absl::StatusOr<std::string> checkpoint_latest(const std::string& run_dir,
                                               std::vector<std::string>* refused = nullptr);
 // Loads the model, the optimizer state and the run state of a checkpoint directory.

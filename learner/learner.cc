@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -142,15 +143,28 @@ absl::Status Learner::check_prompts() {
       }
     }
   }
-  if (const double s = seconds_between(t0, Clock::now()); s > 5)
-    log_->info(absl::StrFormat("checked %d prompts against generation.prompt_max_tokens in %.1f s",
-                               data_.train.size() + data_.validation.size(), s));
+  if (const double s = seconds_between(t0, Clock::now()); s > 5)  // before the run's log exists
+    std::fprintf(stderr, "ascent: checked %zu prompts against generation.prompt_max_tokens in %.1f s\n",
+                 data_.train.size() + data_.validation.size(), s);
   return absl::OkStatus();
 }
 
 absl::Status Learner::start_services() {
   const AlgoConfig& algo = r_.algorithm;
   const bool resumed = !resume_.dir.empty();
+
+  // Validation decodes as the actors do, on the learner's weights, at the validation temperature. The data is
+  // checked with it before anything of the run is written (a bad prompt leaves no half-started run behind).
+  ASCENT_ASSIGN_OR_RETURN(codec_, TextCodec::for_model_dir(r_.model_path));
+  auto decode = decode_settings_make(r_.generation, m_, codec_.get());
+  if (!decode.ok()) return absl::InvalidArgumentError(absl::StrCat(r_.file, ": ", decode.status().message()));
+  validation_decode_ = std::move(*decode);
+  validation_decode_.sampler.temperature = static_cast<float>(r_.run.validation.temperature);
+  if (r_.run.validation.max_tokens > 0) validation_decode_.max_tokens = r_.run.validation.max_tokens;
+  validation_decode_.max_len =
+      std::max(validation_decode_.max_len, r_.generation.prompt_max_tokens + validation_decode_.max_tokens);
+  validation_text_ = prompt_text_make(codec_.get(), r_.generation);
+  ASCENT_RETURN_IF_ERROR(check_prompts());
 
   // Services: weights first (the rollout endpoint tells actors where they are).
   publisher_ = std::make_unique<WeightPublisher>(
@@ -179,17 +193,6 @@ absl::Status Learner::start_services() {
                    data_.train.size(), " training prompts, ", data_.validation.size(), " held out",
                    resumed ? absl::StrCat(", resumed at step ", resume_.step, " from ", resume_.dir) : ""));
 
-  // Validation decodes as the actors do, on the learner's weights, at the validation temperature.
-  ASCENT_ASSIGN_OR_RETURN(codec_, TextCodec::for_model_dir(r_.model_path));
-  auto decode = decode_settings_make(r_.generation, m_, codec_.get());
-  if (!decode.ok()) return absl::InvalidArgumentError(absl::StrCat(r_.file, ": ", decode.status().message()));
-  validation_decode_ = std::move(*decode);
-  validation_decode_.sampler.temperature = static_cast<float>(r_.run.validation.temperature);
-  if (r_.run.validation.max_tokens > 0) validation_decode_.max_tokens = r_.run.validation.max_tokens;
-  validation_decode_.max_len =
-      std::max(validation_decode_.max_len, r_.generation.prompt_max_tokens + validation_decode_.max_tokens);
-  validation_text_ = prompt_text_make(codec_.get(), r_.generation);
-  ASCENT_RETURN_IF_ERROR(check_prompts());
   ASCENT_RETURN_IF_ERROR(start_validation_scorer());
   processes_ = o_.processes > 0 ? o_.processes : r_.run.actors + r_.run.learner_ranks;
   t_start_ = Clock::now();
@@ -215,8 +218,14 @@ absl::Status Learner::run() {
   // (A periodic checkpoint of this very step is kept as it is: saving it again would replace a whole
   // checkpoint, which a second Ctrl-C could cut short.)
   if (step < r_.run.steps && step > resume_.step && result.ok()) {
-    if (step == last_checkpoint_step_ || checkpoint(step).ok())
+    absl::Status saved = step == last_checkpoint_step_ ? absl::OkStatus() : checkpoint(step);
+    if (saved.ok()) {
       log_->info(absl::StrCat("stopped: checkpoint at step ", step));
+    } else {  // a full disk at the stop: said, and the run's exit says it too
+      log_->info(absl::StrCat("stopped WITHOUT a checkpoint of step ", step, ": ", saved.message(),
+                              "; a resume starts from the newest checkpoint that verifies"));
+      result = saved;
+    }
   }
   endpoint_->finish();
   if (coll_.size() > 1) {

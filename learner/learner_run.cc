@@ -60,7 +60,9 @@ absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const 
 
 // The first key under which two YAML nodes differ ("algorithm.group_size: 4 -> 8"), "" when they are equal.
 std::string yaml_first_difference(const YAML::Node& a, const YAML::Node& b, const std::string& at) {
-  if (a.IsMap() && b.IsMap()) {
+  // A key absent on one side is a zombie node there: IsDefined() is the one call it answers without throwing.
+  const bool da = a.IsDefined(), db = b.IsDefined();
+  if (da && db && a.IsMap() && b.IsMap()) {
     std::set<std::string> keys;
     for (const auto& kv : a) keys.insert(kv.first.as<std::string>());
     for (const auto& kv : b) keys.insert(kv.first.as<std::string>());
@@ -70,7 +72,7 @@ std::string yaml_first_difference(const YAML::Node& a, const YAML::Node& b, cons
     }
     return "";
   }
-  const std::string x = a ? YAML::Dump(a) : "(absent)", y = b ? YAML::Dump(b) : "(absent)";
+  const std::string x = da ? YAML::Dump(a) : "(absent)", y = db ? YAML::Dump(b) : "(absent)";
   return x == y ? "" : absl::StrCat(at, ": ", x, " -> ", y);
 }
 
@@ -229,7 +231,8 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
   std::string ckpt;
   std::optional<RunDirLock> lock;  // held by rank 0 until the run ends, unless `ascent train` holds it
   if (coll.rank() == 0) {
-    if (std::getenv(kRunLockHeldEnv) == nullptr) {
+    const char* held = std::getenv(kRunLockHeldEnv);  // this run's lock, shared by `ascent train`
+    if (held == nullptr || RunDirLock::path_for(run_dir) != held) {
       ASCENT_ASSIGN_OR_RETURN(RunDirLock l, RunDirLock::acquire(run_dir));
       lock.emplace(std::move(l));
     }

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/file_write.h"
 #include "core/json_file.h"
 #include "core/rng.h"
 #include "core/status.h"
@@ -62,7 +63,8 @@ absl::Status weights_cover_layout(const std::string& dir, const ParamLayout& lay
     // A truncated or corrupt file is reported as such (its header names the damage), not as a size mismatch.
     if (absl::StatusOr<SafetensorsFile> f = SafetensorsFile::open(path.string()); !f.ok()) return f.status();
     std::error_code ec;
-    bytes += fs::file_size(path, ec);
+    const uintmax_t n = fs::file_size(path, ec);
+    if (!ec) bytes += n;
   }
   if (layout.total > 0 && static_cast<uintmax_t>(layout.total) > bytes / 2) {
     return absl::InvalidArgumentError(
@@ -285,14 +287,12 @@ absl::Status model_save(const Model& m, const std::string& dir, int64_t shard_by
     idx["metadata"] = {{"total_size", total_size}};
     idx["weight_map"] = json::object();
     for (size_t i = 0; i < m.layout.params.size(); ++i) idx["weight_map"][m.layout.params[i].name] = shard[i];
-    std::ofstream(index_path) << idx.dump(2) << "\n";
+    ASCENT_RETURN_IF_ERROR(file_write_atomic(index_path.string(), idx.dump(2) + "\n"));
   } else {
     fs::remove(index_path, ec);
   }
   json cfg = model_config_to_json(m.cfg);
-  std::ofstream out(fs::path(dir) / "config.json");
-  out << cfg.dump(2) << "\n";
-  if (!out) return ascent_errno_error("write", (fs::path(dir) / "config.json").string());
+  ASCENT_RETURN_IF_ERROR(file_write_atomic((fs::path(dir) / "config.json").string(), cfg.dump(2) + "\n"));
   if (!m.source_dir.empty() && fs::exists(m.source_dir) && !fs::equivalent(m.source_dir, dir, ec)) {
     for (const char* name :
          {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.json", "merges.txt",

@@ -39,7 +39,9 @@ nlohmann::json yaml_to_json(const YAML::Node& n, bool top = true) {
 
 std::string relative_to(const std::string& file, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(file).parent_path() / path).lexically_normal().string();
+  return std::filesystem::absolute(std::filesystem::path(file).parent_path() / path)
+      .lexically_normal()
+      .string();
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ PACKAGES=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   PACKAGES+=(clang-tidy)   # scripts/lint.sh
+  PACKAGES+=(clang libclang-rt-dev libomp-dev)  # scripts/fuzz.sh: libFuzzer, ASan/UBSan, OpenMP for clang
   if grep -q '^ID=debian' /etc/os-release 2>/dev/null; then PACKAGES+=(chromium); fi
 fi
 

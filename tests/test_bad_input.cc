@@ -108,6 +108,20 @@ TEST(BadInput, IllTypedTokenizerFieldsAreErrorsNamingTheFile) {
   EXPECT_NE(text(t.status()).find(dir + "/tokenizer.json: "), std::string::npos) << t.status();
 }
 
+TEST(BadInput, ANulByteInTextIsEncodedNotACutOff) {
+  // The normaliser (NFC for Qwen3) cut the text at its first NUL. Reference ids from Hugging Face tokenizers
+  // 0.23.3 on the same tokenizer.json: Tokenizer.encode("a\x00b") and ("e\u0301\x00 x\x00"), no specials.
+  auto t = HfTokenizer::load(ASCENT_SOURCE_DIR "/tests/fixtures/tokenizer/qwen3/tokenizer.json");
+  ASSERT_TRUE(t.ok()) << t.status();
+  auto a = (*t)->encode(std::string("a\0b", 3));
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, (std::vector<int32_t>{64, 188, 65}));
+  auto b = (*t)->encode(std::string("e\xCC\x81\0 x\0", 7));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*b, (std::vector<int32_t>{963, 188, 856, 188}))
+      << "NFC composes e + U+0301 and keeps what follows";
+}
+
 TEST(BadInput, JsonNestedTooDeepIsRefusedBeforeParsing) {
   EXPECT_TRUE(json_depth_ok(deep(128)));
   EXPECT_FALSE(json_depth_ok(deep(129)));

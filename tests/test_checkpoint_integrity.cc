@@ -114,6 +114,7 @@ TEST(FileManifest, FindsAFlippedBitATruncationAMissingFileAndNoManifest) {
 
 TEST(CheckpointIntegrity, ACheckpointFromBeforeManifestsIsTakenUnverifiedAndSaidSo) {
   const std::string run = two_checkpoints("legacy");
+  fs::remove(run + "/checkpoints/step-000001/manifest.json");
   fs::remove(run + "/checkpoints/step-000002/manifest.json");
   std::vector<std::string> notes;
   auto got = checkpoint_latest(run, &notes);
@@ -121,6 +122,30 @@ TEST(CheckpointIntegrity, ACheckpointFromBeforeManifestsIsTakenUnverifiedAndSaid
   EXPECT_EQ(fs::path(*got).filename(), "step-000002") << "not set aside: an older ascent wrote it whole";
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_NE(notes[0].find("no manifest.json"), std::string::npos) << notes[0];
+}
+
+TEST(CheckpointIntegrity, OnceARunHasManifestsACheckpointWithoutOneIsDamage) {
+  const std::string run = two_checkpoints("lost_manifest");
+  fs::remove(run + "/checkpoints/step-000002/manifest.json");
+  std::vector<std::string> notes;
+  auto got = checkpoint_latest(run, &notes);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(fs::path(*got).filename(), "step-000001") << "a lost manifest does not skip the check";
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find("manifest.json"), std::string::npos) << notes[0];
+}
+
+TEST(CheckpointIntegrity, AnUnreadableCheckpointIsAnErrorAndIsNotSetAside) {
+  // A read that fails (EIO on a bad disk, EACCES) need not be damage. A directory in the file's place makes
+  // read(2) fail with EISDIR, for root too (who may open anything).
+  const std::string run = two_checkpoints("unreadable");
+  const std::string file = run + "/checkpoints/step-000002/optimizer.safetensors";
+  fs::rename(file, file + ".moved");
+  fs::create_directories(file);
+  auto got = checkpoint_latest(run);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable) << got.status();
+  EXPECT_TRUE(fs::exists(run + "/checkpoints/step-000002")) << "maybe whole: left where it is";
 }
 
 TEST(CheckpointIntegrity, ACorruptNewestCheckpointFallsBackToTheOlderOneAndSaysWhy) {

@@ -427,8 +427,8 @@ path_lw = os.path.join(work, "lora_kill_nolora.yaml")
 with open(path_lk) as f, open(path_lw, "w") as g:
     g.write(f.read().replace(lora_model, "").replace("steps: 8", "steps: 10"))
 r = run("train", path_lw, "--resume", "--no-progress", env=env(), timeout=120)
-check("L: resuming LoRA adapters without model.lora is refused, naming them",
-      r.returncode != 0 and "holds LoRA adapters" in r.stderr and "model.lora" in r.stderr, r.stderr[-1500:])
+check("L: resuming LoRA adapters without model.lora is refused, naming model.lora",
+      r.returncode != 0 and "--resume with a changed model.lora" in r.stderr, r.stderr[-1500:])
 # A base that changed under the adapters (here re-trained by a short SFT into another directory) is refused.
 r = run("sft", "--recipe", sft_recipe, "--init", "policy", "--out", "policy_b", "--steps", "2", "--batch", "8",
         "--lr", "1e-3", "--threads", "1")
@@ -437,8 +437,19 @@ path_lb = os.path.join(work, "lora_kill_otherbase.yaml")
 with open(path_lk) as f, open(path_lb, "w") as g:
     g.write(f.read().replace("path: policy", "path: policy_b").replace("steps: 8", "steps: 10"))
 r = run("train", path_lb, "--resume", "--no-progress", env=env(), timeout=120)
-check("L: resuming adapters on another base model is refused",
+check("L: resuming adapters with another model.path is refused (the recipe changed)",
+      r.returncode != 0 and "--resume with a changed model.path" in r.stderr, r.stderr[-1500:])
+# The same model.path whose weights changed (policy_b's written over it): the adapters' base fingerprint.
+shutil.copytree(os.path.join(work, "policy"), os.path.join(work, "policy_orig"))
+shutil.copy(os.path.join(work, "policy_b", "model.safetensors"), os.path.join(work, "policy", "model.safetensors"))
+path_ls = os.path.join(work, "lora_kill_samepath.yaml")
+with open(path_lk) as f, open(path_ls, "w") as g:
+    g.write(f.read().replace("steps: 8", "steps: 10"))
+r = run("train", path_ls, "--resume", "--no-progress", env=env(), timeout=120)
+check("L: resuming adapters on a base whose weights changed is refused",
       r.returncode != 0 and "is not the base model the adapters" in r.stderr, r.stderr[-1500:])
+shutil.rmtree(os.path.join(work, "policy"))
+shutil.copytree(os.path.join(work, "policy_orig"), os.path.join(work, "policy"))
 merged = os.path.join(work, "lora_merged")
 r = run("merge-lora", "--base", "policy", "--adapter", os.path.join(ck, "adapter"), "--out", merged)
 check("L: merge-lora writes a whole model", r.returncode == 0 and os.path.exists(

@@ -119,17 +119,20 @@ void HfTokenizer::encode_plain(const std::string& text, std::vector<int32_t>* ou
   std::string normalized;
   const std::string* src = &text;
   if (!normalizer_.empty()) {
+    // utf8proc_NFC and friends stop at the first NUL byte; utf8proc_map with the length keeps the whole text.
+    const int form = normalizer_ == "NFC"    ? UTF8PROC_COMPOSE
+                     : normalizer_ == "NFKC" ? UTF8PROC_COMPOSE | UTF8PROC_COMPAT
+                     : normalizer_ == "NFD"  ? UTF8PROC_DECOMPOSE
+                                             : UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
     utf8proc_uint8_t* n = nullptr;
-    const auto* in = reinterpret_cast<const utf8proc_uint8_t*>(text.c_str());
-    n = normalizer_ == "NFC"    ? utf8proc_NFC(in)
-        : normalizer_ == "NFKC" ? utf8proc_NFKC(in)
-        : normalizer_ == "NFD"  ? utf8proc_NFD(in)
-                                : utf8proc_NFKD(in);
-    if (n != nullptr) {
-      normalized = reinterpret_cast<char*>(n);
-      std::free(n);
+    const utf8proc_ssize_t len = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                              static_cast<utf8proc_ssize_t>(text.size()), &n,
+                                              static_cast<utf8proc_option_t>(UTF8PROC_STABLE | form));
+    if (len >= 0 && n != nullptr) {
+      normalized.assign(reinterpret_cast<char*>(n), static_cast<size_t>(len));
       src = &normalized;
     }
+    std::free(n);
   }
   std::vector<std::string> words;
   pre_->split(*src, &words);

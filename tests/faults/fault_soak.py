@@ -344,6 +344,24 @@ for i, kind in enumerate(schedule):
             os.kill(live.p.pid, signal.SIGKILL)
         code = live.wait(120)
         check(f"fault {i}: {kind}: the run stopped", code is not None and code != 0, code)
+        if kind == "launcher_kill" and run_procs() and rng.random() < 0.5:
+            # A resume while the killed launcher's children still checkpoint: they hold the run's lock (shared
+            # with them), so it is refused, unless they were gone already, and then it is the run.
+            early = Run(recipe, "--resume")
+            try:
+                early.p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+            if early.p.poll() is None:
+                live = early
+                counts["early_resume_ran"] += 1
+                step_at = at
+                recovered += wait_for(at + 2)
+                continue
+            early.wait(1)
+            check(f"fault {i}: a resume beside the killed launcher's children is refused",
+                  early.p.returncode != 0 and "is in use by another ascent process" in early.out, early.out[-1500:])
+            counts["early_resume_refused"] += 1
         stopped_then_resume(kind, code)
     elif kind == "full_disk":
         st = os.statvfs(runs)

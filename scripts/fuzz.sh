@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The libFuzzer targets (fuzz/README.md): builds them with clang into build-fuzz/ (ASan + UBSan, coverage),
+# then runs each for SECONDS (default 20) from its committed seed corpus fuzz/corpus/<target>. New inputs go
+# to build-fuzz/corpus/<target>; a crash, leak or timeout is written to build-fuzz/crashes/<target>-* and the
+# script exits 1 after the other targets ran. Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+seconds=${1:-20}
+shift || true
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DASCENT_CUDA=OFF -DASCENT_FUZZ=ON \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  targets=(fuzz_recipe fuzz_model_config fuzz_safetensors fuzz_gguf fuzz_tokenizer_load fuzz_tokenizer_encode
+           fuzz_math_verify fuzz_rollout_group fuzz_prompt_data)
+fi
+cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}"
+mkdir -p build-fuzz/crashes
+failed=()
+for t in "${targets[@]}"; do
+  mkdir -p "build-fuzz/corpus/$t"
+  log="build-fuzz/$t.log"
+  if "build-fuzz/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+      -artifact_prefix="build-fuzz/crashes/$t-" "build-fuzz/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1; then
+    echo "[fuzz] $t: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$') inputs in ${seconds} s, no crash"
+  else
+    echo "[fuzz] $t: FAILED (build-fuzz/crashes/, $log):"
+    grep -E "ERROR|SUMMARY|==[0-9]+==" "$log" | head -5
+    failed+=("$t")
+  fi
+done
+((${#failed[@]} == 0)) || { echo "[fuzz] failed: ${failed[*]}"; exit 1; }
