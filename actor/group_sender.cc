@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/threads.h"
+#include "core/utf8.h"
 #include "transport/rollout_client.h"
 
 namespace ascent {
@@ -22,7 +23,8 @@ void group_score(OutgoingGroup& out, RewardPipeline* rewards) {
     rollout::v1::Completion* c = out.group.mutable_completions(static_cast<int>(i));
     c->set_reward(scored[i].reward);
     c->set_reward_ok(scored[i].ok);
-    c->set_reward_error(scored[i].error);
+    c->set_reward_error(
+        utf8_lossy(scored[i].error));  // a plugin's reason may be any bytes; protobuf strings are UTF-8
     c->set_correct(scored[i].correct);
     for (const auto& [name, r] : scored[i].components) (*c->mutable_components())[name] = r.value;
     if (scored[i].has_group_sigma) {

@@ -12,6 +12,13 @@ std::string json_file_in(const std::string& path, const std::string& default_nam
   return std::filesystem::is_directory(path) ? (std::filesystem::path(path) / default_name).string() : path;
 }
 
+const nlohmann::json& json_get(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
 bool json_depth_ok(std::string_view text, int max_depth) {
   int depth = 0;
   bool in_string = false;

@@ -15,6 +15,10 @@ std::string json_file_in(const std::string& path, const std::string& default_nam
 // than kJsonMaxDepth.
 absl::StatusOr<nlohmann::json> json_file_read_object(const std::string& file);
 
+// j[key] of a const JSON value without nlohmann's undefined behaviour (its const operator[] reads past the map
+// when the key is absent; fuzz/fuzz_tokenizer_load.cc found it): null when j is not an object or lacks key.
+const nlohmann::json& json_get(const nlohmann::json& j, const char* key);
+
 // How deep any JSON that ascent reads may nest: far above every real file (tokenizer.json nests 5 levels), and
 // low enough that nlohmann's recursive dump() and comparisons cannot run out of stack (100k levels did).
 inline constexpr int kJsonMaxDepth = 128;

@@ -141,6 +141,12 @@ YAML::Node YamlReader::read_raw(const std::string& key) {
 absl::Status YamlReader::finish() {
   if (status_.ok() && node_.IsMap()) {
     for (auto it = node_.begin(); it != node_.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        status_ = absl::InvalidArgumentError(absl::StrCat(file_, ":", it->first.Mark().line + 1, ": ",
+                                                          path_.empty() ? "" : path_ + ": ",
+                                                          "a key must be a plain name, not a list or a map"));
+        break;
+      }
       const std::string k = it->first.as<std::string>();
       if (!seen_.count(k)) {
         const std::string full = path_.empty() ? k : path_ + "." + k;

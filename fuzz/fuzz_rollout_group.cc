@@ -2,8 +2,15 @@
 // TrainBatch (what rank 0 broadcasts). A group that passes rollout_group_validate must convert; one that
 // fails is refused; nothing crashes.
 #include "fuzz/fuzz_input.h"
+#include "google/protobuf/stubs/logging.h"
 #include "learner/rollout_proto.h"
 #include "proto/rollout.pb.h"
+
+// Protobuf logs every string field with invalid UTF-8 it refuses to parse: silence, not a finding.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ascent::rollout::v1::Group g;

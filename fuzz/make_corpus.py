@@ -82,10 +82,10 @@ def gkv_arr_i32(k, items):
 def gguf(kvs, tensors):
     head = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs)) + b"".join(kvs)
     data, infos = b"", b""
-    for name, ne, typ, raw in tensors:
+    for name, ne, typ, raw, *offset in tensors:  # an explicit offset (a 5th element) makes a broken file
         data += b"\0" * ((32 - len(data) % 32) % 32)
         infos += gstr(name) + struct.pack("<I", len(ne)) + b"".join(struct.pack("<Q", n) for n in ne)
-        infos += struct.pack("<IQ", typ, len(data))
+        infos += struct.pack("<IQ", typ, offset[0] if offset else len(data))
         data += raw
     body = head + infos
     body += b"\0" * ((32 - len(body) % 32) % 32)
@@ -145,4 +145,14 @@ for name, msg, text in (("group.bin", "Group", group),
 put("fuzz_prompt_data", "prompts.jsonl",
     '{"prompt": "1+1=", "answer": "2"}\n{"prompt": "x", "answer": 3, "id": 9, "metadata": {"a": [1, {"b": null}]}}\n'
     '\n{"prompt": "\\u00e9\\ud83d\\ude00", "id": "e"}\n')
+# What fuzzing found (each also a test in tests/): kept in the corpus, so that every run replays them first.
+put("fuzz_recipe", "found_map_as_key.yaml", "model: {path: m}\n? {a: 1}\n: 2\n")
+put("fuzz_tokenizer_load", "found_no_model.json", json.dumps({k: v for k, v in tok.items() if k != "model"}))
+put("fuzz_tokenizer_load", "found_bare_sequence.json",
+    json.dumps(dict(tok, pre_tokenizer={"type": "Sequence"})))
+put("fuzz_math_verify", "found_complex_power.txt", "\\boxed{1}\0" + "3e10^i")
+put("fuzz_math_verify", "found_zero_to_zero.txt", "\\boxed{0^0}\0" + "0^{-2}")
+put("fuzz_gguf", "found_offset_near_2_64.gguf", gguf(
+    [gkv_str("general.architecture", "llama"), gkv_u32("general.alignment", 32)],
+    [("ok", [8], 0, struct.pack("<8f", *range(8))), ("far", [8], 99, b"", 2 ** 64 - 1)]))
 print("corpus written under", OUT)

@@ -69,6 +69,7 @@ uint16_t f32_to_f16(float f) {
 }
 
 void dtype_to_f32(DType t, const void* src, float* dst, int64_t n) {
+  if (n <= 0) return;  // an empty tensor may have no data pointer at all (memcpy from null is undefined)
   const auto* p = static_cast<const uint8_t*>(src);
   if (t == DType::kF32) {
     std::memcpy(dst, p, static_cast<size_t>(n) * 4);

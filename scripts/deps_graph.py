@@ -6,7 +6,7 @@
   python3 scripts/deps_graph.py --check   # exit 1 if an include breaks the layering below
 
 The layering (docs/design.md): a folder may include only folders of a lower layer. Folders of one layer are
-independent of each other (actor/ and learner/ never include one another). tests/, bench/ and examples/ sit
+independent of each other (actor/ and learner/ never include one another). tests/, bench/, fuzz/ and examples/ sit
 outside the picture: they may include anything.
 """
 import os
@@ -24,8 +24,8 @@ LAYERS = [
     ["cli"],
 ]
 LAYER_OF = {f: i for i, fs in enumerate(LAYERS) for f in fs}
-PROJECT = set(LAYER_OF) | {"tests", "bench", "examples"}
-SKIP = {"tests", "bench", "examples", "docs", "scripts", "recipes", "cmake"}
+PROJECT = set(LAYER_OF) | {"tests", "bench", "examples", "fuzz"}
+SKIP = {"tests", "bench", "examples", "fuzz", "docs", "scripts", "recipes", "cmake"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The libFuzzer targets (fuzz/README.md): builds them with clang into build-fuzz/ (ASan + UBSan, coverage),
-# then runs each for SECONDS (default 20) from its committed seed corpus fuzz/corpus/<target>. New inputs go
-# to build-fuzz/corpus/<target>; a crash, leak or timeout is written to build-fuzz/crashes/<target>-* and the
+# runs the bad-input and fault unit tests under the same sanitizers (SANITIZED_TESTS below), then each fuzz
+# target for SECONDS (default 20) from its committed seed corpus fuzz/corpus/<target>. New inputs go to
+# build-fuzz/corpus/<target>; a crash, leak or timeout is written to build-fuzz/crashes/<target>-* and the
 # script exits 1 after the other targets ran. Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,9 +16,29 @@ if ((${#targets[@]} == 0)); then
   targets=(fuzz_recipe fuzz_model_config fuzz_safetensors fuzz_gguf fuzz_tokenizer_load fuzz_tokenizer_encode
            fuzz_math_verify fuzz_rollout_group fuzz_prompt_data)
 fi
-cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}"
+# (The test binaries run at build time too: gtest_discover_tests lists their cases.)
+export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+sanitized_tests=(test_bad_input test_checkpoint_integrity test_nonfinite test_prompt_leases test_rollout_proto
+                 test_weight_transfer)
+if (($# == 0)); then
+  cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}" "${sanitized_tests[@]}"
+else
+  cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]}"
+  sanitized_tests=()
+fi
 mkdir -p build-fuzz/crashes
 failed=()
+for t in "${sanitized_tests[@]}"; do
+  log="build-fuzz/$t.log"
+  if "build-fuzz/tests/$t" >"$log" 2>&1; then
+    echo "[asan+ubsan] $t: $(grep -o '[0-9]* tests\? from [0-9]* test suites\? ran' "$log"), passed"
+  else
+    echo "[asan+ubsan] $t: FAILED ($log):"
+    grep -E "ERROR|SUMMARY|FAILED|runtime error" "$log" | head -5
+    failed+=("$t")
+  fi
+done
 for t in "${targets[@]}"; do
   mkdir -p "build-fuzz/corpus/$t"
   log="build-fuzz/$t.log"

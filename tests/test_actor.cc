@@ -67,8 +67,8 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
   PromptLeases leases(kPerStep, kMaxLag, /*seed=*/5, [&]() -> absl::StatusOr<PromptRecord> {
     if (next_prompt == kGroups) return absl::OutOfRangeError("end of data");
     const int64_t i = next_prompt++;
-    return PromptRecord{"p" + std::to_string(i), "question " + std::to_string(i), std::to_string(i % 7),
-                        "{}", ""};
+    return PromptRecord{"p" + std::to_string(i), "question " + std::to_string(i), std::to_string(i % 7), "{}",
+                        ""};
   });
   WeightPublisher publisher(/*bucket_bytes=*/4096, WireDType::kBF16);
   publisher.publish(0, weights_of(base_params, 0).data(), static_cast<int64_t>(base_params.size()));

@@ -13,6 +13,7 @@
 #include "model/kv_cache.h"
 #include "model/tokenizer/hf_tokenizer.h"
 #include "nlohmann/json.hpp"
+#include "rewards/math_verify.h"
 #include "tests/model_fixtures.h"
 
 namespace ascent {
@@ -98,6 +99,44 @@ TEST(BadInput, TokenizerIdsOutsideTheVocabularyRangeAreRefusedNotWrappedOrWritte
   ASSERT_FALSE(t.ok());
   EXPECT_NE(text(t.status()).find("added_tokens: id 1099511627776 is outside"), std::string::npos)
       << t.status();
+}
+
+// Found by fuzz/fuzz_tokenizer_load.cc: a tokenizer.json without "model" (or a Sequence pre-tokenizer without
+// its list) was read through nlohmann's const operator[], which reads past the map (heap-use-after-free).
+TEST(BadInput, MissingTokenizerSectionsAreErrorsNotReadsPastTheMap) {
+  for (const char* drop : {"model", "pre_tokenizer"}) {
+    const std::string dir =
+        tokenizer_with(std::string("missing_") + drop, [&](nlohmann::json& j) { j.erase(drop); });
+    auto t = HfTokenizer::load(dir);
+    ASSERT_FALSE(t.ok()) << drop;
+    EXPECT_NE(text(t.status()).find(dir + "/tokenizer.json"), std::string::npos) << t.status();
+  }
+  const std::string dir = tokenizer_with("bare_sequence", [](nlohmann::json& j) {
+    j["pre_tokenizer"] = {{"type", "Sequence"}};
+    j["model"].erase("merges");
+  });
+  EXPECT_FALSE(HfTokenizer::load(dir).ok());
+}
+
+// Found by fuzz/fuzz_recipe.cc: a map used as a key aborted in yaml-cpp's conversion.
+TEST(BadInput, ARecipeWithAMapAsAKeyIsAnErrorNotAnAbort) {
+  for (const char* yaml :
+       {"? {a: 1}\n: 2\n", "model: {path: m}\n? [x]\n: 1\n", "run:\n  ? {steps: 1}\n  : 3\n"}) {
+    auto r = recipe_parse(yaml, "/tmp/r/recipe.yaml");
+    ASSERT_FALSE(r.ok()) << yaml;
+    EXPECT_NE(text(r.status()).find("/tmp/r/recipe.yaml:"), std::string::npos) << r.status();
+  }
+}
+
+// Found by fuzz/fuzz_math_verify.cc: GiNaC throws from inside pow() for 0^0, 0^-k and a number to a complex
+// power, and leaks the half-built power each time (ASan); the parser refuses them first.
+TEST(BadInput, PowersGiNaCCannotEvaluateAreParseErrors) {
+  for (const char* answer : {"0^0", "0^{-2}", "3e10^i"}) {
+    const VerifyResult v = math_verify_answers("1", answer);
+    EXPECT_FALSE(v.correct) << answer;
+    EXPECT_NE(v.reason.find("parse error"), std::string::npos) << answer << ": " << v.reason;
+  }
+  EXPECT_TRUE(math_verify_answers("1", "0^{0+1} + 1").correct) << "0^1 is still a number";
 }
 
 TEST(BadInput, IllTypedTokenizerFieldsAreErrorsNamingTheFile) {

@@ -244,6 +244,12 @@ absl::StatusOr<GgufFile> GgufFile::open(const std::string& path) {
   f.data_ = f.map_.data() + data_start;
   const size_t data_size = data_start <= f.map_.size() ? f.map_.size() - data_start : 0;
   for (GgufTensor& t : f.tensors_) {
+    // The offset of every tensor is checked, also of a type refused later by name (found by fuzz/fuzz_gguf.cc:
+    // data() of an offset near 2^64 overflowed the pointer).
+    if (t.offset > data_size) {
+      return absl::DataLossError(absl::StrCat(path, ": tensor ", t.name, ": offset ", t.offset,
+                                              " past the end of the data (", data_size, " bytes)"));
+    }
     const int64_t bytes = ggml_type_bytes(t.type, t.numel());
     if (bytes < 0) continue;  // an unsupported type: refused by name when it is read
     t.bytes = static_cast<uint64_t>(bytes);

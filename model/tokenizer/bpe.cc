@@ -3,6 +3,7 @@
 #include <climits>
 
 #include "absl/strings/str_cat.h"
+#include "core/json_file.h"
 
 namespace ascent {
 
@@ -29,7 +30,7 @@ absl::StatusOr<Bpe> Bpe::from_json(const nlohmann::json& model, const std::strin
   }
   Bpe b;
   b.ignore_merges_ = model.value("ignore_merges", false);
-  const nlohmann::json& vocab = model["vocab"];
+  const nlohmann::json& vocab = json_get(model, "vocab");
   if (!vocab.is_object())
     return absl::InvalidArgumentError(absl::StrCat(source, ": model.vocab: expected an object"));
   int32_t max_id = -1;
@@ -53,7 +54,7 @@ absl::StatusOr<Bpe> Bpe::from_json(const nlohmann::json& model, const std::strin
   }
   b.id_to_token_.assign(static_cast<size_t>(max_id) + 1, "");
   for (const auto& [tok, id] : b.vocab_) b.id_to_token_[id] = tok;
-  const nlohmann::json& merges = model["merges"];
+  const nlohmann::json& merges = json_get(model, "merges");
   if (!merges.is_array())
     return absl::InvalidArgumentError(absl::StrCat(source, ": model.merges: expected a list"));
   int32_t rank = 0;

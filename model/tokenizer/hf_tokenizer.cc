@@ -30,11 +30,11 @@ absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load(const std::string
 absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load_json(const nlohmann::json& j,
                                                                     const std::string& file) {
   std::unique_ptr<HfTokenizer> t(new HfTokenizer);
-  ASCENT_ASSIGN_OR_RETURN(Bpe bpe, Bpe::from_json(j["model"], file));
+  ASCENT_ASSIGN_OR_RETURN(Bpe bpe, Bpe::from_json(json_get(j, "model"), file));
   t->bpe_ = std::make_unique<Bpe>(std::move(bpe));
-  ASCENT_ASSIGN_OR_RETURN(PreTokenizer pre, PreTokenizer::from_json(j["pre_tokenizer"], file));
+  ASCENT_ASSIGN_OR_RETURN(PreTokenizer pre, PreTokenizer::from_json(json_get(j, "pre_tokenizer"), file));
   t->pre_ = std::make_unique<PreTokenizer>(std::move(pre));
-  const nlohmann::json& norm = j["normalizer"];
+  const nlohmann::json& norm = json_get(j, "normalizer");
   if (!norm.is_null()) {
     const std::string type = norm.value("type", "");
     if (type != "NFC" && type != "NFKC" && type != "NFD" && type != "NFKD") {
@@ -44,7 +44,7 @@ absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load_json(const nlohma
   }
   t->id_to_token_ = t->bpe_->id_to_token();
   if (j.contains("added_tokens") && j["added_tokens"].is_array()) {
-    for (const nlohmann::json& a : j["added_tokens"]) {
+    for (const nlohmann::json& a : json_get(j, "added_tokens")) {
       AddedToken at;
       at.content = a.value("content", "");
       const int64_t wide_id = a.value("id", int64_t{-1});
@@ -79,9 +79,9 @@ absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load_json(const nlohma
   // Post-processor: a TemplateProcessing "single" template (special tokens around $A), alone or in a
   // Sequence.
   std::vector<const nlohmann::json*> posts;
-  if (const nlohmann::json& p = j["post_processor"]; p.is_object()) {
+  if (const nlohmann::json& p = json_get(j, "post_processor"); p.is_object()) {
     if (p.value("type", "") == "Sequence") {
-      for (const nlohmann::json& q : p["processors"]) posts.push_back(&q);
+      for (const nlohmann::json& q : json_get(p, "processors")) posts.push_back(&q);
     } else {
       posts.push_back(&p);
     }
@@ -89,7 +89,7 @@ absl::StatusOr<std::unique_ptr<HfTokenizer>> HfTokenizer::load_json(const nlohma
   for (const nlohmann::json* p : posts) {
     if (p->value("type", "") != "TemplateProcessing") continue;
     bool after = false;
-    for (const nlohmann::json& piece : (*p)["single"]) {
+    for (const nlohmann::json& piece : json_get(*p, "single")) {
       if (piece.contains("Sequence")) {
         after = true;
       } else if (piece.contains("SpecialToken")) {

@@ -4,6 +4,7 @@
 #include <pcre2.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/json_file.h"
 #include "model/tokenizer/byte_level.h"
 
 namespace ascent {
@@ -65,7 +66,7 @@ absl::StatusOr<PreTokenizer> PreTokenizer::from_json(const nlohmann::json& j, co
   if (j.is_null())
     return absl::InvalidArgumentError(absl::StrCat(source, ": pre_tokenizer: null is not supported"));
   if (j.value("type", "") == "Sequence") {
-    for (const nlohmann::json& s : j["pretokenizers"]) steps.push_back(&s);
+    for (const nlohmann::json& s : json_get(j, "pretokenizers")) steps.push_back(&s);
   } else {
     steps.push_back(&j);
   }
@@ -76,8 +77,8 @@ absl::StatusOr<PreTokenizer> PreTokenizer::from_json(const nlohmann::json& j, co
         return absl::InvalidArgumentError(
             absl::StrCat(source, ": pre_tokenizer Split: only behavior Isolated is supported"));
       }
-      const nlohmann::json& pat = (*s)["pattern"];
-      if (!pat.contains("Regex"))
+      const nlohmann::json& pat = json_get(*s, "pattern");
+      if (!json_get(pat, "Regex").is_string())
         return absl::InvalidArgumentError(absl::StrCat(source, ": pre_tokenizer Split: only Regex patterns"));
       absl::StatusOr<std::unique_ptr<Regex>> re = Regex::compile(pat["Regex"].get<std::string>());
       if (!re.ok())
