@@ -29,26 +29,28 @@ else
 fi
 mkdir -p build-fuzz/crashes
 failed=()
-for t in "${sanitized_tests[@]}"; do
+# run KIND NAME SUMMARY COMMAND...: COMMAND's output into build-fuzz/NAME.log; SUMMARY (a shell snippet over
+# $log) says what passed; on failure the sanitizer's lines are shown and NAME is remembered.
+run() {
+  local kind=$1 t=$2 summary=$3
+  shift 3
   log="build-fuzz/$t.log"
-  if "build-fuzz/tests/$t" >"$log" 2>&1; then
-    echo "[asan+ubsan] $t: $(grep -o '[0-9]* tests\? from [0-9]* test suites\? ran' "$log"), passed"
+  if "$@" >"$log" 2>&1; then
+    echo "[$kind] $t: $(eval "$summary")"
   else
-    echo "[asan+ubsan] $t: FAILED ($log):"
+    echo "[$kind] $t: FAILED ($log, build-fuzz/crashes/):"
     grep -E "ERROR|SUMMARY|FAILED|runtime error" "$log" | head -5
     failed+=("$t")
   fi
+}
+for t in "${sanitized_tests[@]}"; do
+  run asan+ubsan "$t" 'echo "$(grep -o "[0-9]* tests\? from [0-9]* test suites\? ran" "$log"), passed"' \
+    "build-fuzz/tests/$t"
 done
 for t in "${targets[@]}"; do
   mkdir -p "build-fuzz/corpus/$t"
-  log="build-fuzz/$t.log"
-  if "build-fuzz/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-      -artifact_prefix="build-fuzz/crashes/$t-" "build-fuzz/corpus/$t" "fuzz/corpus/$t" >"$log" 2>&1; then
-    echo "[fuzz] $t: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$') inputs in ${seconds} s, no crash"
-  else
-    echo "[fuzz] $t: FAILED (build-fuzz/crashes/, $log):"
-    grep -E "ERROR|SUMMARY|==[0-9]+==" "$log" | head -5
-    failed+=("$t")
-  fi
+  run fuzz "$t" 'echo "$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$") inputs in ${seconds} s, no crash"' \
+    "build-fuzz/fuzz/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+    -artifact_prefix="build-fuzz/crashes/$t-" "build-fuzz/corpus/$t" "fuzz/corpus/$t"
 done
 ((${#failed[@]} == 0)) || { echo "[fuzz] failed: ${failed[*]}"; exit 1; }

@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "rewards/math_verify.h"
 #include "tests/model_fixtures.h"
+#include "tests/scratch.h"
 
 namespace ascent {
 namespace {
@@ -22,14 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("ascent_bad_input_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
-
-std::string text(const absl::Status& st) {
-  return std::string(st.message());
+  return scratch_dir("bad_input", name);
 }
 
 std::string deep(int levels) {
@@ -67,8 +61,8 @@ TEST(BadInput, ConfigSizesAreBoundedAndCheckedAgainstTheWeightsBeforeAllocating)
     const std::string dir = model_with_config("config", c.patch);
     auto m = model_load(dir);
     ASSERT_FALSE(m.ok()) << c.patch.dump();
-    EXPECT_NE(text(m.status()).find(c.expect), std::string::npos) << m.status();
-    EXPECT_NE(text(m.status()).find(dir + "/config.json"), std::string::npos) << m.status();
+    EXPECT_NE(status_text(m.status()).find(c.expect), std::string::npos) << m.status();
+    EXPECT_NE(status_text(m.status()).find(dir + "/config.json"), std::string::npos) << m.status();
   }
 }
 
@@ -89,15 +83,16 @@ TEST(BadInput, TokenizerIdsOutsideTheVocabularyRangeAreRefusedNotWrappedOrWritte
         tokenizer_with("vocab", [&](nlohmann::json& j) { j["model"]["vocab"]["#"] = id; });
     auto t = HfTokenizer::load(dir);
     ASSERT_FALSE(t.ok()) << id;
-    EXPECT_NE(text(t.status()).find("model.vocab[\"#\"]: id " + id.dump() + " is outside [0, 4194304)"),
-              std::string::npos)
+    EXPECT_NE(
+        status_text(t.status()).find("model.vocab[\"#\"]: id " + id.dump() + " is outside [0, 4194304)"),
+        std::string::npos)
         << t.status();
   }
   const std::string dir =
       tokenizer_with("added", [](nlohmann::json& j) { j["added_tokens"][0]["id"] = int64_t{1} << 40; });
   auto t = HfTokenizer::load(dir);
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(text(t.status()).find("added_tokens: id 1099511627776 is outside"), std::string::npos)
+  EXPECT_NE(status_text(t.status()).find("added_tokens: id 1099511627776 is outside"), std::string::npos)
       << t.status();
 }
 
@@ -109,7 +104,7 @@ TEST(BadInput, MissingTokenizerSectionsAreErrorsNotReadsPastTheMap) {
         tokenizer_with(std::string("missing_") + drop, [&](nlohmann::json& j) { j.erase(drop); });
     auto t = HfTokenizer::load(dir);
     ASSERT_FALSE(t.ok()) << drop;
-    EXPECT_NE(text(t.status()).find(dir + "/tokenizer.json"), std::string::npos) << t.status();
+    EXPECT_NE(status_text(t.status()).find(dir + "/tokenizer.json"), std::string::npos) << t.status();
   }
   const std::string dir = tokenizer_with("bare_sequence", [](nlohmann::json& j) {
     j["pre_tokenizer"] = {{"type", "Sequence"}};
@@ -124,7 +119,7 @@ TEST(BadInput, ARecipeWithAMapAsAKeyIsAnErrorNotAnAbort) {
        {"? {a: 1}\n: 2\n", "model: {path: m}\n? [x]\n: 1\n", "run:\n  ? {steps: 1}\n  : 3\n"}) {
     auto r = recipe_parse(yaml, "/tmp/r/recipe.yaml");
     ASSERT_FALSE(r.ok()) << yaml;
-    EXPECT_NE(text(r.status()).find("/tmp/r/recipe.yaml:"), std::string::npos) << r.status();
+    EXPECT_NE(status_text(r.status()).find("/tmp/r/recipe.yaml:"), std::string::npos) << r.status();
   }
 }
 
@@ -144,7 +139,7 @@ TEST(BadInput, IllTypedTokenizerFieldsAreErrorsNamingTheFile) {
       tokenizer_with("typed", [](nlohmann::json& j) { j["added_tokens"][0]["content"] = 7; });
   auto t = HfTokenizer::load(dir);
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(text(t.status()).find(dir + "/tokenizer.json: "), std::string::npos) << t.status();
+  EXPECT_NE(status_text(t.status()).find(dir + "/tokenizer.json: "), std::string::npos) << t.status();
 }
 
 TEST(BadInput, ANulByteInTextIsEncodedNotACutOff) {
@@ -173,12 +168,12 @@ TEST(BadInput, JsonNestedTooDeepIsRefusedBeforeParsing) {
                       << "}}\n";
   auto got = prompt_data_read_jsonl(path);
   ASSERT_FALSE(got.ok());
-  EXPECT_NE(text(got.status()).find(path + ":2: nests deeper than 128 levels"), std::string::npos)
+  EXPECT_NE(status_text(got.status()).find(path + ":2: nests deeper than 128 levels"), std::string::npos)
       << got.status();
   std::ofstream(dir + "/config.json") << "{\"a\": " << deep(5000) << "}";
   auto cfg = json_file_read_object(dir + "/config.json");
   ASSERT_FALSE(cfg.ok());
-  EXPECT_NE(text(cfg.status()).find("nests deeper"), std::string::npos);
+  EXPECT_NE(status_text(cfg.status()).find("nests deeper"), std::string::npos);
 }
 
 TEST(BadInput, PromptsThatCannotRunAreRefusedAtLoadWithFileAndLine) {
@@ -187,12 +182,13 @@ TEST(BadInput, PromptsThatCannotRunAreRefusedAtLoadWithFileAndLine) {
   std::ofstream(path) << "{\"prompt\": \"1+1=\"}\n\n{\"prompt\": \"\"}\n";
   auto got = prompt_data_read_jsonl(path);
   ASSERT_FALSE(got.ok());
-  EXPECT_NE(text(got.status()).find(path + ":3: \"prompt\" is empty"), std::string::npos) << got.status();
+  EXPECT_NE(status_text(got.status()).find(path + ":3: \"prompt\" is empty"), std::string::npos)
+      << got.status();
   // 5 MiB of text and the metadata "{}" that a line without any gets.
   std::ofstream(path) << "{\"prompt\": \"1+1=\"}\n{\"prompt\": \"" << std::string(5 << 20, 'x') << "\"}\n";
   got = prompt_data_read_jsonl(path);
   ASSERT_FALSE(got.ok());
-  EXPECT_NE(text(got.status()).find(path + ":2: prompt, answer and metadata are 5242882 bytes"),
+  EXPECT_NE(status_text(got.status()).find(path + ":2: prompt, answer and metadata are 5242882 bytes"),
             std::string::npos)
       << got.status();
   std::ofstream(path) << "{\"prompt\": \"1+1=\"}\n";
@@ -219,8 +215,8 @@ TEST(BadInput, RecipeSizesAreBoundedWithTheFieldNamed) {
   for (const Case& c : cases) {
     auto r = recipe_parse(base + c.yaml, "/tmp/r/recipe.yaml");
     ASSERT_FALSE(r.ok()) << c.yaml;
-    EXPECT_NE(text(r.status()).find(c.field), std::string::npos) << c.yaml << ": " << r.status();
-    EXPECT_NE(text(r.status()).find("/tmp/r/recipe.yaml:"), std::string::npos) << r.status();
+    EXPECT_NE(status_text(r.status()).find(c.field), std::string::npos) << c.yaml << ": " << r.status();
+    EXPECT_NE(status_text(r.status()).find("/tmp/r/recipe.yaml:"), std::string::npos) << r.status();
   }
 }
 
@@ -234,7 +230,8 @@ TEST(BadInput, AKvCacheLargerThanMemoryIsRefusedBeforeAllocating) {
   absl::Status st = kv_cache_check_fits(m.cfg, 4096, int64_t{1} << 21, "generation.slots x positions");
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(text(st).find("generation.slots x positions: a KV cache of 4096 slots"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("generation.slots x positions: a KV cache of 4096 slots"), std::string::npos)
+      << st;
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "learner/run_log.h"
 #include "nlohmann/json.hpp"
 #include "tests/model_fixtures.h"
+#include "tests/scratch.h"
 
 namespace ascent {
 namespace {
@@ -27,18 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("ascent_ckpt_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
-
-std::string text(const absl::Status& st) {
-  return std::string(st.message());
-}
-
-nlohmann::json state_at(int64_t step) {
-  return {{"format", "ascent.run_state.v1"}, {"step", step}};
+  return scratch_dir("ckpt", name);
 }
 
 // Two checkpoints (steps 1 and 2) of a small model, keep 3.
@@ -47,9 +37,9 @@ std::string two_checkpoints(const std::string& name) {
   Model m = test_model(ModelArch::kLlama, false, 7);
   AdamWState opt;
   adamw_init(opt, m.layout.total);
-  EXPECT_TRUE(checkpoint_save(run, 1, m, nullptr, opt, state_at(1), 3).ok());
+  EXPECT_TRUE(checkpoint_save(run, 1, m, nullptr, opt, run_state_at(1), 3).ok());
   m.params[0] += 1.0f;
-  EXPECT_TRUE(checkpoint_save(run, 2, m, nullptr, opt, state_at(2), 3).ok());
+  EXPECT_TRUE(checkpoint_save(run, 2, m, nullptr, opt, run_state_at(2), 3).ok());
   return run;
 }
 
@@ -99,17 +89,17 @@ TEST(FileManifest, FindsAFlippedBitATruncationAMissingFileAndNoManifest) {
   flip_byte(dir + "/a.bin", 51234);
   absl::Status st = manifest_verify(dir);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(text(st).find("a.bin: CRC-32 differs"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("a.bin: CRC-32 differs"), std::string::npos) << st;
   flip_byte(dir + "/a.bin", 51234);
   ASSERT_TRUE(manifest_verify(dir).ok()) << "flipped back";
   fs::resize_file(dir + "/sub/b.txt", 2);
   st = manifest_verify(dir);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(text(st).find("sub/b.txt: 2 bytes, the manifest says 3"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("sub/b.txt: 2 bytes, the manifest says 3"), std::string::npos) << st;
   fs::remove(dir + "/sub/b.txt");
-  EXPECT_NE(text(manifest_verify(dir)).find("b.txt: cannot open"), std::string::npos);
+  EXPECT_NE(status_text(manifest_verify(dir)).find("b.txt: cannot open"), std::string::npos);
   fs::remove(dir + "/manifest.json");
-  EXPECT_NE(text(manifest_verify(dir)).find("manifest.json"), std::string::npos);
+  EXPECT_NE(status_text(manifest_verify(dir)).find("manifest.json"), std::string::npos);
 }
 
 TEST(CheckpointIntegrity, ACheckpointFromBeforeManifestsIsTakenUnverifiedAndSaidSo) {
@@ -176,8 +166,9 @@ TEST(CheckpointIntegrity, TruncatedOrMissingFilesAreRefusedAndNoneVerifyingIsAnE
   auto got = checkpoint_latest(run, &refused);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_NE(text(got.status()).find("optimizer.safetensors: 100 bytes"), std::string::npos) << got.status();
-  EXPECT_NE(text(got.status()).find("state.json: cannot open"), std::string::npos) << got.status();
+  EXPECT_NE(status_text(got.status()).find("optimizer.safetensors: 100 bytes"), std::string::npos)
+      << got.status();
+  EXPECT_NE(status_text(got.status()).find("state.json: cannot open"), std::string::npos) << got.status();
   EXPECT_EQ(refused.size(), 2u);
   EXPECT_EQ(checkpoint_latest(fresh_dir("none")).status().code(), absl::StatusCode::kNotFound);
 }
@@ -187,13 +178,13 @@ TEST(CheckpointIntegrity, AFullDiskFailsTheSaveLoudlyAndKeepsTheOlderCheckpoint)
   Model m = test_model(ModelArch::kQwen3, false, 9);
   AdamWState opt;
   adamw_init(opt, m.layout.total);
-  ASSERT_TRUE(checkpoint_save(run, 1, m, nullptr, opt, state_at(1), 1).ok());
+  ASSERT_TRUE(checkpoint_save(run, 1, m, nullptr, opt, run_state_at(1), 1).ok());
   const rlim_t limit =
       static_cast<rlim_t>(fs::file_size(run + "/checkpoints/step-000001/optimizer.safetensors") / 2);
   const int code = with_file_size_limit(limit, [&] {
-    absl::Status st = checkpoint_save(run, 2, m, nullptr, opt, state_at(2), 1);
+    absl::Status st = checkpoint_save(run, 2, m, nullptr, opt, run_state_at(2), 1);
     if (st.ok()) return 1;
-    if (text(st).find("File too large") == std::string::npos) return 2;
+    if (status_text(st).find("File too large") == std::string::npos) return 2;
     return 0;
   });
   EXPECT_EQ(code, 0) << "1: the save said ok; 2: the error did not carry the system's reason";
@@ -222,7 +213,7 @@ TEST(CheckpointIntegrity, AFullDiskFailsAMetricsLineWithTheFileNamed) {
     for (int i = 0; i < 50; ++i) mm["some/metric_" + std::to_string(i)] = i;
     absl::Status st = (*log)->metrics(1, mm);
     if (st.ok()) return 1;
-    if (text(st).find("metrics.jsonl: write failed at step 1") == std::string::npos) return 2;
+    if (status_text(st).find("metrics.jsonl: write failed at step 1") == std::string::npos) return 2;
     return 0;
   });
   EXPECT_EQ(code, 0) << "1: a failed write said ok; 2: the error did not name the file and step";
@@ -233,7 +224,7 @@ TEST(RunDir, NamesArePlainNeverPaths) {
     EXPECT_FALSE(run_name_check(bad).ok()) << "'" << bad << "'";
   for (const char* good : {"quickstart", "smollm2_chain_sum", "run-2.b", "7"})
     EXPECT_TRUE(run_name_check(good).ok()) << good;
-  EXPECT_NE(text(run_name_check("../x")).find("'.' at position 0"), std::string::npos);
+  EXPECT_NE(status_text(run_name_check("../x")).find("'.' at position 0"), std::string::npos);
 }
 
 TEST(RunDir, FreshDeletesOnlyWhatAscentMade) {
@@ -243,7 +234,7 @@ TEST(RunDir, FreshDeletesOnlyWhatAscentMade) {
   std::ofstream(foreign + "/keep.jpg") << "x";
   absl::Status st = run_dir_remove(foreign);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(text(st).find("not made by ascent"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("not made by ascent"), std::string::npos) << st;
   EXPECT_TRUE(fs::exists(foreign + "/keep.jpg"));
   const std::string ours = base + "/run";
   ASSERT_TRUE(run_dir_create(ours).ok());
@@ -260,7 +251,7 @@ TEST(RunDir, OneProcessPerRunDirectory) {
     ASSERT_TRUE(first.ok()) << first.status();
     auto second = RunDirLock::acquire(dir);  // another open file description: flock refuses it too
     ASSERT_FALSE(second.ok());
-    EXPECT_NE(text(second.status()).find("pid " + std::to_string(getpid())), std::string::npos)
+    EXPECT_NE(status_text(second.status()).find("pid " + std::to_string(getpid())), std::string::npos)
         << second.status();
     // Another process is refused as well.
     const pid_t pid = fork();

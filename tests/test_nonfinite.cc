@@ -16,6 +16,7 @@
 #include "model/safetensors.h"
 #include "nlohmann/json.hpp"
 #include "tests/model_fixtures.h"
+#include "tests/scratch.h"
 
 namespace ascent {
 namespace {
@@ -23,18 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("ascent_nonfinite_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
-
-std::string error_of(const absl::Status& st) {
-  return std::string(st.message());
-}
-
-nlohmann::json state_at(int64_t step) {
-  return {{"format", "ascent.run_state.v1"}, {"step", step}};
+  return scratch_dir("nonfinite", name);
 }
 
 TEST(NonFinite, ModelLoadRefusesANonFiniteWeightNamingTheTensor) {
@@ -46,7 +36,7 @@ TEST(NonFinite, ModelLoadRefusesANonFiniteWeightNamingTheTensor) {
     ASSERT_TRUE(model_save(m, dir).ok());
     auto loaded = model_load(dir);
     ASSERT_FALSE(loaded.ok());
-    const std::string e = error_of(loaded.status());
+    const std::string e = status_text(loaded.status());
     EXPECT_NE(e.find("model.safetensors"), std::string::npos) << e;
     EXPECT_NE(e.find("'" + p.name + "'"), std::string::npos) << e;
     EXPECT_NE(e.find("element 2"), std::string::npos) << e;
@@ -70,7 +60,7 @@ TEST(NonFinite, ConfigValuesThatMakeNaNsAreRefusedByName) {
     std::ofstream(path) << cfg.dump();
     auto loaded = model_load(dir);
     ASSERT_FALSE(loaded.ok()) << key << " = " << value;
-    const std::string e = error_of(loaded.status());
+    const std::string e = status_text(loaded.status());
     EXPECT_NE(e.find(path), std::string::npos) << e;
     EXPECT_NE(e.find(key), std::string::npos) << e;
   }
@@ -81,16 +71,16 @@ TEST(NonFinite, CheckpointSaveRefusesNonFiniteAndKeepsTheOlderOne) {
   const std::string run = fresh_dir("save");
   AdamWState opt;
   adamw_init(opt, m.layout.total);
-  ASSERT_TRUE(checkpoint_save(run, 1, m, nullptr, opt, state_at(1), 1).ok());
+  ASSERT_TRUE(checkpoint_save(run, 1, m, nullptr, opt, run_state_at(1), 1).ok());
   m.params[7] = std::nanf("");
-  absl::Status st = checkpoint_save(run, 2, m, nullptr, opt, state_at(2), 1);
+  absl::Status st = checkpoint_save(run, 2, m, nullptr, opt, run_state_at(2), 1);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(error_of(st).find("a weight is not finite (element 7)"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("a weight is not finite (element 7)"), std::string::npos) << st;
   m.params[7] = 0.5f;
   opt.v[11] = std::numeric_limits<float>::infinity();
-  st = checkpoint_save(run, 2, m, nullptr, opt, state_at(2), 1);
+  st = checkpoint_save(run, 2, m, nullptr, opt, run_state_at(2), 1);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(error_of(st).find("second moment"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("second moment"), std::string::npos) << st;
   EXPECT_FALSE(fs::exists(run + "/checkpoints/step-000002"))
       << "nothing of the refused checkpoint is written";
   EXPECT_FALSE(fs::exists(run + "/checkpoints/step-000002.tmp"));
@@ -122,7 +112,7 @@ TEST(NonFinite, CheckpointLoadRefusesBadMomentsAndStepsNamingTheFile) {
     AdamWState opt;
     adamw_init(opt, n);
     opt.step = 3;
-    ASSERT_TRUE(checkpoint_save(run, 3, m, nullptr, opt, state_at(3), 2).ok());
+    ASSERT_TRUE(checkpoint_save(run, 3, m, nullptr, opt, run_state_at(3), 2).ok());
     const std::string ckpt = *checkpoint_latest(run);
     // Rewrite the optimiser file and state.json with the case's values.
     std::vector<float> mm(static_cast<size_t>(n), 0.0f), vv(static_cast<size_t>(n), 0.1f);
@@ -132,15 +122,15 @@ TEST(NonFinite, CheckpointLoadRefusesBadMomentsAndStepsNamingTheFile) {
                     {{"adamw.m", DType::kF32, {n}, mm.data()}, {"adamw.v", DType::kF32, {n}, vv.data()}},
                     {{"adamw_step", c.adamw_step}})
                     .ok());
-    nlohmann::json state = state_at(3);
+    nlohmann::json state = run_state_at(3);
     state["step"] = c.step;
     std::ofstream(ckpt + "/state.json") << state.dump();
     AdamWState loaded;
     nlohmann::json loaded_state;
     auto r = checkpoint_load(ckpt, &loaded, &loaded_state);
     ASSERT_FALSE(r.ok()) << c.what;
-    EXPECT_NE(error_of(r.status()).find(c.expect), std::string::npos) << c.what << ": " << r.status();
-    EXPECT_NE(error_of(r.status()).find(ckpt), std::string::npos) << c.what << ": " << r.status();
+    EXPECT_NE(status_text(r.status()).find(c.expect), std::string::npos) << c.what << ": " << r.status();
+    EXPECT_NE(status_text(r.status()).find(ckpt), std::string::npos) << c.what << ": " << r.status();
   }
 }
 
@@ -181,9 +171,9 @@ TEST(StepGuard, SkipsCountAndStopAfterTheLimitInARow) {
   EXPECT_TRUE(g.after_step(5, nan, true, 2, &w).ok());
   absl::Status st = g.after_step(6, nan, true, 2, &w);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(error_of(st).find("3 steps in a row"), std::string::npos) << st;
-  EXPECT_NE(error_of(st).find("optimizer.max_skipped_steps"), std::string::npos) << st;
-  EXPECT_NE(error_of(st).find("last checkpoint is step 2"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("3 steps in a row"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("optimizer.max_skipped_steps"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("last checkpoint is step 2"), std::string::npos) << st;
   EXPECT_EQ(g.skipped(), 5);
 }
 
@@ -192,8 +182,8 @@ TEST(StepGuard, ANonFiniteUpdateStopsAtOnce) {
   std::string w;
   absl::Status st = g.after_step(9, 2.0, false, 5, &w);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(error_of(st).find("step 9: the update made a weight non-finite"), std::string::npos) << st;
-  EXPECT_NE(error_of(st).find("optimizer.lr"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("step 9: the update made a weight non-finite"), std::string::npos) << st;
+  EXPECT_NE(status_text(st).find("optimizer.lr"), std::string::npos) << st;
 }
 
 }  // namespace
