@@ -169,7 +169,23 @@ check("sft", r.returncode == 0, r.stderr)
 path = recipe("multi", 2, 2, 2, 60, 30)  # long enough for the restarted actor to register (about 1 s) before the end
 p = launch(path, "--lost-after", "3")
 killed = None
-if wait_for_step("multi", 3, p):
+
+
+def both_actors_live():
+    """The last metrics line says 2 actors are registered: a kill before an actor's first registration would
+    leave no incarnation to lose (a race seen once a run made 7 steps before the second actor was up)."""
+    end = time.time() + 120
+    while time.time() < end and p.poll() is None:
+        try:
+            if metrics("multi")[-1].get("actors/live") == 2:
+                return True
+        except (OSError, ValueError, IndexError):
+            pass
+        time.sleep(0.05)
+    return False
+
+
+if wait_for_step("multi", 3, p) and both_actors_live():
     killed = pids("multi")["actors"][0]
     os.kill(killed, signal.SIGKILL)
 out = finish(p, 300)
