@@ -25,6 +25,7 @@ std::string host_of(const std::string& address) {
 
 Actor::Actor(ActorConfig cfg, Model& model, PromptText text, RewardPipeline* rewards)
     : cfg_(std::move(cfg)), model_(model), text_(std::move(text)), rewards_(rewards) {
+  cfg_.credentials.name = cfg_.name;
   if (cfg_.incarnation.empty()) {
     cfg_.incarnation = absl::StrCat(cfg_.name, "-", getpid(), "-",
                                     std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
@@ -45,7 +46,7 @@ ActorStats Actor::stats() {
 }
 
 absl::Status Actor::run(const std::string& learner_address) {
-  LearnerClient client(learner_address, 30);
+  LearnerClient client(learner_address, cfg_.credentials, 30);
   auto reg = client.register_actor(cfg_.name, cfg_.incarnation, cfg_.register_timeout_s);
   if (!reg.ok())
     return absl::UnavailableError(absl::StrCat("learner ", learner_address, ": ", reg.status().message()));

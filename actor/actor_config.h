@@ -11,6 +11,7 @@
 #include "model/lora.h"
 #include "model/model.h"
 #include "model/tokenizer/text_codec.h"
+#include "transport/auth.h"
 
 namespace ascent {
 
@@ -29,6 +30,8 @@ struct ActorConfig {
   // LoRA RL (model/lora.h): the learner publishes the adapters only; the actor merges them into its own copy
   // of the base model (the recipe's model.lora; set by the caller).
   std::optional<LoraConfig> lora;
+  // Its name's token and the CA of the learner's certificate (transport/auth.h); name is set from `name`.
+  ClientCredentials credentials;
 };
 
 // The recipe's generation section resolved for model m, with G and max_lag from `algorithm:`. Errors:

@@ -23,8 +23,9 @@ void group_score(OutgoingGroup& out, RewardPipeline* rewards) {
     rollout::v1::Completion* c = out.group.mutable_completions(static_cast<int>(i));
     c->set_reward(scored[i].reward);
     c->set_reward_ok(scored[i].ok);
-    c->set_reward_error(
-        utf8_lossy(scored[i].error));  // a plugin's reason may be any bytes; protobuf strings are UTF-8
+    // A plugin's reason may be any bytes of any length: protobuf strings are UTF-8, and the learner takes a
+    // bounded message (its size limit counts 64 KiB per completion).
+    c->set_reward_error(utf8_lossy(scored[i].error.substr(0, 4096)));
     c->set_correct(scored[i].correct);
     for (const auto& [name, r] : scored[i].components) (*c->mutable_components())[name] = r.value;
     if (scored[i].has_group_sigma) {
@@ -50,7 +51,7 @@ bool outbox_take(ActorShared& s, OutgoingGroup* out) {
 void group_sender_loop(ActorShared& shared, const ActorConfig& cfg, RewardPipeline* rewards,
                        const std::string& learner_address) {
   threads_adopt();  // the reward model runs kernels on this thread
-  RolloutSender sender(learner_address, cfg.incarnation, cfg.window);
+  RolloutSender sender(learner_address, cfg.credentials, cfg.incarnation, cfg.window);
   OutgoingGroup out;
   while (outbox_take(shared, &out)) {
     const Clock::time_point t_reward = Clock::now();

@@ -28,7 +28,7 @@ WeightFetcher::WeightFetcher(ActorShared& shared, const ActorConfig& cfg, std::s
       address_(std::move(address)),
       lora_(lora_for(cfg, m, &error_)),
       numel_(lora_ ? lora_->size() : static_cast<int64_t>(m.params.size())),
-      client_(address_, 60),
+      client_(address_, cfg.credentials, 60),
       staging_(m.params) {}
 
 void WeightFetcher::run(bool once) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "core/run_secret.h"
 #include "generation/generate.h"
 #include "model/model.h"
 #include "model/params.h"
@@ -18,6 +19,9 @@
 using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
 
 namespace {
+
+// A fixed run secret: the benchmark's server and client are one process.
+constexpr char kBenchSecret[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -43,8 +47,12 @@ int main(int argc, char** argv) {
   double t0 = now();
   pub.publish(1, learner->params.data(), n);
   const double publish_s = now() - t0;
-  WeightServer server(&pub, "127.0.0.1:0");
-  WeightClient client("127.0.0.1:" + std::to_string(server.port()));
+  ServerAuth auth(kBenchSecret);
+  ServerSecurity security;
+  security.auth = &auth;
+  WeightServer server(&pub, "127.0.0.1:0", security);
+  WeightClient client("127.0.0.1:" + std::to_string(server.port()),
+                      {"bench", actor_token(kBenchSecret, "bench"), "", ""});
   t0 = now();
   absl::StatusOr<WeightManifest> m = client.manifest();
   ReceiveStats st;

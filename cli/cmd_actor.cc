@@ -6,13 +6,14 @@
 #include "core/threads.h"
 #include "generation/generation_config.h"
 #include "job/recipe.h"
+#include "job/run_credentials.h"
 #include "rewards/reward_setup.h"
 
 namespace ascent {
 
 void cli_add_actor(CLI::App& app) {
   struct Opts {
-    std::string learner, recipe, name = "actor-0";
+    std::string learner, recipe, name = "actor-0", tls_ca;
     int threads = 0;
     int64_t max_groups = 0;
   };
@@ -23,6 +24,9 @@ void cli_add_actor(CLI::App& app) {
   cmd->add_option("--recipe", o->recipe, "recipe YAML (model, generation, algorithm, rewards)")->required();
   cmd->add_option("--name", o->name, "this actor's name (a restart under the same name takes over its work)")
       ->capture_default_str();
+  cmd->add_option("--tls-ca", o->tls_ca,
+                  "the CA file of the learner's certificate (default: run.tls.ca, or <run dir>/tls/ca.pem "
+                  "when the run leaves loopback)");
   cmd->add_option("--threads", o->threads, "CPU threads (0: the recipe's run.actor_threads)");
   cmd->add_option("--max-groups", o->max_groups, "stop after this many groups (0: until the run ends)");
   cmd->callback([o] {
@@ -37,6 +41,9 @@ void cli_add_actor(CLI::App& app) {
         actor_config_make(r->generation, r->algorithm.group_size, r->algorithm.max_lag, *m, codec->get());
     if (!cfg.ok()) std::exit(cli_fail("actor", o->recipe + ": " + std::string(cfg.status().message())));
     cfg->name = o->name;
+    auto credentials = actor_credentials(*r, o->name, o->tls_ca);  // ASCENT_TOKEN, or the run secret
+    if (!credentials.ok()) std::exit(cli_fail("actor", std::string(credentials.status().message())));
+    cfg->credentials = *credentials;
     cfg->lora = r->lora;
     cfg->max_groups = o->max_groups;
     auto rewards = reward_setup_make(r->rewards, o->recipe);

@@ -38,9 +38,7 @@ absl::StatusOr<LineProcess> LineProcess::start(const std::vector<std::string>& a
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  std::vector<std::string> env_text;
-  for (char** e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
-  env_text.insert(env_text.end(), env.begin(), env.end());
+  std::vector<std::string> env_text = environment_with(env);  // a key of `env` replaces the inherited one
   std::vector<char*> envp;
   for (std::string& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);

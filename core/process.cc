@@ -18,7 +18,23 @@ extern char** environ;  // POSIX: the process environment (global, C linkage)
 
 namespace ascent {
 
-absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv, bool own_group) {
+std::vector<std::string> environment_with(const std::vector<std::string>& changes) {
+  std::vector<std::string> out;
+  auto key_of = [](const std::string& e) { return e.substr(0, e.find('=')); };
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e), key = key_of(entry);
+    bool changed = false;
+    for (const std::string& c : changes) changed = changed || key_of(c) == key;
+    if (!changed) out.push_back(entry);
+  }
+  for (const std::string& c : changes) {
+    if (c.find('=') != std::string::npos) out.push_back(c);
+  }
+  return out;
+}
+
+absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv, bool own_group,
+                                    const std::vector<std::string>& env) {
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -29,7 +45,11 @@ absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv, bool o
     posix_spawnattr_setpgroup(&attr, 0);  // 0: a new group led by the child
   }
   pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), environ);
+  std::vector<std::string> env_text = environment_with(env);
+  std::vector<char*> envp;
+  for (std::string& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const int rc = posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), envp.data());
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": ", std::strerror(rc)));
   return pid;

@@ -12,7 +12,12 @@ namespace ascent {
 
 // Starts argv[0] (searched in PATH) with argv; stdin, stdout and stderr inherited. own_group: the child leads
 // a new process group (its pid), so that signals sent to the caller's group (a terminal's Ctrl-C) miss it.
-absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv, bool own_group = false);
+// `env`: changes to this process's environment for the child: "KEY=VALUE" sets KEY (replacing its value),
+// a bare "KEY" removes it (a secret the child must not hold).
+absl::StatusOr<pid_t> process_spawn(const std::vector<std::string>& argv, bool own_group = false,
+                                    const std::vector<std::string>& env = {});
+// This process's environment with `changes` applied as process_spawn describes.
+std::vector<std::string> environment_with(const std::vector<std::string>& changes);
 
 struct ProcessExit {
   pid_t pid = 0;  // 0: none exited

@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "core/process.h"
 #include "core/run_dir.h"
+#include "core/run_secret.h"
 #include "learner/learner_config.h"
 #include "nlohmann/json.hpp"
 
@@ -37,10 +38,11 @@ std::set<pid_t> g_groups ABSL_GUARDED_BY(g_groups_mu);
 bool g_abandoned ABSL_GUARDED_BY(g_groups_mu) = false;
 
 // Spawns under the lock, so that an abandon (another thread) either sees the child or stops the spawn.
-absl::StatusOr<pid_t> spawn_in_group(const std::vector<std::string>& argv) {
+absl::StatusOr<pid_t> spawn_in_group(const std::vector<std::string>& argv,
+                                     const std::vector<std::string>& env) {
   absl::MutexLock l(&g_groups_mu);
   if (g_abandoned) return absl::CancelledError("stopping: a second interrupt");
-  auto pid = process_spawn(argv, /*own_group=*/true);
+  auto pid = process_spawn(argv, /*own_group=*/true, env);
   if (pid.ok()) g_groups.insert(*pid);
   return pid;
 }
@@ -113,6 +115,13 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
   fs::remove(addr_file, ec);
   fs::remove(pid_file, ec);
   const int64_t actors = o.actors >= 0 ? o.actors : r.run.actors;
+  // The run's credentials (docs/security.md): the learner gets the secret, each actor only its own token.
+  absl::StatusOr<std::string> secret = []() -> absl::StatusOr<std::string> {
+    if (const char* env = std::getenv(kRunSecretEnv); env != nullptr && *env != '\0') return std::string(env);
+    return run_secret_make();
+  }();
+  if (!secret.ok()) return secret.status();
+  if (absl::Status st = run_secret_check(*secret, kRunSecretEnv); !st.ok()) return st;
   const int64_t processes = actors + r.run.learner_ranks;
   // Several processes share the machine: OpenMP workers that spin while waiting steal cores from the others
   // (the user's own setting wins).
@@ -134,7 +143,7 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
   if (!o.progress) learner_argv.push_back("--no-progress");
   // Every child runs in its own process group: a terminal's Ctrl-C reaches this launcher alone, and the
   // launcher sends each part exactly one stop.
-  auto learner = spawn_in_group(learner_argv);
+  auto learner = spawn_in_group(learner_argv, {absl::StrCat(kRunSecretEnv, "=", *secret)});
   if (!learner.ok()) return learner.status();
   LearnerStop learner_stop(*learner, r.run.learner_ranks > 1, pid_file);
 
@@ -148,8 +157,9 @@ absl::StatusOr<int> train_launch(const std::string& recipe_path, const Recipe& r
     fs::rename(fs::path(run_dir) / "pids.json.tmp", fs::path(run_dir) / "pids.json", ec);
   };
   auto start_actor = [&](int64_t i) -> absl::Status {
-    auto pid = spawn_in_group(
-        {self, "actor", "--learner", address, "--recipe", recipe_path, "--name", absl::StrCat("actor-", i)});
+    const std::string name = absl::StrCat("actor-", i);
+    auto pid = spawn_in_group({self, "actor", "--learner", address, "--recipe", recipe_path, "--name", name},
+                              {kRunSecretEnv, absl::StrCat(kActorTokenEnv, "=", actor_token(*secret, name))});
     if (!pid.ok()) return pid.status();
     actor_pid[static_cast<size_t>(i)] = *pid;
     actor_of[*pid] = i;

@@ -1,5 +1,7 @@
 #include "job/recipe.h"
 
+#include <arpa/inet.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -49,6 +51,11 @@ void emit_json(YAML::Emitter& e, const nlohmann::json& j) {
 
 // A path of the recipe, relative to its directory, made absolute: the same run reads the same paths from
 // whichever directory it is started (a resume compares them: learner/learner_run.cc).
+bool ip_literal(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
 std::string relative_to(const std::string& dir, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
   return std::filesystem::absolute(std::filesystem::path(dir) / path).lexically_normal().string();
@@ -198,6 +205,24 @@ absl::StatusOr<Recipe> recipe_parse_yaml(const std::string& text, const std::str
   run.read("actor_threads", &c.actor_threads, 1, 1024);
   run.read("learner_threads", &c.learner_threads, 1, 1024);
   run.read("port", &c.port, 0, 65535);
+  run.read("bind", &c.bind);
+  if (!ip_literal(c.bind) && c.bind != "localhost")
+    run.fail("bind", absl::StrCat("must be an IP address of this host (0.0.0.0: every interface), got \"",
+                                  c.bind, "\""));
+  run.read("advertise", &c.advertise);
+  YamlReader& tls = run.section("tls");
+  tls.read("ca", &c.tls_ca);
+  tls.read("cert", &c.tls_cert);
+  tls.read("key", &c.tls_key);
+  if (const int unset = c.tls_ca.empty() + c.tls_cert.empty() + c.tls_key.empty(); unset != 0 && unset != 3) {
+    tls.fail(c.tls_ca.empty()     ? "ca"
+             : c.tls_cert.empty() ? "cert"
+                                  : "key",
+             "ca, cert and key go together (none: a per-run CA when the run leaves loopback)");
+  }
+  c.tls_ca = relative_to(dir, c.tls_ca);
+  c.tls_cert = relative_to(dir, c.tls_cert);
+  c.tls_key = relative_to(dir, c.tls_key);
   run.read("micro_batch_tokens", &c.micro_batch_tokens, 16, int64_t{1} << 30);
   run.read("weight_bucket_mb", &c.weight_bucket_mb, 1, 1024);  // a bucket is one gRPC message
   run.read("lease_timeout_s", &c.lease_timeout_s, 0.0);
@@ -424,6 +449,10 @@ std::string recipe_resolved_yaml(const Recipe& r) {
   e << YAML::Key << "actors" << YAML::Value << c.actors << YAML::Key << "learner_ranks" << YAML::Value
     << c.learner_ranks << YAML::Key << "actor_threads" << YAML::Value << c.actor_threads << YAML::Key
     << "learner_threads" << YAML::Value << c.learner_threads << YAML::Key << "port" << YAML::Value << c.port;
+  e << YAML::Key << "bind" << YAML::Value << c.bind << YAML::Key << "advertise" << YAML::Value << c.advertise;
+  e << YAML::Key << "tls" << YAML::Value << YAML::BeginMap << YAML::Key << "ca" << YAML::Value << c.tls_ca
+    << YAML::Key << "cert" << YAML::Value << c.tls_cert << YAML::Key << "key" << YAML::Value << c.tls_key
+    << YAML::EndMap;
   e << YAML::Key << "micro_batch_tokens" << YAML::Value << c.micro_batch_tokens << YAML::Key
     << "weight_bucket_mb" << YAML::Value << c.weight_bucket_mb << YAML::Key << "lease_timeout_s"
     << YAML::Value << c.lease_timeout_s << YAML::Key << "weight_dtype" << YAML::Value << c.weight_dtype

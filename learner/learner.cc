@@ -1,14 +1,18 @@
 #include "learner/learner.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/clock.h"
+#include "core/run_secret.h"
 #include "core/status.h"
 #include "learner/checkpoint.h"
 #include "learner/filters.h"
@@ -16,10 +20,12 @@
 #include "learner/rollout_proto.h"
 #include "learner/step_metrics.h"
 #include "learner/validation.h"
+#include "transport/tls.h"
 
 namespace ascent {
 namespace {
 
+namespace fs = std::filesystem;
 namespace rv1 = rollout::v1;
 using Clock = SteadyClock;
 
@@ -149,6 +155,37 @@ absl::Status Learner::check_prompts() {
   return absl::OkStatus();
 }
 
+std::string Learner::advertised_host() const {
+  if (!r_.run.advertise.empty()) return r_.run.advertise;
+  if (r_.run.bind != "0.0.0.0" && r_.run.bind != "::") return r_.run.bind;
+  char name[256] = {};
+  return gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("localhost");
+}
+
+// Credentials always; TLS once the ports leave loopback (run.tls's files, else a per-run CA in <run dir>/tls/
+// for the hosts actors dial). The largest message a port takes is what a group of this recipe can be.
+absl::StatusOr<ServerSecurity> Learner::server_security() {
+  ASCENT_ASSIGN_OR_RETURN(std::string secret, run_secret_get(run_dir_, /*create=*/true));
+  auth_ = std::make_unique<ServerAuth>(std::move(secret));
+  ServerSecurity s;
+  s.auth = auth_.get();
+  if (!r_.run.tls_cert.empty()) {
+    s.tls = TlsFiles{r_.run.tls_ca, r_.run.tls_cert, r_.run.tls_key};
+  } else if (!address_is_loopback(r_.run.bind)) {
+    std::vector<std::string> hosts = {advertised_host()};
+    if (r_.run.bind != "0.0.0.0" && r_.run.bind != "::") hosts.push_back(r_.run.bind);
+    ASCENT_ASSIGN_OR_RETURN(s.tls, tls_make_run_ca((fs::path(run_dir_) / "tls").string(), hosts));
+  }
+  // A token costs at most 5 (id) + 4 (log-prob) + 10 (version) + 1 (forced) bytes on the wire; a completion's
+  // strings (finish reason, components, a reward error cut at 4 KiB by the actor) stay well under 64 KiB.
+  const int64_t tokens =
+      r_.generation.prompt_max_tokens + r_.generation.max_tokens + r_.generation.solution_tokens + 256;
+  const int64_t group_bytes = r_.algorithm.group_size * (tokens * 20 + (64 << 10)) + (1 << 20);
+  s.max_receive_bytes = std::clamp<int64_t>(group_bytes, 4 << 20, int64_t{1} << 30);
+  s.max_threads = static_cast<int>(std::min<int64_t>(64 + 4 * r_.run.actors, 4096));
+  return s;
+}
+
 absl::Status Learner::start_services() {
   const AlgoConfig& algo = r_.algorithm;
   const bool resumed = !resume_.dir.empty();
@@ -173,7 +210,10 @@ absl::Status Learner::start_services() {
       // exactly the learner's W0 + s B A (bf16 adapters would make the sampler's policy differ).
       r_.run.weight_dtype == "bf16" && models_.lora == nullptr ? WireDType::kBF16 : WireDType::kF32);
   publisher_->publish(resume_.step, models_.trained(), models_.trained_count());  // LoRA: the adapters
-  weight_server_ = std::make_unique<WeightServer>(publisher_.get(), "0.0.0.0:0");
+  ASCENT_ASSIGN_OR_RETURN(ServerSecurity security, server_security());
+  const std::string bind = r_.run.bind.find(':') != std::string::npos ? "[" + r_.run.bind + "]" : r_.run.bind;
+  weight_server_ = std::make_unique<WeightServer>(publisher_.get(), absl::StrCat(bind, ":0"), security);
+  if (!weight_server_->error().ok()) return weight_server_->error();
   endpoint_cfg_.weights_port = weight_server_->port();
   endpoint_cfg_.lost_after_s = o_.lost_after_s;
   endpoint_cfg_.lease_timeout_s = r_.run.lease_timeout_s;
@@ -181,15 +221,20 @@ absl::Status Learner::start_services() {
   endpoint_->set_version(resume_.step);
   inbox_ = std::make_unique<GroupInbox>(static_cast<size_t>(algo.prompts_per_step * (algo.max_lag + 2) + 16));
   const int64_t port = o_.port >= 0 ? o_.port : r_.run.port;
-  server_ = std::make_unique<RolloutServer>(inbox_.get(), endpoint_.get(), absl::StrCat("0.0.0.0:", port));
+  server_ =
+      std::make_unique<RolloutServer>(inbox_.get(), endpoint_.get(), absl::StrCat(bind, ":", port), security);
   if (server_->port() <= 0 || weight_server_->port() <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on port ", port));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", bind, ":", port, ": ", server_->error().message()));
   }
 
   ASCENT_ASSIGN_OR_RETURN(log_, RunLog::open(run_dir_, r_, resume_.step, o_.progress));
-  ASCENT_RETURN_IF_ERROR(log_->write_address(absl::StrCat("127.0.0.1:", server_->port())));
+  const std::string host = advertised_host();
+  ASCENT_RETURN_IF_ERROR(log_->write_address(
+      absl::StrCat(host.find(':') != std::string::npos ? "[" + host + "]" : host, ":", server_->port())));
   log_->info(
-      absl::StrCat("learner listening on port ", server_->port(), " (weights ", weight_server_->port(), "), ",
+      absl::StrCat("learner listening on ", r_.run.bind, " port ", server_->port(), " (weights ",
+                   weight_server_->port(), "; ", security.tls.cert.empty() ? "token" : "TLS + token", "), ",
                    data_.train.size(), " training prompts, ", data_.validation.size(), " held out",
                    resumed ? absl::StrCat(", resumed at step ", resume_.step, " from ", resume_.dir) : ""));
 

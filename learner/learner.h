@@ -92,6 +92,8 @@ class Learner {
   // weight and rollout services, the logs and step 0's validation.
   absl::Status restore_and_lease(const std::string& where);
   absl::Status start_services();
+  absl::StatusOr<ServerSecurity> server_security();
+  std::string advertised_host() const;
   absl::Status check_prompts();
   // The leases (and prompt ids) of the groups collected for the step being assembled, for leases.jsonl.
   std::vector<int64_t> step_leases_;
@@ -138,6 +140,7 @@ class Learner {
   GroupCounters count_;
   LiveFit live_;
   std::unique_ptr<WeightPublisher> publisher_;
+  std::unique_ptr<ServerAuth> auth_;  // the run's token checks on both ports
   std::unique_ptr<WeightServer> weight_server_;
   EndpointConfig endpoint_cfg_;
   std::unique_ptr<RolloutEndpoint> endpoint_;

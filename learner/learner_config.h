@@ -44,6 +44,11 @@ struct RunConfig {
   int64_t actors = 1, learner_ranks = 1;
   int64_t actor_threads = 1, learner_threads = 1;
   int64_t port = 0;  // the learner's RolloutService (0: any free port)
+  // Where the learner's ports listen (an address of this host; "0.0.0.0": every interface) and the host that
+  // actors dial ("" = the bind address, or this host's name for 0.0.0.0). Beyond loopback the ports use TLS
+  // (docs/security.md): run.tls's files, or a per-run CA made in <run dir>/tls/ when they are not given.
+  std::string bind = "127.0.0.1", advertise;
+  std::string tls_ca, tls_cert, tls_key;  // run.tls: {ca, cert, key}, PEM files
   int64_t micro_batch_tokens = 8192;
   int64_t weight_bucket_mb = 32;
   double lease_timeout_s = 900;  // a prompt lease open this long is handed out again (0: never)
@@ -71,5 +76,9 @@ struct LearnerConfig {
 
 // runs/<name>: run.dir (relative to the recipe's directory) / name.
 std::string learner_run_dir(const LearnerConfig& c);
+// Loopback addresses: 127.0.0.0/8, ::1, localhost.
+bool address_is_loopback(const std::string& host);
+// The host of "HOST:PORT" (IPv6 "[::1]:PORT" -> "::1").
+std::string address_host(const std::string& address);
 
 }  // namespace ascent

@@ -22,6 +22,10 @@ void Learner::compute_metrics(std::map<std::string, double>* mm) {
   (*mm)["compute/wall_s"] = wall;
   (*mm)["compute/device_hours"] = wall * static_cast<double>(processes_) / 3600.0;
   (*mm)["compute/tokens"] = static_cast<double>(count_.tokens);
+  if (auth_) {  // calls refused for want of the run's token: counted, and each peer named in the log
+    (*mm)["auth/refused"] = static_cast<double>(auth_->refused());
+    for (const std::string& line : auth_->take_refusals()) log_->info("refused " + line);
+  }
 }
 
 absl::Status Learner::start_validation_scorer() {

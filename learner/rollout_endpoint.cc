@@ -1,5 +1,8 @@
 #include "learner/rollout_endpoint.h"
 
+#include <set>
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 namespace ascent {
@@ -24,10 +27,14 @@ void RolloutEndpoint::reap_locked(std::vector<std::string>* lost) {
   }
 }
 
-absl::Status RolloutEndpoint::known_locked(const std::string& incarnation) {
+absl::Status RolloutEndpoint::known_locked(const std::string& caller, const std::string& incarnation) {
   auto it = actors_.find(incarnation);
   if (it == actors_.end())
     return absl::NotFoundError(absl::StrCat("actor ", incarnation, " is not registered"));
+  if (it->second.view.name != caller) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("incarnation ", incarnation, " is not one of ", caller.substr(0, 64), "'s"));
+  }
   if (it->second.view.lost) {
     return absl::NotFoundError(absl::StrCat("actor ", incarnation, " was declared lost; register again"));
   }
@@ -35,13 +42,41 @@ absl::Status RolloutEndpoint::known_locked(const std::string& incarnation) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<rv1::RegisterResponse> RolloutEndpoint::on_register(const rv1::RegisterRequest& req) {
+absl::StatusOr<rv1::RegisterResponse> RolloutEndpoint::on_register(const std::string& caller,
+                                                                   const rv1::RegisterRequest& req) {
+  if (req.actor_name() != caller) {
+    return absl::PermissionDeniedError(absl::StrCat("the token of ", caller.substr(0, 64),
+                                                    " cannot register as ", req.actor_name().substr(0, 64)));
+  }
   absl::MutexLock lock(&mu_);
-  for (auto& [inc, a] : actors_) {
-    if (a.view.name == req.actor_name() && inc != req.incarnation()) lose_locked(a);  // restarted
+  auto known = actors_.find(req.incarnation());
+  if (known != actors_.end() && known->second.view.name != caller)
+    return absl::PermissionDeniedError(
+        absl::StrCat("incarnation ", req.incarnation(), " is another actor's"));
+  bool new_name = true;
+  for (auto it = actors_.begin(); it != actors_.end();) {
+    Actor& a = it->second;
+    if (a.view.name != caller || it->first == req.incarnation()) {
+      ++it;
+      continue;
+    }
+    new_name = false;
+    if (a.view.lost) {  // lost before: forgotten now (a name keeps one lost incarnation, the latest)
+      forgotten_.push_back(it->first);
+      it = actors_.erase(it);
+      continue;
+    }
+    lose_locked(a);  // restarted
+    ++it;
+  }
+  if (new_name && known == actors_.end()) {
+    std::set<std::string> names;
+    for (const auto& [inc, a] : actors_) names.insert(a.view.name);
+    if (names.size() >= kMaxActorNames)
+      return absl::ResourceExhaustedError(absl::StrCat("more than ", kMaxActorNames, " actor names"));
   }
   Actor& a = actors_[req.incarnation()];
-  a.view.name = req.actor_name();
+  a.view.name = caller;
   a.view.incarnation = req.incarnation();
   a.view.lost = false;
   a.seen = std::chrono::steady_clock::now();
@@ -52,9 +87,36 @@ absl::StatusOr<rv1::RegisterResponse> RolloutEndpoint::on_register(const rv1::Re
   return r;
 }
 
-absl::StatusOr<rv1::HeartbeatAck> RolloutEndpoint::on_heartbeat(const rv1::Heartbeat& hb) {
+absl::Status RolloutEndpoint::admit_stream(const std::string& caller, const std::string& incarnation) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status st = known_locked(hb.incarnation()); !st.ok()) return st;
+  auto it = actors_.find(incarnation);
+  if (it == actors_.end())
+    return absl::NotFoundError(absl::StrCat("actor ", incarnation, " is not registered"));
+  if (it->second.view.name != caller) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("incarnation ", incarnation, " is not one of ", caller.substr(0, 64), "'s"));
+  }
+  // A lost incarnation may still deliver what it made: its leases' second holders decide (PromptLeases).
+  return absl::OkStatus();
+}
+
+std::vector<std::string> RolloutEndpoint::take_forgotten() {
+  absl::MutexLock lock(&mu_);
+  return std::exchange(forgotten_, {});
+}
+
+absl::StatusOr<rv1::HeartbeatAck> RolloutEndpoint::on_heartbeat(const std::string& caller,
+                                                                const rv1::Heartbeat& hb) {
+  static const std::set<std::string> kActivities = {"decode",         "reward",      "send",
+                                                    "weight_receive", "weight_swap", "idle"};
+  for (const auto& [k, x] : hb.seconds()) {
+    if (kActivities.count(k) == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("heartbeat: \"", k.substr(0, 64), "\" is not an activity (docs/metrics.md)"));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  if (absl::Status st = known_locked(caller, hb.incarnation()); !st.ok()) return st;
   ActorView& v = actors_[hb.incarnation()].view;
   v.weights_version = hb.weights_version();
   v.oldest_version = hb.oldest_version();
@@ -66,10 +128,11 @@ absl::StatusOr<rv1::HeartbeatAck> RolloutEndpoint::on_heartbeat(const rv1::Heart
   return r;
 }
 
-absl::StatusOr<rv1::PromptsReply> RolloutEndpoint::on_prompts(const rv1::PromptsRequest& req) {
+absl::StatusOr<rv1::PromptsReply> RolloutEndpoint::on_prompts(const std::string& caller,
+                                                              const rv1::PromptsRequest& req) {
   absl::MutexLock lock(&mu_);
   reap_locked(nullptr);
-  if (absl::Status st = known_locked(req.incarnation()); !st.ok()) return st;
+  if (absl::Status st = known_locked(caller, req.incarnation()); !st.ok()) return st;
   rv1::PromptsReply r;
   r.set_learner_version(version_);
   if (finished_) {

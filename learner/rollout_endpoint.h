@@ -37,12 +37,20 @@ class RolloutEndpoint : public RolloutHandler {
  public:
   RolloutEndpoint(EndpointConfig cfg, PromptLeases* leases) : cfg_(cfg), leases_(leases) {}
 
+  // Register: the caller's token names it (transport/auth.h), so actor_name must be the caller
+  // (PERMISSION_DENIED otherwise). At most kMaxActorNames names (RESOURCE_EXHAUSTED); a name keeps its
+  // live incarnation and the one lost last, older ones are forgotten.
   absl::StatusOr<ascent::rollout::v1::RegisterResponse> on_register(
-      const ascent::rollout::v1::RegisterRequest& req) override;
+      const std::string& caller, const ascent::rollout::v1::RegisterRequest& req) override;
+  // Heartbeat.seconds keys must be the activities of docs/metrics.md (INVALID_ARGUMENT otherwise: a
+  // heartbeat cannot add metric names).
   absl::StatusOr<ascent::rollout::v1::HeartbeatAck> on_heartbeat(
-      const ascent::rollout::v1::Heartbeat& hb) override;
+      const std::string& caller, const ascent::rollout::v1::Heartbeat& hb) override;
   absl::StatusOr<ascent::rollout::v1::PromptsReply> on_prompts(
-      const ascent::rollout::v1::PromptsRequest& req) override;
+      const std::string& caller, const ascent::rollout::v1::PromptsRequest& req) override;
+  absl::Status admit_stream(const std::string& caller, const std::string& incarnation) override;
+  std::vector<std::string> take_forgotten() override;
+  static constexpr size_t kMaxActorNames = 4096;
 
   // The learner thread.
   void set_version(int64_t v);
@@ -69,7 +77,9 @@ class RolloutEndpoint : public RolloutHandler {
     ActorView view;
     std::chrono::steady_clock::time_point seen;
   };
-  absl::Status known_locked(const std::string& incarnation) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // NotFound for an unknown or lost incarnation, PermissionDenied for another caller's.
+  absl::Status known_locked(const std::string& caller, const std::string& incarnation)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void lose_locked(Actor& a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void reap_locked(std::vector<std::string>* lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -79,6 +89,7 @@ class RolloutEndpoint : public RolloutHandler {
   std::map<std::string, Actor> actors_ ABSL_GUARDED_BY(mu_);  // by incarnation
   int64_t version_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t lost_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::string> forgotten_ ABSL_GUARDED_BY(mu_);
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 

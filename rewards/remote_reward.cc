@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/line_process.h"
+#include "core/run_secret.h"
 #include "core/utf8.h"
 #include "proto/reward.grpc.pb.h"
 
@@ -30,6 +32,12 @@ struct RemoteReward::Impl {
 };
 
 RemoteReward::RemoteReward(RemoteOptions opt) : impl_(std::make_unique<Impl>()), opt_(std::move(opt)) {
+  if (opt_.token.empty() && opt_.command.empty()) {
+    const char* t = std::getenv(opt_.token_env.c_str());
+    opt_.token = t == nullptr ? "" : t;
+  } else if (opt_.token.empty()) {
+    opt_.token = run_secret_make().value_or("");  // a started server's own
+  }
   if (opt_.command.empty()) impl_->connect(opt_.address);
 }
 
@@ -43,8 +51,8 @@ absl::Status RemoteReward::start() {
     return absl::NotFoundError(absl::StrCat(what, ": its directory ", opt_.command_dir, " does not exist"));
   }
   // The variable asks the example servers to exit when their stdin (our pipe) closes.
-  absl::StatusOr<LineProcess> p =
-      LineProcess::start(opt_.command, opt_.command_dir, {"ASCENT_REWARD_SERVER_PIPE=1"});
+  absl::StatusOr<LineProcess> p = LineProcess::start(
+      opt_.command, opt_.command_dir, {"ASCENT_REWARD_SERVER_PIPE=1", "ASCENT_REWARD_TOKEN=" + opt_.token});
   if (!p.ok()) return absl::Status(p.status().code(), absl::StrCat(what, ": ", p.status().message()));
   absl::StatusOr<std::string> line = p->read_line(opt_.start_timeout_s);
   if (!line.ok()) {
@@ -64,6 +72,11 @@ absl::Status RemoteReward::start() {
 }
 
 absl::Status RemoteReward::ensure_server() {
+  if (opt_.token.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("reward server ", opt_.address, ": no token: set ",
+                                                      opt_.token_env,
+                                                      " to the token it checks (docs/security.md)"));
+  }
   if (opt_.command.empty() || (impl_->server && impl_->server->alive())) return absl::OkStatus();
   if (impl_->server) {  // it ran and exited
     if (stats_.restarts >= opt_.max_restarts) {
@@ -81,8 +94,9 @@ absl::Status RemoteReward::ensure_server() {
 
 namespace {
 
-grpc::Status call(rv1::RewardService::Stub* stub, const std::vector<RewardInput>& items, size_t b, size_t e,
-                  double timeout_s, rv1::ScoreResponse* resp) {
+grpc::Status call(rv1::RewardService::Stub* stub, const std::string& token,
+                  const std::vector<RewardInput>& items, size_t b, size_t e, double timeout_s,
+                  rv1::ScoreResponse* resp) {
   rv1::ScoreRequest req;
   for (size_t k = b; k < e; ++k) {
     // Protobuf strings must be valid UTF-8 (a server's parser refuses the message otherwise), and a sampled
@@ -94,6 +108,7 @@ grpc::Status call(rv1::RewardService::Stub* stub, const std::vector<RewardInput>
     it->set_metadata_json(utf8_lossy(items[k].metadata_json));
   }
   grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + token);
   ctx.set_deadline(std::chrono::system_clock::now() +
                    std::chrono::microseconds(static_cast<int64_t>(timeout_s * 1e6)));
   grpc::Status st = stub->Score(&ctx, req, resp);
@@ -138,7 +153,7 @@ std::vector<ComponentResult> RemoteReward::score(const std::vector<RewardInput>&
       continue;
     }
     rv1::ScoreResponse resp;
-    grpc::Status st = call(impl_->stub.get(), items, b, e, opt_.batch_timeout_s, &resp);
+    grpc::Status st = call(impl_->stub.get(), opt_.token, items, b, e, opt_.batch_timeout_s, &resp);
     if (st.ok()) {
       for (size_t k = b; k < e; ++k) out[k] = from_result(resp.results(static_cast<int>(k - b)));
     } else {
@@ -160,7 +175,7 @@ std::vector<ComponentResult> RemoteReward::score(const std::vector<RewardInput>&
         grpc::Status ist;
         for (int attempt = 0; attempt <= opt_.retries; ++attempt) {
           rv1::ScoreResponse one;
-          ist = call(impl_->stub.get(), items, k, k + 1, opt_.item_timeout_s, &one);
+          ist = call(impl_->stub.get(), opt_.token, items, k, k + 1, opt_.item_timeout_s, &one);
           if (ist.ok()) {
             out[k] = from_result(one.results(0));
             break;

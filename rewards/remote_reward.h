@@ -6,7 +6,10 @@
 //
 // A server can also be started by ascent (`command`): start() runs it in `command_dir` with a pipe as its
 // stdin and waits up to start_timeout_s for its first stdout line, "listening on PORT" (the example servers
-// print it for --port 0), then talks to 127.0.0.1:PORT. A started server that exits is started again before
+// print it for --port 0), then talks to 127.0.0.1:PORT. Every call carries a bearer token ("authorization:
+// Bearer <token>", docs/security.md): a server that ascent starts gets a new random one in its environment
+// (ASCENT_REWARD_TOKEN); a running server's comes from the variable `token_env` names (an item fails, saying
+// so, when it is unset). A started server that exits is started again before
 // the next batch (at most max_restarts times; then every item fails with the reason). Closing the pipe
 // (this object's end, or the process's death) tells the server to exit; it is killed 1 s later.
 #pragma once
@@ -24,6 +27,8 @@ struct RemoteOptions {
   std::string address;               // host:port; set by start() when `command` is given
   std::vector<std::string> command;  // argv of a server that ascent starts (argv[0] searched in PATH)
   std::string command_dir;           // its working directory ("" = ours)
+  std::string token_env = "ASCENT_REWARD_TOKEN";  // the environment variable with a running server's token
+  std::string token;  // set: this token (tests); else token_env's value, or a new one for a started server
   double start_timeout_s = 60;
   int max_restarts = 5;
   double batch_timeout_s = 30, item_timeout_s = 10;

@@ -134,6 +134,11 @@ absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const
         p->fail(key, "applies to a server that ascent starts: give command, or leave it out");
       }
     }
+    p->read("token_env", &nr.options.token_env);  // a running server's token: the variable that holds it
+    if (!nr.options.command.empty() && nr.options.token_env != RemoteOptions().token_env) {
+      p->fail("token_env",
+              "applies to a running server (address): ascent gives the servers it starts a token");
+    }
     if (!nr.options.command.empty() && !nr.options.address.empty()) {
       p->fail("command", "give either address (a running server) or command (one ascent starts), not both");
     }

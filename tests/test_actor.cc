@@ -19,6 +19,7 @@
 #include "learner/rollout_endpoint.h"
 #include "model/dtype.h"
 #include "model_fixtures.h"
+#include "test_credentials.h"
 #include "transport/rollout_client.h"
 #include "transport/rollout_server.h"
 #include "transport/weight_client.h"
@@ -72,13 +73,14 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
   });
   WeightPublisher publisher(/*bucket_bytes=*/4096, WireDType::kBF16);
   publisher.publish(0, weights_of(base_params, 0).data(), static_cast<int64_t>(base_params.size()));
-  WeightServer weight_server(&publisher, "127.0.0.1:0", /*corrupt_first=*/1);
+  TestAuth auth;
+  WeightServer weight_server(&publisher, "127.0.0.1:0", auth.security(), /*corrupt_first=*/1);
   EndpointConfig ec;
   ec.weights_port = weight_server.port();
   ec.heartbeat_s = 0.2;
   RolloutEndpoint endpoint(ec, &leases);
   GroupInbox inbox(16);
-  RolloutServer rollout_server(&inbox, &endpoint, "127.0.0.1:0");
+  RolloutServer rollout_server(&inbox, &endpoint, "127.0.0.1:0", auth.security());
   const std::string address = "127.0.0.1:" + std::to_string(rollout_server.port());
 
   // The learner stand-in: closes steps in order, publishing version step + 1 after each.
@@ -107,6 +109,7 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
   Model actor_model = test_model(ModelArch::kQwen3, false, 99);  // replaced by the learner's weights
   ActorConfig cfg;
   cfg.name = "actor-test";
+  cfg.credentials = test_credentials(cfg.name);
   cfg.decode.slots = 8, cfg.decode.max_len = 96, cfg.decode.max_tokens = 48;
   cfg.group_size = kGroupSize, cfg.max_lag = kMaxLag;
   cfg.window = 4;
@@ -193,12 +196,13 @@ TEST(ActorLoop, ARestartedActorTakesOverTheLostLeases) {
   });
   WeightPublisher publisher(1 << 20, WireDType::kF32);
   publisher.publish(0, base.params.data(), static_cast<int64_t>(base.params.size()));
-  WeightServer weight_server(&publisher, "127.0.0.1:0");
+  TestAuth auth;
+  WeightServer weight_server(&publisher, "127.0.0.1:0", auth.security());
   EndpointConfig ec;
   ec.weights_port = weight_server.port();
   RolloutEndpoint endpoint(ec, &leases);
   GroupInbox inbox(16);
-  RolloutServer rollout_server(&inbox, &endpoint, "127.0.0.1:0");
+  RolloutServer rollout_server(&inbox, &endpoint, "127.0.0.1:0", auth.security());
   const std::string address = "127.0.0.1:" + std::to_string(rollout_server.port());
 
   std::set<int64_t> got;
@@ -223,6 +227,7 @@ TEST(ActorLoop, ARestartedActorTakesOverTheLostLeases) {
 
   ActorConfig cfg;
   cfg.name = "actor-restart";
+  cfg.credentials = test_credentials(cfg.name);
   cfg.decode.slots = 8, cfg.decode.max_len = 96, cfg.decode.max_tokens = 48;
   cfg.group_size = kGroupSize, cfg.max_lag = kMaxLag;
   Model m1 = test_model(ModelArch::kQwen3, false, 1);

@@ -22,6 +22,8 @@ namespace ascent {
 namespace {
 
 // Starts the example server on a free port; stops it at scope exit.
+constexpr char kToken[] = "test-token-of-the-example-server";
+
 class PythonServer {
  public:
   PythonServer() {
@@ -37,6 +39,7 @@ class PythonServer {
                     const_cast<char*>("0"),
                     const_cast<char*>("--test-behaviours"),
                     nullptr};
+    setenv("ASCENT_REWARD_TOKEN", kToken, 1);  // the server's token (a started one gets its own)
     if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv, environ) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
@@ -62,6 +65,7 @@ TEST(RemoteReward, ScoresABatchAndIsolatesSlowNanAndRaisingItems) {
   PythonServer server;
   ASSERT_FALSE(server.address().empty()) << "the example server did not start (python3-grpcio installed?)";
   RemoteOptions o;
+  o.token = kToken;
   o.address = server.address();
   o.batch_timeout_s = 1.0, o.item_timeout_s = 1.0, o.retries = 0;
   RemoteReward remote(o);
@@ -98,8 +102,33 @@ TEST(RemoteReward, ScoresABatchAndIsolatesSlowNanAndRaisingItems) {
   EXPECT_LT(took, 10.0);  // about 2 s (batch + item deadlines), not the server's 30 s sleep; room for load
 }
 
+TEST(RemoteReward, AServerRefusesCallsWithoutItsTokenAndAscentSaysWhy) {
+  PythonServer server;
+  ASSERT_FALSE(server.address().empty()) << "the example server did not start (python3-grpcio installed?)";
+  RemoteOptions o;
+  o.token = kToken;
+  o.address = server.address();
+  o.batch_timeout_s = 5, o.item_timeout_s = 5, o.retries = 0;
+  o.token = "not-the-token";
+  RemoteReward wrong(o);
+  std::vector<ComponentResult> r = wrong.score({{"p", "42", "42"}});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].ok);
+  EXPECT_NE(r[0].reason.find("UNAUTHENTICATED"), std::string::npos) << r[0].reason;
+  // A running server's token comes from the variable token_env names; unset, every item says so.
+  o.token.clear();
+  o.token_env = "ASCENT_TEST_UNSET_TOKEN_VARIABLE";
+  unsetenv(o.token_env.c_str());
+  RemoteReward none(o);
+  r = none.score({{"p", "42", "42"}});
+  EXPECT_FALSE(r[0].ok);
+  EXPECT_NE(r[0].reason.find("no token: set ASCENT_TEST_UNSET_TOKEN_VARIABLE"), std::string::npos)
+      << r[0].reason;
+}
+
 TEST(RemoteReward, ServerDownIsAnErrorPerItemNotAHang) {
   RemoteOptions o;
+  o.token = kToken;
   o.address = "127.0.0.1:1";  // nothing listens there
   o.batch_timeout_s = 2, o.item_timeout_s = 2, o.retries = 1;
   RemoteReward remote(o);
@@ -118,6 +147,7 @@ const std::vector<std::string> kServerCommand = {"/usr/bin/python3",
 
 TEST(RemoteReward, StartsItsServerAndStartsItAgainAfterItDies) {
   RemoteOptions o;
+  o.token = kToken;
   o.command = {"/usr/bin/python3", "server.py", "--port", "0", "--test-behaviours"};  // relative to its dir
   o.command_dir = ASCENT_SOURCE_DIR "/examples/reward_server";
   o.batch_timeout_s = 5, o.item_timeout_s = 5, o.retries = 1, o.max_restarts = 1;
@@ -167,6 +197,7 @@ TEST(RemoteReward, OneRemoteScorerDecidesCorrectWithoutAVerifier) {
 
 TEST(RemoteReward, AServerThatCannotStartIsAnErrorThatSaysWhy) {
   RemoteOptions o;
+  o.token = kToken;
   o.command = {"/usr/bin/python3", "-c", "print('no port here')"};
   o.start_timeout_s = 20;
   absl::Status st = RemoteReward(o).start();

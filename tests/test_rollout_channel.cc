@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "test_credentials.h"
 #include "transport/rollout_client.h"
 #include "transport/rollout_server.h"
 
@@ -28,7 +29,8 @@ ascent::rollout::v1::Group group(int64_t prompt_id) {
 
 TEST(RolloutChannel, ThousandGroupsNoLossNoDuplicateThroughBrokenStreams) {
   GroupInbox inbox(/*capacity=*/8);
-  RolloutServer server(&inbox, nullptr, "127.0.0.1:0", /*break_every=*/97);
+  TestAuth auth;
+  RolloutServer server(&inbox, nullptr, "127.0.0.1:0", auth.security(), /*break_every=*/97);
   ASSERT_GT(server.port(), 0);
   const std::string address = "127.0.0.1:" + std::to_string(server.port());
   std::vector<int64_t> seen;
@@ -41,15 +43,16 @@ TEST(RolloutChannel, ThousandGroupsNoLossNoDuplicateThroughBrokenStreams) {
     }
   });
   {
-    RolloutSender sender(address, "actor-a", /*window=*/16);
-    ASSERT_TRUE(LearnerClient(address).register_actor("a", "actor-a", 5).ok());
+    RolloutSender sender(address, test_credentials("a"), "actor-a", /*window=*/16);
+    ASSERT_TRUE(LearnerClient(address, test_credentials("a")).register_actor("a", "actor-a", 5).ok());
     for (int64_t i = 0; i < 1000; ++i) ASSERT_TRUE(sender.send(group(i)).ok()) << i;
     absl::Status st = sender.flush(30);
     ASSERT_TRUE(st.ok()) << st;
     EXPECT_GE(sender.reconnects(), 10);  // 1,000 / 97 drops
   }
   {
-    RolloutSender restarted(address, "actor-a-2", 4);  // a new incarnation of the actor
+    RolloutSender restarted(address, test_credentials("a"), "actor-a-2",
+                            4);  // a new incarnation of the actor
     for (int64_t i = 0; i < 10; ++i) ASSERT_TRUE(restarted.send(group(i)).ok());
     ASSERT_TRUE(restarted.flush(30).ok());
   }

@@ -7,6 +7,7 @@
 
 #include "core/rng.h"
 #include "model/dtype.h"
+#include "test_credentials.h"
 #include "transport/weight_client.h"
 #include "transport/weight_server.h"
 
@@ -27,9 +28,10 @@ TEST(WeightTransfer, Bf16AndFp32RoundTripsOverGrpc) {
   for (WireDType dt : {WireDType::kBF16, WireDType::kF32}) {
     WeightPublisher pub(/*bucket_bytes=*/16384, dt);
     pub.publish(7, src.data(), n);
-    WeightServer server(&pub, "127.0.0.1:0");
+    TestAuth auth;
+    WeightServer server(&pub, "127.0.0.1:0", auth.security());
     ASSERT_GT(server.port(), 0);
-    WeightClient client("127.0.0.1:" + std::to_string(server.port()));
+    WeightClient client("127.0.0.1:" + std::to_string(server.port()), test_credentials("a"));
     absl::StatusOr<WeightManifest> m = client.manifest();
     ASSERT_TRUE(m.ok()) << m.status();
     EXPECT_EQ(m->version, 7);
@@ -52,8 +54,9 @@ TEST(WeightTransfer, ABucketWithABadChecksumIsRejectedAndFetchedAgain) {
   const std::vector<float> src = random_params(n, 2);
   WeightPublisher pub(8192, WireDType::kBF16);
   pub.publish(3, src.data(), n);
-  WeightServer server(&pub, "127.0.0.1:0", /*corrupt_first=*/4);
-  WeightClient client("127.0.0.1:" + std::to_string(server.port()));
+  TestAuth auth;
+  WeightServer server(&pub, "127.0.0.1:0", auth.security(), /*corrupt_first=*/4);
+  WeightClient client("127.0.0.1:" + std::to_string(server.port()), test_credentials("a"));
   absl::StatusOr<WeightManifest> m = client.manifest();
   ASSERT_TRUE(m.ok());
   std::vector<float> dst(static_cast<size_t>(n));
@@ -65,8 +68,8 @@ TEST(WeightTransfer, ABucketWithABadChecksumIsRejectedAndFetchedAgain) {
   EXPECT_EQ(st.buckets, m->buckets);
   for (int64_t i = 0; i < n; ++i) ASSERT_EQ(dst[i], bf16_to_f32(f32_to_bf16(src[i]))) << i;
   // With no retry allowed, the corruption is an error naming the bucket.
-  WeightServer bad(&pub, "127.0.0.1:0", 2);
-  WeightClient c2("127.0.0.1:" + std::to_string(bad.port()));
+  WeightServer bad(&pub, "127.0.0.1:0", auth.security(), 2);
+  WeightClient c2("127.0.0.1:" + std::to_string(bad.port()), test_credentials("a"));
   absl::Status e = weights_receive(
       *m, [&](int64_t v, int64_t i) { return c2.bucket(v, i); }, dst.data(), n, 0);
   ASSERT_FALSE(e.ok());
@@ -116,8 +119,9 @@ TEST(WeightTransfer, ANewVersionMidTransferIsNotFoundAndNothingBeforePublication
   const int64_t n = 30000;
   const std::vector<float> src = random_params(n, 3);
   WeightPublisher pub(4096, WireDType::kF32);
-  WeightServer server(&pub, "127.0.0.1:0");
-  WeightClient client("127.0.0.1:" + std::to_string(server.port()));
+  TestAuth auth;
+  WeightServer server(&pub, "127.0.0.1:0", auth.security());
+  WeightClient client("127.0.0.1:" + std::to_string(server.port()), test_credentials("a"));
   absl::StatusOr<WeightManifest> none = client.manifest();
   ASSERT_FALSE(none.ok());
   EXPECT_TRUE(absl::IsUnavailable(none.status())) << none.status();

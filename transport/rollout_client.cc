@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "proto/rollout.grpc.pb.h"
@@ -13,15 +14,23 @@ namespace ascent {
 namespace rv1 = ascent::rollout::v1;
 
 struct RolloutSender::Impl {
+  ClientCredentials credentials;
+  absl::Status error;  // the channel could not be made (a TLS file)
   std::unique_ptr<rv1::RolloutService::Stub> stub;
   std::unique_ptr<grpc::ClientContext> ctx;
   std::unique_ptr<grpc::ClientReaderWriter<rv1::Group, rv1::Ack>> stream;
 };
 
-RolloutSender::RolloutSender(const std::string& address, std::string incarnation, size_t window)
+RolloutSender::RolloutSender(const std::string& address, const ClientCredentials& credentials,
+                             std::string incarnation, size_t window)
     : impl_(std::make_unique<Impl>()), incarnation_(std::move(incarnation)), window_(window) {
-  impl_->stub =
-      rv1::RolloutService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  impl_->credentials = credentials;
+  auto channel = client_channel(address, credentials);
+  if (channel.ok()) {
+    impl_->stub = rv1::RolloutService::NewStub(*channel);
+  } else {
+    impl_->error = channel.status();
+  }
 }
 
 RolloutSender::~RolloutSender() {
@@ -53,10 +62,12 @@ absl::Status RolloutSender::flush(double timeout_s) {
 }
 
 absl::Status RolloutSender::pump(bool drain) {
+  if (!impl_->error.ok()) return impl_->error;
   for (int attempt = 0; attempt < 1000; ++attempt) {
     if (!impl_->stream) {
       impl_->ctx = std::make_unique<grpc::ClientContext>();
       impl_->ctx->set_wait_for_ready(true);
+      client_context_auth(impl_->ctx.get(), impl_->credentials);
       impl_->stream = impl_->stub->Stream(impl_->ctx.get());
       sent_in_stream_ = 0;  // everything unacked is resent on the new stream
     }
@@ -99,18 +110,35 @@ absl::Status RolloutSender::pump(bool drain) {
     if (st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
       return absl::InvalidArgumentError("learner refused a group: " + st.error_message());
     }
+    if (st.error_code() == grpc::StatusCode::NOT_FOUND) {  // declared lost: the heartbeat registers again
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (st.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+        st.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+      return status_from_grpc("learner refused the stream", st);
+    }
   }
   return absl::UnavailableError("rollout stream keeps breaking");
 }
 
 struct LearnerClient::Impl {
+  ClientCredentials credentials;
+  absl::Status error;  // the channel could not be made (a TLS file)
   std::unique_ptr<rv1::RolloutService::Stub> stub;
 };
 
-LearnerClient::LearnerClient(const std::string& address, double timeout_s)
+LearnerClient::LearnerClient(const std::string& address, const ClientCredentials& credentials,
+                             double timeout_s)
     : impl_(std::make_unique<Impl>()), timeout_s_(timeout_s) {
-  impl_->stub =
-      rv1::RolloutService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  impl_->credentials = credentials;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);  // a reply of leases: each prompt is at most 1 MiB
+  auto channel = client_channel(address, credentials, args);
+  if (channel.ok()) {
+    impl_->stub = rv1::RolloutService::NewStub(*channel);
+  } else {
+    impl_->error = channel.status();
+  }
 }
 
 LearnerClient::~LearnerClient() = default;
@@ -121,8 +149,10 @@ absl::StatusOr<rv1::RegisterResponse> LearnerClient::register_actor(const std::s
   rv1::RegisterRequest req;
   req.set_actor_name(name);
   req.set_incarnation(incarnation);
+  if (!impl_->error.ok()) return impl_->error;
   rv1::RegisterResponse resp;
   grpc::ClientContext ctx;
+  client_context_auth(&ctx, impl_->credentials);
   ctx.set_wait_for_ready(true);  // the learner may still be starting
   grpc_set_deadline(&ctx, timeout_s);
   grpc::Status st = impl_->stub->Register(&ctx, req, &resp);
@@ -131,8 +161,10 @@ absl::StatusOr<rv1::RegisterResponse> LearnerClient::register_actor(const std::s
 }
 
 absl::StatusOr<rv1::HeartbeatAck> LearnerClient::heartbeat(const rv1::Heartbeat& hb) {
+  if (!impl_->error.ok()) return impl_->error;
   rv1::HeartbeatAck resp;
   grpc::ClientContext ctx;
+  client_context_auth(&ctx, impl_->credentials);
   grpc_set_deadline(&ctx, timeout_s_);
   grpc::Status st = impl_->stub->SendHeartbeat(&ctx, hb, &resp);
   if (!st.ok()) return status_from_grpc("heartbeat", st);
@@ -143,8 +175,10 @@ absl::StatusOr<rv1::PromptsReply> LearnerClient::prompts(const std::string& inca
   rv1::PromptsRequest req;
   req.set_incarnation(incarnation);
   req.set_max(max);
+  if (!impl_->error.ok()) return impl_->error;
   rv1::PromptsReply resp;
   grpc::ClientContext ctx;
+  client_context_auth(&ctx, impl_->credentials);
   grpc_set_deadline(&ctx, timeout_s_);
   grpc::Status st = impl_->stub->GetPrompts(&ctx, req, &resp);
   if (!st.ok()) return status_from_grpc("get prompts", st);

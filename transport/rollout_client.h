@@ -12,12 +12,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "proto/rollout.pb.h"
+#include "transport/auth.h"
 
 namespace ascent {
 
 class RolloutSender {
  public:
-  RolloutSender(const std::string& address, std::string incarnation, size_t window);
+  RolloutSender(const std::string& address, const ClientCredentials& credentials, std::string incarnation,
+                size_t window);
   ~RolloutSender();
   // Queues a group (its seq is assigned here) and streams; blocks while `window` groups are unacked.
   absl::Status send(ascent::rollout::v1::Group g);
@@ -38,7 +40,7 @@ class RolloutSender {
 
 class LearnerClient {
  public:
-  LearnerClient(const std::string& address, double timeout_s = 30);
+  LearnerClient(const std::string& address, const ClientCredentials& credentials, double timeout_s = 30);
   ~LearnerClient();
   // Waits for the learner to come up, up to timeout_s.
   absl::StatusOr<ascent::rollout::v1::RegisterResponse> register_actor(const std::string& name,

@@ -51,6 +51,11 @@ bool GroupInbox::take(rv1::Group* g, int timeout_ms) {
   return true;
 }
 
+void GroupInbox::forget(const std::string& incarnation) {
+  absl::MutexLock lock(&mu_);
+  last_.erase(incarnation);
+}
+
 int64_t GroupInbox::delivered(const std::string& incarnation) {
   absl::MutexLock lock(&mu_);
   auto it = last_.find(incarnation);
@@ -61,28 +66,46 @@ namespace {
 
 class Service final : public rv1::RolloutService::Service {
  public:
-  Service(GroupInbox* inbox, RolloutHandler* handler, int64_t break_every)
-      : inbox_(inbox), handler_(handler), break_every_(break_every) {}
-  grpc::Status Register(grpc::ServerContext*, const rv1::RegisterRequest* req,
+  Service(GroupInbox* inbox, RolloutHandler* handler, ServerAuth* auth, int64_t break_every)
+      : inbox_(inbox), handler_(handler), auth_(auth), break_every_(break_every) {}
+  grpc::Status Register(grpc::ServerContext* ctx, const rv1::RegisterRequest* req,
                         rv1::RegisterResponse* out) override {
+    absl::StatusOr<std::string> caller = auth_->caller(*ctx);
+    if (!caller.ok()) return grpc_unauthenticated(caller.status());
     if (req->incarnation().empty())
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "empty incarnation");
-    return handler_ ? grpc_answer(handler_->on_register(*req), out) : grpc::Status::OK;
+    if (!handler_) return grpc::Status::OK;
+    grpc::Status st = grpc_answer(handler_->on_register(*caller, *req), out);
+    for (const std::string& inc : handler_->take_forgotten()) inbox_->forget(inc);
+    return st;
   }
-  grpc::Status SendHeartbeat(grpc::ServerContext*, const rv1::Heartbeat* hb,
+  grpc::Status SendHeartbeat(grpc::ServerContext* ctx, const rv1::Heartbeat* hb,
                              rv1::HeartbeatAck* out) override {
-    return handler_ ? grpc_answer(handler_->on_heartbeat(*hb), out) : grpc::Status::OK;
+    absl::StatusOr<std::string> caller = auth_->caller(*ctx);
+    if (!caller.ok()) return grpc_unauthenticated(caller.status());
+    return handler_ ? grpc_answer(handler_->on_heartbeat(*caller, *hb), out) : grpc::Status::OK;
   }
-  grpc::Status GetPrompts(grpc::ServerContext*, const rv1::PromptsRequest* req,
+  grpc::Status GetPrompts(grpc::ServerContext* ctx, const rv1::PromptsRequest* req,
                           rv1::PromptsReply* out) override {
+    absl::StatusOr<std::string> caller = auth_->caller(*ctx);
+    if (!caller.ok()) return grpc_unauthenticated(caller.status());
     if (!handler_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "this learner hands out no prompts");
-    return grpc_answer(handler_->on_prompts(*req), out);
+    return grpc_answer(handler_->on_prompts(*caller, *req), out);
   }
-  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReaderWriter<rv1::Ack, rv1::Group>* stream) override {
+  grpc::Status Stream(grpc::ServerContext* ctx,
+                      grpc::ServerReaderWriter<rv1::Ack, rv1::Group>* stream) override {
+    absl::StatusOr<std::string> caller = auth_->caller(*ctx);  // before a single group is read
+    if (!caller.ok()) return grpc_unauthenticated(caller.status());
     rv1::Group g;
+    std::string admitted;  // the incarnation checked last (a stream carries one incarnation's groups)
     while (stream->Read(&g)) {
       if (g.completions_size() == 0)
         return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a group without completions");
+      if (handler_ && g.incarnation() != admitted) {
+        if (absl::Status st = handler_->admit_stream(*caller, g.incarnation()); !st.ok())
+          return grpc_status_from(st);
+        admitted = g.incarnation();
+      }
       absl::Status st = inbox_->offer(g);
       if (!st.ok()) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, std::string(st.message()));
       if (break_every_ > 0 && ++accepted_ % break_every_ == 0) {
@@ -99,6 +122,7 @@ class Service final : public rv1::RolloutService::Service {
  private:
   GroupInbox* inbox_;
   RolloutHandler* handler_;
+  ServerAuth* auth_;
   int64_t break_every_;
   std::atomic<int64_t> accepted_{0};
 };
@@ -111,13 +135,18 @@ struct RolloutServer::Impl {
 };
 
 RolloutServer::RolloutServer(GroupInbox* inbox, RolloutHandler* handler, const std::string& address,
-                             int64_t break_every)
+                             const ServerSecurity& security, int64_t break_every)
     : impl_(std::make_unique<Impl>()) {
-  impl_->service = std::make_unique<Service>(inbox, handler, break_every);
+  impl_->service = std::make_unique<Service>(inbox, handler, security.auth, break_every);
   grpc::ServerBuilder b;
-  b.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  error_ = server_builder_setup(&b, address, security, &port_);
+  if (!error_.ok()) return;
   b.RegisterService(impl_->service.get());
   impl_->server = b.BuildAndStart();
+  if (!impl_->server || port_ <= 0) {
+    port_ = 0;
+    error_ = absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+  }
 }
 
 RolloutServer::~RolloutServer() {

@@ -10,21 +10,30 @@ namespace ascent {
 namespace wv1 = ascent::weights::v1;
 
 struct WeightClient::Impl {
+  ClientCredentials credentials;
+  absl::Status error;  // the channel could not be made (a TLS file)
   std::unique_ptr<wv1::WeightService::Stub> stub;
 };
 
-WeightClient::WeightClient(const std::string& address, double timeout_s)
+WeightClient::WeightClient(const std::string& address, const ClientCredentials& credentials, double timeout_s)
     : impl_(std::make_unique<Impl>()), timeout_s_(timeout_s) {
+  impl_->credentials = credentials;
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(256 << 20);
-  impl_->stub = wv1::WeightService::NewStub(
-      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+  args.SetMaxReceiveMessageSize(kMaxBucketMessageBytes);
+  auto channel = client_channel(address, credentials, args);
+  if (channel.ok()) {
+    impl_->stub = wv1::WeightService::NewStub(*channel);
+  } else {
+    impl_->error = channel.status();
+  }
 }
 
 WeightClient::~WeightClient() = default;
 
 absl::StatusOr<WeightManifest> WeightClient::manifest() {
+  if (!impl_->error.ok()) return impl_->error;
   grpc::ClientContext ctx;
+  client_context_auth(&ctx, impl_->credentials);
   grpc_set_deadline(&ctx, timeout_s_);
   wv1::Manifest m;
   grpc::Status st = impl_->stub->GetManifest(&ctx, wv1::ManifestRequest(), &m);
@@ -33,7 +42,9 @@ absl::StatusOr<WeightManifest> WeightClient::manifest() {
 }
 
 absl::StatusOr<WeightBucket> WeightClient::bucket(int64_t version, int64_t index) {
+  if (!impl_->error.ok()) return impl_->error;
   grpc::ClientContext ctx;
+  client_context_auth(&ctx, impl_->credentials);
   grpc_set_deadline(&ctx, timeout_s_);
   wv1::BucketRequest req;
   req.set_version(version);

@@ -6,13 +6,14 @@
 #include <memory>
 #include <string>
 
+#include "transport/auth.h"
 #include "transport/weight_transfer.h"
 
 namespace ascent {
 
 class WeightClient {
  public:
-  WeightClient(const std::string& address, double timeout_s = 30);
+  WeightClient(const std::string& address, const ClientCredentials& credentials, double timeout_s = 30);
   ~WeightClient();
   absl::StatusOr<WeightManifest> manifest();
   absl::StatusOr<WeightBucket> bucket(int64_t version, int64_t index);

@@ -16,8 +16,12 @@ namespace {
 
 class Service final : public wv1::WeightService::Service {
  public:
-  Service(const WeightPublisher* p, int64_t corrupt_first) : p_(p), corrupt_(corrupt_first) {}
-  grpc::Status GetManifest(grpc::ServerContext*, const wv1::ManifestRequest*, wv1::Manifest* out) override {
+  Service(const WeightPublisher* p, ServerAuth* auth, int64_t corrupt_first)
+      : p_(p), auth_(auth), corrupt_(corrupt_first) {}
+  grpc::Status GetManifest(grpc::ServerContext* ctx, const wv1::ManifestRequest*,
+                           wv1::Manifest* out) override {
+    if (absl::StatusOr<std::string> caller = auth_->caller(*ctx); !caller.ok())
+      return grpc_unauthenticated(caller.status());
     absl::StatusOr<WeightManifest> m = p_->manifest();
     if (!m.ok()) return grpc_status_from(m.status());
     out->set_version(m->version);
@@ -26,7 +30,9 @@ class Service final : public wv1::WeightService::Service {
     out->set_dtype(static_cast<wv1::WireDType>(m->dtype));
     return grpc::Status::OK;
   }
-  grpc::Status GetBucket(grpc::ServerContext*, const wv1::BucketRequest* req, wv1::Bucket* out) override {
+  grpc::Status GetBucket(grpc::ServerContext* ctx, const wv1::BucketRequest* req, wv1::Bucket* out) override {
+    if (absl::StatusOr<std::string> caller = auth_->caller(*ctx); !caller.ok())
+      return grpc_unauthenticated(caller.status());
     absl::StatusOr<WeightBucket> b = p_->bucket(req->version(), req->index());
     if (!b.ok()) return grpc_status_from(b.status());
     out->set_version(b->version);
@@ -43,6 +49,7 @@ class Service final : public wv1::WeightService::Service {
 
  private:
   const WeightPublisher* p_;
+  ServerAuth* auth_;
   int64_t corrupt_;
   std::atomic<bool> corrupted_{false};
 };
@@ -55,14 +62,21 @@ struct WeightServer::Impl {
 };
 
 WeightServer::WeightServer(const WeightPublisher* publisher, const std::string& address,
-                           int64_t corrupt_first)
+                           const ServerSecurity& security, int64_t corrupt_first)
     : impl_(std::make_unique<Impl>()) {
-  impl_->service = std::make_unique<Service>(publisher, corrupt_first);
+  impl_->service = std::make_unique<Service>(publisher, security.auth, corrupt_first);
   grpc::ServerBuilder b;
-  b.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
-  b.SetMaxSendMessageSize(256 << 20);
+  ServerSecurity s = security;
+  s.max_receive_bytes = 64 << 10;  // requests are a few numbers
+  error_ = server_builder_setup(&b, address, s, &port_);
+  if (!error_.ok()) return;
+  b.SetMaxSendMessageSize(kMaxBucketMessageBytes);
   b.RegisterService(impl_->service.get());
   impl_->server = b.BuildAndStart();
+  if (!impl_->server || port_ <= 0) {
+    port_ = 0;
+    error_ = absl::UnavailableError("cannot listen on " + address);
+  }
 }
 
 WeightServer::~WeightServer() {

@@ -20,6 +20,9 @@ namespace ascent {
 
 enum class WireDType { kF32 = 0, kBF16 = 1 };
 
+// The largest bucket message (run.weight_bucket_mb is at most 1024) with its header.
+inline constexpr int kMaxBucketMessageBytes = (1024 << 20) + (1 << 20);
+
 struct WeightManifest {
   int64_t version = -1, buckets = 0, numel = 0;
   WireDType dtype = WireDType::kBF16;

@@ -6,7 +6,10 @@ minimal verifier to show the shape; replace score_item() with yours. Batches are
 item that raises is reported as not ok with the exception text, so one bad item never fails the batch.
 Other servers reuse serve() (examples/reasoning_gym/reward_server.py).
 
-Run: python3 server.py --port 50051   (prints "listening on PORT" once serving; --port 0 picks a free port)
+Run: ASCENT_REWARD_TOKEN=... python3 server.py --port 50051   (prints "listening on PORT" once serving; --port 0
+picks a free port). Every call must carry "authorization: Bearer $ASCENT_REWARD_TOKEN" (docs/security.md): ascent
+gives the servers it starts a token of their own; for a server you run, give ascent the same token in the
+variable rewards.remote[].token_env names. Calls without it are refused with UNAUTHENTICATED.
 Needs: grpcio and protobuf (Debian: python3-grpcio python3-protobuf) and protoc (protobuf-compiler) to
 generate reward_pb2.py from proto/reward.proto on first run.
 --test-behaviours makes completions containing SLOW sleep 30 s, NAN return NaN, RAISE raise, EXIT end the
@@ -15,6 +18,7 @@ server: the test suite uses them to check that ascent isolates such items and st
 import argparse
 import os
 import hashlib
+import hmac
 import re
 import shutil
 import subprocess
@@ -104,11 +108,33 @@ def exit_when_stdin_closes():
     threading.Thread(target=watch, daemon=True).start()
 
 
+class TokenCheck(grpc.ServerInterceptor):
+    """Refuses every call whose bearer token is not the server's (compared in constant time)."""
+
+    def __init__(self, token):
+        self._want = ("Bearer " + token).encode()
+
+        def deny(request, context):
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "refused: no token or a wrong one")
+        self._deny = grpc.unary_unary_rpc_method_handler(deny)
+
+    def intercept_service(self, continuation, details):
+        got = dict(details.invocation_metadata).get("authorization", "")
+        if hmac.compare_digest(got.encode(), self._want):
+            return continuation(details)
+        return self._deny
+
+
 def serve(score_item_fn, port):
     """Serves RewardService on 127.0.0.1:port (0: a free one), prints "listening on PORT" (the line ascent
     waits for), and blocks."""
     exit_when_stdin_closes()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    token = os.environ.get("ASCENT_REWARD_TOKEN", "")
+    if not token:
+        sys.exit("reward server: ASCENT_REWARD_TOKEN is not set: every call must carry the run's token "
+                 "(docs/security.md)")
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), interceptors=(TokenCheck(token),),
+                         options=[("grpc.max_receive_message_length", 64 << 20)])
     handler = grpc.method_handlers_generic_handler("ascent.reward.v1.RewardService", {
         "Score": grpc.unary_unary_rpc_method_handler(score_batch(score_item_fn),
                                                      request_deserializer=pb.ScoreRequest.FromString,

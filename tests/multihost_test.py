@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Multi-host on one machine (ctest multihost_netns; needs root). Usage: multihost_test.py ASCENT.
+
+Three network namespaces on one bridge: the learner in one (10.200.0.1, run.bind: its port leaves loopback, so
+it uses TLS with the run's own CA and the run's token), two actors in another (10.200.0.2), a stranger in a
+third (10.200.0.3). The parts start as a scheduler would start them: `ascent learner` with the run secret in
+ASCENT_RUN_SECRET, each `ascent actor` with only its own token in ASCENT_TOKEN, derived here with Python's
+hmac (an independent implementation of the derivation in core/run_secret.h).
+
+Checked: the actors train with the learner across namespaces; the stranger is refused on every path (plaintext
+to a TLS port; TLS without a token; a made-up token; another actor's name), and raw garbage, a truncated HTTP/2
+exchange, 1,000 idle connections and a 100 MB message do not stop the learner; the refusals are counted in
+auth/refused and each peer is named in the log. Then the actors' link goes down for 5 s (ip link set down) and
+comes back: steps go on, a scheduler's stop (SIGINT) ends the run with a checkpoint, every step is in the
+metrics once, every group is accounted for (generated = trained + filtered + dropped_reward + held), no group is
+refused or given up, and both actors exit 0.
+"""
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish as finish_checks  # noqa: E402
+
+SKIP = 77  # ctest's SKIP_RETURN_CODE for this test
+if os.geteuid() != 0 or subprocess.run(["ip", "netns", "list"], capture_output=True).returncode != 0:
+    print("skipped: network namespaces need root and iproute2")
+    sys.exit(SKIP)
+try:
+    import grpc  # Debian's python3-grpcio (scripts/install_deps.sh)
+except ImportError:
+    print("skipped: python3-grpcio is missing (scripts/install_deps.sh installs it)")
+    sys.exit(SKIP)
+
+ascent = os.path.abspath(sys.argv[1])
+work = tempfile.mkdtemp(prefix="ascent-multihost-")
+tag = str(os.getpid() % 100000)
+NS = {"l": f"ascl{tag}", "a": f"asca{tag}", "r": f"ascr{tag}"}
+IP = {"l": "10.200.0.1", "a": "10.200.0.2", "r": "10.200.0.3"}
+BRIDGE = f"ascbr{tag}"
+
+
+def sh(*cmd, check_rc=True):
+    r = subprocess.run(list(cmd), capture_output=True, text=True)
+    if check_rc and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: {r.stderr.strip()}")
+    return r
+
+
+def net_up():
+    sh("ip", "link", "add", BRIDGE, "type", "bridge")
+    sh("ip", "link", "set", BRIDGE, "up")
+    for k, ns in NS.items():
+        sh("ip", "netns", "add", ns)
+        inner, outer = f"v{k}{tag}", f"p{k}{tag}"
+        sh("ip", "link", "add", inner, "type", "veth", "peer", "name", outer)
+        sh("ip", "link", "set", outer, "master", BRIDGE)
+        sh("ip", "link", "set", outer, "up")
+        sh("ip", "link", "set", inner, "netns", ns)
+        sh("ip", "netns", "exec", ns, "ip", "addr", "add", IP[k] + "/24", "dev", inner)
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", inner, "up")
+        sh("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up")
+
+
+def net_down():
+    for k, ns in NS.items():
+        sh("ip", "link", "del", f"p{k}{tag}", check_rc=False)
+        sh("ip", "netns", "del", ns, check_rc=False)
+    sh("ip", "link", "del", BRIDGE, check_rc=False)
+
+
+def in_ns(k, argv, env=None, **kw):
+    e = dict(os.environ)
+    e.pop("ASCENT_RUN_SECRET", None)
+    e.pop("ASCENT_TOKEN", None)
+    e.update(env or {})
+    return subprocess.Popen(["ip", "netns", "exec", NS[k], *argv], cwd=work, env=e, text=True, **kw)
+
+
+def metrics(name):
+    with open(os.path.join(work, "runs", name, "metrics.jsonl")) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def last_step(name):
+    try:
+        return metrics(name)[-1]["step"]
+    except (OSError, ValueError, IndexError, KeyError):
+        return -1
+
+
+def wait(cond, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+# The stranger's tries, run in its namespace by this same script (argv[2] == "stranger").
+STRANGER = r'''
+import os, socket, sys, time, grpc
+host, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+target = f"{host}:{port}"
+register = bytes([0x0a, 7]) + b"actor-0" + bytes([0x12, 5]) + b"rogue"   # RegisterRequest{actor-0, rogue}
+out = {}
+def call(channel, md, payload=register, timeout=10):
+    f = channel.unary_unary("/ascent.rollout.v1.RolloutService/Register",
+                            request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    try:
+        f(payload, metadata=md, timeout=timeout)
+        return "OK"
+    except grpc.RpcError as e:
+        return e.code().name
+out["plaintext"] = call(grpc.insecure_channel(target), None, timeout=5)
+creds = grpc.ssl_channel_credentials(open(ca, "rb").read())
+big = [("grpc.max_send_message_length", -1)]
+tls = grpc.secure_channel(target, creds, options=big)
+out["tls_no_token"] = call(tls, None)
+out["tls_made_up_token"] = call(tls, [("authorization", "Bearer " + "ab" * 32), ("x-ascent-actor", "actor-0")])
+out["tls_other_actors_name"] = call(tls, [("authorization", "Bearer " + sys.argv[4]), ("x-ascent-actor", "actor-0")])
+out["tls_100mb"] = call(tls, None, payload=b"\x0a" + b"\xff" * 100_000_000, timeout=60)
+def raw(data, read=True):
+    s = socket.create_connection((host, port), timeout=10)
+    try:
+        s.sendall(data)
+        if read:
+            s.settimeout(5)
+            try:
+                s.recv(1 << 16)
+            except OSError:
+                pass
+    except OSError:
+        pass
+    finally:
+        s.close()
+raw(os.urandom(1 << 20))                                                  # garbage
+raw(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 18, 4, 0, 0, 0, 0, 0]))  # a preface, a cut SETTINGS frame
+idle = []
+for _ in range(1000):                                                    # connections that never speak
+    try:
+        idle.append(socket.create_connection((host, port), timeout=5))
+    except OSError:
+        break
+out["idle_connections"] = len(idle)
+time.sleep(3)
+for s in idle:
+    s.close()
+print("STRANGER " + repr(out), flush=True)
+'''
+
+
+def main():
+    net_up()
+    parts = []
+    try:
+        run(parts)
+    finally:
+        for p in parts:
+            if p.poll() is None:
+                p.kill()
+        net_down()
+    finish_checks(work)
+
+
+def run(parts):
+    r = subprocess.run([ascent, "init-model", "--out", "policy", "--arch", "qwen3", "--preset", "tiny", "--seed", "3"],
+                       cwd=work, capture_output=True, text=True)
+    check("init-model", r.returncode == 0, r.stderr)
+    name = "multihost"
+    recipe = os.path.join(work, "multihost.yaml")
+    with open(recipe, "w") as f:
+        f.write(f"""name: {name}
+seed: 3
+model: {{path: policy}}
+data: {{builtin: arithmetic, builtin_size: 400, builtin_max_operand: 9, validation_split: 0.05}}
+generation: {{max_tokens: 4, temperature: 1.0, slots: 16}}
+algorithm: {{group_size: 4, prompts_per_step: 4, max_lag: 2}}
+rewards: {{verifier: math}}
+optimizer: {{lr: 3.0e-4, warmup_steps: 0}}
+run:
+  steps: 1000000  # stopped by SIGINT (a scheduler's stop) once the link came back
+  actors: 2
+  bind: {IP["l"]}
+  dir: runs
+  validation: {{every: 0}}
+  checkpoint: {{every: 0}}
+""")
+    secret = secrets.token_hex(32)
+
+    def token(actor):
+        return hmac.new(secret.encode(), f"actor/{actor}".encode(), hashlib.sha256).hexdigest()
+
+    learner = in_ns("l", [ascent, "learner", "--recipe", recipe, "--no-progress", "--lost-after", "30"],
+                    env={"ASCENT_RUN_SECRET": secret}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    parts.append(learner)
+    addr_file = os.path.join(work, "runs", name, "learner.addr")
+    ca = os.path.join(work, "runs", name, "tls", "ca.pem")
+    ok = wait(lambda: os.path.exists(addr_file) and open(addr_file).read().strip(), 120)
+    check("the learner listens", ok and learner.poll() is None)
+    if not ok:
+        return
+    address = open(addr_file).read().strip()
+    check("it names its own address beyond loopback", address.startswith(IP["l"] + ":"), address)
+    check("it made the run's CA (TLS beyond loopback)", os.path.exists(ca))
+    actors = [in_ns("a", [ascent, "actor", "--learner", address, "--recipe", recipe, "--name", f"actor-{i}"],
+                    env={"ASCENT_TOKEN": token(f"actor-{i}")}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+              for i in range(2)]
+    parts.extend(actors)
+    check("the actors train across namespaces", wait(lambda: last_step(name) >= 4, 180), last_step(name))
+
+    host, port = address.rsplit(":", 1)
+    stranger = in_ns("r", [sys.executable, "-c", STRANGER, host, port, ca, token("actor-1")],
+                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    s_out = stranger.communicate(timeout=240)[0]
+    tries = {}
+    for line in s_out.splitlines():
+        if line.startswith("STRANGER "):
+            tries = eval(line[len("STRANGER "):], {})  # a dict literal printed by the stranger above
+    check("the stranger ran its tries", bool(tries), s_out[-2000:])
+    check("plaintext to the TLS port fails", tries.get("plaintext") == "UNAVAILABLE", tries)
+    for k in ("tls_no_token", "tls_made_up_token", "tls_other_actors_name"):
+        check(f"{k}: UNAUTHENTICATED", tries.get(k) == "UNAUTHENTICATED", tries)
+    check("a 100 MB message is refused", tries.get("tls_100mb") == "RESOURCE_EXHAUSTED", tries)
+    check("1,000 idle connections were opened", tries.get("idle_connections", 0) >= 1000, tries)
+    before = last_step(name)
+    check("the learner steps on after the stranger", wait(lambda: last_step(name) >= before + 2, 120),
+          (before, last_step(name)))
+
+    # The actors' link goes down for 5 s and comes back; the run goes on, then a scheduler's stop (SIGINT).
+    link = f"pa{tag}"
+    sh("ip", "link", "set", link, "down")
+    time.sleep(5)
+    down_end = last_step(name)
+    sh("ip", "link", "set", link, "up")
+    check("the actors come back: steps go on after the link is up", wait(lambda: last_step(name) >= down_end + 10, 180),
+          (down_end, last_step(name)))
+    learner.send_signal(2)
+    out = learner.communicate(timeout=300)[0]
+    check("the learner stops with a checkpoint", learner.returncode == 130 and "stopped: checkpoint at step" in out,
+          (learner.returncode, out[-3000:]))
+    steps = metrics(name)[-1]["step"]
+    codes = []
+    for a in actors:
+        try:
+            a_out = a.communicate(timeout=60)[0]
+        except subprocess.TimeoutExpired:
+            a.kill()
+            a_out = a.communicate()[0]
+        codes.append((a.returncode, a_out[-600:]))
+    check("both actors exit 0", all(c == 0 for c, _ in codes), codes)
+    m = metrics(name)
+    check("steps 0..N one by one", [x["step"] for x in m] == list(range(steps + 1)), [x["step"] for x in m])
+    train = [x for x in m if x["step"] > 0]
+    acc = [(x["groups/generated"], x["groups/trained"] + x["groups/filtered"] + x["groups/dropped_reward"] +
+            x["groups/held"]) for x in train]
+    check("every group accounted for at every step", all(a == b for a, b in acc), acc)
+    check("every step's groups were trained or filtered",
+          train[-1]["groups/trained"] + train[-1]["groups/filtered"] == steps * 4, train[-1])
+    check("no group refused, none given up", train[-1].get("groups/dropped_invalid", 0) == 0 and
+          train[-1].get("leases/given_up", 0) == 0, train[-1])
+    # Refused by the token check: no token, a made-up one, another actor's (plaintext fails in the TLS
+    # handshake and the 100 MB message at the size limit, before any token is looked at).
+    check("the refusals are counted (auth/refused)", train[-1].get("auth/refused", 0) == 3, train[-1])
+    check("the log names the stranger's address", f"from ipv4:{IP['r']}" in out, out[-3000:])
+
+
+if __name__ == "__main__":
+    main()
