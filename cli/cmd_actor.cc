@@ -1,4 +1,7 @@
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <thread>
 
 #include "actor/actor.h"
 #include "cli/commands.h"
@@ -44,6 +47,13 @@ void cli_add_actor(CLI::App& app) {
     auto credentials = actor_credentials(*r, o->name, o->tls_ca);  // ASCENT_TOKEN, or the run secret
     if (!credentials.ok()) std::exit(cli_fail("actor", std::string(credentials.status().message())));
     cfg->credentials = *credentials;
+    // A learner started at the same moment (a scheduler) may still be making the run's CA: wait for it.
+    for (int i = 0;
+         i < 1200 && !cfg->credentials.tls_ca.empty() && !std::filesystem::exists(cfg->credentials.tls_ca);
+         ++i) {
+      if (i == 0) std::fprintf(stderr, "ascent actor: waiting for %s\n", cfg->credentials.tls_ca.c_str());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     cfg->lora = r->lora;
     cfg->max_groups = o->max_groups;
     auto rewards = reward_setup_make(r->rewards, o->recipe);

@@ -17,6 +17,7 @@ void cli_add_version(CLI::App& app);
 void cli_add_actor(CLI::App& app);
 void cli_add_learner(CLI::App& app);
 void cli_add_train(CLI::App& app);
+void cli_add_launch(CLI::App& app);
 void cli_add_sft(CLI::App& app);
 void cli_add_merge_lora(CLI::App& app);
 

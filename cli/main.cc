@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   cli_add_import(app);
   cli_add_render_chat(app);
   cli_add_train(app);
+  cli_add_launch(app);
   cli_add_learner(app);
   cli_add_actor(app);
   cli_add_sft(app);

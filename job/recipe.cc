@@ -12,6 +12,7 @@
 #include "core/run_dir.h"
 #include "core/yaml_reader.h"
 #include "generation/generation_config.h"
+#include "job/cluster_config.h"
 #include "learner/algo_config.h"
 #include "model/backend.h"
 #include "model/lora.h"
@@ -251,6 +252,12 @@ absl::StatusOr<Recipe> recipe_parse_yaml(const std::string& text, const std::str
   ck.read("keep", &c.checkpoint_keep, 1, 1000000);
   c.dir = relative_to(dir, c.dir);
   o.schedule.total_steps = c.steps;
+
+  if (const YAML::Node cl = child(root, "cluster"); cl && !cl.IsNull()) {
+    r.cluster.present = true;
+    cluster_config_read(top.section("cluster"), c.actors, c.learner_ranks, &r.cluster);
+    if (!r.cluster.ascent.empty()) r.cluster.ascent = relative_to(dir, r.cluster.ascent);
+  }
 
   // Sections parsed by their owners (each validates its own keys).
   top.read_raw("generation");

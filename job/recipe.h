@@ -7,6 +7,7 @@
 //   rewards:     rewards/rewards_config.h
 //   optimizer:   learner/learner_config.h (model/adamw.h)
 //   run:         learner/learner_config.h (steps, processes, validation, checkpoints)
+//   cluster:     job/cluster_config.h (ascent launch)
 // Relative paths are taken relative to the recipe's directory.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "job/cluster_config.h"
 #include "learner/learner_config.h"
 #include "yaml-cpp/yaml.h"
 
@@ -34,6 +36,7 @@ struct DataConfig {
 struct Recipe : LearnerConfig {
   std::string dir;
   DataConfig data;
+  ClusterConfig cluster;  // cluster: (job/cluster_config.h), for `ascent launch`
 };
 
 absl::StatusOr<Recipe> recipe_load(const std::string& path);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/run_secret.h"
 #include "learner/learner_config.h"
+#include "transport/tls.h"
 
 namespace ascent {
 
@@ -30,10 +31,12 @@ absl::StatusOr<ClientCredentials> actor_credentials(const Recipe& r, const std::
   }
   if (!tls_ca.empty()) {
     c.tls_ca = tls_ca;
+    if (r.run.tls_ca.empty()) c.tls_server_name = kRunCaServerName;
+  } else if (!r.run.tls_ca.empty()) {
+    c.tls_ca = r.run.tls_ca;  // the user's certificate names the learner's host
   } else if (run_uses_tls(r.run)) {
-    c.tls_ca = !r.run.tls_ca.empty()
-                   ? r.run.tls_ca
-                   : (std::filesystem::path(learner_run_dir(r)) / "tls" / "ca.pem").string();
+    c.tls_ca = (std::filesystem::path(learner_run_dir(r)) / "tls" / "ca.pem").string();
+    c.tls_server_name = kRunCaServerName;
   }
   return c;
 }

@@ -163,7 +163,7 @@ std::string Learner::advertised_host() const {
 }
 
 // Credentials always; TLS once the ports leave loopback (run.tls's files, else a per-run CA in <run dir>/tls/
-// for the hosts actors dial). The largest message a port takes is what a group of this recipe can be.
+// whose server certificate names kRunCaServerName, wherever the learner runs). The largest message a port takes is what a group of this recipe can be.
 absl::StatusOr<ServerSecurity> Learner::server_security() {
   ASCENT_ASSIGN_OR_RETURN(std::string secret, run_secret_get(run_dir_, /*create=*/true));
   auth_ = std::make_unique<ServerAuth>(std::move(secret));
@@ -171,10 +171,8 @@ absl::StatusOr<ServerSecurity> Learner::server_security() {
   s.auth = auth_.get();
   if (!r_.run.tls_cert.empty()) {
     s.tls = TlsFiles{r_.run.tls_ca, r_.run.tls_cert, r_.run.tls_key};
-  } else if (!address_is_loopback(r_.run.bind)) {
-    std::vector<std::string> hosts = {advertised_host()};
-    if (r_.run.bind != "0.0.0.0" && r_.run.bind != "::") hosts.push_back(r_.run.bind);
-    ASCENT_ASSIGN_OR_RETURN(s.tls, tls_make_run_ca((fs::path(run_dir_) / "tls").string(), hosts));
+  } else if (!address_is_loopback(r_.run.bind)) {  // kept when `ascent launch` made it before the job ran
+    ASCENT_ASSIGN_OR_RETURN(s.tls, tls_make_run_ca((fs::path(run_dir_) / "tls").string(), {}));
   }
   // A token costs at most 5 (id) + 4 (log-prob) + 10 (version) + 1 (forced) bytes on the wire; a completion's
   // strings (finish reason, components, a reward error cut at 4 KiB by the actor) stay well under 64 KiB.

@@ -51,6 +51,7 @@ namespace ascent {
 struct LearnerOptions {
   bool resume = false;  // continue from runs/<name>/checkpoints/latest
   bool fresh = false;   // remove an existing run directory first
+  bool requeue = false;  // a scheduler's restart: resume when a checkpoint exists, else start at step 0 in place
   int64_t port = -1;    // RolloutService port (-1: the recipe's run.port)
   double lost_after_s = 10;
   bool progress = true;   // the one-line console display

@@ -31,17 +31,25 @@ namespace fs = std::filesystem;
 absl::StatusOr<std::string> resume_checkpoint(const std::string& run_dir, const LearnerOptions& o) {
   if (o.fresh) ASCENT_RETURN_IF_ERROR(run_dir_remove(run_dir));
   std::string ckpt;
-  if (o.resume) {
+  if (o.resume || o.requeue) {
     std::vector<std::string> refused;
     auto latest = checkpoint_latest(run_dir, &refused);
     for (const std::string& why : refused)
       std::fprintf(stderr, "ascent learner: WARNING: checkpoint %s\n", why.c_str());
-    if (!latest.ok())
-      return absl::Status(latest.status().code(), absl::StrCat("--resume: ", latest.status().message()));
-    if (!refused.empty() && fs::exists(fs::path(*latest) / "manifest.json"))
-      std::fprintf(stderr, "ascent learner: resuming from %s, the newest checkpoint that verifies\n",
-                   latest->c_str());
-    ckpt = *latest;
+    // --requeue (a scheduler starting the job again): no checkpoint yet means the attempt before made none,
+    // and the run starts over in place (its metrics are rewritten; the run secret and TLS files stay).
+    if (!latest.ok() && o.requeue && latest.status().code() == absl::StatusCode::kNotFound) {
+      std::fprintf(stderr, "ascent learner: --requeue: no checkpoint in %s, starting at step 0\n",
+                   run_dir.c_str());
+    } else if (!latest.ok()) {
+      return absl::Status(latest.status().code(),
+                          absl::StrCat(o.requeue ? "--requeue: " : "--resume: ", latest.status().message()));
+    } else {
+      if (!refused.empty() && fs::exists(fs::path(*latest) / "manifest.json"))
+        std::fprintf(stderr, "ascent learner: resuming from %s, the newest checkpoint that verifies\n",
+                     latest->c_str());
+      ckpt = *latest;
+    }
   } else if (fs::exists(fs::path(run_dir) / "metrics.jsonl")) {
     return absl::AlreadyExistsError(absl::StrCat(run_dir,
                                                  " holds a run already: --resume continues it, --fresh "
@@ -236,7 +244,8 @@ absl::Status learner_run(const LearnerConfig& r, const PromptSet& data, const Le
       ASCENT_ASSIGN_OR_RETURN(RunDirLock l, RunDirLock::acquire(run_dir));
       lock.emplace(std::move(l));
     }
-    if (o.resume) ASCENT_RETURN_IF_ERROR(recipe_resume_check(run_dir, r));
+    if (o.resume || (o.requeue && fs::exists(fs::path(run_dir) / "recipe.yaml")))
+      ASCENT_RETURN_IF_ERROR(recipe_resume_check(run_dir, r));
     ASCENT_ASSIGN_OR_RETURN(ckpt, resume_checkpoint(run_dir, o));
   }
   coll.broadcast(&ckpt, 0);

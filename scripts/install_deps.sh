@@ -11,7 +11,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libginac-dev libpcre2-dev libutf8proc-dev zlib1g-dev libssl-dev
   libopenblas-openmp-dev libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-grpcio python3-protobuf python3-jinja2
+  python3 python3-grpcio python3-protobuf python3-jinja2 python3-yaml
   python3-pip python3-venv  # the real-model run: the SmolLM2 wheel from PyPI, reasoning-gym in a venv
 )
 if [[ "${1:-}" == "--test" ]]; then

@@ -122,7 +122,7 @@ def call(channel, md, payload=register, timeout=10):
         return e.code().name
 out["plaintext"] = call(grpc.insecure_channel(target), None, timeout=5)
 creds = grpc.ssl_channel_credentials(open(ca, "rb").read())
-big = [("grpc.max_send_message_length", -1)]
+big = [("grpc.max_send_message_length", -1), ("grpc.ssl_target_name_override", "ascent-learner")]
 tls = grpc.secure_channel(target, creds, options=big)
 out["tls_no_token"] = call(tls, None)
 out["tls_made_up_token"] = call(tls, [("authorization", "Bearer " + "ab" * 32), ("x-ascent-actor", "actor-0")])

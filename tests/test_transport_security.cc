@@ -248,6 +248,7 @@ TEST(RunCa, OpensslVerifiesTheServerCertificateForTheRunsHosts) {
   EXPECT_EQ(run("openssl verify -CAfile " + f->ca + " -verify_ip 10.200.0.1 " + f->cert), 0);
   EXPECT_EQ(run("openssl verify -CAfile " + f->ca + " -verify_hostname learner-0.ascent " + f->cert), 0);
   EXPECT_EQ(run("openssl verify -CAfile " + f->ca + " -verify_ip 127.0.0.1 " + f->cert), 0);
+  EXPECT_EQ(run("openssl verify -CAfile " + f->ca + " -verify_hostname ascent-learner " + f->cert), 0);
   EXPECT_NE(run("openssl verify -CAfile " + f->ca + " -verify_ip 10.200.0.9 " + f->cert), 0);
   EXPECT_NE(run("openssl verify -CAfile " + f->cert + " " + f->cert), 0);  // not a CA of its own
   struct stat st {};

@@ -135,7 +135,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls_server_credentials(
 }
 
 absl::StatusOr<TlsFiles> tls_make_run_ca(const std::string& dir, const std::vector<std::string>& hosts_in) {
-  std::vector<std::string> hosts = {"localhost", "127.0.0.1"};
+  std::vector<std::string> hosts = {kRunCaServerName, "localhost", "127.0.0.1"};
   for (const std::string& h : hosts_in) {
     if (!h.empty() && std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
   }
@@ -155,7 +155,7 @@ absl::StatusOr<TlsFiles> tls_make_run_ca(const std::string& dir, const std::vect
   if (!ca.ok()) return ca.status();
   std::vector<std::string> sans;
   for (const std::string& h : hosts) sans.push_back(absl::StrCat(is_ip(h) ? "IP:" : "DNS:", h));
-  absl::StatusOr<Cert> server = cert_make(server_key.get(), hosts.back(), ca->get(), ca_key.get(),
+  absl::StatusOr<Cert> server = cert_make(server_key.get(), kRunCaServerName, ca->get(), ca_key.get(),
                                           {{NID_basic_constraints, "critical,CA:FALSE"},
                                            {NID_key_usage, "critical,digitalSignature,keyEncipherment"},
                                            {NID_ext_key_usage, "serverAuth"},
