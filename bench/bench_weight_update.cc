@@ -2,10 +2,13 @@
 // 32 MB with CRC-32), fetched over loopback gRPC, checked and written into the actor's model, against the
 // time of one decode step of that model (batch 16, the baseline the update interrupts). The actor receives
 // into a staging copy beside decoding and only swaps between two steps (actor/actor.h): the swap is
-// timed, and so is a decode step while a receive runs in another thread. Usage:
+// timed, and so is a decode step while a receive runs in another thread; the transfer alone is timed against a
+// memcpy of the same bytes (the floor of any transport on one host). Usage:
 // bench_weight_update [--preset 0.5b] [--bucket-mb 32]
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -62,6 +65,33 @@ int main(int argc, char** argv) {
   if (!rs.ok()) {
     std::fprintf(stderr, "%s\n", std::string(rs.message()).c_str());
     return 1;
+  }
+
+  // The baseline: a plain memcpy of the same bytes (what shared memory on one host would cost at least).
+  std::vector<char> from(static_cast<size_t>(st.bytes), 1), to(static_cast<size_t>(st.bytes), 0);
+  std::memcpy(to.data(), from.data(), from.size());  // pages touched before timing
+  t0 = now();
+  std::memcpy(to.data(), from.data(), from.size());
+  const double memcpy_s = now() - t0;
+  std::printf("  memcpy of the same bytes (baseline):    %7.3f s  (%.0f MB/s)\n", memcpy_s,
+              st.bytes / 1e6 / memcpy_s);
+  // The transfer alone: every bucket fetched (no check, no write), by one and by several threads.
+  for (int threads : {1, 2, 4}) {
+    std::atomic<int64_t> next{0}, bytes{0};
+    t0 = now();
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        for (int64_t i = next++; i < m->buckets; i = next++) {
+          auto b = client.bucket(m->version, i);
+          if (b.ok()) bytes += static_cast<int64_t>(b->data.size());
+        }
+      });
+    }
+    for (auto& th : pool) th.join();
+    const double s = now() - t0;
+    std::printf("  gRPC transfer alone, %d thread(s):        %7.3f s  (%.0f MB/s, %.1fx memcpy's time)\n",
+                threads, s, bytes / 1e6 / s, s / memcpy_s);
   }
 
   GenerateRequest req;

@@ -15,10 +15,12 @@ comes back: steps go on, a scheduler's stop (SIGINT) ends the run with a checkpo
 metrics once, every group is accounted for (generated = trained + filtered + dropped_reward + held), no group is
 refused or given up, and both actors exit 0.
 """
+import ast
 import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -105,10 +107,10 @@ def wait(cond, timeout):
     return False
 
 
-# The stranger's tries, run in its namespace by this same script (argv[2] == "stranger").
+# The stranger's tries: a Python program run in the third namespace (python3 -c), printing what each try got.
 STRANGER = r'''
 import os, socket, sys, time, grpc
-host, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port, ca, wport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[5])
 target = f"{host}:{port}"
 register = bytes([0x0a, 7]) + b"actor-0" + bytes([0x12, 5]) + b"rogue"   # RegisterRequest{actor-0, rogue}
 out = {}
@@ -128,22 +130,33 @@ out["tls_no_token"] = call(tls, None)
 out["tls_made_up_token"] = call(tls, [("authorization", "Bearer " + "ab" * 32), ("x-ascent-actor", "actor-0")])
 out["tls_other_actors_name"] = call(tls, [("authorization", "Bearer " + sys.argv[4]), ("x-ascent-actor", "actor-0")])
 out["tls_100mb"] = call(tls, None, payload=b"\x0a" + b"\xff" * 100_000_000, timeout=60)
-def raw(data, read=True):
-    s = socket.create_connection((host, port), timeout=10)
+weights = grpc.secure_channel(f"{host}:{wport}", creds, options=big)
+manifest = weights.unary_unary("/ascent.weights.v1.WeightService/GetManifest",
+                               request_serializer=lambda b: b, response_deserializer=lambda b: b)
+try:
+    manifest(b"", timeout=10)
+    out["weights_no_token"] = "OK"
+except grpc.RpcError as e:
+    out["weights_no_token"] = e.code().name
+try:
+    manifest(b"\x0a" + b"\xff" * 100_000_000, timeout=60)
+    out["weights_100mb"] = "OK"
+except grpc.RpcError as e:
+    out["weights_100mb"] = e.code().name
+def raw(p, data):
+    """Bytes straight onto the port's socket, then whatever comes back (nothing is expected to survive)."""
+    s = socket.create_connection((host, p), timeout=10)
     try:
         s.sendall(data)
-        if read:
-            s.settimeout(5)
-            try:
-                s.recv(1 << 16)
-            except OSError:
-                pass
+        s.settimeout(5)
+        s.recv(1 << 16)
     except OSError:
         pass
     finally:
         s.close()
-raw(os.urandom(1 << 20))                                                  # garbage
-raw(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 18, 4, 0, 0, 0, 0, 0]))  # a preface, a cut SETTINGS frame
+for p in (port, wport):
+    raw(p, os.urandom(1 << 20))                                                     # garbage
+    raw(p, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 18, 4, 0, 0, 0, 0, 0]))  # a cut SETTINGS frame
 idle = []
 for _ in range(1000):                                                    # connections that never speak
     try:
@@ -218,19 +231,24 @@ run:
     check("the actors train across namespaces", wait(lambda: last_step(name) >= 4, 180), last_step(name))
 
     host, port = address.rsplit(":", 1)
-    stranger = in_ns("r", [sys.executable, "-c", STRANGER, host, port, ca, token("actor-1")],
+    log = open(os.path.join(work, "runs", name, "log.txt")).read()
+    wport = re.search(r"\(weights (\d+);", log)
+    check("the log names the weights port", wport is not None, log[-1000:])
+    stranger = in_ns("r", [sys.executable, "-c", STRANGER, host, port, ca, token("actor-1"), wport.group(1)],
                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     s_out = stranger.communicate(timeout=240)[0]
     tries = {}
     for line in s_out.splitlines():
         if line.startswith("STRANGER "):
-            tries = eval(line[len("STRANGER "):], {})  # a dict literal printed by the stranger above
+            tries = ast.literal_eval(line[len("STRANGER "):])
     check("the stranger ran its tries", bool(tries), s_out[-2000:])
     check("plaintext to the TLS port fails", tries.get("plaintext") == "UNAVAILABLE", tries)
     for k in ("tls_no_token", "tls_made_up_token", "tls_other_actors_name"):
         check(f"{k}: UNAUTHENTICATED", tries.get(k) == "UNAUTHENTICATED", tries)
     check("a 100 MB message is refused", tries.get("tls_100mb") == "RESOURCE_EXHAUSTED", tries)
     check("1,000 idle connections were opened", tries.get("idle_connections", 0) >= 1000, tries)
+    check("the weights port: no token, UNAUTHENTICATED", tries.get("weights_no_token") == "UNAUTHENTICATED", tries)
+    check("the weights port: a 100 MB request refused", tries.get("weights_100mb") == "RESOURCE_EXHAUSTED", tries)
     before = last_step(name)
     check("the learner steps on after the stranger", wait(lambda: last_step(name) >= before + 2, 120),
           (before, last_step(name)))
@@ -267,9 +285,9 @@ run:
           train[-1]["groups/trained"] + train[-1]["groups/filtered"] == steps * 4, train[-1])
     check("no group refused, none given up", train[-1].get("groups/dropped_invalid", 0) == 0 and
           train[-1].get("leases/given_up", 0) == 0, train[-1])
-    # Refused by the token check: no token, a made-up one, another actor's (plaintext fails in the TLS
-    # handshake and the 100 MB message at the size limit, before any token is looked at).
-    check("the refusals are counted (auth/refused)", train[-1].get("auth/refused", 0) == 3, train[-1])
+    # Refused by the token check: no token, a made-up one, another actor's, the weights port without one
+    # (plaintext fails in the TLS handshake and the 100 MB messages at the size limit, before any token).
+    check("the refusals are counted (auth/refused)", train[-1].get("auth/refused", 0) == 4, train[-1])
     check("the log names the stranger's address", f"from ipv4:{IP['r']}" in out, out[-3000:])
 
 
