@@ -44,7 +44,8 @@ void cli_add_actor(CLI::App& app) {
         actor_config_make(r->generation, r->algorithm.group_size, r->algorithm.max_lag, *m, codec->get());
     if (!cfg.ok()) std::exit(cli_fail("actor", o->recipe + ": " + std::string(cfg.status().message())));
     cfg->name = o->name;
-    auto credentials = actor_credentials(*r, o->name, o->tls_ca);  // ASCENT_TOKEN, or the run secret
+    auto credentials =
+        actor_credentials(*r, o->name, o->learner, o->tls_ca);  // ASCENT_TOKEN, or the run secret
     if (!credentials.ok()) std::exit(cli_fail("actor", std::string(credentials.status().message())));
     cfg->credentials = *credentials;
     // A learner started at the same moment (a scheduler) may still be making the run's CA: wait for it.

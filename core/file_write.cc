@@ -1,6 +1,7 @@
 #include "core/file_write.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,10 +41,15 @@ absl::Status dir_fsync(const std::string& dir) {
   return fsync_open(dir.empty() ? "." : dir, O_RDONLY | O_DIRECTORY);
 }
 
-absl::Status file_write_atomic(const std::string& path, const std::string& text) {
+absl::Status file_write_atomic(const std::string& path, const std::string& text, unsigned mode) {
   const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return sys_error(absl::StatusCode::kPermissionDenied, tmp, "cannot write");
+  if (::fchmod(fd, mode) != 0) {  // a leftover .tmp keeps its old mode through O_CREAT
+    absl::Status st = sys_error(absl::StatusCode::kPermissionDenied, tmp, "cannot chmod");
+    ::close(fd);
+    return st;
+  }
   size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);

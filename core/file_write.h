@@ -12,7 +12,9 @@ namespace ascent {
 // Errors name the file and the system's reason (a full disk: "No space left on device"): PermissionDenied
 // when it cannot be opened, DataLoss when a write, fsync or close fails, Internal when the rename fails. The
 // directory is fsynced after the rename.
-absl::Status file_write_atomic(const std::string& path, const std::string& text);
+// `mode`: the file's permissions from its creation on (0600 for a key or a secret: never readable by others,
+// not even for a moment).
+absl::Status file_write_atomic(const std::string& path, const std::string& text, unsigned mode = 0644);
 
 // fsync of a written file, and of a directory (so that a rename or a new entry in it survives a crash).
 absl::Status file_fsync(const std::string& path);

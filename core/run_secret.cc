@@ -43,6 +43,7 @@ absl::StatusOr<std::string> secret_file_read(const std::string& path) {
                      (st.st_mode >> 3) & 7, st.st_mode & 7, "); chmod 600 it"));
   }
   std::ifstream in(path);
+  if (!in) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot read the run secret"));
   std::stringstream text;
   text << in.rdbuf();
   std::string s = trim(text.str());
@@ -50,12 +51,14 @@ absl::StatusOr<std::string> secret_file_read(const std::string& path) {
   return s;
 }
 
-// O_EXCL: two parts of one run that start together agree on one secret (the loser reads the winner's).
+// link(2) is atomic: two parts of one run that start together agree on one secret (each reads what the file
+// holds after its link, the winner's). The temporary's name is random: pids repeat across containers that
+// share a volume.
 absl::StatusOr<std::string> secret_file_create(const std::string& path) {
   absl::StatusOr<std::string> s = run_secret_make();
   if (!s.ok()) return s;
-  const std::string tmp = path + ".tmp" + std::to_string(getpid());
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const std::string tmp = path + ".tmp" + s->substr(0, 16);
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) return absl::PermissionDeniedError(absl::StrCat(tmp, ": ", std::strerror(errno)));
   const std::string line = *s + "\n";
   const bool written =
@@ -71,9 +74,8 @@ absl::StatusOr<std::string> secret_file_create(const std::string& path) {
   unlink(tmp.c_str());
   if (linked != 0 && err != EEXIST)
     return absl::PermissionDeniedError(absl::StrCat(path, ": ", std::strerror(err)));
-  if (linked != 0) return secret_file_read(path);
-  (void)dir_fsync(std::filesystem::path(path).parent_path().string());
-  return s;
+  if (linked == 0) (void)dir_fsync(std::filesystem::path(path).parent_path().string());
+  return secret_file_read(path);
 }
 
 }  // namespace
@@ -96,8 +98,8 @@ absl::Status run_secret_check(std::string_view secret, std::string_view where) {
                                                  static_cast<uint64_t>(secret.size()), " characters"));
 }
 
-absl::StatusOr<std::string> run_secret_get(const std::string& run_dir, bool create) {
-  if (const char* env = std::getenv(kRunSecretEnv); env != nullptr && *env != '\0') {
+absl::StatusOr<std::string> run_secret_get(const std::string& run_dir, bool create, bool from_env) {
+  if (const char* env = std::getenv(kRunSecretEnv); from_env && env != nullptr && *env != '\0') {
     std::string s = trim(env);
     if (absl::Status c = run_secret_check(s, kRunSecretEnv); !c.ok()) return c;
     return s;
@@ -106,8 +108,10 @@ absl::StatusOr<std::string> run_secret_get(const std::string& run_dir, bool crea
   absl::StatusOr<std::string> s = secret_file_read(path);
   if (s.ok() || s.status().code() != absl::StatusCode::kNotFound || !create) {
     if (!s.ok() && s.status().code() == absl::StatusCode::kNotFound) {
-      return absl::NotFoundError(absl::StrCat("no run secret: ", kRunSecretEnv, " is not set and ", path,
-                                              " does not exist (the learner makes it when it starts)"));
+      return absl::NotFoundError(absl::StrCat(
+          "no run secret: ", kRunSecretEnv, " is not set and ", path,
+          " does not exist (the learner or ascent launch makes it; ascent train passes the secret in ",
+          kRunSecretEnv, " instead)"));
     }
     return s;
   }

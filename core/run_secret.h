@@ -27,7 +27,8 @@ absl::StatusOr<std::string> run_secret_make();
 absl::Status run_secret_check(std::string_view secret, std::string_view where);
 // ASCENT_RUN_SECRET if set; else <run_dir>/secret (created, mode 0600, when `create` and absent). NotFound
 // when neither exists and !create; PermissionDenied for a file that group or others can read.
-absl::StatusOr<std::string> run_secret_get(const std::string& run_dir, bool create);
+// `from_env` false: the file only (ascent launch writes the secret where every node reads it).
+absl::StatusOr<std::string> run_secret_get(const std::string& run_dir, bool create, bool from_env = true);
 
 // HMAC-SHA256(secret, purpose) as 64 hex characters.
 std::string token_derive(std::string_view secret, std::string_view purpose);

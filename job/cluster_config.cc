@@ -26,6 +26,14 @@ bool dns_label(const std::string& s) {
   return true;
 }
 
+// Letters, digits and the given punctuation only (values that go into scripts and manifests unquoted).
+bool plain(const std::string& s, const std::string& punctuation) {
+  for (char ch : s) {
+    if (!isalnum(static_cast<unsigned char>(ch)) && punctuation.find(ch) == std::string::npos) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void cluster_config_read(YamlReader& c, int64_t run_actors, int64_t run_learner_ranks, ClusterConfig* out) {
@@ -50,8 +58,28 @@ void cluster_config_read(YamlReader& c, int64_t run_actors, int64_t run_learner_
   kube.read("memory", &k.k8s_memory);
   if (!dns_label(k.k8s_namespace)) kube.fail("namespace", "must be a DNS label (a-z, 0-9, '-')");
   if (!dns_label(k.k8s_volume_claim)) kube.fail("volume_claim", "must be a DNS label (a-z, 0-9, '-')");
-  if (k.k8s_runs_mount.empty() || k.k8s_runs_mount[0] != '/')
-    kube.fail("runs_mount", "must be an absolute path");
+  if (k.k8s_runs_mount.empty() || k.k8s_runs_mount[0] != '/' || !plain(k.k8s_runs_mount, "/._-"))
+    kube.fail("runs_mount", "must be an absolute path of letters, digits, '/', '.', '_' and '-'");
+  if (!k.k8s_image.empty() && !plain(k.k8s_image, "/._-:@"))
+    kube.fail("image", "an image reference: letters, digits and / . _ - : @");
+  if (!plain(k.k8s_cpu, ".")) kube.fail("cpu", "a Kubernetes quantity such as 2 or 500m");
+  if (!plain(k.k8s_memory, ".")) kube.fail("memory", "a Kubernetes quantity such as 8Gi");
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string*>{"partition", &k.slurm_partition},
+        {"time", &k.slurm_time},
+        {"account", &k.slurm_account}}) {
+    if (!plain(*value, ".:_,-"))
+      s.fail(key, "letters, digits and . : _ , - only (it becomes an #SBATCH line)");
+  }
+  for (const std::string& o : k.slurm_options) {
+    if (o.rfind("--", 0) != 0 || o.find_first_of("\n\r") != std::string::npos)
+      s.fail("options",
+             "each an sbatch option on one line, starting with --, got \"" + o.substr(0, 40) + "\"");
+  }
+  for (const std::string& h : k.hosts) {
+    if (!plain(h, ".-_"))
+      c.fail("hosts", "host names: letters, digits, '.', '-' and '_', got \"" + h.substr(0, 40) + "\"");
+  }
   read_strings(c, "hosts", &k.hosts);
   if (k.actor_nodes * k.actors_per_node != run_actors) {
     c.fail("actors_per_node", absl::StrCat("actor_nodes x actors_per_node (", k.actor_nodes, " x ",

@@ -38,21 +38,27 @@ std::string indent(const std::string& text, const std::string& by) {
   return absl::StrJoin(lines, "\n");
 }
 
-// A DNS-1123 name for the run's Kubernetes objects: lowercase, '-' for anything else, at most 50 characters.
+// A DNS-1123 name for the run's Kubernetes objects (and a valid label value): "ascent-", the run's name
+// lowercased with '-' for anything else, cut to 40 characters, and 8 hex digits of a hash (FNV-1a) of the whole
+// name, so that runs whose names differ only past the cut or in case do not share objects.
 std::string k8s_name(const std::string& run) {
   std::string out = "ascent-";
-  for (char ch : run) out += (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
-  for (char& ch : out) {
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) ch = '-';
+  uint32_t h = 2166136261u;
+  for (char ch : run) {
+    h = (h ^ static_cast<unsigned char>(ch)) * 16777619u;
+    const char lower = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+    out += ((lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9')) ? lower : '-';
   }
-  out = out.substr(0, 50);
+  out = out.substr(0, 40);
   while (!out.empty() && out.back() == '-') out.pop_back();
-  return out;
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", h);
+  return out + "-" + hex;
 }
 
-absl::Status write(const fs::path& path, const std::string& text, bool executable, DeployPlan* plan) {
-  ASCENT_RETURN_IF_ERROR(file_write_atomic(path.string(), text));
-  if (executable) chmod(path.c_str(), 0755);
+// `mode`: from the file's creation (the Kubernetes manifest holds the secret: 0600).
+absl::Status write(const fs::path& path, const std::string& text, unsigned mode, DeployPlan* plan) {
+  ASCENT_RETURN_IF_ERROR(file_write_atomic(path.string(), text, mode));
   plan->files.push_back(path.string());
   return absl::OkStatus();
 }
@@ -70,15 +76,21 @@ absl::Status render_slurm(const Recipe& r, std::map<std::string, std::string> v,
     if (!c.slurm_partition.empty()) part->push_back("--partition=" + c.slurm_partition);
     if (!c.slurm_time.empty()) part->push_back("--time=" + c.slurm_time);
     if (!c.slurm_account.empty()) part->push_back("--account=" + c.slurm_account);
+    for (const std::string& o : c.slurm_options) part->push_back(o);
   }
-  for (const std::string& o : c.slurm_options) learner.push_back(o);
+  // #SBATCH --output takes the path as one word and expands %: neither may be in it.
+  const std::string run_dir = learner_run_dir(r);
+  if (run_dir.find_first_of(" \t\n%") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        r.file, ": run.dir: Slurm's --output cannot take the run directory ", run_dir, " (a space or %)"));
+  }
   v["SBATCH_LEARNER"] = sbatch_lines(learner);
   v["SBATCH_ACTORS"] = sbatch_lines(actors);
   // Several ranks: Slurm starts them and Open MPI wires them up through PMIx.
   v["SRUN_MPI"] = r.run.learner_ranks > 1 ? "--mpi=pmix " : "";
   ASCENT_ASSIGN_OR_RETURN(std::string text, template_fill(deploy_template("slurm/ascent.sbatch.in"), v,
                                                           "deploy/slurm/ascent.sbatch.in"));
-  ASCENT_RETURN_IF_ERROR(write(out / "ascent.sbatch", text, true, plan));
+  ASCENT_RETURN_IF_ERROR(write(out / "ascent.sbatch", text, 0755, plan));
   plan->submit = {"sbatch", (out / "ascent.sbatch").string()};
   return absl::OkStatus();
 }
@@ -102,9 +114,9 @@ absl::Status render_mpirun(const Recipe& r, std::map<std::string, std::string> v
   v["MPIRUN_ROOT"] = geteuid() == 0 ? "--allow-run-as-root " : "";
   ASCENT_ASSIGN_OR_RETURN(std::string text, template_fill(deploy_template("mpirun/launch.sh.in"), v,
                                                           "deploy/mpirun/launch.sh.in"));
-  ASCENT_RETURN_IF_ERROR(write(out / "learner.hosts", learner_hosts, false, plan));
-  ASCENT_RETURN_IF_ERROR(write(out / "actor.hosts", actor_hosts, false, plan));
-  ASCENT_RETURN_IF_ERROR(write(out / "launch.sh", text, true, plan));
+  ASCENT_RETURN_IF_ERROR(write(out / "learner.hosts", learner_hosts, 0644, plan));
+  ASCENT_RETURN_IF_ERROR(write(out / "actor.hosts", actor_hosts, 0644, plan));
+  ASCENT_RETURN_IF_ERROR(write(out / "launch.sh", text, 0755, plan));
   plan->submit = {"bash", (out / "launch.sh").string()};
   return absl::OkStatus();
 }
@@ -139,11 +151,9 @@ absl::Status render_k8s(const Recipe& r, std::map<std::string, std::string> v, c
                                                                  "\", --allow-run-as-root, --bind-to, none, ")
                                                   : "";
   v["GPU_LIMITS"] = c.gpus_per_node > 0 ? absl::StrCat("{nvidia.com/gpu: ", c.gpus_per_node, "}") : "{}";
-  v["TLS_CA"] = (fs::path(c.k8s_runs_mount) / r.name / "tls" / "ca.pem").string();
   ASCENT_ASSIGN_OR_RETURN(
       std::string text, template_fill(deploy_template("k8s/ascent.yaml.in"), v, "deploy/k8s/ascent.yaml.in"));
-  ASCENT_RETURN_IF_ERROR(write(out / "ascent.yaml", text, false, plan));
-  chmod((out / "ascent.yaml").c_str(), 0600);  // it holds the run secret
+  ASCENT_RETURN_IF_ERROR(write(out / "ascent.yaml", text, 0600, plan));  // it holds the run secret
   plan->submit = {"kubectl", "apply", "-f", (out / "ascent.yaml").string()};
   return absl::OkStatus();
 }
@@ -192,13 +202,13 @@ absl::StatusOr<DeployPlan> deploy_render(const Recipe& r, const std::string& rec
     return absl::InvalidArgumentError(absl::StrCat("--on: slurm, k8s or mpirun, got \"", scheduler, "\""));
   const std::string run_dir = learner_run_dir(r);
   ASCENT_RETURN_IF_ERROR(run_dir_create(run_dir));
-  ASCENT_ASSIGN_OR_RETURN(std::string secret, run_secret_get(run_dir, /*create=*/true));
-  // A cluster run leaves loopback: TLS, with the recipe's files or a per-run CA made now (before the parts start).
-  std::string tls_ca = r.run.tls_ca;
-  if (tls_ca.empty()) {
-    ASCENT_ASSIGN_OR_RETURN(TlsFiles f, tls_make_run_ca((fs::path(run_dir) / "tls").string(), {}));
-    tls_ca = f.ca;
-  }
+  // The file, whatever this shell's ASCENT_RUN_SECRET says: the nodes read it there (mpirun does not pass
+  // the variable on to other hosts).
+  ASCENT_ASSIGN_OR_RETURN(std::string secret, run_secret_get(run_dir, /*create=*/true, /*from_env=*/false));
+  // A cluster run leaves loopback: TLS, with the recipe's files or a per-run CA made now, before the parts start
+  // (Kubernetes: the learner makes it on the volume, which this machine need not see).
+  if (r.run.tls_ca.empty() && scheduler != "k8s")
+    ASCENT_RETURN_IF_ERROR(tls_make_run_ca((fs::path(run_dir) / "tls").string(), {}).status());
   const fs::path out = fs::path(run_dir) / "deploy" / scheduler;
   std::error_code ec;
   fs::create_directories(out, ec);
@@ -208,7 +218,6 @@ absl::StatusOr<DeployPlan> deploy_render(const Recipe& r, const std::string& rec
       {"RUN_DIR", run_dir},
       {"ASCENT", shell_quote(r.cluster.ascent.empty() ? self : r.cluster.ascent)},
       {"RECIPE", shell_quote(fs::absolute(recipe_path).string())},
-      {"TLS_CA", shell_quote(tls_ca)},
       {"PORT", absl::StrCat(r.cluster.port)},
       {"PROCESSES", absl::StrCat(r.run.learner_ranks + r.run.actors)},
       {"ACTORS", absl::StrCat(r.run.actors)},

@@ -10,11 +10,13 @@
 
 namespace ascent {
 
-bool run_uses_tls(const RunConfig& c) {
-  return !c.tls_cert.empty() || !address_is_loopback(c.bind);
+bool run_uses_tls(const RunConfig& c, const std::string& learner_address) {
+  return !c.tls_cert.empty() || !address_is_loopback(c.bind) ||
+         (!learner_address.empty() && !address_is_loopback(address_host(learner_address)));
 }
 
 absl::StatusOr<ClientCredentials> actor_credentials(const Recipe& r, const std::string& name,
+                                                    const std::string& learner_address,
                                                     const std::string& tls_ca) {
   ClientCredentials c;
   c.name = name;
@@ -34,7 +36,7 @@ absl::StatusOr<ClientCredentials> actor_credentials(const Recipe& r, const std::
     if (r.run.tls_ca.empty()) c.tls_server_name = kRunCaServerName;
   } else if (!r.run.tls_ca.empty()) {
     c.tls_ca = r.run.tls_ca;  // the user's certificate names the learner's host
-  } else if (run_uses_tls(r.run)) {
+  } else if (run_uses_tls(r.run, learner_address)) {
     c.tls_ca = (std::filesystem::path(learner_run_dir(r)) / "tls" / "ca.pem").string();
     c.tls_server_name = kRunCaServerName;
   }

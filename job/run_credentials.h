@@ -10,14 +10,16 @@
 
 namespace ascent {
 
-// TLS when the recipe names certificate files or the learner binds beyond loopback.
-bool run_uses_tls(const RunConfig& c);
+// TLS when the recipe names certificate files or the learner binds beyond loopback; for an actor, also when the
+// learner it dials is beyond loopback (a learner reachable there listens there: ascent launch's --bind).
+bool run_uses_tls(const RunConfig& c, const std::string& learner_address = "");
 
 // The actor `name`'s credentials: its token from ASCENT_TOKEN (what `ascent train` gives each actor), else
 // derived from the run secret (ASCENT_RUN_SECRET, or <run dir>/secret on this host or a shared file system);
 // with TLS, the CA file of run.tls.ca or <run dir>/tls/ca.pem. `tls_ca` (a command-line file) wins.
 // NotFound saying where it looked when there is no token.
 absl::StatusOr<ClientCredentials> actor_credentials(const Recipe& r, const std::string& name,
+                                                    const std::string& learner_address,
                                                     const std::string& tls_ca = "");
 
 }  // namespace ascent

@@ -48,6 +48,13 @@ absl::StatusOr<rv1::RegisterResponse> RolloutEndpoint::on_register(const std::st
     return absl::PermissionDeniedError(absl::StrCat("the token of ", caller.substr(0, 64),
                                                     " cannot register as ", req.actor_name().substr(0, 64)));
   }
+  // An incarnation carries its name ("actor-0-4711-..."): no holder of one name's token can ever take an
+  // incarnation string of another's, even one forgotten here that prompt leases still list as a holder.
+  if (req.incarnation().rfind(caller + "-", 0) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat("an incarnation of ", caller.substr(0, 64),
+                                                    " starts with \"", caller.substr(0, 64), "-\", got \"",
+                                                    req.incarnation().substr(0, 64), "\""));
+  }
   absl::MutexLock lock(&mu_);
   auto known = actors_.find(req.incarnation());
   if (known != actors_.end() && known->second.view.name != caller)
@@ -69,11 +76,10 @@ absl::StatusOr<rv1::RegisterResponse> RolloutEndpoint::on_register(const std::st
     lose_locked(a);  // restarted
     ++it;
   }
-  if (new_name && known == actors_.end()) {
-    std::set<std::string> names;
-    for (const auto& [inc, a] : actors_) names.insert(a.view.name);
-    if (names.size() >= kMaxActorNames)
+  if (new_name && known == actors_.end() && names_.count(caller) == 0) {
+    if (names_.size() >= kMaxActorNames)
       return absl::ResourceExhaustedError(absl::StrCat("more than ", kMaxActorNames, " actor names"));
+    names_.insert(caller);
   }
   Actor& a = actors_[req.incarnation()];
   a.view.name = caller;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,8 +38,8 @@ class RolloutEndpoint : public RolloutHandler {
  public:
   RolloutEndpoint(EndpointConfig cfg, PromptLeases* leases) : cfg_(cfg), leases_(leases) {}
 
-  // Register: the caller's token names it (transport/auth.h), so actor_name must be the caller
-  // (PERMISSION_DENIED otherwise). At most kMaxActorNames names (RESOURCE_EXHAUSTED); a name keeps its
+  // Register: the caller's token names it (transport/auth.h), so actor_name must be the caller and the
+  // incarnation start with "<caller>-" (PERMISSION_DENIED otherwise). At most kMaxActorNames names (RESOURCE_EXHAUSTED); a name keeps its
   // live incarnation and the one lost last, older ones are forgotten.
   absl::StatusOr<ascent::rollout::v1::RegisterResponse> on_register(
       const std::string& caller, const ascent::rollout::v1::RegisterRequest& req) override;
@@ -90,6 +91,7 @@ class RolloutEndpoint : public RolloutHandler {
   int64_t version_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t lost_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> forgotten_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> names_ ABSL_GUARDED_BY(mu_);  // every name registered (a name keeps an entry)
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -51,8 +51,11 @@ absl::Status RemoteReward::start() {
     return absl::NotFoundError(absl::StrCat(what, ": its directory ", opt_.command_dir, " does not exist"));
   }
   // The variable asks the example servers to exit when their stdin (our pipe) closes.
-  absl::StatusOr<LineProcess> p = LineProcess::start(
-      opt_.command, opt_.command_dir, {"ASCENT_REWARD_SERVER_PIPE=1", "ASCENT_REWARD_TOKEN=" + opt_.token});
+  absl::StatusOr<LineProcess> p =
+      LineProcess::start(opt_.command, opt_.command_dir,
+                         // its own token; not the run's secret nor an actor's token (user code, model output)
+                         {"ASCENT_REWARD_SERVER_PIPE=1", "ASCENT_REWARD_TOKEN=" + opt_.token,
+                          "ASCENT_RUN_SECRET", "ASCENT_TOKEN"});
   if (!p.ok()) return absl::Status(p.status().code(), absl::StrCat(what, ": ", p.status().message()));
   absl::StatusOr<std::string> line = p->read_line(opt_.start_timeout_s);
   if (!line.ok()) {

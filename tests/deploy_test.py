@@ -95,11 +95,21 @@ with open(bad, "w") as f:
 r = subprocess.run(validate + [bad], capture_output=True, text=True)
 check("k8s: a made-up field fails the same check", r.returncode != 0, r.stdout + r.stderr)
 by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
-svc = by.get(("Service", "ascent-deploy-run"))
+
+
+def fnv1a(text):
+    h = 2166136261
+    for b in text.encode():
+        h = ((h ^ b) * 16777619) % (1 << 32)
+    return f"{h:08x}"
+
+
+base = "ascent-deploy-run-" + fnv1a("Deploy_Run")  # the run's name, DNS-safe, with a hash of the whole name
+svc = by.get(("Service", base))
 check("k8s: a headless Service named for the run", svc and svc["spec"]["clusterIP"] == "None", list(by))
 check("k8s: the Service's port is cluster.port", svc and svc["spec"]["ports"][0]["port"] == 29511, svc)
-learner = by.get(("Job", "ascent-deploy-run"))
-actors = by.get(("Job", "ascent-deploy-run-actors"))
+learner = by.get(("Job", base))
+actors = by.get(("Job", base + "-actors"))
 check("k8s: the learner Job and the actors' Job", learner and actors, list(by))
 lc = learner["spec"]["template"]["spec"]["containers"][0]
 check("k8s: the pod's 4 ranks start through mpirun", lc["command"][:3] == ["mpirun", "-np", "4"], lc["command"])
@@ -115,7 +125,7 @@ check("k8s: one actor pod per actor (Indexed, completions = run.actors)",
       actors["spec"]["completionMode"] == "Indexed" and actors["spec"]["completions"] == 6, actors["spec"])
 ac = actors["spec"]["template"]["spec"]["containers"][0]
 check("k8s: actors dial the Service's DNS name and port, named by their index",
-      "--learner ascent-deploy-run.rl.svc:29511" in ac["command"][2] and "actor-$JOB_COMPLETION_INDEX" in ac["command"][2],
+      f"--learner {base}.rl.svc:29511" in ac["command"][2] and "actor-$JOB_COMPLETION_INDEX" in ac["command"][2],
       ac["command"])
 for job, name in ((learner, "learner"), (actors, "actors")):
     vols = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
@@ -123,12 +133,29 @@ for job, name in ((learner, "learner"), (actors, "actors")):
     check(f"k8s: the {name} mount the run directory's claim at runs_mount",
           vols["runs"]["persistentVolumeClaim"]["claimName"] == "ascent-runs" and mounts["runs"] == "/runs", (vols, mounts))
     check(f"k8s: the {name} get the run secret from the Secret",
-          job["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]["secretRef"]["name"] == "ascent-deploy-run-secret")
-sec = by.get(("Secret", "ascent-deploy-run-secret"))
+          job["spec"]["template"]["spec"]["containers"][0]["envFrom"][0]["secretRef"]["name"] == base + "-secret")
+sec = by.get(("Secret", base + "-secret"))
 check("k8s: the Secret holds the run's secret", sec and sec["stringData"]["ASCENT_RUN_SECRET"] == secret)
-cm = by.get(("ConfigMap", "ascent-deploy-run-recipe"))
+cm = by.get(("ConfigMap", base + "-recipe"))
 check("k8s: the ConfigMap holds the recipe as written", cm and cm["data"]["recipe.yaml"].strip() == open(path).read().strip())
 check("k8s: every object in the namespace", all(d["metadata"]["namespace"] == "rl" for d in docs))
+check("k8s: labels are DNS-safe names", all(re.fullmatch(r"[a-z0-9-]{1,63}", d["metadata"]["labels"]["ascent/run"])
+                                            for d in docs), [d["metadata"]["labels"] for d in docs])
+# Two runs whose names differ past the cut or in case get objects of their own; an indented first line of
+# the recipe stays the ConfigMap's text.
+names = set()
+for n in ("sweep-" + "x" * 40 + "-seed1", "sweep-" + "x" * 40 + "-seed2", "Sweep-" + "x" * 40 + "-seed1"):
+    p = os.path.join(work, n + ".yaml")
+    with open(p, "w") as f:
+        f.write("  # an indented comment first\n" + open(path).read().replace("name: Deploy_Run", "name: " + n))
+    r = launch(p, "k8s")
+    check(f"k8s: {n[:12]}... rendered", r.returncode == 0, r.stderr)
+    d = list(yaml.safe_load_all(open(r.stdout.split()[0])))
+    names.add(d[0]["metadata"]["name"])
+    cm2 = [x for x in d if x["kind"] == "ConfigMap"][0]
+    check(f"k8s: {n[:12]}... recipe text kept", cm2["data"]["recipe.yaml"].startswith("  # an indented comment"),
+          cm2["data"]["recipe.yaml"][:80])
+check("k8s: three runs, three object names", len(names) == 3, names)
 
 # Slurm.
 sb = files["slurm"][0]
@@ -168,6 +195,19 @@ check("a Kubernetes learner over 2 nodes: refused, saying why", r.returncode != 
       r.stderr)
 r = launch(recipe("few.yaml", hosts="[h0]"), "mpirun")
 check("mpirun without enough hosts: cluster.hosts named", r.returncode != 0 and "cluster.hosts" in r.stderr, r.stderr)
+inj = os.path.join(work, "inj.yaml")
+with open(inj, "w") as f:
+    f.write(open(path).read().replace('options: ["--exclusive"]', 'options: ["--exclusive\\n#SBATCH --uid=0"]'))
+r = launch(inj, "slurm")
+check("a line break in an sbatch option: refused, naming the key",
+      r.returncode != 0 and "cluster.slurm.options" in r.stderr, r.stderr)
+spaced = os.path.join(work, "spaced dir")
+os.makedirs(spaced, exist_ok=True)
+with open(os.path.join(spaced, "r.yaml"), "w") as f:
+    f.write(open(path).read())
+r = launch(os.path.join(spaced, "r.yaml"), "slurm")
+check("a run directory with a space: refused for Slurm's --output", r.returncode != 0 and "run.dir" in r.stderr,
+      r.stderr)
 r = launch(path, "pbs")
 check("an unknown scheduler: refused", r.returncode != 0 and "slurm, k8s or mpirun" in r.stderr, r.stderr)
 finish(work)

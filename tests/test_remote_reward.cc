@@ -51,6 +51,7 @@ class PythonServer {
     if (out) std::fclose(out);
   }
   ~PythonServer() {
+    unsetenv("ASCENT_REWARD_TOKEN");
     if (pid_ > 0) kill(pid_, SIGKILL), waitpid(pid_, nullptr, 0);
   }
   const std::string& address() const { return address_; }
@@ -146,8 +147,7 @@ const std::vector<std::string> kServerCommand = {"/usr/bin/python3",
                                                  "--port", "0", "--test-behaviours"};
 
 TEST(RemoteReward, StartsItsServerAndStartsItAgainAfterItDies) {
-  RemoteOptions o;
-  o.token = kToken;
+  RemoteOptions o;  // no token given: the server ascent starts gets a new random one of its own
   o.command = {"/usr/bin/python3", "server.py", "--port", "0", "--test-behaviours"};  // relative to its dir
   o.command_dir = ASCENT_SOURCE_DIR "/examples/reward_server";
   o.batch_timeout_s = 5, o.item_timeout_s = 5, o.retries = 1, o.max_restarts = 1;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "core/run_secret.h"
@@ -120,10 +121,11 @@ class RolloutPort : public ::testing::Test {
 };
 
 TEST_F(RolloutPort, CallersWithoutTheRunsTokenAreRefusedAndCounted) {
-  EXPECT_EQ(register_as("", "", "actor-0", "i0"), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(register_as("actor-0", "", "actor-0", "i0"), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(register_as("actor-0", std::string(64, 'a'), "actor-0", "i0"), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(register_as("actor-0", actor_token(kTestSecret, "actor-1"), "actor-0", "i0"),
+  EXPECT_EQ(register_as("", "", "actor-0", "actor-0-i0"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(register_as("actor-0", "", "actor-0", "actor-0-i0"), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(register_as("actor-0", std::string(64, 'a'), "actor-0", "actor-0-i0"),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(register_as("actor-0", actor_token(kTestSecret, "actor-1"), "actor-0", "actor-0-i0"),
             grpc::StatusCode::UNAUTHENTICATED);  // another actor's token under this name
   {
     grpc::ClientContext ctx;  // a heartbeat, a lease request and a stream without a token
@@ -151,40 +153,40 @@ TEST_F(RolloutPort, CallersWithoutTheRunsTokenAreRefusedAndCounted) {
   EXPECT_NE(lines[0].find("7 calls from ipv4:127.0.0.1"), std::string::npos) << lines[0];
   EXPECT_TRUE(auth_.auth.take_refusals().empty());
   // The port still serves the run's actors.
-  EXPECT_EQ(register_as("actor-0", actor_token(kTestSecret, "actor-0"), "actor-0", "i0"),
+  EXPECT_EQ(register_as("actor-0", actor_token(kTestSecret, "actor-0"), "actor-0", "actor-0-i0"),
             grpc::StatusCode::OK);
 }
 
 TEST_F(RolloutPort, ATokenNamesItsActorAndNoOther) {
   const std::string t0 = actor_token(kTestSecret, "actor-0"), t1 = actor_token(kTestSecret, "actor-1");
-  ASSERT_EQ(register_as("actor-0", t0, "actor-0", "a0-1"), grpc::StatusCode::OK);
+  ASSERT_EQ(register_as("actor-0", t0, "actor-0", "actor-0-1"), grpc::StatusCode::OK);
   // actor-1 cannot register under actor-0's name (the rogue that evicted actor-0 80 times in 20 s).
-  EXPECT_EQ(register_as("actor-1", t1, "actor-0", "rogue"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(register_as("actor-1", t1, "actor-0", "actor-1-rogue"), grpc::StatusCode::PERMISSION_DENIED);
   // nor take over actor-0's incarnation, heartbeat for it, lease prompts with it or stream its groups.
-  EXPECT_EQ(register_as("actor-1", t1, "actor-1", "a0-1"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(register_as("actor-1", t1, "actor-1", "actor-0-1"), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(endpoint_
                 .on_heartbeat("actor-1",
                               [] {
                                 rv1::Heartbeat hb;
-                                hb.set_incarnation("a0-1");
+                                hb.set_incarnation("actor-0-1");
                                 return hb;
                               }())
                 .status()
                 .code(),
             absl::StatusCode::kPermissionDenied);
   rv1::PromptsRequest pr;
-  pr.set_incarnation("a0-1");
+  pr.set_incarnation("actor-0-1");
   pr.set_max(1);
   EXPECT_EQ(endpoint_.on_prompts("actor-1", pr).status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(stream_as("actor-1", "a0-1"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stream_as("actor-1", "actor-0-1"), grpc::StatusCode::PERMISSION_DENIED);
   rv1::Group g;
   EXPECT_FALSE(inbox_.take(&g, 100));
   std::vector<ActorView> actors = endpoint_.actors();
   ASSERT_EQ(actors.size(), 1u);
-  EXPECT_EQ(actors[0].incarnation, "a0-1");
+  EXPECT_EQ(actors[0].incarnation, "actor-0-1");
   EXPECT_FALSE(actors[0].lost);
   // Its own groups go through.
-  EXPECT_EQ(stream_as("actor-0", "a0-1"), grpc::StatusCode::OK);
+  EXPECT_EQ(stream_as("actor-0", "actor-0-1"), grpc::StatusCode::OK);
   EXPECT_TRUE(inbox_.take(&g, 1000));
 }
 
@@ -192,13 +194,13 @@ TEST_F(RolloutPort, PerClientStateAndMetricNamesAreBounded) {
   const std::string t0 = actor_token(kTestSecret, "actor-0");
   // 2000 restarts of one name keep two incarnations: the live one and the one lost last.
   for (int i = 0; i < 2000; ++i)
-    ASSERT_EQ(register_as("actor-0", t0, "actor-0", absl::StrCat("inc-", i)), grpc::StatusCode::OK);
+    ASSERT_EQ(register_as("actor-0", t0, "actor-0", absl::StrCat("actor-0-", i)), grpc::StatusCode::OK);
   std::vector<ActorView> actors = endpoint_.actors();
   ASSERT_EQ(actors.size(), 2u);
   EXPECT_EQ(endpoint_.actors_lost(), 1999);
   // A heartbeat cannot add metric names (20k made-up keys were 20k new metrics on every line).
   rv1::Heartbeat hb;
-  hb.set_incarnation("inc-1999");
+  hb.set_incarnation("actor-0-1999");
   (*hb.mutable_seconds())["decode"] = 1;
   EXPECT_TRUE(endpoint_.on_heartbeat("actor-0", hb).ok());
   for (int i = 0; i < 20000; ++i) (*hb.mutable_seconds())[absl::StrCat("k", i)] = 1;
@@ -207,12 +209,28 @@ TEST_F(RolloutPort, PerClientStateAndMetricNamesAreBounded) {
   for (const ActorView& a : endpoint_.actors()) EXPECT_LE(a.seconds.size(), 6u);
 }
 
+TEST_F(RolloutPort, AtMost4096ActorNames) {
+  rv1::RegisterRequest req;
+  for (size_t i = 0; i < RolloutEndpoint::kMaxActorNames; ++i) {
+    const std::string name = absl::StrCat("n", i);
+    req.set_actor_name(name);
+    req.set_incarnation(name + "-1");
+    ASSERT_TRUE(endpoint_.on_register(name, req).ok()) << i;
+  }
+  req.set_actor_name("one-too-many");
+  req.set_incarnation("one-too-many-1");
+  EXPECT_EQ(endpoint_.on_register("one-too-many", req).status().code(), absl::StatusCode::kResourceExhausted);
+  req.set_actor_name("n7");  // a known name restarts as before
+  req.set_incarnation("n7-2");
+  EXPECT_TRUE(endpoint_.on_register("n7", req).ok());
+}
+
 TEST_F(RolloutPort, AMessageOverTheLimitIsRefusedAndThePortGoesOn) {
   const std::string t0 = actor_token(kTestSecret, "actor-0");
-  ASSERT_EQ(register_as("actor-0", t0, "actor-0", "big"), grpc::StatusCode::OK);
+  ASSERT_EQ(register_as("actor-0", t0, "actor-0", "actor-0-big"), grpc::StatusCode::OK);
   // 300k completions of one token: over the 1 MiB this port takes.
-  EXPECT_EQ(stream_as("actor-0", "big", 300000), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_EQ(stream_as("actor-0", "big", 1), grpc::StatusCode::OK);
+  EXPECT_EQ(stream_as("actor-0", "actor-0-big", 300000), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(stream_as("actor-0", "actor-0-big", 1), grpc::StatusCode::OK);
   rv1::Group g;
   EXPECT_TRUE(inbox_.take(&g, 1000));
   EXPECT_EQ(g.completions_size(), 1);
@@ -279,15 +297,25 @@ TEST(RunCa, ATlsPortServesClientsThatTrustItsCaAndNoOthers) {
   const std::string address = absl::StrCat("127.0.0.1:", server.port());
   ClientCredentials c = test_credentials("actor-0");
   c.tls_ca = f->ca;
-  EXPECT_TRUE(LearnerClient(address, c).register_actor("actor-0", "i1", 10).ok());
+  EXPECT_TRUE(LearnerClient(address, c).register_actor("actor-0", "actor-0-i1", 10).ok());
+  // A per-run CA's actors check the name ascent-learner whatever host they dial (transport/tls.h).
+  c.tls_server_name = kRunCaServerName;
+  EXPECT_TRUE(LearnerClient(address, c).register_actor("actor-0", "actor-0-i5", 10).ok());
+  c.tls_server_name = "another-learner";
+  EXPECT_FALSE(LearnerClient(address, c).register_actor("actor-0", "actor-0-i6", 3).ok());
+  c.tls_server_name.clear();
   c.tls_ca = other->ca;  // a CA that did not sign the learner's certificate
-  EXPECT_FALSE(LearnerClient(address, c).register_actor("actor-0", "i2", 3).ok());
+  EXPECT_FALSE(LearnerClient(address, c).register_actor("actor-0", "actor-0-i2", 3).ok());
   c.tls_ca = "";  // plaintext against a TLS port
-  EXPECT_FALSE(LearnerClient(address, c).register_actor("actor-0", "i3", 3).ok());
+  EXPECT_FALSE(LearnerClient(address, c).register_actor("actor-0", "actor-0-i3", 3).ok());
   c.tls_ca = dir + "/missing.pem";
-  absl::Status missing = LearnerClient(address, c).register_actor("actor-0", "i4", 3).status();
+  absl::Status missing = LearnerClient(address, c).register_actor("actor-0", "actor-0-i4", 3).status();
   EXPECT_NE(missing.message().find("missing.pem"), std::string::npos) << missing;
-  EXPECT_EQ(endpoint.actors().size(), 1u);
+  // Registered: i1, then i5 (taking over i1, which stays as the name's lost entry); nothing else got in.
+  std::set<std::string> live, lost;
+  for (const ActorView& a : endpoint.actors()) (a.lost ? lost : live).insert(a.incarnation);
+  EXPECT_EQ(live, std::set<std::string>{"actor-0-i5"});
+  EXPECT_EQ(lost, std::set<std::string>{"actor-0-i1"});
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> client_channel(const std::string&
                                                               const ClientCredentials& c,
                                                               grpc::ChannelArguments args) {
   if (c.tls_ca.empty()) return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-  absl::StatusOr<std::string> ca = tls_read_pem(c.tls_ca, "the CA certificate (run.tls.ca)");
+  absl::StatusOr<std::string> ca = tls_read_pem(
+      c.tls_ca, "the CA certificate of the learner's (run.tls.ca, --tls-ca or <run dir>/tls/ca.pem)");
   if (!ca.ok()) return ca.status();
   grpc::SslCredentialsOptions o;
   o.pem_root_certs = *ca;
@@ -90,11 +91,17 @@ absl::Status server_builder_setup(grpc::ServerBuilder* b, const std::string& add
   }
   b->AddListeningPort(address, creds, port);
   b->SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(s.max_receive_bytes, INT32_MAX)));
+  // Threads, and memory that gRPC's transports account their buffers against (under pressure they shrink
+  // their reads and refuse new work): a unary request is read whole before the handler checks its token, so
+  // strangers' bodies are bounded by this, by the per-message limit and by 16 calls per connection.
   grpc::ResourceQuota quota("ascent-server");
   quota.SetMaxThreads(s.max_threads);
+  quota.Resize(static_cast<size_t>(2 * s.max_receive_bytes + (256 << 20)));
   b->SetResourceQuota(quota);
   b->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10000);
-  b->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 64);
+  b->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 16);
+  // A connection without a call for a minute is closed (actors call every heartbeat_s).
+  b->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 60000);
   return absl::OkStatus();
 }
 

@@ -6,9 +6,10 @@
 // certificate's issuer, transport/tls.h), plaintext otherwise (loopback runs).
 //
 // Servers also get their edge limits here: the largest message they accept (per rpc; larger ones are refused
-// with RESOURCE_EXHAUSTED by gRPC before our code sees them), a bound on their threads (a flood of calls waits
-// or is refused instead of starving the learner), and a handshake deadline (a client that connects and
-// stalls is dropped).
+// with RESOURCE_EXHAUSTED by gRPC before our code sees them), a bound on their threads and a memory quota (a
+// flood of calls waits or is refused instead of starving the learner), 16 calls at once per connection, a
+// handshake deadline (a client that connects and stalls is dropped) and an idle deadline (a connection
+// without a call for 60 s is closed).
 #pragma once
 
 #include <grpcpp/grpcpp.h>

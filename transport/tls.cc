@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/file_write.h"
+#include "core/status.h"
 
 namespace ascent {
 namespace {
@@ -89,10 +90,7 @@ absl::Status pem_write(const std::string& path, Write write, bool secret) {
   const long n = BIO_get_mem_data(bio, &data);
   const std::string text(data, static_cast<size_t>(n));
   BIO_free(bio);
-  if (absl::Status st = file_write_atomic(path, text); !st.ok()) return st;
-  if (secret && chmod(path.c_str(), 0600) != 0)
-    return absl::PermissionDeniedError(path + ": cannot chmod 600");
-  return absl::OkStatus();
+  return file_write_atomic(path, text, secret ? 0600 : 0644);
 }
 
 // The existing server certificate names every host (and was signed by the CA beside it).
@@ -163,17 +161,15 @@ absl::StatusOr<TlsFiles> tls_make_run_ca(const std::string& dir, const std::vect
                                            {NID_subject_alt_name, absl::StrJoin(sans, ",")}});
   if (!server.ok()) return server.status();
 
-  const std::string ca_key_path = (fs::path(dir) / "ca.key").string();
   auto key_writer = [](EVP_PKEY* k) {
     return [k](BIO* b) { return PEM_write_bio_PrivateKey(b, k, nullptr, nullptr, 0, nullptr, nullptr); };
   };
   auto cert_writer = [](X509* c) { return [c](BIO* b) { return PEM_write_bio_X509(b, c); }; };
-  for (absl::Status st :
-       {pem_write(ca_key_path, key_writer(ca_key.get()), true),
-        pem_write(f.key, key_writer(server_key.get()), true), pem_write(f.ca, cert_writer(ca->get()), false),
-        pem_write(f.cert, cert_writer(server->get()), false)}) {
-    if (!st.ok()) return st;
-  }
+  // The CA's key signs once and is not kept (nobody can sign another learner's certificate with it). The
+  // server's files go first and the CA last: a set cut short by a crash fails covers() and is made again.
+  ASCENT_RETURN_IF_ERROR(pem_write(f.key, key_writer(server_key.get()), true));
+  ASCENT_RETURN_IF_ERROR(pem_write(f.cert, cert_writer(server->get()), false));
+  ASCENT_RETURN_IF_ERROR(pem_write(f.ca, cert_writer(ca->get()), false));
   return f;
 }
 

@@ -12,7 +12,8 @@ What counts as the completion's answer (--extract):
   full         the whole completion, stripped
   auto         (default) answer_tag when the completion has one, else last_number when it holds a number,
                else full
-Run: python3 reward_server.py --port 0   (prints "listening on PORT"; any python3: it re-executes itself
+Run: ASCENT_REWARD_TOKEN=... python3 reward_server.py --port 0   (ascent starts it with a token of its own;
+prints "listening on PORT"; any python3: it re-executes itself
 under the reasoning-gym environment of scripts/reasoning_gym_venv.sh when needed). An item without a
 source_dataset, or naming an unknown task, is reported as not ok with the reason; it never fails the batch.
 """
