@@ -1,10 +1,13 @@
 // The gRPC RewardService path against the example Python server (examples/reward_server/server.py, Debian's
 // python3-grpcio) over a real socket: batched scoring, and a slow, a NaN and a raising item each costing only
 // their own reward within the deadline; a server that ascent starts itself (`command`), started again after
-// it dies, and one that cannot start.
+// it dies, and one that cannot start; the server's token, and garbage on its socket.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,6 +128,40 @@ TEST(RemoteReward, AServerRefusesCallsWithoutItsTokenAndAscentSaysWhy) {
   EXPECT_FALSE(r[0].ok);
   EXPECT_NE(r[0].reason.find("no token: set ASCENT_TEST_UNSET_TOKEN_VARIABLE"), std::string::npos)
       << r[0].reason;
+}
+
+// Raw bytes on the server's socket: garbage, a cut HTTP/2 preface, 16 MB of junk; the server scores after.
+TEST(RemoteReward, GarbageOnTheSocketLeavesTheServerServing) {
+  PythonServer server;
+  ASSERT_FALSE(server.address().empty()) << "the example server did not start (python3-grpcio installed?)";
+  const int port = std::stoi(server.address().substr(server.address().rfind(':') + 1));
+  auto send_raw = [port](const std::string& bytes) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    for (size_t at = 0; at < bytes.size();) {
+      const ssize_t n = send(fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+      if (n <= 0) break;  // the server hung up on the junk: as it should
+      at += static_cast<size_t>(n);
+    }
+    close(fd);
+  };
+  std::string junk(1 << 20, '\0');
+  for (size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>((i * 2654435761u) >> 13);
+  send_raw(junk);
+  send_raw(std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + std::string("\0\0\x12\x04\0\0\0\0\0", 9));
+  send_raw(std::string(16 << 20, 'A'));
+  RemoteOptions o;
+  o.token = kToken;
+  o.address = server.address();
+  RemoteReward remote(o);
+  std::vector<ComponentResult> r = remote.score({{"p", "so 42", "42"}});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].ok) << r[0].reason;
+  EXPECT_EQ(r[0].value, 1.0);
 }
 
 TEST(RemoteReward, ServerDownIsAnErrorPerItemNotAHang) {
