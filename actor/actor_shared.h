@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -19,8 +20,10 @@ namespace ascent {
 struct ActorStats {
   int64_t groups_sent = 0, completions = 0, tokens = 0, steps = 0;
   int64_t weight_updates = 0, buckets_rejected = 0, weight_restarts = 0, reregistrations = 0;
-  int64_t lag_paused_steps = 0;   // steps taken with admission held by the lag bound
-  int64_t max_admission_lag = 0;  // version - oldest in-flight version whenever admission was open
+  int64_t weight_shm_updates = 0;   // of weight_updates: received through the learner's shared memory
+  std::string weight_shm_fallback;  // why the last version offered in shared memory came over gRPC instead
+  int64_t lag_paused_steps = 0;     // steps taken with admission held by the lag bound
+  int64_t max_admission_lag = 0;    // version - oldest in-flight version whenever admission was open
   int64_t version = -1;
   double decode_s = 0, weight_swap_s = 0, idle_s = 0, weight_receive_s = 0, reward_s = 0, send_s = 0;
 };

@@ -77,9 +77,13 @@ void WeightFetcher::run(bool once) {
 void WeightFetcher::receive(const WeightManifest& m) {
   ReceiveStats rs;
   const SteadyClock::time_point t0 = SteadyClock::now();
-  absl::Status st = weights_receive(
-      m, [&](int64_t v, int64_t i) { return client_.bucket(v, i); },
-      lora_ ? lora_->params.data() : staging_.data(), numel_, 3, &rs);
+  // On the learner's host the snapshot is mapped from shared memory; anywhere else (or when the file does
+  // not match the manifest) it comes over gRPC. The buckets are checked the same way either way.
+  absl::StatusOr<std::unique_ptr<WeightShmReader>> shm =
+      m.shm_path.empty() ? absl::UnavailableError("") : WeightShmReader::open(m);
+  BucketFetch fetch = [&](int64_t v, int64_t i) { return client_.bucket(v, i); };
+  if (shm.ok()) fetch = [&](int64_t v, int64_t i) { return (*shm)->bucket(v, i); };
+  absl::Status st = weights_receive(m, fetch, lora_ ? lora_->params.data() : staging_.data(), numel_, 3, &rs);
   // (A transfer cut short leaves the adapters half written; they feed the merge only once a whole version
   // arrived, and every version rewrites all of them.)
   if (st.ok() && lora_) {  // W = W0 + s B A into the staging copy, here rather than on the decode thread
@@ -91,7 +95,10 @@ void WeightFetcher::receive(const WeightManifest& m) {
   }
   absl::MutexLock lock(&shared_.mu);
   shared_.stats.buckets_rejected += rs.rejected;
+  if (!m.shm_path.empty() && !shm.ok())
+    shared_.stats.weight_shm_fallback = std::string(shm.status().message());
   if (st.ok()) {
+    if (shm.ok()) shared_.stats.weight_shm_updates++;
     staged_version_ = m.version;
     staged_ready_ = true;
     shared_.stats.weight_receive_s += seconds_since(t0);

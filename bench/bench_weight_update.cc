@@ -1,10 +1,10 @@
 // The cost of a weight update for the actor: a model's parameters published by the learner (bf16 buckets of
-// 32 MB with CRC-32), fetched over loopback gRPC, checked and written into the actor's model, against the
-// time of one decode step of that model (batch 16, the baseline the update interrupts). The actor receives
-// into a staging copy beside decoding and only swaps between two steps (actor/actor.h): the swap is
-// timed, and so is a decode step while a receive runs in another thread; the transfer alone is timed against a
-// memcpy of the same bytes (the floor of any transport on one host). Usage:
-// bench_weight_update [--preset 0.5b] [--bucket-mb 32]
+// run.weight_bucket_mb with CRC-32), fetched over loopback gRPC (the path between hosts) and mapped from
+// /dev/shm (the path on the learner's host), checked and written into the actor's model; against a memcpy of
+// the same bytes (the floor of any transport on one host) and the time of one decode step of that model
+// (batch 16, the baseline the update interrupts). The actor receives into a staging copy beside decoding and
+// only swaps between two steps (actor/actor.h): the swap is timed, and so is a decode step while a receive
+// runs in another thread. Usage: bench_weight_update [--preset 0.5b] [--bucket-mb 2]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +14,7 @@
 #include "CLI/CLI.hpp"
 #include "core/run_secret.h"
 #include "generation/generate.h"
+#include "learner/learner_config.h"
 #include "model/model.h"
 #include "model/params.h"
 #include "transport/weight_client.h"
@@ -32,7 +33,7 @@ double now() {
 
 int main(int argc, char** argv) {
   std::string preset = "0.5b";
-  int64_t bucket_mb = 32;
+  int64_t bucket_mb = RunConfig{}.weight_bucket_mb;  // the recipe default
   CLI::App app{"bench_weight_update"};
   app.add_option("--preset", preset);
   app.add_option("--bucket-mb", bucket_mb);
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
   model_init_random(*actor, 2);
   const int64_t n = learner->layout.total;
 
-  WeightPublisher pub(bucket_mb << 20, WireDType::kBF16);
+  WeightPublisher pub(bucket_mb << 20, WireDType::kBF16, kWeightShmDir);
   double t0 = now();
   pub.publish(1, learner->params.data(), n);
   const double publish_s = now() - t0;
@@ -75,6 +76,24 @@ int main(int argc, char** argv) {
   const double memcpy_s = now() - t0;
   std::printf("  memcpy of the same bytes (baseline):    %7.3f s  (%.0f MB/s)\n", memcpy_s,
               st.bytes / 1e6 / memcpy_s);
+  // An actor on the learner's host: the snapshot mapped from /dev/shm, checked and written the same way.
+  if (!m->shm_path.empty()) {
+    std::vector<float> dst(static_cast<size_t>(n));
+    t0 = now();
+    absl::StatusOr<std::unique_ptr<WeightShmReader>> shm = WeightShmReader::open(*m);
+    const absl::Status ss = shm.ok() ? weights_receive(
+                                           *m, [&](int64_t v, int64_t i) { return (*shm)->bucket(v, i); },
+                                           dst.data(), n, 3, nullptr)
+                                     : shm.status();
+    const double shm_s = now() - t0;
+    if (!ss.ok()) std::fprintf(stderr, "shared memory: %s\n", std::string(ss.message()).c_str());
+    std::printf(
+        "  actor receive through shared memory:    %7.3f s  (%.0f MB/s, %.1fx memcpy's time; checked and "
+        "written)\n",
+        shm_s, st.bytes / 1e6 / shm_s, shm_s / memcpy_s);
+  } else {
+    std::printf("  shared memory: not available (%s)\n", pub.shm_error().c_str());
+  }
   // The transfer alone: every bucket fetched (no check, no write), by one and by several threads.
   for (int threads : {1, 2, 4}) {
     std::atomic<int64_t> next{0}, bytes{0};
@@ -84,7 +103,7 @@ int main(int argc, char** argv) {
       pool.emplace_back([&] {
         for (int64_t i = next++; i < m->buckets; i = next++) {
           auto b = client.bucket(m->version, i);
-          if (b.ok()) bytes += static_cast<int64_t>(b->data.size());
+          if (b.ok()) bytes += static_cast<int64_t>(b->bytes().size());
         }
       });
     }

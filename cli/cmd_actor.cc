@@ -65,10 +65,13 @@ void cli_add_actor(CLI::App& app) {
     const ActorStats s = actor.stats();
     std::fprintf(stderr,
                  "ascent actor %s: %ld groups, %ld tokens in %.1f s decoding (%.0f tokens/s), %ld weight "
-                 "updates (last version %ld), %.1f s idle\n",
+                 "updates (%ld through shared memory; last version %ld), %.1f s idle\n",
                  o->name.c_str(), static_cast<long>(s.groups_sent), static_cast<long>(s.tokens), s.decode_s,
                  s.decode_s > 0 ? s.tokens / s.decode_s : 0.0, static_cast<long>(s.weight_updates),
-                 static_cast<long>(s.version), s.idle_s);
+                 static_cast<long>(s.weight_shm_updates), static_cast<long>(s.version), s.idle_s);
+    if (!s.weight_shm_fallback.empty())
+      std::fprintf(stderr, "ascent actor %s: weights over gRPC, not shared memory: %s\n", o->name.c_str(),
+                   s.weight_shm_fallback.c_str());
     if (!st.ok()) std::exit(cli_fail("actor", std::string(st.message())));
   });
 }

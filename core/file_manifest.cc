@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "core/crc32.h"
 #include "core/file_write.h"
 #include "core/json_file.h"
 #include "nlohmann/json.hpp"
@@ -32,7 +32,7 @@ absl::Status file_crc32(const std::string& path, uint32_t* crc, int64_t* bytes) 
     return errno == ENOENT ? absl::NotFoundError(why) : absl::UnavailableError(why);
   }
   std::vector<unsigned char> buf(size_t{4} << 20);
-  uLong c = crc32(0L, Z_NULL, 0);
+  uint32_t c = 0;
   int64_t total = 0;
   while (true) {
     const ssize_t n = ::read(fd, buf.data(), buf.size());
@@ -43,11 +43,11 @@ absl::Status file_crc32(const std::string& path, uint32_t* crc, int64_t* bytes) 
       return st;
     }
     if (n == 0) break;
-    c = crc32(c, buf.data(), static_cast<uInt>(n));
+    c = crc32_update(c, buf.data(), static_cast<size_t>(n));
     total += n;
   }
   ::close(fd);
-  *crc = static_cast<uint32_t>(c);
+  *crc = c;
   *bytes = total;
   return absl::OkStatus();
 }

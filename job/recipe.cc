@@ -228,6 +228,7 @@ absl::StatusOr<Recipe> recipe_parse_yaml(const std::string& text, const std::str
   run.read("weight_bucket_mb", &c.weight_bucket_mb, 1, 1024);  // a bucket is one gRPC message
   run.read("lease_timeout_s", &c.lease_timeout_s, 0.0);
   run.read("weight_dtype", &c.weight_dtype, {"bf16", "fp32"});
+  run.read("weight_shm", &c.weight_shm);
   run.read("device", &c.device);
   if (absl::StatusOr<Device> d = device_parse(c.device); !d.ok())
     run.fail("device", "expected cpu, cuda or cuda:N");
@@ -463,7 +464,8 @@ std::string recipe_resolved_yaml(const Recipe& r) {
   e << YAML::Key << "micro_batch_tokens" << YAML::Value << c.micro_batch_tokens << YAML::Key
     << "weight_bucket_mb" << YAML::Value << c.weight_bucket_mb << YAML::Key << "lease_timeout_s"
     << YAML::Value << c.lease_timeout_s << YAML::Key << "weight_dtype" << YAML::Value << c.weight_dtype
-    << YAML::Key << "device" << YAML::Value << c.device;
+    << YAML::Key << "weight_shm" << YAML::Value << c.weight_shm << YAML::Key << "device" << YAML::Value
+    << c.device;
   e << YAML::Key << "validation" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
     << c.validation.every << YAML::Key << "samples" << YAML::Value << c.validation.samples << YAML::Key
     << "temperature" << YAML::Value << c.validation.temperature << YAML::Key << "max_tokens" << YAML::Value

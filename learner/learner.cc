@@ -206,7 +206,8 @@ absl::Status Learner::start_services() {
       r_.run.weight_bucket_mb << 20,
       // LoRA's adapters go in fp32 whatever run.weight_dtype says: they are small, and so the actors merge
       // exactly the learner's W0 + s B A (bf16 adapters would make the sampler's policy differ).
-      r_.run.weight_dtype == "bf16" && models_.lora == nullptr ? WireDType::kBF16 : WireDType::kF32);
+      r_.run.weight_dtype == "bf16" && models_.lora == nullptr ? WireDType::kBF16 : WireDType::kF32,
+      r_.run.weight_shm ? kWeightShmDir : "");
   publisher_->publish(resume_.step, models_.trained(), models_.trained_count());  // LoRA: the adapters
   ASCENT_ASSIGN_OR_RETURN(ServerSecurity security, server_security());
   const std::string bind = r_.run.bind.find(':') != std::string::npos ? "[" + r_.run.bind + "]" : r_.run.bind;
@@ -235,6 +236,8 @@ absl::Status Learner::start_services() {
                    weight_server_->port(), "; ", security.tls.cert.empty() ? "token" : "TLS + token", "), ",
                    data_.train.size(), " training prompts, ", data_.validation.size(), " held out",
                    resumed ? absl::StrCat(", resumed at step ", resume_.step, " from ", resume_.dir) : ""));
+  if (const std::string why = publisher_->shm_error(); !why.empty())
+    log_->info(absl::StrCat("weights not in shared memory (", why, "): every actor fetches them over gRPC"));
 
   ASCENT_RETURN_IF_ERROR(start_validation_scorer());
   processes_ = o_.processes > 0 ? o_.processes : r_.run.actors + r_.run.learner_ranks;

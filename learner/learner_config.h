@@ -50,9 +50,13 @@ struct RunConfig {
   std::string bind = "127.0.0.1", advertise;
   std::string tls_ca, tls_cert, tls_key;  // run.tls: {ca, cert, key}, PEM files
   int64_t micro_batch_tokens = 8192;
-  int64_t weight_bucket_mb = 32;
+  // Small buckets keep several calls in flight and their buffers in malloc's heap (32 MB ones are mmap'd and
+  // faulted in anew for every call): 2 MB measured fastest on loopback (bench_weight_update, docs/actor.md).
+  int64_t weight_bucket_mb = 2;
   double lease_timeout_s = 900;  // a prompt lease open this long is handed out again (0: never)
   std::string weight_dtype = "bf16";
+  bool weight_shm =
+      true;  // the snapshot in /dev/shm for actors on the learner's host (transport/weight_shm.h)
   std::string device = "cpu";  // the learner's engine: cpu, cuda, cuda:N (model/backend.h)
   ValidationConfig validation;
   int64_t checkpoint_every = 0;  // steps (0: only at the end)

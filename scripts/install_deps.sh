@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libginac-dev libpcre2-dev libutf8proc-dev zlib1g-dev libssl-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libeigen3-dev libginac-dev libpcre2-dev libutf8proc-dev libssl-dev libdeflate-dev
   libopenblas-openmp-dev libopenmpi-dev openmpi-bin
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-grpcio python3-protobuf python3-jinja2 python3-yaml

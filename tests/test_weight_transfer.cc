@@ -3,6 +3,7 @@
 // again, a version that changes mid-transfer.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 
 #include "core/rng.h"
@@ -129,7 +130,7 @@ TEST(WeightTransfer, ANewVersionMidTransferIsNotFoundAndNothingBeforePublication
   absl::StatusOr<WeightManifest> m = client.manifest();
   ASSERT_TRUE(m.ok());
   std::vector<float> dst(static_cast<size_t>(n));
-  int calls = 0;
+  std::atomic<int> calls{0};  // fetch runs on several threads (weights_receive's workers)
   absl::Status s = weights_receive(
       *m,
       [&](int64_t v, int64_t i) {

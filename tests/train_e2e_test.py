@@ -36,6 +36,7 @@ L. LoRA (model.lora, rank 4): the actors receive the adapters only (weights/publ
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import struct
@@ -191,6 +192,10 @@ if wait_for_step("multi", 3, p) and both_actors_live():
 out = finish(p, 300)
 check("A: the run finishes after an actor is killed", p.returncode == 0 and killed, out[-3000:])
 check("A: the killed actor is started again", "actor-0 exited (signal 9); starting it again" in out, out[-2000:])
+# On the learner's host the actors map each version from /dev/shm (transport/weight_shm.h), not over gRPC.
+shm = re.findall(r"(\d+) weight updates \((\d+) through shared memory", out)
+check("A: the actors took their weights from shared memory", shm and all(int(a) == int(b) > 0 for a, b in shm),
+      shm or out[-2000:])
 m = metrics("multi")
 steps = [x["step"] for x in m]
 check("A: steps (versions) 0..60 one by one", steps == list(range(61)), steps)

@@ -6,7 +6,7 @@
 namespace ascent {
 namespace {
 
-std::string metadata(const grpc::ServerContext& ctx, const char* key) {
+std::string metadata(const grpc::ServerContextBase& ctx, const char* key) {
   const auto& md = ctx.client_metadata();
   auto it = md.find(key);
   return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
@@ -40,7 +40,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> client_channel(const std::string&
   return grpc::CreateCustomChannel(address, grpc::SslCredentials(o), args);
 }
 
-absl::StatusOr<std::string> ServerAuth::caller(const grpc::ServerContext& ctx) {
+absl::StatusOr<std::string> ServerAuth::caller(const grpc::ServerContextBase& ctx) {
   const std::string auth = metadata(ctx, kAuthHeader), name = metadata(ctx, kActorHeader);
   const std::string bearer = "Bearer ";
   std::string reason;

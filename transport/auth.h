@@ -49,7 +49,7 @@ class ServerAuth {
  public:
   explicit ServerAuth(std::string secret) : secret_(std::move(secret)) {}
   // The caller's name when its token is the name's; Unauthenticated otherwise (counted by peer).
-  absl::StatusOr<std::string> caller(const grpc::ServerContext& ctx);
+  absl::StatusOr<std::string> caller(const grpc::ServerContextBase& ctx);
   int64_t refused();
   // Refusals since the last call, one line per peer ("3 calls from ipv4:10.0.0.9: no token"), at most 16.
   std::vector<std::string> take_refusals();

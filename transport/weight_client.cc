@@ -38,7 +38,8 @@ absl::StatusOr<WeightManifest> WeightClient::manifest() {
   wv1::Manifest m;
   grpc::Status st = impl_->stub->GetManifest(&ctx, wv1::ManifestRequest(), &m);
   if (!st.ok()) return status_from_grpc("weight server", st);
-  return WeightManifest{m.version(), m.buckets(), m.numel(), static_cast<WireDType>(m.dtype())};
+  return WeightManifest{m.version(),  m.buckets(),  m.numel(), static_cast<WireDType>(m.dtype()),
+                        m.shm_path(), m.shm_nonce()};
 }
 
 absl::StatusOr<WeightBucket> WeightClient::bucket(int64_t version, int64_t index) {

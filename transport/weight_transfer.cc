@@ -1,123 +1,252 @@
 #include "transport/weight_transfer.h"
 
-#include <zlib.h>
-
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <thread>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "core/crc32.h"
+#include "core/status.h"
 #include "model/dtype.h"
 
 namespace ascent {
 
-uint32_t weights_crc32(const std::string& data) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  // zlib takes uInt lengths: feed large buckets in pieces.
-  for (size_t at = 0; at < data.size(); at += 1u << 30) {
-    const size_t n = std::min<size_t>(1u << 30, data.size() - at);
-    c = crc32(c, reinterpret_cast<const Bytef*>(data.data() + at), static_cast<uInt>(n));
-  }
-  return static_cast<uint32_t>(c);
+uint32_t weights_crc32(const char* data, int64_t bytes) {
+  return crc32_update(0, data, static_cast<size_t>(bytes));
 }
 
-WeightPublisher::WeightPublisher(int64_t bucket_bytes, WireDType dtype)
-    : bucket_bytes_(bucket_bytes), dtype_(dtype) {}
+uint32_t weights_crc32(const std::string& data) {
+  return weights_crc32(data.data(), static_cast<int64_t>(data.size()));
+}
+
+struct WeightPublisher::Snapshot {
+  WeightManifest manifest;
+  std::vector<ShmBucketEntry> buckets;
+  const char* data = nullptr;  // every bucket's wire bytes, back to back
+  int64_t bytes = 0;
+  std::vector<char> heap;             // holds data, or
+  std::unique_ptr<ShmRegion> region;  // does (the file is removed with the snapshot)
+};
+
+WeightPublisher::WeightPublisher(int64_t bucket_bytes, WireDType dtype, std::string shm_dir)
+    : bucket_bytes_(bucket_bytes), dtype_(dtype), shm_dir_(std::move(shm_dir)) {
+  if (!shm_dir_.empty()) shm_remove_stale(shm_dir_);
+}
+
+WeightPublisher::~WeightPublisher() = default;
 
 void WeightPublisher::publish(int64_t version, const float* params, int64_t numel) {
   const int64_t elem = dtype_ == WireDType::kF32 ? 4 : 2;
   const int64_t per = std::max<int64_t>(1, bucket_bytes_ / elem);
-  std::vector<WeightBucket> buckets;
-  for (int64_t off = 0, idx = 0; off < numel; off += per, ++idx) {
-    WeightBucket b;
-    b.version = version, b.index = idx, b.offset = off, b.numel = std::min(per, numel - off),
-    b.dtype = dtype_;
-    b.data.resize(static_cast<size_t>(b.numel * elem));
-    if (dtype_ == WireDType::kF32) {
-      std::memcpy(b.data.data(), params + off, b.data.size());
-    } else {
-      auto* out = reinterpret_cast<uint16_t*>(b.data.data());
-      for (int64_t i = 0; i < b.numel; ++i) out[i] = f32_to_bf16(params[off + i]);
-    }
-    b.crc32 = weights_crc32(b.data);
-    buckets.push_back(std::move(b));
+  auto snap = std::make_shared<Snapshot>();
+  for (int64_t off = 0; off < numel; off += per)
+    snap->buckets.push_back({off, std::min(per, numel - off), off * elem, 0});
+  snap->bytes = numel * elem;
+  std::string shm_dir;
+  {
+    absl::MutexLock lock(&mu_);
+    shm_dir = shm_dir_;
   }
+  const uint64_t nonce = absl::Uniform<uint64_t>(absl::BitGen());
+  const int64_t data_offset = shm_data_offset(static_cast<int64_t>(snap->buckets.size()));
+  char* out = nullptr;
+  if (!shm_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<ShmRegion>> r =
+        ShmRegion::create(shm_dir, nonce, data_offset + snap->bytes);
+    if (r.ok()) {
+      snap->region = std::move(*r);
+      out = snap->region->data() + data_offset;
+    } else {  // gRPC only from now on; the learner reports shm_error()
+      absl::MutexLock lock(&mu_);
+      shm_dir_.clear();
+      shm_error_ = std::string(r.status().message());
+    }
+  }
+  if (out == nullptr) {
+    snap->heap.resize(static_cast<size_t>(snap->bytes));
+    out = snap->heap.data();
+  }
+  for (ShmBucketEntry& b : snap->buckets) {
+    char* at = out + b.byte_offset;
+    if (dtype_ == WireDType::kF32) {
+      std::memcpy(at, params + b.offset, static_cast<size_t>(b.numel * 4));
+    } else {
+      auto* o = reinterpret_cast<uint16_t*>(at);
+      for (int64_t i = 0; i < b.numel; ++i) o[i] = f32_to_bf16(params[b.offset + i]);
+    }
+    b.crc32 = weights_crc32(at, b.numel * elem);
+  }
+  snap->data = out;
+  snap->manifest = {version, static_cast<int64_t>(snap->buckets.size()), numel, dtype_, "", 0};
+  if (snap->region) {
+    shm_write_header({version, nonce, numel, static_cast<uint32_t>(dtype_), data_offset, snap->buckets},
+                     snap->region->data());
+    snap->manifest.shm_path = snap->region->path();
+    snap->manifest.shm_nonce = nonce;
+  }
+  std::shared_ptr<const Snapshot> old;
   absl::MutexLock lock(&mu_);
-  buckets_ = std::move(buckets);
-  manifest_ = {version, static_cast<int64_t>(buckets_.size()), numel, dtype_};
+  old = std::move(snap_);  // released (its file removed) after the lock
+  snap_ = std::move(snap);
 }
 
 int64_t WeightPublisher::published_bytes() const {
   absl::MutexLock lock(&mu_);
-  int64_t n = 0;
-  for (const WeightBucket& b : buckets_) n += static_cast<int64_t>(b.data.size());
-  return n;
+  return snap_ ? snap_->bytes : 0;
+}
+
+std::string WeightPublisher::shm_error() const {
+  absl::MutexLock lock(&mu_);
+  return shm_error_;
 }
 
 absl::StatusOr<WeightManifest> WeightPublisher::manifest() const {
   absl::MutexLock lock(&mu_);
-  if (manifest_.version < 0) return absl::UnavailableError("no weights published yet");
-  return manifest_;
+  if (!snap_) return absl::UnavailableError("no weights published yet");
+  return snap_->manifest;
 }
 
 absl::StatusOr<WeightBucket> WeightPublisher::bucket(int64_t version, int64_t index) const {
-  absl::MutexLock lock(&mu_);
-  if (version != manifest_.version) {
+  std::shared_ptr<const Snapshot> s;
+  {
+    absl::MutexLock lock(&mu_);
+    s = snap_;
+  }
+  const int64_t published = s ? s->manifest.version : -1;
+  if (version != published) {
     return absl::NotFoundError(
-        absl::StrCat("weights version ", version, " is gone; the published version is ", manifest_.version));
+        absl::StrCat("weights version ", version, " is gone; the published version is ", published));
   }
-  if (index < 0 || index >= static_cast<int64_t>(buckets_.size())) {
-    return absl::OutOfRangeError(absl::StrCat("bucket ", index, " of ", buckets_.size()));
+  if (index < 0 || index >= static_cast<int64_t>(s->buckets.size())) {
+    return absl::OutOfRangeError(absl::StrCat("bucket ", index, " of ", s->buckets.size()));
   }
-  return buckets_[static_cast<size_t>(index)];
+  const ShmBucketEntry& e = s->buckets[static_cast<size_t>(index)];
+  const int64_t elem = dtype_ == WireDType::kF32 ? 4 : 2;
+  WeightBucket b;
+  b.version = version, b.index = index, b.offset = e.offset, b.numel = e.numel, b.dtype = dtype_;
+  b.view = std::string_view(s->data + e.byte_offset, static_cast<size_t>(e.numel * elem));
+  b.keep = s;  // a newer version may replace the snapshot while this bucket is being sent
+  b.crc32 = e.crc32;
+  return b;
 }
 
+namespace {
+
+// Bucket idx: fetched (again, up to `retries` times, while it does not match), checked and written.
+absl::Status receive_bucket(const WeightManifest& m, const BucketFetch& fetch, float* params, int64_t numel,
+                            int64_t idx, int retries, ReceiveStats& st) {
+  std::string why;
+  for (int attempt = 0; attempt <= retries; ++attempt) {
+    absl::StatusOr<WeightBucket> b = fetch(m.version, idx);
+    if (!b.ok()) {
+      if (absl::IsNotFound(b.status())) return b.status();  // a new version: start over
+      why = std::string(b.status().message());
+      continue;
+    }
+    const int64_t elem = b->dtype == WireDType::kF32 ? 4 : 2;
+    // Overflow-safe: each bound is checked before any sum or product of the bucket's own numbers.
+    const bool in_range =
+        b->numel >= 0 && b->numel <= numel && b->offset >= 0 && b->offset <= numel - b->numel;
+    const std::string_view bytes = b->bytes();
+    if (b->version != m.version || b->index != idx || b->dtype != m.dtype || !in_range ||
+        static_cast<int64_t>(bytes.size()) != b->numel * elem) {
+      why = "bucket header does not match the manifest";
+      ++st.rejected;
+      continue;
+    }
+    if (weights_crc32(bytes.data(), static_cast<int64_t>(bytes.size())) != b->crc32) {
+      why = absl::StrCat("bucket ", idx, " checksum mismatch");
+      ++st.rejected;
+      continue;
+    }
+    if (b->dtype == WireDType::kF32) {
+      std::memcpy(params + b->offset, bytes.data(), bytes.size());
+    } else {
+      const auto* in = reinterpret_cast<const uint16_t*>(bytes.data());
+      float* out = params + b->offset;
+      for (int64_t i = 0; i < b->numel; ++i) out[i] = bf16_to_f32(in[i]);
+    }
+    st.bytes += static_cast<int64_t>(bytes.size());
+    ++st.buckets;
+    return absl::OkStatus();
+  }
+  return absl::DataLossError(absl::StrCat("weights version ", m.version, ": bucket ", idx, ": ", why,
+                                          " after ", retries + 1, " tries"));
+}
+
+}  // namespace
+
 absl::Status weights_receive(const WeightManifest& m, const BucketFetch& fetch, float* params, int64_t numel,
-                             int retries, ReceiveStats* stats) {
+                             int retries, ReceiveStats* stats, int workers) {
   if (m.numel != numel) {
     return absl::InvalidArgumentError(
         absl::StrCat("the learner publishes ", m.numel, " parameters, this model has ", numel));
   }
-  ReceiveStats local;
-  ReceiveStats& st = stats ? *stats : local;
-  for (int64_t idx = 0; idx < m.buckets; ++idx) {
-    std::string why;
-    bool ok = false;
-    for (int attempt = 0; attempt <= retries && !ok; ++attempt) {
-      absl::StatusOr<WeightBucket> b = fetch(m.version, idx);
-      if (!b.ok()) {
-        if (absl::IsNotFound(b.status())) return b.status();  // a new version: start over
-        why = std::string(b.status().message());
-        continue;
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> stop{false};
+  absl::Mutex mu;
+  absl::Status first;
+  ReceiveStats total;
+  auto work = [&] {
+    ReceiveStats local;
+    absl::Status st;
+    for (int64_t i = next++; i < m.buckets && !stop; i = next++) {
+      st = receive_bucket(m, fetch, params, numel, i, retries, local);
+      if (!st.ok()) {
+        stop = true;
+        break;
       }
-      const int64_t elem = b->dtype == WireDType::kF32 ? 4 : 2;
-      // Overflow-safe: each bound is checked before any sum or product of the bucket's own numbers.
-      const bool in_range =
-          b->numel >= 0 && b->numel <= numel && b->offset >= 0 && b->offset <= numel - b->numel;
-      if (b->version != m.version || b->index != idx || b->dtype != m.dtype || !in_range ||
-          static_cast<int64_t>(b->data.size()) != b->numel * elem) {
-        why = "bucket header does not match the manifest";
-        ++st.rejected;
-        continue;
-      }
-      if (weights_crc32(b->data) != b->crc32) {
-        why = absl::StrCat("bucket ", idx, " checksum mismatch");
-        ++st.rejected;
-        continue;
-      }
-      if (b->dtype == WireDType::kF32) {
-        std::memcpy(params + b->offset, b->data.data(), b->data.size());
-      } else {
-        const auto* in = reinterpret_cast<const uint16_t*>(b->data.data());
-        for (int64_t i = 0; i < b->numel; ++i) params[b->offset + i] = bf16_to_f32(in[i]);
-      }
-      st.bytes += static_cast<int64_t>(b->data.size());
-      ++st.buckets;
-      ok = true;
     }
-    if (!ok)
-      return absl::DataLossError(absl::StrCat("weights version ", m.version, ": bucket ", idx, ": ", why,
-                                              " after ", retries + 1, " tries"));
+    absl::MutexLock lock(&mu);
+    total.buckets += local.buckets, total.rejected += local.rejected, total.bytes += local.bytes;
+    // A newer version (NOT_FOUND) outranks another worker's error: the caller starts over.
+    if (!st.ok() && (first.ok() || absl::IsNotFound(st))) first = st;
+  };
+  const int64_t n_workers = std::clamp<int64_t>(workers, 1, std::max<int64_t>(1, m.buckets));
+  std::vector<std::thread> pool;
+  for (int64_t w = 1; w < n_workers; ++w) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  if (stats) {
+    stats->buckets += total.buckets, stats->rejected += total.rejected, stats->bytes += total.bytes;
   }
-  return absl::OkStatus();
+  return first;
+}
+
+absl::StatusOr<std::unique_ptr<WeightShmReader>> WeightShmReader::open(const WeightManifest& m) {
+  if (m.shm_path.empty()) return absl::UnavailableError("the learner publishes no shared-memory weights");
+  ASCENT_ASSIGN_OR_RETURN(std::unique_ptr<ShmRegion> region, ShmRegion::open(m.shm_path));
+  ASCENT_ASSIGN_OR_RETURN(ShmHeader h, shm_read_header(region->data(), region->size()));
+  if (h.version != m.version || h.nonce != m.shm_nonce || h.numel != m.numel ||
+      h.dtype != static_cast<uint32_t>(m.dtype) || static_cast<int64_t>(h.buckets.size()) != m.buckets) {
+    return absl::FailedPreconditionError(absl::StrCat(m.shm_path, " holds version ", h.version,
+                                                      ", not the manifest's ", m.version,
+                                                      " (or its nonce, size or dtype differ)"));
+  }
+  std::unique_ptr<WeightShmReader> r(new WeightShmReader());
+  r->region_ = std::move(region);
+  r->m_ = m;
+  r->header_ = std::move(h);
+  return r;
+}
+
+WeightShmReader::~WeightShmReader() = default;
+
+absl::StatusOr<WeightBucket> WeightShmReader::bucket(int64_t version, int64_t index) const {
+  if (version != m_.version)
+    return absl::NotFoundError(absl::StrCat("weights version ", version, " is gone"));
+  if (index < 0 || index >= static_cast<int64_t>(header_.buckets.size()))
+    return absl::OutOfRangeError(absl::StrCat("bucket ", index, " of ", header_.buckets.size()));
+  const ShmBucketEntry& e = header_.buckets[static_cast<size_t>(index)];
+  const int64_t elem = m_.dtype == WireDType::kF32 ? 4 : 2;
+  WeightBucket b;
+  b.version = version, b.index = index, b.offset = e.offset, b.numel = e.numel, b.dtype = m_.dtype;
+  b.view = std::string_view(region_->data() + header_.data_offset + e.byte_offset,
+                            static_cast<size_t>(e.numel * elem));  // valid while this reader lives
+  b.crc32 = e.crc32;
+  return b;
 }
 
 }  // namespace ascent
