@@ -79,11 +79,18 @@ void WeightFetcher::receive(const WeightManifest& m) {
   const SteadyClock::time_point t0 = SteadyClock::now();
   // On the learner's host the snapshot is mapped from shared memory; anywhere else (or when the file does
   // not match the manifest) it comes over gRPC. The buckets are checked the same way either way.
+  // A mapped file whose data fails its checks is not trusted for this version: gRPC gives it again.
+  float* into = lora_ ? lora_->params.data() : staging_.data();
+  const BucketFetch grpc = [&](int64_t v, int64_t i) { return client_.bucket(v, i); };
   absl::StatusOr<std::unique_ptr<WeightShmReader>> shm =
       m.shm_path.empty() ? absl::UnavailableError("") : WeightShmReader::open(m);
-  BucketFetch fetch = [&](int64_t v, int64_t i) { return client_.bucket(v, i); };
-  if (shm.ok()) fetch = [&](int64_t v, int64_t i) { return (*shm)->bucket(v, i); };
-  absl::Status st = weights_receive(m, fetch, lora_ ? lora_->params.data() : staging_.data(), numel_, 3, &rs);
+  absl::Status st;
+  if (shm.ok()) {
+    st = weights_receive(
+        m, [&](int64_t v, int64_t i) { return (*shm)->bucket(v, i); }, into, numel_, 0, &rs);
+    if (!st.ok() && st.code() != absl::StatusCode::kNotFound) shm = st;
+  }
+  if (!shm.ok()) st = weights_receive(m, grpc, into, numel_, 3, &rs);
   // (A transfer cut short leaves the adapters half written; they feed the merge only once a whole version
   // arrived, and every version rewrites all of them.)
   if (st.ok() && lora_) {  // W = W0 + s B A into the staging copy, here rather than on the decode thread

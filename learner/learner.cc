@@ -236,8 +236,7 @@ absl::Status Learner::start_services() {
                    weight_server_->port(), "; ", security.tls.cert.empty() ? "token" : "TLS + token", "), ",
                    data_.train.size(), " training prompts, ", data_.validation.size(), " held out",
                    resumed ? absl::StrCat(", resumed at step ", resume_.step, " from ", resume_.dir) : ""));
-  if (const std::string why = publisher_->shm_error(); !why.empty())
-    log_->info(absl::StrCat("weights not in shared memory (", why, "): every actor fetches them over gRPC"));
+  report_weight_shm();
 
   ASCENT_RETURN_IF_ERROR(start_validation_scorer());
   processes_ = o_.processes > 0 ? o_.processes : r_.run.actors + r_.run.learner_ranks;
@@ -485,8 +484,19 @@ absl::StatusOr<StepGradient> Learner::optimise(int64_t step, const RolloutBatch&
   return learner_optimise(models_, opt_, rb, r_, step, coll_, grad_norm);
 }
 
+// Logs when the published weights leave or come back to shared memory (a full /dev/shm, then room again).
+void Learner::report_weight_shm() {
+  const std::string why = publisher_->shm_error();
+  if (why == weight_shm_error_) return;
+  log_->info(why.empty()
+                 ? std::string("weights back in shared memory for actors on this host")
+                 : absl::StrCat("weights not in shared memory (", why, "): actors fetch them over gRPC"));
+  weight_shm_error_ = why;
+}
+
 void Learner::publish(int64_t step, const RolloutBatch& rb) {
   publisher_->publish(step + 1, models_.trained(), models_.trained_count());
+  report_weight_shm();
   endpoint_->set_version(step + 1);
   endpoint_->trained(step);
   count_.trained += static_cast<int64_t>(rb.groups.size());

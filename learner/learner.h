@@ -51,8 +51,9 @@ namespace ascent {
 struct LearnerOptions {
   bool resume = false;  // continue from runs/<name>/checkpoints/latest
   bool fresh = false;   // remove an existing run directory first
-  bool requeue = false;  // a scheduler's restart: resume when a checkpoint exists, else start at step 0 in place
-  int64_t port = -1;    // RolloutService port (-1: the recipe's run.port)
+  bool requeue =
+      false;          // a scheduler's restart: resume when a checkpoint exists, else start at step 0 in place
+  int64_t port = -1;  // RolloutService port (-1: the recipe's run.port)
   double lost_after_s = 10;
   bool progress = true;   // the one-line console display
   int64_t processes = 0;  // processes of the job for compute/device_hours (0: actors + learner ranks)
@@ -106,6 +107,7 @@ class Learner {
                                 int64_t* groups_before);  // false: interrupted
   absl::StatusOr<StepGradient> optimise(int64_t step, const RolloutBatch& rb, double* grad_norm);
   void publish(int64_t step, const RolloutBatch& rb);
+  void report_weight_shm();
   absl::Status validate(int64_t step, std::map<std::string, double>* mm);
   absl::Status start_validation_scorer();
   absl::Status checkpoint(int64_t next_step);
@@ -141,6 +143,7 @@ class Learner {
   GroupCounters count_;
   LiveFit live_;
   std::unique_ptr<WeightPublisher> publisher_;
+  std::string weight_shm_error_;      // the last shm_error() logged
   std::unique_ptr<ServerAuth> auth_;  // the run's token checks on both ports
   std::unique_ptr<WeightServer> weight_server_;
   EndpointConfig endpoint_cfg_;

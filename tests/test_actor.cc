@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "actor/actor.h"
+#include "actor/weight_fetcher.h"
 #include "learner/rollout_endpoint.h"
 #include "model/dtype.h"
 #include "model_fixtures.h"
@@ -250,4 +251,58 @@ TEST(ActorLoop, ARestartedActorTakesOverTheLostLeases) {
   EXPECT_EQ(endpoint.actors_lost(), 1);
 }
 
+}  // namespace ascent
+
+namespace ascent {
+namespace {
+
+// The actor's weight thread on the learner's host: a version mapped from /dev/shm; a file whose data fails
+// its check (here: a CRC in the file's table that does not match) is not trusted, and the same version
+// comes over gRPC instead (the actor goes on).
+TEST(ActorWeights, SharedMemoryOnThisHostAndGrpcWhenTheFileIsCorrupt) {
+  for (const bool corrupt : {false, true}) {
+    Model base = test_model(ModelArch::kQwen3, false, 11);
+    const std::vector<float> want = weights_of(base.params, 3);
+    const int64_t n = static_cast<int64_t>(want.size());
+    WeightPublisher pub(/*bucket_bytes=*/4096, WireDType::kBF16, kWeightShmDir);
+    pub.publish(3, want.data(), n);
+    ASSERT_EQ(pub.shm_error(), "") << "needs a writable " << kWeightShmDir;
+    const std::string path = pub.manifest()->shm_path;
+    if (corrupt) {
+      std::FILE* f = std::fopen(path.c_str(), "r+b");
+      ASSERT_NE(f, nullptr);
+      // Bucket 0's CRC-32 in the file's table (the learner serves gRPC from its own copy of the table).
+      std::fseek(f, 64 + 24, SEEK_SET);
+      const int c = std::fgetc(f);
+      std::fseek(f, -1, SEEK_CUR);
+      std::fputc(c ^ 0x5a, f);
+      std::fclose(f);
+    }
+    TestAuth auth;
+    WeightServer server(&pub, "127.0.0.1:0", auth.security());
+    std::atomic<bool> stop{false};
+    ActorShared shared(&stop);
+    ActorConfig cfg;
+    cfg.name = "actor-w";
+    cfg.credentials = test_credentials(cfg.name);
+    cfg.weight_poll_s = 0.001;
+    WeightFetcher fetcher(shared, cfg, "127.0.0.1:" + std::to_string(server.port()), base);
+    fetcher.run(/*once=*/true);
+    Model into = test_model(ModelArch::kQwen3, false, 99);
+    {
+      absl::MutexLock lock(&shared.mu);
+      ASSERT_TRUE(shared.error.ok()) << shared.error;
+    }
+    ASSERT_EQ(fetcher.swap_into(into), 3) << corrupt;
+    EXPECT_EQ(into.params, want) << corrupt;
+    absl::MutexLock lock(&shared.mu);
+    EXPECT_EQ(shared.stats.weight_shm_updates, corrupt ? 0 : 1);
+    if (corrupt) {
+      EXPECT_NE(shared.stats.weight_shm_fallback.find("checksum"), std::string::npos)
+          << shared.stats.weight_shm_fallback;
+    }
+  }
+}
+
+}  // namespace
 }  // namespace ascent

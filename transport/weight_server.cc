@@ -94,10 +94,9 @@ class Service final : public ServiceBase {
     std::vector<grpc::Slice> slices;
     wv1::BucketRequest req;
     std::string text;
-    if (request.Dump(&slices).ok()) {
-      for (const grpc::Slice& s : slices) text.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-    if (!req.ParseFromString(text))
+    const bool dumped = request.Dump(&slices).ok();
+    for (const grpc::Slice& s : slices) text.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    if (!dumped || !req.ParseFromString(text))
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "not a BucketRequest");
     absl::StatusOr<WeightBucket> b = p_->bucket(req.version(), req.index());
     if (!b.ok()) return grpc_status_from(b.status());

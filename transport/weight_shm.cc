@@ -2,17 +2,16 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cinttypes>
-#include <csignal>
 #include <cstring>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -91,6 +90,13 @@ absl::StatusOr<ShmHeader> shm_read_header(const char* at, int64_t size) {
     if (b.numel < 0 || b.numel > data_bytes / elem || b.byte_offset < 0 ||
         b.byte_offset > data_bytes - b.numel * elem || b.offset < 0)
       return absl::DataLossError(absl::StrCat("weights file: bucket ", i, " out of the file"));
+    // The buckets tile the parameters in order, each at its own place in the data: a header that shifts
+    // or overlaps them (the CRC covers the data only) is refused.
+    const ShmBucketEntry want{i == 0 ? 0 : h.buckets.back().offset + h.buckets.back().numel, b.numel,
+                              i == 0 ? 0 : h.buckets.back().byte_offset + h.buckets.back().numel * elem, 0};
+    if (b.offset != want.offset || b.byte_offset != want.byte_offset)
+      return absl::DataLossError(
+          absl::StrCat("weights file: bucket ", i, " is not where the previous one ends"));
     h.buckets.push_back(b);
   }
   return h;
@@ -103,23 +109,23 @@ absl::StatusOr<std::unique_ptr<ShmRegion>> ShmRegion::create(const std::string& 
   const int fd = ::open(r->path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return errno_error(absl::StrCat("cannot create ", r->path_));
   r->owner_ = true;  // from here on the destructor removes the file
+  r->lock_fd_ = fd;  // closed by the destructor
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) return errno_error(absl::StrCat("cannot lock ", r->path_));
   if (const int e = posix_fallocate(fd, 0, bytes); e != 0) {
-    ::close(fd);
     return absl::ResourceExhaustedError(
         absl::StrCat("cannot reserve ", bytes, " bytes in ", r->path_, ": ", std::strerror(e)));
   }
   void* p = mmap(nullptr, static_cast<size_t>(bytes), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  ::close(fd);
   if (p == MAP_FAILED) return errno_error(absl::StrCat("cannot map ", r->path_));
   r->data_ = static_cast<char*>(p);
   r->size_ = bytes;
   return r;
 }
 
-absl::StatusOr<std::unique_ptr<ShmRegion>> ShmRegion::open(const std::string& path) {
-  if (!shm_path_valid(path))
-    return absl::InvalidArgumentError(absl::StrCat("not a weights file name: ", path));
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+absl::StatusOr<std::unique_ptr<ShmRegion>> ShmRegion::open(const std::string& path, const std::string& dir) {
+  if (!shm_path_valid(path, dir))
+    return absl::InvalidArgumentError(absl::StrCat("not a weights file in ", dir, ": ", path));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) return errno_error(absl::StrCat("cannot open ", path));
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0 ||
@@ -140,15 +146,21 @@ absl::StatusOr<std::unique_ptr<ShmRegion>> ShmRegion::open(const std::string& pa
 
 ShmRegion::~ShmRegion() {
   if (data_ != nullptr) munmap(data_, static_cast<size_t>(size_));
-  if (owner_) ::unlink(path_.c_str());
+  unlink();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-bool shm_path_valid(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos || slash == 0) return false;
-  const std::string name = path.substr(slash + 1);
-  return absl::StartsWith(name, kPrefix) && absl::EndsWith(name, ".bin") &&
-         path.find("/../") == std::string::npos && path.find("/./") == std::string::npos;
+void ShmRegion::unlink() {
+  if (owner_) ::unlink(path_.c_str());
+  owner_ = false;
+}
+
+bool shm_path_valid(const std::string& path, const std::string& dir) {
+  if (path.size() <= dir.size() + 1 || path.compare(0, dir.size(), dir) != 0 || path[dir.size()] != '/')
+    return false;
+  const std::string name = path.substr(dir.size() + 1);
+  return name.find('/') == std::string::npos && absl::StartsWith(name, kPrefix) &&
+         absl::EndsWith(name, ".bin");
 }
 
 int shm_remove_stale(const std::string& dir) {
@@ -158,15 +170,15 @@ int shm_remove_stale(const std::string& dir) {
   while (const dirent* e = readdir(d)) {
     const std::string name = e->d_name;
     if (!absl::StartsWith(name, kPrefix) || !absl::EndsWith(name, ".bin")) continue;
-    const std::string rest = name.substr(sizeof kPrefix - 1);
-    int pid = 0;
-    if (!absl::SimpleAtoi(rest.substr(0, rest.find('-')), &pid) || pid <= 0) continue;
-    if (kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
     const std::string path = dir + "/" + name;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) continue;
     struct stat st {};
-    if (lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
-        ::unlink(path.c_str()) == 0)
+    // A learner alive holds its file's lock; a file whose lock can be taken is a crashed learner's.
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+        flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(path.c_str()) == 0)
       ++removed;
+    ::close(fd);
   }
   closedir(d);
   return removed;

@@ -11,8 +11,9 @@
 //                    the data), crc32 u32, 0 u32
 //   [data_offset, )  the buckets' wire bytes back to back (data_offset is a multiple of 4096)
 // Files are named <dir>/ascent-weights-<learner pid>-<nonce>.bin, mode 0600 (only the run's user reads
-// them); the learner removes each when a newer version replaces it, and at start the files of learners that
-// are no longer alive.
+// them). The learner holds an flock(2) on each of its files while it lives and removes a file's name as soon
+// as a newer version replaces it (actors still reading keep their mapping); at start it removes the files
+// nobody holds a lock on (learners that crashed), whatever pid namespace they came from.
 #pragma once
 
 #include <cstdint>
@@ -48,15 +49,18 @@ void shm_write_header(const ShmHeader& h, char* at);
 // Errors: DATA_LOSS naming the field.
 absl::StatusOr<ShmHeader> shm_read_header(const char* at, int64_t size);
 
-// A mapped file. create(): a new file in dir (O_EXCL, 0600, its pages reserved with posix_fallocate so that a
-// full file system is an error here and not a SIGBUS later), mapped read-write, removed when destroyed.
-// open(): an existing file, mapped read-only, refused unless it is a regular file of this user that no one
-// else can write (the path must be <kWeightShmDir or dir>/ascent-weights-*.bin, no other directory).
+// A mapped file. create(): a new file in dir (O_EXCL, 0600, locked with flock, its pages reserved with
+// posix_fallocate so that a full file system is an error here and not a SIGBUS later), mapped read-write,
+// its name removed by unlink() or when destroyed. open(): an existing file directly in `dir` named
+// ascent-weights-*.bin, mapped read-only, refused unless it is a regular file of this user that no one else
+// can write (O_NOFOLLOW | O_NONBLOCK: a link or a FIFO planted there neither redirects nor blocks it).
 class ShmRegion {
  public:
   static absl::StatusOr<std::unique_ptr<ShmRegion>> create(const std::string& dir, uint64_t nonce,
                                                            int64_t bytes);
-  static absl::StatusOr<std::unique_ptr<ShmRegion>> open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<ShmRegion>> open(const std::string& path,
+                                                         const std::string& dir = kWeightShmDir);
+  void unlink();  // the creator: removes the file's name now (mappings stay valid)
   ~ShmRegion();
   ShmRegion(const ShmRegion&) = delete;
   ShmRegion& operator=(const ShmRegion&) = delete;
@@ -69,13 +73,14 @@ class ShmRegion {
   char* data_ = nullptr;
   int64_t size_ = 0;
   std::string path_;
-  bool owner_ = false;  // unlinks the file when destroyed
+  bool owner_ = false;  // unlinks the file when destroyed (unless unlink() did)
+  int lock_fd_ = -1;    // the creator's open file, holding the flock
 };
 
-// Removes dir's ascent-weights-<pid>-*.bin files of this user whose learner process is gone (a learner that
+// Removes dir's ascent-weights-*.bin files of this user that no learner holds a lock on (a learner that
 // crashed). Returns how many.
 int shm_remove_stale(const std::string& dir);
-// Whether `path` has the form of a weights file: a file name ascent-weights-*.bin directly in a directory.
-bool shm_path_valid(const std::string& path);
+// Whether `path` is a weights file's name directly in `dir`: <dir>/ascent-weights-*.bin, no other slash.
+bool shm_path_valid(const std::string& path, const std::string& dir);
 
 }  // namespace ascent

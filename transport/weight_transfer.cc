@@ -44,23 +44,17 @@ void WeightPublisher::publish(int64_t version, const float* params, int64_t nume
   for (int64_t off = 0; off < numel; off += per)
     snap->buckets.push_back({off, std::min(per, numel - off), off * elem, 0});
   snap->bytes = numel * elem;
-  std::string shm_dir;
-  {
-    absl::MutexLock lock(&mu_);
-    shm_dir = shm_dir_;
-  }
   const uint64_t nonce = absl::Uniform<uint64_t>(absl::BitGen());
   const int64_t data_offset = shm_data_offset(static_cast<int64_t>(snap->buckets.size()));
   char* out = nullptr;
-  if (!shm_dir.empty()) {
+  if (!shm_dir_.empty()) {
     absl::StatusOr<std::unique_ptr<ShmRegion>> r =
-        ShmRegion::create(shm_dir, nonce, data_offset + snap->bytes);
+        ShmRegion::create(shm_dir_, nonce, data_offset + snap->bytes);
     if (r.ok()) {
       snap->region = std::move(*r);
       out = snap->region->data() + data_offset;
-    } else {  // gRPC only from now on; the learner reports shm_error()
+    } else {  // this version over gRPC only; the next publish tries again (the learner reports shm_error())
       absl::MutexLock lock(&mu_);
-      shm_dir_.clear();
       shm_error_ = std::string(r.status().message());
     }
   }
@@ -87,9 +81,15 @@ void WeightPublisher::publish(int64_t version, const float* params, int64_t nume
     snap->manifest.shm_nonce = nonce;
   }
   std::shared_ptr<const Snapshot> old;
-  absl::MutexLock lock(&mu_);
-  old = std::move(snap_);  // released (its file removed) after the lock
-  snap_ = std::move(snap);
+  {
+    absl::MutexLock lock(&mu_);
+    if (snap->region) shm_error_.clear();
+    old = std::move(snap_);  // released after the lock
+    snap_ = std::move(snap);
+  }
+  // The replaced file's name goes now, even while a reply still sends from it: actors see the new manifest,
+  // and /dev/shm holds one version's name (the memory of mappings still read is freed with the last one).
+  if (old && old->region) old->region->unlink();
 }
 
 int64_t WeightPublisher::published_bytes() const {
@@ -215,9 +215,10 @@ absl::Status weights_receive(const WeightManifest& m, const BucketFetch& fetch, 
   return first;
 }
 
-absl::StatusOr<std::unique_ptr<WeightShmReader>> WeightShmReader::open(const WeightManifest& m) {
+absl::StatusOr<std::unique_ptr<WeightShmReader>> WeightShmReader::open(const WeightManifest& m,
+                                                                       const std::string& dir) {
   if (m.shm_path.empty()) return absl::UnavailableError("the learner publishes no shared-memory weights");
-  ASCENT_ASSIGN_OR_RETURN(std::unique_ptr<ShmRegion> region, ShmRegion::open(m.shm_path));
+  ASCENT_ASSIGN_OR_RETURN(std::unique_ptr<ShmRegion> region, ShmRegion::open(m.shm_path, dir));
   ASCENT_ASSIGN_OR_RETURN(ShmHeader h, shm_read_header(region->data(), region->size()));
   if (h.version != m.version || h.nonce != m.shm_nonce || h.numel != m.numel ||
       h.dtype != static_cast<uint32_t>(m.dtype) || static_cast<int64_t>(h.buckets.size()) != m.buckets) {

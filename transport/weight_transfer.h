@@ -3,8 +3,8 @@
 //  - WeightPublisher (learner): publish(version, params) snapshots the flat parameter vector into buckets of
 //    at most bucket_bytes, as fp32 or bf16 (round to nearest even), each with a CRC-32 (zlib's polynomial, core/crc32.h) of its bytes.
 //    With a shared-memory directory the snapshot lives in a file there (weight_shm.h) that actors on the
-//    same host map; the manifest names it. Where that file cannot be made (a full /dev/shm), the snapshot
-//    stays in the heap, shm_error() says why, and actors fetch over gRPC.
+//    same host map; the manifest names it. Where that file cannot be made (a full /dev/shm), that version
+//    stays in the heap, shm_error() says why (until a later version makes it), and actors fetch over gRPC.
 //  - weights_receive (actor): fetches every bucket through a callback, verifies the checksum and the header,
 //    asks again (up to `retries` times) for a bucket that does not match, and writes the parameters. A
 //    version that changed under it (NOT_FOUND) is returned as is: the caller starts over from the manifest.
@@ -61,7 +61,8 @@ class WeightPublisher {
   absl::StatusOr<WeightBucket> bucket(int64_t version, int64_t index) const;
   // The bytes of the published version's buckets (what one actor fetches for it).
   int64_t published_bytes() const;
-  // Why snapshots are not in shared memory although a directory was given ("" when they are, or none was).
+  // Why the latest snapshot is not in shared memory although a directory was given ("" when it is, or none
+  // was).
   std::string shm_error() const;
 
   struct Snapshot;  // the wire bytes of every bucket, their table, and what holds them (heap or file)
@@ -70,7 +71,7 @@ class WeightPublisher {
   mutable absl::Mutex mu_;
   const int64_t bucket_bytes_;
   const WireDType dtype_;
-  std::string shm_dir_ ABSL_GUARDED_BY(mu_);
+  const std::string shm_dir_;
   std::string shm_error_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const Snapshot> snap_ ABSL_GUARDED_BY(mu_);
 };
@@ -93,7 +94,9 @@ absl::Status weights_receive(const WeightManifest& m, const BucketFetch& fetch, 
 // (another host: UNAVAILABLE) or does not match (DATA_LOSS, FAILED_PRECONDITION): fetch over gRPC instead.
 class WeightShmReader {
  public:
-  static absl::StatusOr<std::unique_ptr<WeightShmReader>> open(const WeightManifest& m);
+  // dir: where weights files may be (the learner's kWeightShmDir; tests use their own).
+  static absl::StatusOr<std::unique_ptr<WeightShmReader>> open(const WeightManifest& m,
+                                                               const std::string& dir = kWeightShmDir);
   ~WeightShmReader();
   absl::StatusOr<WeightBucket> bucket(int64_t version, int64_t index) const;
 
