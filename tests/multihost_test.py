@@ -29,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check, finish as finish_checks  # noqa: E402
+from checks import check, finish as finish_checks, tiny_run  # noqa: E402
 
 SKIP = 77  # ctest's SKIP_RETURN_CODE for this test
 if os.geteuid() != 0 or subprocess.run(["ip", "netns", "list"], capture_output=True).returncode != 0:
@@ -185,27 +185,9 @@ def main():
 
 
 def run(parts):
-    r = subprocess.run([ascent, "init-model", "--out", "policy", "--arch", "qwen3", "--preset", "tiny", "--seed", "3"],
-                       cwd=work, capture_output=True, text=True)
-    check("init-model", r.returncode == 0, r.stderr)
     name = "multihost"
-    recipe = os.path.join(work, "multihost.yaml")
-    with open(recipe, "w") as f:
-        f.write(f"""name: {name}
-seed: 3
-model: {{path: policy}}
-data: {{builtin: arithmetic, builtin_size: 400, builtin_max_operand: 9, validation_split: 0.05}}
-generation: {{max_tokens: 4, temperature: 1.0, slots: 16}}
-algorithm: {{group_size: 4, prompts_per_step: 4, max_lag: 2}}
-rewards: {{verifier: math}}
-optimizer: {{lr: 3.0e-4, warmup_steps: 0}}
-run:
-  steps: 1000000  # stopped by SIGINT (a scheduler's stop) once the link came back
-  actors: 2
-  bind: {IP["l"]}
+    recipe = tiny_run(ascent, work, name, f"""  bind: {IP["l"]}
   weight_shm: false  # the namespaces share /dev/shm; across hosts the weights come over the network
-  dir: runs
-  validation: {{every: 0}}
   checkpoint: {{every: 0}}
 """)
     secret = secrets.token_hex(32)

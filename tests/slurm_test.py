@@ -27,7 +27,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check, finish as finish_checks  # noqa: E402
+from checks import check, finish as finish_checks, tiny_run  # noqa: E402
 
 SKIP = 77
 if os.geteuid() != 0:
@@ -87,7 +87,7 @@ def job_state(job):
 
 
 def launch():
-    r = sh(ascent, "launch", "slurm.yaml", "--on", "slurm", timeout=120)
+    r = sh(ascent, "launch", name + ".yaml", "--on", "slurm", timeout=120)
     m = re.search(r"Submitted batch job (\d+)", r.stdout + r.stderr)
     check("ascent launch --on slurm submits the job", r.returncode == 0 and m, r.stdout + r.stderr)
     return m.group(1) if m else None
@@ -106,30 +106,12 @@ def diagnose(job):
 
 
 def scenario():
-    r = subprocess.run([ascent, "init-model", "--out", "policy", "--arch", "qwen3", "--preset", "tiny", "--seed", "3"],
-                       cwd=work, capture_output=True, text=True)
-    check("init-model", r.returncode == 0, r.stderr)
-    with open(os.path.join(work, "slurm.yaml"), "w") as f:
-        f.write(f"""name: {name}
-seed: 3
-model: {{path: policy}}
-data: {{builtin: arithmetic, builtin_size: 400, builtin_max_operand: 9, validation_split: 0.05}}
-generation: {{max_tokens: 4, temperature: 1.0, slots: 16}}
-algorithm: {{group_size: 4, prompts_per_step: 4, max_lag: 2}}
-rewards: {{verifier: math}}
-optimizer: {{lr: 3.0e-4, warmup_steps: 0}}
-run:
-  steps: 1000000   # ended by scancel
-  actors: 2
-  dir: runs
-  validation: {{every: 0}}
-  checkpoint: {{every: 5, keep: 2}}
-cluster:
+    tiny_run(ascent, work, name, "  checkpoint: {every: 5, keep: 2}\n", """cluster:
   learner_nodes: 1
   actor_nodes: 1
   actors_per_node: 2
   port: 29561
-  slurm: {{partition: debug, time: "00:20:00"}}
+  slurm: {partition: debug, time: "00:20:00"}
 """)
     # 1. Submitted and running: steps and a checkpoint.
     job = launch()
