@@ -27,7 +27,8 @@ void RolloutEndpoint::reap_locked(std::vector<std::string>* lost) {
   }
 }
 
-absl::Status RolloutEndpoint::known_locked(const std::string& caller, const std::string& incarnation) {
+absl::StatusOr<RolloutEndpoint::Actor*> RolloutEndpoint::owned_locked(const std::string& caller,
+                                                                      const std::string& incarnation) {
   auto it = actors_.find(incarnation);
   if (it == actors_.end())
     return absl::NotFoundError(absl::StrCat("actor ", incarnation, " is not registered"));
@@ -35,10 +36,16 @@ absl::Status RolloutEndpoint::known_locked(const std::string& caller, const std:
     return absl::PermissionDeniedError(
         absl::StrCat("incarnation ", incarnation, " is not one of ", caller.substr(0, 64), "'s"));
   }
-  if (it->second.view.lost) {
+  return &it->second;
+}
+
+absl::Status RolloutEndpoint::known_locked(const std::string& caller, const std::string& incarnation) {
+  absl::StatusOr<Actor*> a = owned_locked(caller, incarnation);
+  if (!a.ok()) return a.status();
+  if ((*a)->view.lost) {
     return absl::NotFoundError(absl::StrCat("actor ", incarnation, " was declared lost; register again"));
   }
-  it->second.seen = std::chrono::steady_clock::now();
+  (*a)->seen = std::chrono::steady_clock::now();
   return absl::OkStatus();
 }
 
@@ -95,15 +102,8 @@ absl::StatusOr<rv1::RegisterResponse> RolloutEndpoint::on_register(const std::st
 
 absl::Status RolloutEndpoint::admit_stream(const std::string& caller, const std::string& incarnation) {
   absl::MutexLock lock(&mu_);
-  auto it = actors_.find(incarnation);
-  if (it == actors_.end())
-    return absl::NotFoundError(absl::StrCat("actor ", incarnation, " is not registered"));
-  if (it->second.view.name != caller) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("incarnation ", incarnation, " is not one of ", caller.substr(0, 64), "'s"));
-  }
   // A lost incarnation may still deliver what it made: its leases' second holders decide (PromptLeases).
-  return absl::OkStatus();
+  return owned_locked(caller, incarnation).status();
 }
 
 std::vector<std::string> RolloutEndpoint::take_forgotten() {

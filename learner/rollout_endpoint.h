@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "learner/prompt_leases.h"
 #include "transport/rollout_server.h"
@@ -78,7 +79,10 @@ class RolloutEndpoint : public RolloutHandler {
     ActorView view;
     std::chrono::steady_clock::time_point seen;
   };
-  // NotFound for an unknown or lost incarnation, PermissionDenied for another caller's.
+  // The caller's registered incarnation: NotFound for an unknown one, PermissionDenied for another caller's.
+  absl::StatusOr<Actor*> owned_locked(const std::string& caller, const std::string& incarnation)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // As owned_locked, and NotFound for a lost incarnation; marks it seen.
   absl::Status known_locked(const std::string& caller, const std::string& incarnation)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void lose_locked(Actor& a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
