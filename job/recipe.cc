@@ -426,6 +426,7 @@ std::string recipe_resolved_yaml(const Recipe& r) {
       const RemoteOptions& o = p.options;
       e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << p.name;
       if (o.command.empty()) e << YAML::Key << "address" << YAML::Value << o.address;
+      if (!o.tls_ca.empty()) e << YAML::Key << "tls_ca" << YAML::Value << o.tls_ca;
       if (!o.command.empty()) {
         e << YAML::Key << "command" << YAML::Value << YAML::Flow << o.command << YAML::Key << "dir"
           << YAML::Value << o.command_dir << YAML::Key << "start_timeout_s" << YAML::Value

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -25,8 +27,23 @@ struct RemoteReward::Impl {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<rv1::RewardService::Stub> stub;
   std::optional<LineProcess> server;  // when ascent started it
-  void connect(const std::string& address) {
-    channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  absl::Status error;                 // the channel could not be made (tls_ca)
+  void connect(const std::string& address, const std::string& tls_ca) {
+    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+    if (!tls_ca.empty()) {
+      std::ifstream f(tls_ca);
+      std::stringstream pem;
+      pem << f.rdbuf();
+      if (!f || pem.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+        error = absl::FailedPreconditionError(absl::StrCat("reward server ", address, ": tls_ca ", tls_ca,
+                                                           " is not a readable PEM certificate"));
+        return;
+      }
+      grpc::SslCredentialsOptions o;
+      o.pem_root_certs = pem.str();
+      creds = grpc::SslCredentials(o);
+    }
+    channel = grpc::CreateChannel(address, creds);
     stub = rv1::RewardService::NewStub(channel);
   }
 };
@@ -38,7 +55,7 @@ RemoteReward::RemoteReward(RemoteOptions opt) : impl_(std::make_unique<Impl>()),
   } else if (opt_.token.empty()) {
     opt_.token = run_secret_make().value_or("");  // a started server's own
   }
-  if (opt_.command.empty()) impl_->connect(opt_.address);
+  if (opt_.command.empty()) impl_->connect(opt_.address, opt_.tls_ca);
 }
 
 RemoteReward::~RemoteReward() = default;
@@ -70,11 +87,12 @@ absl::Status RemoteReward::start() {
   }
   opt_.address = absl::StrCat("127.0.0.1:", port);
   impl_->server = std::move(*p);
-  impl_->connect(opt_.address);
+  impl_->connect(opt_.address, "");
   return absl::OkStatus();
 }
 
 absl::Status RemoteReward::ensure_server() {
+  if (!impl_->error.ok()) return impl_->error;
   if (opt_.token.empty()) {
     return absl::FailedPreconditionError(absl::StrCat("reward server ", opt_.address, ": no token: set ",
                                                       opt_.token_env,

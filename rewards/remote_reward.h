@@ -29,6 +29,9 @@ struct RemoteOptions {
   std::string command_dir;           // its working directory ("" = ours)
   std::string token_env = "ASCENT_REWARD_TOKEN";  // the environment variable with a running server's token
   std::string token;  // set: this token (tests); else token_env's value, or a new one for a started server
+  // A running server's CA (PEM file): the channel uses TLS and checks the server's certificate against it
+  // ("" = plaintext; the servers ascent starts listen on 127.0.0.1).
+  std::string tls_ca;
   double start_timeout_s = 60;
   int max_restarts = 5;
   double batch_timeout_s = 30, item_timeout_s = 10;

@@ -134,6 +134,13 @@ absl::StatusOr<RewardsConfig> rewards_config_parse(const YAML::Node& node, const
         p->fail(key, "applies to a server that ascent starts: give command, or leave it out");
       }
     }
+    p->read("tls_ca", &nr.options.tls_ca);  // a running server's CA: TLS to it
+    if (!nr.options.tls_ca.empty()) {
+      if (!nr.options.command.empty())
+        p->fail("tls_ca",
+                "applies to a running server (address): the servers ascent starts listen on 127.0.0.1");
+      nr.options.tls_ca = relative_to(file, nr.options.tls_ca);
+    }
     p->read("token_env", &nr.options.token_env);  // a running server's token: the variable that holds it
     if (!nr.options.command.empty() && nr.options.token_env != RemoteOptions().token_env) {
       p->fail("token_env",

@@ -145,6 +145,16 @@ TEST(Recipe, TyposAndBadValuesNameTheKeyAndLine) {
   st = parse_error(std::string(kMinimal) +
                    "rewards:\n  remote:\n    - {name: a, command: [x], address: h:1}\n");
   EXPECT_NE(st.message().find("give either address"), std::string::npos) << st;
+  st = parse_error(std::string(kMinimal) +
+                   "rewards:\n  remote:\n    - {name: a, command: [x], tls_ca: ca.pem}\n");
+  EXPECT_NE(st.message().find("rewards.remote[0].tls_ca: applies to a running server"), std::string::npos)
+      << st;
+  // A running server's CA, relative to the recipe.
+  auto tls =
+      recipe_parse(std::string(kMinimal) + "rewards:\n  remote:\n    - {address: \"h:1\", tls_ca: ca.pem}\n",
+                   "/tmp/r/recipe.yaml");
+  ASSERT_TRUE(tls.ok()) << tls.status();
+  EXPECT_EQ(tls->rewards.remote.at(0).options.tls_ca, "/tmp/r/ca.pem");
 }
 
 // A plugin's free-form config survives the resolved recipe value for value: "123" and "true" stay strings.

@@ -13,10 +13,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "rewards/remote_reward.h"
 #include "rewards/reward_pipeline.h"
+#include "transport/tls.h"
 
 extern char** environ;  // POSIX: the process environment (global, C linkage)
 
@@ -29,21 +32,20 @@ constexpr char kToken[] = "test-token-of-the-example-server";
 
 class PythonServer {
  public:
-  PythonServer() {
+  explicit PythonServer(const std::vector<std::string>& extra = {}) {
     int fds[2];
     if (pipe(fds) != 0) return;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     const std::string script = ASCENT_SOURCE_DIR "/examples/reward_server/server.py";
-    char* argv[] = {const_cast<char*>("/usr/bin/python3"),
-                    const_cast<char*>(script.c_str()),
-                    const_cast<char*>("--port"),
-                    const_cast<char*>("0"),
-                    const_cast<char*>("--test-behaviours"),
-                    nullptr};
+    std::vector<std::string> args = {"/usr/bin/python3", script, "--port", "0", "--test-behaviours"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     setenv("ASCENT_REWARD_TOKEN", kToken, 1);  // the server's token (a started one gets its own)
-    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv, environ) != 0) pid_ = -1;
+    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     FILE* out = fdopen(fds[0], "r");
@@ -104,6 +106,39 @@ TEST(RemoteReward, ScoresABatchAndIsolatesSlowNanAndRaisingItems) {
   EXPECT_TRUE(r[4].ok && r[4].value == 1.0) << r[4].reason;
   EXPECT_EQ(remote.stats().batch_failures, 1);
   EXPECT_LT(took, 10.0);  // about 2 s (batch + item deadlines), not the server's 30 s sleep; room for load
+}
+
+// A server beyond loopback speaks TLS: ascent reaches it with the CA named in tls_ca; without TLS, with
+// another CA, or with a file that is not a certificate, no item is scored and the reason says why.
+TEST(RemoteReward, ATlsServerIsReachedWithItsCaAndNotWithoutIt) {
+  char t1[] = "/tmp/ascent-reward-tls-XXXXXX", t2[] = "/tmp/ascent-reward-tls-XXXXXX";
+  const std::string dir = mkdtemp(t1), other_dir = mkdtemp(t2);
+  absl::StatusOr<TlsFiles> tls = tls_make_run_ca(dir, {});  // the server certificate names 127.0.0.1
+  absl::StatusOr<TlsFiles> other = tls_make_run_ca(other_dir, {});
+  ASSERT_TRUE(tls.ok() && other.ok()) << tls.status() << other.status();
+  PythonServer server({"--tls-cert", tls->cert, "--tls-key", tls->key});
+  ASSERT_FALSE(server.address().empty()) << "the example server did not start with TLS";
+  auto score_with = [&](const std::string& ca) {
+    RemoteOptions o;
+    o.token = kToken;
+    o.address = server.address();
+    o.tls_ca = ca;
+    o.batch_timeout_s = 2.0, o.item_timeout_s = 2.0, o.retries = 0;
+    RemoteReward remote(o);
+    return remote.score({{"p", "the answer is 42", "42"}});
+  };
+  std::vector<ComponentResult> r = score_with(tls->ca);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].ok && r[0].value == 1.0) << r[0].reason;
+  r = score_with("");  // plaintext to a TLS port
+  EXPECT_FALSE(r[0].ok);
+  r = score_with(other->ca);  // a certificate this CA did not sign
+  EXPECT_FALSE(r[0].ok);
+  r = score_with(dir + "/no-such-ca.pem");
+  EXPECT_FALSE(r[0].ok);
+  EXPECT_NE(r[0].reason.find("no-such-ca.pem"), std::string::npos) << r[0].reason;
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(other_dir);
 }
 
 TEST(RemoteReward, AServerRefusesCallsWithoutItsTokenAndAscentSaysWhy) {

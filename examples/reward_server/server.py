@@ -125,9 +125,10 @@ class TokenCheck(grpc.ServerInterceptor):
         return self._deny
 
 
-def serve(score_item_fn, port):
-    """Serves RewardService on 127.0.0.1:port (0: a free one), prints "listening on PORT" (the line ascent
-    waits for), and blocks."""
+def serve(score_item_fn, port, host="127.0.0.1", tls_cert=None, tls_key=None):
+    """Serves RewardService on host:port (0: a free one), prints "listening on PORT" (the line ascent
+    waits for), and blocks. With tls_cert and tls_key (PEM files) it speaks TLS: a server beyond loopback
+    should (ascent's side: rewards.remote[].tls_ca names the CA that signed the certificate)."""
     exit_when_stdin_closes()
     token = os.environ.get("ASCENT_REWARD_TOKEN", "")
     if not token:
@@ -140,7 +141,12 @@ def serve(score_item_fn, port):
                                                      request_deserializer=pb.ScoreRequest.FromString,
                                                      response_serializer=pb.ScoreResponse.SerializeToString)})
     server.add_generic_rpc_handlers((handler,))
-    port = server.add_insecure_port(f"127.0.0.1:{port}")
+    if tls_cert:
+        with open(tls_cert, "rb") as c, open(tls_key, "rb") as k:
+            creds = grpc.ssl_server_credentials([(k.read(), c.read())])
+        port = server.add_secure_port(f"{host}:{port}", creds)
+    else:
+        port = server.add_insecure_port(f"{host}:{port}")
     server.start()
     print(f"listening on {port}", flush=True)
     # ascent reads only that line: later prints go to stderr, so a full stdout pipe never blocks the server.
@@ -153,10 +159,15 @@ def main():
     global TEST_BEHAVIOURS
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=50051)
+    ap.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    ap.add_argument("--tls-cert", help="PEM certificate: serve over TLS (with --tls-key)")
+    ap.add_argument("--tls-key", help="PEM private key of --tls-cert")
     ap.add_argument("--test-behaviours", action="store_true")
     args = ap.parse_args()
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
     TEST_BEHAVIOURS = args.test_behaviours
-    serve(score_item, args.port)
+    serve(score_item, args.port, args.host, args.tls_cert, args.tls_key)
 
 
 if __name__ == "__main__":
