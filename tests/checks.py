@@ -1,11 +1,12 @@
 """The verdict lines of the Python end-to-end tests: `check(name, ok, detail)` prints "ok   name" or
 "FAIL name: detail" and remembers failures; `finish(work)` removes the work directory when all passed (keeps
 it, and says where, otherwise) and exits 1 on any failure. `tiny_run` makes the small run the multi-host and
-Slurm tests train."""
+Slurm tests train; `wait` polls a condition."""
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 failures = []
 
@@ -23,6 +24,16 @@ def finish(work, keep=False):
         print("work directory kept:", work)
     print(f"{len(failures)} failed")
     sys.exit(1 if failures else 0)
+
+
+def wait(cond, timeout, poll=0.1):
+    """True as soon as cond() holds, False when `timeout` seconds pass first."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(poll)
+    return False
 
 
 def tiny_run(ascent, work, name, run_keys, extra=""):

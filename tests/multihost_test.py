@@ -29,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check, finish as finish_checks, tiny_run  # noqa: E402
+from checks import check, finish as finish_checks, tiny_run, wait  # noqa: E402
 
 SKIP = 77  # ctest's SKIP_RETURN_CODE for this test
 if os.geteuid() != 0 or subprocess.run(["ip", "netns", "list"], capture_output=True).returncode != 0:
@@ -96,15 +96,6 @@ def last_step(name):
         return metrics(name)[-1]["step"]
     except (OSError, ValueError, IndexError, KeyError):
         return -1
-
-
-def wait(cond, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 # The stranger's tries: a Python program run in the third namespace (python3 -c), printing what each try got.

@@ -27,7 +27,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check, finish as finish_checks, tiny_run  # noqa: E402
+from checks import check, finish as finish_checks, tiny_run, wait  # noqa: E402
 
 SKIP = 77
 if os.geteuid() != 0:
@@ -70,15 +70,6 @@ def log_text():
             return f.read()
     except OSError:
         return ""
-
-
-def wait(cond, timeout):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def job_state(job):
