@@ -27,7 +27,7 @@ struct WeightPublisher::Snapshot {
   const char* data = nullptr;  // every bucket's wire bytes, back to back
   int64_t bytes = 0;
   std::vector<char> heap;             // holds data, or
-  std::unique_ptr<ShmRegion> region;  // does (the file is removed with the snapshot)
+  std::unique_ptr<ShmRegion> region;  // does (its name removed when replaced, its pages with the last holder)
 };
 
 WeightPublisher::WeightPublisher(int64_t bucket_bytes, WireDType dtype, std::string shm_dir)
