@@ -63,7 +63,7 @@ LineProcess& LineProcess::operator=(LineProcess&& o) noexcept {
   if (this != &o) {
     stop();
     pid_ = o.pid_, in_ = o.in_, out_ = o.out_, buffer_ = std::move(o.buffer_), name_ = std::move(o.name_);
-    exit_text_ = std::move(o.exit_text_);
+    exit_text_ = std::move(o.exit_text_), scanned_ = o.scanned_, max_line_bytes_ = o.max_line_bytes_;
     o.pid_ = 0, o.in_ = -1, o.out_ = -1;
   }
   return *this;
@@ -127,11 +127,20 @@ absl::StatusOr<std::string> LineProcess::read_line(double timeout_s) {
   if (pid_ <= 0) return absl::UnavailableError(name_ + " is not running");
   const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   while (true) {
-    const size_t nl = buffer_.find('\n');
+    const size_t nl = buffer_.find('\n', scanned_);
     if (nl != std::string::npos) {
       std::string reply = buffer_.substr(0, nl);
       buffer_.erase(0, nl + 1);
+      scanned_ = 0;
       return reply;
+    }
+    scanned_ = buffer_.size();
+    if (buffer_.size() > max_line_bytes_) {
+      const size_t held = buffer_.size();
+      stop();
+      buffer_.clear(), scanned_ = 0;
+      return absl::ResourceExhaustedError(
+          absl::StrCat(name_, " sent a line of over ", held, " bytes (the limit is ", max_line_bytes_, ")"));
     }
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());

@@ -145,6 +145,22 @@ for name, msg, text in (("group.bin", "Group", group),
 put("fuzz_prompt_data", "prompts.jsonl",
     '{"prompt": "1+1=", "answer": "2"}\n{"prompt": "x", "answer": 3, "id": 9, "metadata": {"a": [1, {"b": null}]}}\n'
     '\n{"prompt": "\\u00e9\\ud83d\\ude00", "id": "e"}\n')
+# Chat templates: each real template under tests/fixtures/chat_templates with three of its reference
+# conversations (template, NUL, the messages as JSON), and templates that misbehave on purpose.
+chat = json.loads(read("tests/fixtures/chat_templates/reference.json"))
+for fam in sorted(os.listdir(os.path.join(ROOT, "tests/fixtures/chat_templates"))):
+    cfg = os.path.join("tests/fixtures/chat_templates", fam, "tokenizer_config.json")
+    if not os.path.exists(os.path.join(ROOT, cfg)):
+        continue
+    tmpl = json.loads(read(cfg))["chat_template"]
+    tmpl = tmpl if isinstance(tmpl, str) else next(t["template"] for t in tmpl if t["name"] == "default")
+    for i in (0, 5, len(chat["cases"]) - 1):
+        put("fuzz_chat_template", f"{fam}_{i}.txt", tmpl + "\0" + json.dumps(chat["cases"][i]["messages"]))
+for name, tmpl in (("loop_forever", "{% for a in range(99999) %}{% for b in range(99999) %}x{% endfor %}{% endfor %}"),
+                   ("huge_text", "{{ 'x' * 100000000 }}"), ("huge_alloc", "{{ ('x' * 1000000000) | length }}"),
+                   ("lone_surrogate", "{{ '\\udc80' }}"), ("raises", "{{ raise_exception('roles must alternate') }}"),
+                   ("syntax_error", "{% for m in messages %}"), ("newline_in_text", "a\nb{{ messages | tojson }}")):
+    put("fuzz_chat_template", f"{name}.txt", tmpl)
 # What fuzzing found (each also a test in tests/): kept in the corpus, so that every run replays them first.
 put("fuzz_recipe", "found_map_as_key.yaml", "model: {path: m}\n? {a: 1}\n: 2\n")
 put("fuzz_tokenizer_load", "found_no_model.json", json.dumps({k: v for k, v in tok.items() if k != "model"}))

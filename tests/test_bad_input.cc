@@ -8,6 +8,7 @@
 
 #include "core/json_file.h"
 #include "core/jsonl_input.h"
+#include "core/line_process.h"
 #include "job/prompt_data.h"
 #include "job/recipe.h"
 #include "model/kv_cache.h"
@@ -232,6 +233,23 @@ TEST(BadInput, AKvCacheLargerThanMemoryIsRefusedBeforeAllocating) {
   EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(status_text(st).find("generation.slots x positions: a KV cache of 4096 slots"), std::string::npos)
       << st;
+}
+
+// A helper process (the jinja2 renderer, a reward server's greeting) that writes without a newline cannot
+// make us hold more than the line limit: an error, and the process is stopped.
+TEST(BadInput, AnEndlessReplyLineIsAnErrorAtTheLimit) {
+  absl::StatusOr<LineProcess> p =
+      LineProcess::start({"sh", "-c", "read x; echo \"$x\"; read x; head -c 3000000 /dev/zero | tr '\\0' x"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  p->set_max_line_bytes(1 << 20);
+  absl::StatusOr<std::string> r = p->request("first", 10);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "first");
+  r = p->request("second", 10);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted) << r.status();
+  EXPECT_NE(r.status().message().find("the limit is 1048576"), std::string::npos) << r.status();
+  EXPECT_FALSE(p->running());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "model/tokenizer/chat_template.h"
+#include "model/tokenizer/jinja_render.h"
 #include "nlohmann/json.hpp"
 
 namespace ascent {
@@ -128,6 +129,32 @@ TEST(ChatTemplate, AnyTemplateRendersAndErrorsNameTheFile) {
   EXPECT_NE(text.status().message().find("Conversation roles must alternate"), std::string::npos)
       << text.status();
   EXPECT_EQ(render_prompt_template("Q: {prompt}\nA: {{x}}", "1+1?"), "Q: 1+1?\nA: {x}");
+}
+
+// A template is code from a downloaded file. One that prints 100 MB, allocates past the helper's 4 GiB,
+// prints a lone surrogate or loops past the deadline is an error of that rendering; the next rendering
+// still gets its own reply (found by writing fuzz/fuzz_chat_template.cc).
+TEST(ChatTemplate, HostileTemplatesAreErrorsAndTheNextRenderingIsExact) {
+  const ChatTemplate fine = ChatTemplate::from_text("{{ messages[0].content }}!", {}, "t.json");
+  const std::vector<ChatMessage> hi = {{"user", "hi", std::nullopt}};
+  const std::pair<const char*, const char*> cases[] = {
+      {"{{ 'x' * 100000000 }}", "over the limit"},
+      {"{{ ('x' * 5000000000) | length }}", "MemoryError"},
+      {"{{ '\\udc80' }}", "surrogates not allowed"},
+      {"{% for a in range(99999) %}{% for b in range(99999) %}x{% endfor %}{% endfor %}",
+       "no reply within 3 s"},
+  };
+  set_jinja_render_deadline(3);
+  for (const auto& [tmpl, why] : cases) {
+    absl::StatusOr<std::string> text = ChatTemplate::from_text(tmpl, {}, "t.json").render(hi, ChatOptions{});
+    ASSERT_FALSE(text.ok()) << tmpl;
+    EXPECT_NE(text.status().message().find(why), std::string::npos) << tmpl << ": " << text.status();
+    EXPECT_EQ(text.status().message().rfind("t.json: chat_template: ", 0), 0u) << text.status();
+    text = fine.render(hi, ChatOptions{});
+    ASSERT_TRUE(text.ok()) << text.status();
+    EXPECT_EQ(*text, "hi!");
+  }
+  set_jinja_render_deadline(30);
 }
 
 }  // namespace

@@ -77,6 +77,14 @@ def now():
     return datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now()
 
 env.globals["strftime_now"] = lambda fmt: now().strftime(fmt)
+try:
+    # A template is code from a downloaded file: it may allocate without end ("x" * 10**10). Past 4 GiB of
+    # address space Python raises MemoryError, which becomes that rendering's error.
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+except Exception:
+    pass
+MAX_LINE = 60 << 20  # under the 64 MiB that LineProcess takes
 cache = {}
 reply({"ready": jinja2.__version__})
 for line in sys.stdin:
@@ -84,20 +92,28 @@ for line in sys.stdin:
         req = json.loads(line)
         src = req["template"]
         if src not in cache:
+            if len(cache) > 64:
+                cache.clear()
             cache[src] = env.from_string(src)
         ctx = dict(req["context"])
         ctx["messages"] = [normalise(m) if isinstance(m, dict) else m for m in ctx.get("messages", [])]
         ctx.setdefault("tools", None)
         ctx.setdefault("documents", None)
-        out = {"text": cache[src].render(**ctx)}
-        json.dumps(out, ensure_ascii=True)
+        text = cache[src].render(**ctx)
+        text.encode("utf-8")  # a lone surrogate ("\\udc80" in the template) is an error here, not in our parser
+        out = json.dumps({"text": text}, ensure_ascii=True)
+        if len(out) > MAX_LINE:
+            out = json.dumps({"error": "the rendered text is %d characters long, over the limit of %d bytes "
+                                       "as JSON" % (len(text), MAX_LINE)})
     except Exception as e:
-        out = {"error": "%s: %s" % (type(e).__name__, e)}
-    reply(out)
+        out = json.dumps({"error": "%s: %s" % (type(e).__name__, str(e)[:2000])}, ensure_ascii=True)
+    sys.stdout.write(out + "\n")
+    sys.stdout.flush()
 )PY";
 
 absl::Mutex g_mu;
 std::optional<LineProcess> g_helper ABSL_GUARDED_BY(g_mu);
+double g_deadline_s ABSL_GUARDED_BY(g_mu) = 30;
 
 // The interpreters tried in order, the first with jinja2 kept: $ASCENT_PYTHON, python3 on PATH, and
 // /usr/bin/python3 (where Debian's python3-jinja2 lives when PATH leads to another Python).
@@ -131,7 +147,7 @@ absl::StatusOr<nlohmann::json> ask(const std::string& request) ABSL_EXCLUSIVE_LO
       }
       g_helper = std::move(*p);
     }
-    absl::StatusOr<std::string> reply = g_helper->request(request, 30);
+    absl::StatusOr<std::string> reply = g_helper->request(request, g_deadline_s);
     if (!reply.ok()) return reply.status();
     nlohmann::json j = nlohmann::json::parse(*reply, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) {
@@ -143,6 +159,11 @@ absl::StatusOr<nlohmann::json> ask(const std::string& request) ABSL_EXCLUSIVE_LO
 }
 
 }  // namespace
+
+void set_jinja_render_deadline(double seconds) {
+  absl::MutexLock l(&g_mu);
+  g_deadline_s = seconds;
+}
 
 absl::StatusOr<std::string> jinja_render(const std::string& tmpl, const nlohmann::ordered_json& context) {
   const std::string request = nlohmann::ordered_json{{"template", tmpl}, {"context", context}}.dump(

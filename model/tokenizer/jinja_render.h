@@ -15,8 +15,13 @@
 namespace ascent {
 
 // Renders `tmpl` with the variables of `context` (messages, tools, add_generation_prompt, bos_token, ...).
-// Errors: InvalidArgument with jinja2's message (a syntax error, raise_exception); Unavailable when python3
-// or jinja2 is missing or the helper keeps dying; DeadlineExceeded after 30 s.
+// Errors: InvalidArgument with jinja2's message (a syntax error, raise_exception, a text over 60 MiB as
+// JSON, over 4 GiB of memory in the helper); Unavailable when python3 or jinja2 is missing or the helper
+// keeps dying; DeadlineExceeded after the deadline (30 s; the helper is then killed and the next call starts
+// a new one).
 absl::StatusOr<std::string> jinja_render(const std::string& tmpl, const nlohmann::ordered_json& context);
+
+// The deadline of every later jinja_render (seconds; tests and the fuzz target make it short).
+void set_jinja_render_deadline(double seconds);
 
 }  // namespace ascent
