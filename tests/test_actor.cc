@@ -8,6 +8,8 @@
 // log-probs of single-version completions equal a fresh forward pass with that version's (bf16) weights.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -157,31 +159,36 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
   EXPECT_LE(s.max_admission_lag, kMaxLag);
   EXPECT_EQ(s.groups_sent, kGroups);
 
-  // Log-probs of single-version completions against a fresh forward with that version's weights.
-  int64_t checked = 0;
-  for (const auto& [lease, g] : got) {
-    // Every third lease: under load more completions span versions (and are skipped), so a sparser sample
-    // left fewer than 50 single-version ones now and then.
-    if (lease % 3 != 0) continue;
-    for (const rv1::Completion& c : g.completions()) {
-      const int64_t v = c.versions(0);
-      if (c.versions(c.versions_size() - 1) != v) continue;
-      base.params = weights_of(base_params, v);
-      base.w = model_weights_bind(base.cfg, base.layout, base.params.data());
-      std::vector<int32_t> ids(g.prompt().begin(), g.prompt().end());
-      ids.insert(ids.end(), c.tokens().begin(), c.tokens().end());
-      PackedBatch b;
-      batch_add_sequence(b, ids);
-      auto lp = model_forward_logprobs(base, b, nullptr, LmHeadOptions{});
-      ASSERT_TRUE(lp.ok());
-      for (int t = 0; t < c.tokens_size(); ++t) {
-        ASSERT_NEAR(c.logprobs(t), (*lp)[g.prompt_size() + t - 1], 1e-4)
-            << "lease " << lease << " token " << t;
+  // Log-probs of single-version completions against a fresh forward with that version's weights: 80 of them
+  // at most, taken from every third lease first. How many completions keep one version depends on the speed
+  // of decoding against weight updates: a sanitizer build left 8 of 2,000, so all of them are checked then.
+  int64_t checked = 0, single_version = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& [lease, g] : got) {
+      if ((lease % 3 == 0) != (pass == 0)) continue;
+      for (const rv1::Completion& c : g.completions()) {
+        const int64_t v = c.versions(0);
+        if (c.versions(c.versions_size() - 1) != v) continue;
+        ++single_version;
+        if (checked >= 80) continue;
+        base.params = weights_of(base_params, v);
+        base.w = model_weights_bind(base.cfg, base.layout, base.params.data());
+        std::vector<int32_t> ids(g.prompt().begin(), g.prompt().end());
+        ids.insert(ids.end(), c.tokens().begin(), c.tokens().end());
+        PackedBatch b;
+        batch_add_sequence(b, ids);
+        auto lp = model_forward_logprobs(base, b, nullptr, LmHeadOptions{});
+        ASSERT_TRUE(lp.ok());
+        for (int t = 0; t < c.tokens_size(); ++t) {
+          ASSERT_NEAR(c.logprobs(t), (*lp)[g.prompt_size() + t - 1], 1e-4)
+              << "lease " << lease << " token " << t;
+        }
+        ++checked;
       }
-      ++checked;
     }
   }
-  EXPECT_GT(checked, 50);
+  EXPECT_GT(checked, 0);
+  EXPECT_EQ(checked, std::min<int64_t>(80, single_version));
 }
 
 // An actor that stops mid-run (its in-flight leases unfinished) and a new incarnation under the same name:
