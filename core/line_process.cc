@@ -64,7 +64,7 @@ LineProcess& LineProcess::operator=(LineProcess&& o) noexcept {
     stop();
     pid_ = o.pid_, in_ = o.in_, out_ = o.out_, buffer_ = std::move(o.buffer_), name_ = std::move(o.name_);
     exit_text_ = std::move(o.exit_text_), scanned_ = o.scanned_, max_line_bytes_ = o.max_line_bytes_;
-    o.pid_ = 0, o.in_ = -1, o.out_ = -1;
+    o.pid_ = 0, o.in_ = -1, o.out_ = -1, o.scanned_ = 0;
   }
   return *this;
 }
@@ -139,8 +139,8 @@ absl::StatusOr<std::string> LineProcess::read_line(double timeout_s) {
       const size_t held = buffer_.size();
       stop();
       buffer_.clear(), scanned_ = 0;
-      return absl::ResourceExhaustedError(
-          absl::StrCat(name_, " sent a line of over ", held, " bytes (the limit is ", max_line_bytes_, ")"));
+      return absl::ResourceExhaustedError(absl::StrCat(
+          name_, " sent ", held, " bytes without a newline (the limit is ", max_line_bytes_, ")"));
     }
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());

@@ -5,6 +5,8 @@
 // inline namespace, are made in CMakeLists.txt): after a lock, __tsan_acquire(mu); before an unlock,
 // __tsan_release(mu) (the happens-before edges a TSan-built Abseil would annotate itself;
 // <sanitizer/tsan_interface.h>). Calls from inside gRPC (not instrumented) are neither seen nor needed.
+// Only these four are wrapped: every use in the tree today. A new one (ReaderLock, TryLock, Await, LockWhen,
+// WaitWithTimeout) needs its line here and in CMakeLists.txt, or TSan reports the fields it guards as races.
 #include <sanitizer/tsan_interface.h>
 
 #include "absl/synchronization/mutex.h"

@@ -157,8 +157,9 @@ for fam in sorted(os.listdir(os.path.join(ROOT, "tests/fixtures/chat_templates")
     for i in (0, 5, len(chat["cases"]) - 1):
         put("fuzz_chat_template", f"{fam}_{i}.txt", tmpl + "\0" + json.dumps(chat["cases"][i]["messages"]))
 for name, tmpl in (("loop_forever", "{% for a in range(99999) %}{% for b in range(99999) %}x{% endfor %}{% endfor %}"),
-                   ("huge_text", "{{ 'x' * 100000000 }}"), ("huge_alloc", "{{ ('x' * 1000000000) | length }}"),
+                   ("huge_text", "{{ 'x' * 100000000 }}"), ("huge_alloc", "{{ ('x' * 5000000000) | length }}"),
                    ("lone_surrogate", "{{ '\\udc80' }}"), ("raises", "{{ raise_exception('roles must alternate') }}"),
+                   ("raises_surrogate", "{{ raise_exception('\\udc80') }}"),
                    ("syntax_error", "{% for m in messages %}"), ("newline_in_text", "a\nb{{ messages | tojson }}")):
     put("fuzz_chat_template", f"{name}.txt", tmpl)
 # What fuzzing found (each also a test in tests/): kept in the corpus, so that every run replays them first.

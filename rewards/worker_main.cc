@@ -4,11 +4,16 @@
 
 using namespace ascent;  // NOLINT(google-build-using-namespace): a main() over the libraries
 
+// Sanitizer builds (docs/testing.md): a plugin that segfaults must end this process by its signal, as in every
+// other build (the host reports "worker crashed: signal 11"); the sanitizer's own handler would make it exit
+// code 1 or 66. Bad reads and writes are still caught: ASan checks accesses, not signals.
 #ifdef ASCENT_ASAN
-// AddressSanitizer builds (docs/testing.md): a plugin that segfaults must end this process by its signal, as
-// in every other build (the host reports "worker crashed: signal 11"); ASan's own handler would make it exit
-// code 1. Bad reads and writes are still caught: ASan checks accesses, not signals.
 extern "C" const char* __asan_default_options() {  // NOLINT(bugprone-reserved-identifier): ASan's hook
+  return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0";
+}
+#endif
+#ifdef ASCENT_TSAN
+extern "C" const char* __tsan_default_options() {  // NOLINT(bugprone-reserved-identifier): TSan's hook
   return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0";
 }
 #endif

@@ -141,10 +141,14 @@ TEST(ChatTemplate, HostileTemplatesAreErrorsAndTheNextRenderingIsExact) {
       {"{{ 'x' * 100000000 }}", "over the limit"},
       {"{{ ('x' * 5000000000) | length }}", "MemoryError"},
       {"{{ '\\udc80' }}", "surrogates not allowed"},
+      {"{{ raise_exception('bad \\udc80') }}", "TemplateError: bad \\udc80"},
       {"{% for a in range(99999) %}{% for b in range(99999) %}x{% endfor %}{% endfor %}",
        "no reply within 3 s"},
   };
   set_jinja_render_deadline(3);
+  struct Restore {
+    ~Restore() { set_jinja_render_deadline(30); }
+  } restore;
   for (const auto& [tmpl, why] : cases) {
     absl::StatusOr<std::string> text = ChatTemplate::from_text(tmpl, {}, "t.json").render(hi, ChatOptions{});
     ASSERT_FALSE(text.ok()) << tmpl;
@@ -154,7 +158,6 @@ TEST(ChatTemplate, HostileTemplatesAreErrorsAndTheNextRenderingIsExact) {
     ASSERT_TRUE(text.ok()) << text.status();
     EXPECT_EQ(*text, "hi!");
   }
-  set_jinja_render_deadline(30);
 }
 
 }  // namespace

@@ -81,7 +81,9 @@ try:
     # A template is code from a downloaded file: it may allocate without end ("x" * 10**10). Past 4 GiB of
     # address space Python raises MemoryError, which becomes that rendering's error.
     import resource
-    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = 4 << 30 if hard == resource.RLIM_INFINITY else min(hard, 4 << 30)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 except Exception:
     pass
 MAX_LINE = 60 << 20  # under the 64 MiB that LineProcess takes
@@ -92,7 +94,7 @@ for line in sys.stdin:
         req = json.loads(line)
         src = req["template"]
         if src not in cache:
-            if len(cache) > 64:
+            if len(cache) >= 64:
                 cache.clear()
             cache[src] = env.from_string(src)
         ctx = dict(req["context"])
@@ -106,7 +108,9 @@ for line in sys.stdin:
             out = json.dumps({"error": "the rendered text is %d characters long, over the limit of %d bytes "
                                        "as JSON" % (len(text), MAX_LINE)})
     except Exception as e:
-        out = json.dumps({"error": "%s: %s" % (type(e).__name__, str(e)[:2000])}, ensure_ascii=True)
+        # The message may hold a lone surrogate too (raise_exception('\\udc80')): escaped, never sent raw.
+        why = str(e)[:2000].encode("utf-8", "backslashreplace").decode("utf-8")
+        out = json.dumps({"error": "%s: %s" % (type(e).__name__, why)}, ensure_ascii=True)
     sys.stdout.write(out + "\n")
     sys.stdout.flush()
 )PY";
