@@ -137,20 +137,28 @@ TEST(ChatTemplate, AnyTemplateRendersAndErrorsNameTheFile) {
 TEST(ChatTemplate, HostileTemplatesAreErrorsAndTheNextRenderingIsExact) {
   const ChatTemplate fine = ChatTemplate::from_text("{{ messages[0].content }}!", {}, "t.json");
   const std::vector<ChatMessage> hi = {{"user", "hi", std::nullopt}};
-  const std::pair<const char*, const char*> cases[] = {
-      {"{{ 'x' * 100000000 }}", "over the limit"},
-      {"{{ ('x' * 5000000000) | length }}", "MemoryError"},
-      {"{{ '\\udc80' }}", "surrogates not allowed"},
-      {"{{ raise_exception('bad \\udc80') }}", "TemplateError: bad \\udc80"},
-      {"{% for a in range(99999) %}{% for b in range(99999) %}x{% endfor %}{% endfor %}",
-       "no reply within 3 s"},
+  // Only the endless loop waits for the deadline; the others are refused by the helper itself and keep the
+  // default 30 s, so a loaded CI machine (ctest -j2 beside other tests) cannot turn them into timeouts.
+  struct Case {
+    const char* tmpl;
+    const char* why;
+    double deadline_s;
   };
-  set_jinja_render_deadline(3);
+  const Case cases[] = {
+      {"{{ 'x' * 100000000 }}", "over the limit", 30},
+      {"{{ ('x' * 5000000000) | length }}", "MemoryError", 30},
+      {"{{ '\\udc80' }}", "surrogates not allowed", 30},
+      {"{{ raise_exception('bad \\udc80') }}", "TemplateError: bad \\udc80", 30},
+      {"{% for a in range(99999) %}{% for b in range(99999) %}x{% endfor %}{% endfor %}",
+       "no reply within 3 s", 3},
+  };
   struct Restore {
     ~Restore() { set_jinja_render_deadline(30); }
   } restore;
-  for (const auto& [tmpl, why] : cases) {
+  for (const auto& [tmpl, why, deadline_s] : cases) {
+    set_jinja_render_deadline(deadline_s);
     absl::StatusOr<std::string> text = ChatTemplate::from_text(tmpl, {}, "t.json").render(hi, ChatOptions{});
+    set_jinja_render_deadline(30);  // the next rendering may start a fresh helper
     ASSERT_FALSE(text.ok()) << tmpl;
     EXPECT_NE(text.status().message().find(why), std::string::npos) << tmpl << ": " << text.status();
     EXPECT_EQ(text.status().message().rfind("t.json: chat_template: ", 0), 0u) << text.status();
