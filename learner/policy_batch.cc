@@ -4,18 +4,50 @@
 
 namespace ascent {
 
+namespace {
+
+// A group of two or more completions of a prompt of two or more tokens is packed with its prompt shared.
+bool shares_prompt(const PromptGroup& g) {
+  return g.prompt_tokens.size() >= 2 && g.completions.size() >= 2;
+}
+
+// Tokens a group takes in the packed batch.
+int64_t packed_tokens(const PromptGroup& g) {
+  const int64_t P = static_cast<int64_t>(g.prompt_tokens.size());
+  int64_t t = shares_prompt(g) ? P - 1 : 0;
+  for (const Rollout& c : g.completions)
+    t += static_cast<int64_t>(c.tokens.size()) + (shares_prompt(g) ? 1 : P);
+  return t;
+}
+
+}  // namespace
+
 PolicyBatch policy_batch_build(const RolloutBatch& rb) {
   PolicyBatch pb;
   for (const auto& g : rb.groups) {
     ASCENT_CHECK(!g.prompt_tokens.empty(), "a prompt needs at least one token");
+    const bool share = shares_prompt(g);
+    // Shared: the prompt's tokens 0..P-2 once, then per completion its last prompt token and the completion
+    // (a continuation: completion token j is the continuation's token j + 1, its target j). Else per
+    // completion the whole sequence: completion token j is token P + j, its target P + j - 1.
     const int64_t P = static_cast<int64_t>(g.prompt_tokens.size());
+    const int64_t lead = share ? 1 : P;  // tokens before the completion in its segment
+    int64_t prefix = -1;
+    if (share) {
+      prefix = batch_add_sequence(pb.batch, {g.prompt_tokens.begin(), g.prompt_tokens.end() - 1},
+                                  /*targets=*/false);
+    }
     for (const auto& c : g.completions) {
-      std::vector<int32_t> ids = g.prompt_tokens;
+      std::vector<int32_t> ids(g.prompt_tokens.end() - lead, g.prompt_tokens.end());
       ids.insert(ids.end(), c.tokens.begin(), c.tokens.end());
       for (int64_t j = 0; j < static_cast<int64_t>(c.tokens.size()); ++j)
-        pb.rows.push_back(pb.num_targets + P + j - 1);
+        pb.rows.push_back(pb.num_targets + lead + j - 1);
       pb.num_targets += static_cast<int64_t>(ids.size()) - 1;
-      batch_add_sequence(pb.batch, ids);
+      if (share) {
+        batch_add_continuation(pb.batch, prefix, ids);
+      } else {
+        batch_add_sequence(pb.batch, ids);
+      }
     }
   }
   return pb;
@@ -40,9 +72,7 @@ std::vector<std::vector<size_t>> rank_micro_batches(const RolloutBatch& rb, int 
   std::vector<std::vector<size_t>> micro;
   int64_t in_micro = 0;
   for (size_t g = static_cast<size_t>(rank); g < rb.groups.size(); g += static_cast<size_t>(ranks)) {
-    int64_t t = 0;
-    for (const Rollout& c : rb.groups[g].completions)
-      t += static_cast<int64_t>(rb.groups[g].prompt_tokens.size() + c.tokens.size());
+    const int64_t t = packed_tokens(rb.groups[g]);
     if (micro.empty() || in_micro + t > micro_batch_tokens) micro.emplace_back(), in_micro = 0;
     micro.back().push_back(g);
     in_micro += t;

@@ -7,14 +7,21 @@
 
 namespace ascent {
 
-void batch_add_sequence(PackedBatch& b, const std::vector<int32_t>& ids) {
+int64_t batch_add_sequence(PackedBatch& b, const std::vector<int32_t>& ids, bool targets) {
   b.tokens.insert(b.tokens.end(), ids.begin(), ids.end());
-  b.segments.push_back({static_cast<int64_t>(ids.size()), 0, -1});
+  b.segments.push_back({static_cast<int64_t>(ids.size()), 0, -1, -1, targets});
+  return static_cast<int64_t>(b.segments.size()) - 1;
+}
+
+void batch_add_continuation(PackedBatch& b, int64_t prefix, const std::vector<int32_t>& ids) {
+  ASCENT_CHECK(prefix >= 0 && prefix < static_cast<int64_t>(b.segments.size()), "prefix segment index");
+  b.tokens.insert(b.tokens.end(), ids.begin(), ids.end());
+  b.segments.push_back({static_cast<int64_t>(ids.size()), b.segments[prefix].len, -1, prefix, true});
 }
 
 int64_t batch_num_targets(const PackedBatch& b) {
   int64_t n = 0;
-  for (const auto& s : b.segments) n += s.len - 1;
+  for (const auto& s : b.segments) n += s.targets ? s.len - 1 : 0;
   return n;
 }
 
@@ -68,7 +75,14 @@ absl::Status batch_validate(const PackedBatch& b, const ModelConfig& cfg, const 
   for (size_t s = 0; s < b.segments.size(); ++s) {
     const Segment& seg = b.segments[s];
     if (seg.len < 1) return absl::InvalidArgumentError(absl::StrCat("segment ", s, ": empty"));
-    if (cache == nullptr && (seg.pos0 != 0 || seg.slot >= 0)) {
+    if (seg.prefix >= 0) {
+      const Segment* p = seg.prefix < static_cast<int64_t>(s) ? &b.segments[seg.prefix] : nullptr;
+      if (cache != nullptr || p == nullptr || p->prefix >= 0 || p->pos0 != 0 || seg.pos0 != p->len) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "segment ", s, ": a continuation (prefix ", seg.prefix,
+            ") needs no KV cache, an earlier whole-sequence prefix, and pos0 = the prefix's length"));
+      }
+    } else if (cache == nullptr && (seg.pos0 != 0 || seg.slot >= 0)) {
       return absl::InvalidArgumentError(absl::StrCat("segment ", s, ": pos0/slot need a KV cache"));
     }
     if (cache != nullptr) {
@@ -111,6 +125,20 @@ void inputs_prepare(Engine& e, const Model& m, const PackedBatch& b, BatchInputs
   in.d_tokens = device_input(e.be, b.tokens.data(), N, in.tokens_copy);
   in.d_cos = device_input(e.be, in.cos.data(), N * half, in.cos_copy);
   in.d_sin = device_input(e.be, in.sin.data(), N * half, in.sin_copy);
+  // Shared-prefix packing: each continuation's key rows, its prefix's then its own.
+  in.cat_rows.clear();
+  in.cat_start.assign(b.segments.size(), -1);
+  std::vector<int64_t> start(b.segments.size(), 0);
+  for (size_t s = 0, row = 0; s < b.segments.size(); row += b.segments[s].len, ++s) {
+    const Segment& seg = b.segments[s];
+    start[s] = static_cast<int64_t>(row);
+    if (seg.prefix < 0) continue;
+    in.cat_start[s] = static_cast<int64_t>(in.cat_rows.size());
+    for (int64_t i = 0; i < seg.pos0; ++i) in.cat_rows.push_back(start[seg.prefix] + i);
+    for (int64_t i = 0; i < seg.len; ++i) in.cat_rows.push_back(start[s] + i);
+  }
+  in.d_cat_rows =
+      device_input(e.be, in.cat_rows.data(), static_cast<int64_t>(in.cat_rows.size()), in.cat_copy);
 }
 
 // The rows that have a target (every token of a segment but its last) and their targets.
@@ -119,7 +147,7 @@ void targets_prepare(Engine& e, const PackedBatch& b, BatchInputs& in) {
   in.targets.clear();
   int64_t start = 0;
   for (const auto& seg : b.segments) {
-    for (int64_t i = 0; i + 1 < seg.len; ++i) {
+    for (int64_t i = 0; seg.targets && i + 1 < seg.len; ++i) {
       in.target_rows.push_back(start + i);
       in.targets.push_back(b.tokens[start + i + 1]);
     }
@@ -130,23 +158,54 @@ void targets_prepare(Engine& e, const PackedBatch& b, BatchInputs& in) {
   in.d_targets = device_input(e.be, in.targets.data(), Nt, in.targets_copy);
 }
 
-// Spans over the batch's own k/v (no cache), with gradient targets for the backward.
-std::vector<AttnSpan> local_spans(const PackedBatch& b, const Dims& d, const float* k, const float* v,
-                                  float* dk, float* dv) {
+// Spans over the batch's own k/v (no cache). A continuation reads its keys/values from k_cat/v_cat (its
+// prefix's rows, then its own, gathered by the forward: attention takes one run of keys per span); in the
+// backward its key/value gradients go to dk_cat/dv_cat, which fold_continuation_grads adds back.
+std::vector<AttnSpan> local_spans(const PackedBatch& b, const BatchInputs& in, const Dims& d, const float* k,
+                                  const float* v, const float* k_cat, const float* v_cat, float* dk,
+                                  float* dv, float* dk_cat, float* dv_cat) {
   std::vector<AttnSpan> spans;
   int64_t start = 0;
-  for (const auto& s : b.segments) {
+  for (size_t s = 0; s < b.segments.size(); ++s) {
+    const Segment& seg = b.segments[s];
     AttnSpan sp;
     sp.q_start = start;
-    sp.n_q = s.len;
-    sp.k = k + start * d.KVD;
-    sp.v = v + start * d.KVD;
-    sp.n_k = s.len;
-    if (dk) sp.dk = dk + start * d.KVD, sp.dv = dv + start * d.KVD;
+    sp.n_q = seg.len;
+    sp.n_k = seg.pos0 + seg.len;
+    const bool cat = seg.prefix >= 0;
+    const int64_t at = (cat ? in.cat_start[s] : start) * d.KVD;
+    sp.k = (cat ? k_cat : k) + at;
+    sp.v = (cat ? v_cat : v) + at;
+    if (dk) sp.dk = (cat ? dk_cat : dk) + at, sp.dv = (cat ? dv_cat : dv) + at;
     spans.push_back(sp);
-    start += s.len;
+    start += seg.len;
   }
   return spans;
+}
+
+// The forward's gather of every continuation's keys/values (one op each for k and v).
+void gather_continuations(Engine& e, const BatchInputs& in, const Dims& d, LayerActs& a) {
+  const int64_t n = static_cast<int64_t>(in.cat_rows.size());
+  if (n == 0) return;
+  e.ops.gather_rows(e.f32(a.k_cat, n * d.KVD), a.k.data<float>(), in.d_cat_rows, n, d.KVD);
+  e.ops.gather_rows(e.f32(a.v_cat, n * d.KVD), a.v.data<float>(), in.d_cat_rows, n, d.KVD);
+}
+
+// The backward's inverse of that gather: each continuation's key/value gradients go to its prefix's rows
+// (summed over the continuations, in batch order: deterministic) and to its own.
+void fold_continuation_grads(Engine& e, const PackedBatch& b, const BatchInputs& in, const Dims& d,
+                             const float* dk_cat, const float* dv_cat, float* dk, float* dv) {
+  std::vector<int64_t> start(b.segments.size(), 0);
+  for (size_t s = 0, row = 0; s < b.segments.size(); row += b.segments[s].len, ++s) {
+    const Segment& seg = b.segments[s];
+    start[s] = static_cast<int64_t>(row);
+    if (seg.prefix < 0) continue;
+    const int64_t at = in.cat_start[s] * d.KVD, P = seg.pos0 * d.KVD, own = at + P;
+    e.ops.add_inplace(dk + start[seg.prefix] * d.KVD, dk_cat + at, P);
+    e.ops.add_inplace(dv + start[seg.prefix] * d.KVD, dv_cat + at, P);
+    e.ops.add_inplace(dk + start[s] * d.KVD, dk_cat + own, seg.len * d.KVD);
+    e.ops.add_inplace(dv + start[s] * d.KVD, dv_cat + own, seg.len * d.KVD);
+  }
 }
 
 // Writes this batch's k/v into the cache and returns spans that read the cache.
@@ -189,9 +248,11 @@ void attention_block_forward(Engine& e, const ModelConfig& cfg, const LayerWeigh
   }
   op.rope_forward(a.q.data<float>(), in.d_cos, in.d_sin, N, d.H, d.D);
   op.rope_forward(a.k.data<float>(), in.d_cos, in.d_sin, N, d.KV, d.D);
+  if (!cache) gather_continuations(e, in, d, a);
   std::vector<AttnSpan> spans =
       cache ? cache_spans(e, b, d, *cache, layer, a.k.data<float>(), a.v.data<float>())
-            : local_spans(b, d, a.k.data<float>(), a.v.data<float>(), nullptr, nullptr);
+            : local_spans(b, in, d, a.k.data<float>(), a.v.data<float>(), a.k_cat.data<float>(),
+                          a.v_cat.data<float>(), nullptr, nullptr, nullptr, nullptr);
   op.attention_forward(a.att.data<float>(), a.lse.data<float>(), a.q.data<float>(), spans, d.H, d.KV, d.D);
 }
 
@@ -245,9 +306,15 @@ void attention_block_backward(Engine& e, const ModelConfig& cfg, const LayerWeig
   float* dq = e.f32(s.dq, N * d.HD);
   float* dk = e.zeros(s.dk, N * d.KVD);
   float* dv = e.zeros(s.dv, N * d.KVD);
-  std::vector<AttnSpan> spans = local_spans(b, d, a.k.data<float>(), a.v.data<float>(), dk, dv);
+  const int64_t n_cat = static_cast<int64_t>(in.cat_rows.size());
+  float* dk_cat = n_cat ? e.zeros(s.dk_cat, n_cat * d.KVD) : nullptr;
+  float* dv_cat = n_cat ? e.zeros(s.dv_cat, n_cat * d.KVD) : nullptr;
+  std::vector<AttnSpan> spans =
+      local_spans(b, in, d, a.k.data<float>(), a.v.data<float>(), a.k_cat.data<float>(),
+                  a.v_cat.data<float>(), dk, dv, dk_cat, dv_cat);
   op.attention_backward(dq, datt, a.q.data<float>(), a.att.data<float>(), a.lse.data<float>(), spans, d.H,
                         d.KV, d.D);
+  if (n_cat) fold_continuation_grads(e, b, in, d, dk_cat, dv_cat, dk, dv);
   op.rope_backward(dq, in.d_cos, in.d_sin, N, d.H, d.D);
   op.rope_backward(dk, in.d_cos, in.d_sin, N, d.KV, d.D);
   if (cfg.qk_norm) {

@@ -1,10 +1,18 @@
 // The decoder forward and backward over packed variable-length batches.
 // A PackedBatch is segments laid end to end in `tokens`; a segment is `len` consecutive tokens of one sequence
-// starting at position pos0. Without a KV cache (training, scoring) every segment is a whole sequence (pos0 =
-// 0) and attends only to itself. With a cache, segment s appends its keys/values to cache slot `slot` at
-// [pos0, pos0 + len) and attends to the slot's positions [0, pos0 + len): prefill is one long segment, a
-// decode step is one 1-token segment per running sequence. Shape key: N tokens in the batch, Nt tokens with a
-// target (N minus one per segment), C, V as in params.h.
+// starting at position pos0. Without a KV cache (training, scoring) a segment is a whole sequence (pos0 = 0)
+// that attends only to itself, or the continuation of another segment of the batch (shared-prefix packing,
+// below). With a cache, segment s appends its keys/values to cache slot `slot` at [pos0, pos0 + len) and
+// attends to the slot's positions [0, pos0 + len): prefill is one long segment, a decode step is one 1-token
+// segment per running sequence. Shape key: N tokens in the batch, Nt tokens with a target (len - 1 per
+// segment with targets), C, V as in params.h.
+//
+// Shared-prefix packing (no cache): a segment with prefix = p continues segment p (an earlier, whole
+// sequence of the batch, pos0 = 0): it sits at positions [len_p, len_p + len), so pos0 = len_p, and its
+// queries see p's keys and then its own, causally. Several segments may continue one prefix: a GRPO group's
+// prompt runs through the layers once for all its completions, and every log-prob and gradient equals that
+// of the sequences laid out whole (prefix tokens + segment tokens) up to float summation order. A segment
+// with targets = false has no log-probs (a shared prompt's, which no loss reads).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +29,8 @@ struct Segment {
   int64_t len = 0;
   int64_t pos0 = 0;
   int64_t slot = -1;
+  int64_t prefix = -1;  // index of the segment this one continues (no cache only), or -1
+  bool targets = true;  // log-probs of tokens 1..len-1 (false: none)
 };
 
 struct PackedBatch {
@@ -28,19 +38,22 @@ struct PackedBatch {
   std::vector<Segment> segments;
 };
 
-// Appends one whole sequence (pos0 = 0, no cache slot) to a batch.
-void batch_add_sequence(PackedBatch& b, const std::vector<int32_t>& ids);
+// Appends one whole sequence (pos0 = 0, no cache slot) to a batch; returns its segment index.
+int64_t batch_add_sequence(PackedBatch& b, const std::vector<int32_t>& ids, bool targets = true);
+// Appends a continuation of segment `prefix` (a whole sequence already in b) to a batch.
+void batch_add_continuation(PackedBatch& b, int64_t prefix, const std::vector<int32_t>& ids);
 int64_t batch_num_targets(const PackedBatch& b);
 
 // One layer's activations, in the backend's memory (model/backend.h).
 struct LayerActs {
   DeviceBuffer x_in, rstd1, h1, q, k, v, q_pre, k_pre, q_rstd, k_rstd, att, lse, x_mid, rstd2, h2, gate, up,
       act;
+  DeviceBuffer k_cat, v_cat;  // shared-prefix packing: each continuation's keys/values after its prefix's
 };
 
 // Scratch of one layer's backward (kept in ForwardState so that reusing the state reuses the memory).
 struct LayerGrads {
-  DeviceBuffer dact, dgate, dup, dh2, datt, dq, dk, dv, dq_pre, dk_pre, dh1;
+  DeviceBuffer dact, dgate, dup, dh2, datt, dq, dk, dv, dq_pre, dk_pre, dh1, dk_cat, dv_cat;
 };
 
 // A batch's inputs on the host, and as the backend sees them: on the CPU the d_ pointers point at the host
@@ -53,7 +66,11 @@ struct BatchInputs {
   const float *d_cos = nullptr, *d_sin = nullptr;
   const int64_t* d_target_rows = nullptr;
   const int32_t* d_targets = nullptr;
-  DeviceBuffer tokens_copy, cos_copy, sin_copy, rows_copy, targets_copy;  // used on device backends only
+  // Shared-prefix packing: the batch rows whose keys/values each continuation reads (its prefix's rows, then
+  // its own), continuation after continuation; cat_start[s]: where segment s's run begins (-1: none).
+  std::vector<int64_t> cat_rows, cat_start;
+  const int64_t* d_cat_rows = nullptr;
+  DeviceBuffer tokens_copy, cos_copy, sin_copy, rows_copy, targets_copy, cat_copy;  // device backends only
 };
 
 // What a training forward keeps for its backward. Reuse one ForwardState across steps: its buffers keep their

@@ -106,7 +106,16 @@ TEST(PolicyBatch, GatherPicksEachCompletionTokensLogprob) {
   EXPECT_EQ(k, lp.size());
   auto back = policy_batch_scatter(pb, lp);
   EXPECT_EQ(static_cast<int64_t>(back.size()), pb.num_targets);
-  EXPECT_EQ(back[0], 0.0f);  // a prompt position
+  std::vector<bool> completion_row(back.size(), false);
+  for (size_t i = 0; i < pb.rows.size(); ++i) {
+    completion_row[pb.rows[i]] = true;
+    EXPECT_EQ(back[pb.rows[i]], lp[i]);
+  }
+  for (size_t r = 0; r < back.size(); ++r) {
+    if (!completion_row[r]) {
+      EXPECT_EQ(back[r], 0.0f) << "engine row " << r << " is a prompt position";
+    }
+  }
 }
 
 }  // namespace
