@@ -401,6 +401,7 @@ void model_backward_logprobs(Model& m, const PackedBatch& b, ForwardState& st,
   const Dims d = dims_of(m.cfg, static_cast<int64_t>(b.tokens.size()));
   const int64_t Nt = static_cast<int64_t>(st.in.targets.size());
   ASCENT_CHECK(static_cast<int64_t>(dlogp.size()) == Nt, "dlogp must have one entry per target token");
+  ASCENT_CHECK(st.in.cat_start.size() == b.segments.size(), "the backward needs the forward's batch");
   const float* d_dlogp = device_input(e.be, dlogp.data(), Nt, st.dlogp);
   float* dht = e.zeros(st.d_targets, Nt * d.C);
   op.lm_head_logprob_backward(dht, m.g.lm_head, d_dlogp, st.h_targets.data<float>(), m.w.lm_head,

@@ -87,7 +87,12 @@ TEST_P(BackendSeam, TrainingPassEqualsCpuBitForBit) {
     model_grads_enable(cpu_m);
     model_grads_enable(dev_m);
     model_to_backend(dev_m, strict());
-    const PackedBatch b = test_batch(cpu_m.cfg.vocab_size, {7, 12, 5}, 9);
+    PackedBatch b = test_batch(cpu_m.cfg.vocab_size, {7, 12, 5}, 9);
+    // A shared prompt (not at row 0) and its continuations: the gathers and gradient folds run on the
+    // backend too (model/transformer.h, shared-prefix packing).
+    const int64_t prompt = batch_add_sequence(b, {3, 1, 4, 1, 5}, /*targets=*/false);
+    batch_add_continuation(b, prompt, {9, 2, 6});
+    batch_add_continuation(b, prompt, {5, 3});
     LmHeadOptions opt;
     opt.temperature = 0.7f;
     opt.chunk_bytes = 4 * 40 * 5;  // several chunks of 5 rows

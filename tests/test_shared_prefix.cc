@@ -20,12 +20,14 @@ std::vector<int32_t> random_ids(Rng& rng, int64_t vocab, int64_t n) {
   return ids;
 }
 
-// Three groups: a 9-token prompt with completions of 5, 1, 0 and 12 tokens (shared), a 1-token prompt with
-// two completions and a 6-token prompt with one (both laid out whole).
+// Four groups: a 9-token prompt with completions of 5, 1, 0 and 12 tokens (shared), a 1-token prompt with
+// two completions and a 6-token prompt with one (both laid out whole), and a 4-token prompt with completions
+// of 2, 3 and 1 tokens (shared, its prompt not at the batch's first row).
 RolloutBatch test_rollouts(int64_t vocab, uint64_t seed) {
   Rng rng(seed);
   RolloutBatch rb;
-  const std::pair<int64_t, std::vector<int64_t>> shapes[] = {{9, {5, 1, 0, 12}}, {1, {3, 4}}, {6, {7}}};
+  const std::pair<int64_t, std::vector<int64_t>> shapes[] = {
+      {9, {5, 1, 0, 12}}, {1, {3, 4}}, {6, {7}}, {4, {2, 3, 1}}};
   for (const auto& [prompt, lens] : shapes) {
     PromptGroup g;
     g.prompt_tokens = random_ids(rng, vocab, prompt);
@@ -81,9 +83,10 @@ TEST_P(SharedPrefix, GivesTheLogprobsAndGradientsOfWholeSequences) {
   model_grads_enable(m);
   const RolloutBatch rb = test_rollouts(m.cfg.vocab_size, 17);
   const PolicyBatch shared = policy_batch_build(rb);
-  // Group 1: 8 prompt tokens once + 4 continuations of (1 + completion) tokens; groups 2 and 3 whole.
-  EXPECT_EQ(shared.batch.tokens.size(), (8u + 4 + 18) + (2 + 7) + (6 + 7));
-  EXPECT_EQ(shared.batch.segments.size(), 1u + 4 + 2 + 1);
+  // Groups 1 and 4: P - 1 prompt tokens once + a continuation of (1 + completion) tokens per completion;
+  // groups 2 and 3 whole.
+  EXPECT_EQ(shared.batch.tokens.size(), (8u + 4 + 18) + (2 + 7) + (6 + 7) + (3 + 3 + 6));
+  EXPECT_EQ(shared.batch.segments.size(), (1u + 4) + 2 + 1 + (1 + 3));
   const PolicyBatch whole = whole_sequences(rb);
   ASSERT_EQ(shared.rows.size(), whole.rows.size());
   Rng rng(3);
@@ -113,11 +116,11 @@ INSTANTIATE_TEST_SUITE_P(Families, SharedPrefix,
                          ::testing::Values(ModelArch::kQwen2, ModelArch::kLlama, ModelArch::kQwen3),
                          arch_param_name);
 
-// A micro-batch budget counts the tokens as packed: group 1 takes 30, not 9 x 4 + 18 = 54.
+// A micro-batch budget counts the tokens as packed: group 1 takes 30, not 9 x 4 + 18 = 54; group 4 12.
 TEST(SharedPrefix, MicroBatchesCountPackedTokens) {
   const RolloutBatch rb = test_rollouts(40, 17);
-  EXPECT_EQ(rank_micro_batches(rb, 0, 1, 30 + 9 + 13), (std::vector<std::vector<size_t>>{{0, 1, 2}}));
-  EXPECT_EQ(rank_micro_batches(rb, 0, 1, 30 + 9 + 12), (std::vector<std::vector<size_t>>{{0, 1}, {2}}));
+  EXPECT_EQ(rank_micro_batches(rb, 0, 1, 30 + 9 + 13 + 12), (std::vector<std::vector<size_t>>{{0, 1, 2, 3}}));
+  EXPECT_EQ(rank_micro_batches(rb, 0, 1, 30 + 9 + 12), (std::vector<std::vector<size_t>>{{0, 1}, {2, 3}}));
 }
 
 TEST(SharedPrefix, MalformedContinuationsAreRefused) {
@@ -140,6 +143,17 @@ TEST(SharedPrefix, MalformedContinuationsAreRefused) {
   bad = ok;
   batch_add_continuation(bad, 1, {6});  // a continuation of a continuation
   EXPECT_TRUE(refused(bad));
+  bad = ok;
+  bad.segments[1].prefix = 99;  // no such segment
+  EXPECT_TRUE(refused(bad));
+  // Continuations are for training and scoring: a batch against a KV cache may not hold one.
+  KvCache cache = kv_cache_create(m, 2, 16);
+  bad = ok;
+  bad.segments[0].slot = 0;
+  bad.segments[1].slot = 1;
+  std::vector<float> logits(2 * m.cfg.vocab_size);
+  const absl::Status st = model_forward_last_logits(m, bad, cache, logits.data());
+  EXPECT_NE(std::string(st.message()).find("continuation"), std::string::npos) << st;
 }
 
 }  // namespace
