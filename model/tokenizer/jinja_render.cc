@@ -86,7 +86,9 @@ try:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 except Exception:
     pass
-MAX_LINE = 60 << 20  # under the 64 MiB that LineProcess takes
+# 16 MiB as JSON: more than any prompt can use (prompt_max_tokens <= 2^20 tokens), and a reply our side parses
+# in well under a second; LineProcess's 64 MiB line limit stays the backstop.
+MAX_LINE = 16 << 20
 cache = {}
 reply({"ready": jinja2.__version__})
 for line in sys.stdin:

@@ -15,7 +15,7 @@
 namespace ascent {
 
 // Renders `tmpl` with the variables of `context` (messages, tools, add_generation_prompt, bos_token, ...).
-// Errors: InvalidArgument with jinja2's message (a syntax error, raise_exception, a text over 60 MiB as
+// Errors: InvalidArgument with jinja2's message (a syntax error, raise_exception, a text over 16 MiB as
 // JSON, over 4 GiB of memory in the helper); Unavailable when python3 or jinja2 is missing or the helper
 // keeps dying; DeadlineExceeded after the deadline (30 s; the helper is then killed and the next call starts
 // a new one).
