@@ -35,22 +35,6 @@ ModelConfig smollm2_135m() {
   return c;
 }
 
-PolicyBatch whole_sequences(const RolloutBatch& rb) {
-  PolicyBatch pb;
-  for (const PromptGroup& g : rb.groups) {
-    const int64_t P = static_cast<int64_t>(g.prompt_tokens.size());
-    for (const Rollout& c : g.completions) {
-      std::vector<int32_t> ids = g.prompt_tokens;
-      ids.insert(ids.end(), c.tokens.begin(), c.tokens.end());
-      for (int64_t j = 0; j < static_cast<int64_t>(c.tokens.size()); ++j)
-        pb.rows.push_back(pb.num_targets + P + j - 1);
-      pb.num_targets += static_cast<int64_t>(ids.size()) - 1;
-      batch_add_sequence(pb.batch, ids);
-    }
-  }
-  return pb;
-}
-
 // Best of `reps` forward + backward seconds.
 double step_seconds(Model& m, const PolicyBatch& pb, int reps) {
   ForwardState st;
@@ -93,7 +77,7 @@ int main(int argc, char** argv) {
     g.completions.push_back(r);
   }
   rb.groups.push_back(g);
-  const PolicyBatch whole = whole_sequences(rb), shared = policy_batch_build(rb);
+  const PolicyBatch whole = policy_batch_build(rb, /*share_prompts=*/false), shared = policy_batch_build(rb);
   const double t_whole = step_seconds(*m, whole, reps), t_shared = step_seconds(*m, shared, reps);
   std::printf("group of %d completions x %d tokens after a %d-token prompt, %d threads, best of %d\n", group,
               completion, prompt, threads_get_count(), reps);

@@ -22,11 +22,11 @@ int64_t packed_tokens(const PromptGroup& g) {
 
 }  // namespace
 
-PolicyBatch policy_batch_build(const RolloutBatch& rb) {
+PolicyBatch policy_batch_build(const RolloutBatch& rb, bool share_prompts) {
   PolicyBatch pb;
   for (const auto& g : rb.groups) {
     ASCENT_CHECK(!g.prompt_tokens.empty(), "a prompt needs at least one token");
-    const bool share = shares_prompt(g);
+    const bool share = share_prompts && shares_prompt(g);
     // Shared: the prompt's tokens 0..P-2 once, then per completion its last prompt token and the completion
     // (a continuation: completion token j is the continuation's token j + 1, its target j). Else per
     // completion the whole sequence: completion token j is token P + j, its target P + j - 1.

@@ -23,7 +23,8 @@ struct PolicyBatch {
   int64_t num_targets = 0;    // length of the engine output
 };
 
-PolicyBatch policy_batch_build(const RolloutBatch& rb);
+// share_prompts = false lays every completion out whole (the reference layout of tests and benchmarks).
+PolicyBatch policy_batch_build(const RolloutBatch& rb, bool share_prompts = true);
 // The completion tokens' log-probs out of the engine output.
 std::vector<float> policy_batch_gather(const PolicyBatch& pb, const std::vector<float>& engine_logp);
 // The engine's dlogp (zeros on prompt positions) from the learner's per-completion-token dL/dlogp.

@@ -84,11 +84,13 @@ INSTANTIATE_TEST_SUITE_P(Losses, LearnerEngine, ::testing::Values(LossKind::kCis
                          });
 
 // Each gathered log-prob is that completion token's own: compare with a forward over prompt + completion
-// alone.
-TEST(PolicyBatch, GatherPicksEachCompletionTokensLogprob) {
+// alone, for both layouts (prompts shared, and every completion whole).
+class PolicyBatchLayouts : public ::testing::TestWithParam<bool> {};
+
+TEST_P(PolicyBatchLayouts, GatherPicksEachCompletionTokensLogprob) {
   Model m = test_model(ModelArch::kQwen2, true, 4);
   RolloutBatch rb = make_batch(m, 9);
-  PolicyBatch pb = policy_batch_build(rb);
+  PolicyBatch pb = policy_batch_build(rb, /*share_prompts=*/GetParam());
   auto lp = policy_batch_gather(pb, *model_forward_logprobs(m, pb.batch, nullptr, LmHeadOptions{}));
   size_t k = 0;
   for (const auto& g : rb.groups) {
@@ -117,6 +119,8 @@ TEST(PolicyBatch, GatherPicksEachCompletionTokensLogprob) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(SharedAndWhole, PolicyBatchLayouts, ::testing::Bool());
 
 }  // namespace
 

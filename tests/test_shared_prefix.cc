@@ -41,23 +41,6 @@ RolloutBatch test_rollouts(int64_t vocab, uint64_t seed) {
   return rb;
 }
 
-// The reference layout: every completion as one whole sequence, and where its tokens' log-probs sit.
-PolicyBatch whole_sequences(const RolloutBatch& rb) {
-  PolicyBatch pb;
-  for (const PromptGroup& g : rb.groups) {
-    const int64_t P = static_cast<int64_t>(g.prompt_tokens.size());
-    for (const Rollout& c : g.completions) {
-      std::vector<int32_t> ids = g.prompt_tokens;
-      ids.insert(ids.end(), c.tokens.begin(), c.tokens.end());
-      for (int64_t j = 0; j < static_cast<int64_t>(c.tokens.size()); ++j)
-        pb.rows.push_back(pb.num_targets + P + j - 1);
-      pb.num_targets += static_cast<int64_t>(ids.size()) - 1;
-      batch_add_sequence(pb.batch, ids);
-    }
-  }
-  return pb;
-}
-
 struct Pass {
   std::vector<float> logp, entropy, grads;
 };
@@ -87,7 +70,7 @@ TEST_P(SharedPrefix, GivesTheLogprobsAndGradientsOfWholeSequences) {
   // groups 2 and 3 whole.
   EXPECT_EQ(shared.batch.tokens.size(), (8u + 4 + 18) + (2 + 7) + (6 + 7) + (3 + 3 + 6));
   EXPECT_EQ(shared.batch.segments.size(), (1u + 4) + 2 + 1 + (1 + 3));
-  const PolicyBatch whole = whole_sequences(rb);
+  const PolicyBatch whole = policy_batch_build(rb, /*share_prompts=*/false);
   ASSERT_EQ(shared.rows.size(), whole.rows.size());
   Rng rng(3);
   std::vector<float> w;
