@@ -126,16 +126,16 @@ void inputs_prepare(Engine& e, const Model& m, const PackedBatch& b, BatchInputs
   in.d_cos = device_input(e.be, in.cos.data(), N * half, in.cos_copy);
   in.d_sin = device_input(e.be, in.sin.data(), N * half, in.sin_copy);
   // Shared-prefix packing: each continuation's key rows, its prefix's then its own.
+  in.seg_start.assign(b.segments.size(), 0);
   in.cat_rows.clear();
   in.cat_start.assign(b.segments.size(), -1);
-  std::vector<int64_t> start(b.segments.size(), 0);
   for (size_t s = 0, row = 0; s < b.segments.size(); row += b.segments[s].len, ++s) {
     const Segment& seg = b.segments[s];
-    start[s] = static_cast<int64_t>(row);
+    in.seg_start[s] = static_cast<int64_t>(row);
     if (seg.prefix < 0) continue;
     in.cat_start[s] = static_cast<int64_t>(in.cat_rows.size());
-    for (int64_t i = 0; i < seg.pos0; ++i) in.cat_rows.push_back(start[seg.prefix] + i);
-    for (int64_t i = 0; i < seg.len; ++i) in.cat_rows.push_back(start[s] + i);
+    for (int64_t i = 0; i < seg.pos0; ++i) in.cat_rows.push_back(in.seg_start[seg.prefix] + i);
+    for (int64_t i = 0; i < seg.len; ++i) in.cat_rows.push_back(in.seg_start[s] + i);
   }
   in.d_cat_rows =
       device_input(e.be, in.cat_rows.data(), static_cast<int64_t>(in.cat_rows.size()), in.cat_copy);
@@ -165,20 +165,18 @@ std::vector<AttnSpan> local_spans(const PackedBatch& b, const BatchInputs& in, c
                                   const float* v, const float* k_cat, const float* v_cat, float* dk,
                                   float* dv, float* dk_cat, float* dv_cat) {
   std::vector<AttnSpan> spans;
-  int64_t start = 0;
   for (size_t s = 0; s < b.segments.size(); ++s) {
     const Segment& seg = b.segments[s];
     AttnSpan sp;
-    sp.q_start = start;
+    sp.q_start = in.seg_start[s];
     sp.n_q = seg.len;
     sp.n_k = seg.pos0 + seg.len;
     const bool cat = seg.prefix >= 0;
-    const int64_t at = (cat ? in.cat_start[s] : start) * d.KVD;
+    const int64_t at = (cat ? in.cat_start[s] : in.seg_start[s]) * d.KVD;
     sp.k = (cat ? k_cat : k) + at;
     sp.v = (cat ? v_cat : v) + at;
     if (dk) sp.dk = (cat ? dk_cat : dk) + at, sp.dv = (cat ? dv_cat : dv) + at;
     spans.push_back(sp);
-    start += seg.len;
   }
   return spans;
 }
@@ -195,16 +193,15 @@ void gather_continuations(Engine& e, const BatchInputs& in, const Dims& d, Layer
 // (summed over the continuations, in batch order: deterministic) and to its own.
 void fold_continuation_grads(Engine& e, const PackedBatch& b, const BatchInputs& in, const Dims& d,
                              const float* dk_cat, const float* dv_cat, float* dk, float* dv) {
-  std::vector<int64_t> start(b.segments.size(), 0);
-  for (size_t s = 0, row = 0; s < b.segments.size(); row += b.segments[s].len, ++s) {
+  for (size_t s = 0; s < b.segments.size(); ++s) {
     const Segment& seg = b.segments[s];
-    start[s] = static_cast<int64_t>(row);
     if (seg.prefix < 0) continue;
     const int64_t at = in.cat_start[s] * d.KVD, P = seg.pos0 * d.KVD, own = at + P;
-    e.ops.add_inplace(dk + start[seg.prefix] * d.KVD, dk_cat + at, P);
-    e.ops.add_inplace(dv + start[seg.prefix] * d.KVD, dv_cat + at, P);
-    e.ops.add_inplace(dk + start[s] * d.KVD, dk_cat + own, seg.len * d.KVD);
-    e.ops.add_inplace(dv + start[s] * d.KVD, dv_cat + own, seg.len * d.KVD);
+    const int64_t prefix_row = in.seg_start[seg.prefix] * d.KVD, own_row = in.seg_start[s] * d.KVD;
+    e.ops.add_inplace(dk + prefix_row, dk_cat + at, P);
+    e.ops.add_inplace(dv + prefix_row, dv_cat + at, P);
+    e.ops.add_inplace(dk + own_row, dk_cat + own, seg.len * d.KVD);
+    e.ops.add_inplace(dv + own_row, dv_cat + own, seg.len * d.KVD);
   }
 }
 

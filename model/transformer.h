@@ -66,6 +66,7 @@ struct BatchInputs {
   const float *d_cos = nullptr, *d_sin = nullptr;
   const int64_t* d_target_rows = nullptr;
   const int32_t* d_targets = nullptr;
+  std::vector<int64_t> seg_start;  // [segments]: each segment's first row in the batch
   // Shared-prefix packing: the batch rows whose keys/values each continuation reads (its prefix's rows, then
   // its own), continuation after continuation; cat_start[s]: where segment s's run begins (-1: none).
   std::vector<int64_t> cat_rows, cat_start;
