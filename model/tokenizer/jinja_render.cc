@@ -105,12 +105,13 @@ for line in sys.stdin:
         ctx.setdefault("documents", None)
         text = cache[src].render(**ctx)
         # JSON is never shorter than the text, so a long text is refused before it is encoded at all.
-        out = "" if len(text) > MAX_LINE else json.dumps({"text": text}, ensure_ascii=True)
-        if not out or len(out) > MAX_LINE:
+        out = None
+        if len(text) <= MAX_LINE:
+            text.encode("utf-8")  # a lone surrogate ("\\udc80" in the template) is an error here, not in our parser
+            out = json.dumps({"text": text}, ensure_ascii=True)
+        if out is None or len(out) > MAX_LINE:
             out = json.dumps({"error": "the rendered text is %d characters long, over the limit of %d bytes "
                                        "as JSON" % (len(text), MAX_LINE)})
-        else:
-            text.encode("utf-8")  # a lone surrogate ("\\udc80" in the template) is an error here, not in our parser
     except Exception as e:
         # The message may hold a lone surrogate too (raise_exception('\\udc80')): escaped, never sent raw.
         why = str(e)[:2000].encode("utf-8", "backslashreplace").decode("utf-8")
