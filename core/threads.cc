@@ -22,6 +22,10 @@ void threads_adopt() {
   if (const int n = g_count.load(); n > 0) omp_set_num_threads(n);
 }
 
+void threads_use_one() {
+  omp_set_num_threads(1);
+}
+
 int threads_get_count() {
   const int n = g_count.load();
   return n > 0 ? n : omp_get_max_threads();

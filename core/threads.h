@@ -16,6 +16,10 @@ constexpr int64_t kParallelMinWork = 1 << 15;
 // beside three other processes and the job crawled.
 void threads_set_count(int n);  // n <= 0: all hardware threads
 void threads_adopt();           // the calling thread takes the count threads_set_count set
+// The calling thread runs its kernels alone: a job beside the process's own kernels (a background
+// validation). OpenBLAS's OpenMP build runs one threaded call at a time (NUM_PARALLEL 1), so a second thread's
+// threaded calls would make the main thread's wait; single-threaded calls bypass that queue.
+void threads_use_one();
 int threads_get_count();
 
 }  // namespace ascent

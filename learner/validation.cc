@@ -11,7 +11,8 @@ namespace ascent {
 
 absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<PromptRecord>& prompts,
                                                 const DecodeSettings& cfg, const PromptText& text, int64_t k,
-                                                uint64_t seed, const SampleJudge& judge) {
+                                                uint64_t seed, const SampleJudge& judge,
+                                                const std::atomic<bool>* cancel) {
   const auto t0 = std::chrono::steady_clock::now();
   ValidationResult out;
   ASCENT_RETURN_IF_ERROR(kv_cache_check_fits(m.cfg, std::max(cfg.slots, k), cfg.max_len,
@@ -29,6 +30,7 @@ absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<Prom
   std::vector<RewardInput> samples;
   std::vector<size_t> prompt_of;
   while (!cb.idle()) {
+    if (cancel != nullptr && cancel->load()) return absl::CancelledError("validation cancelled");
     auto fin = cb.step();
     if (!fin.ok()) return fin.status();
     for (const GenSequence& s : *fin) {

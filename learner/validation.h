@@ -4,6 +4,7 @@
 // validations of the same weights agree. A SampleJudge replaces the verifier (a task's own scorer).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -30,9 +31,11 @@ struct ValidationResult {
 using SampleJudge = std::function<std::vector<ComponentResult>(const std::vector<RewardInput>&)>;
 
 // cfg: the engine's size and every request's settings (the recipe's generation section); k per prompt;
-// judge: empty = the math verifier.
+// judge: empty = the math verifier. cancel (may be null), checked before each decode step: once set, the
+// validation stops with a Cancelled error (a learner ending on an error does not wait for it).
 absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<PromptRecord>& prompts,
                                                 const DecodeSettings& cfg, const PromptText& text, int64_t k,
-                                                uint64_t seed, const SampleJudge& judge = {});
+                                                uint64_t seed, const SampleJudge& judge = {},
+                                                const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace ascent
