@@ -53,7 +53,9 @@ def run(lag, name):
     if r.returncode != 0:
         sys.exit(f"{name}: ascent train failed:\n{r.stderr[-3000:]}")
     rows = [json.loads(l) for l in open(os.path.join(work, name, "metrics.jsonl"))]
-    train = [x for x in rows if x["step"] > 0]
+    # A step's line has groups/generated; with run.validation.background a validation has a line of its own.
+    train = [x for x in rows if x["step"] > 0 and "groups/generated" in x]
+    vals = sorted((x["step"], x["val/pass_rate"]) for x in rows if "val/pass_rate" in x)
     last = train[-1]
     s = {k: sum(x.get(k, 0) for x in train) for k in ("time/wait_s", "time/learner_s", "time/publish_s")}
     s["time/validation_s"] = sum(x.get("time/validation_s", 0) for x in rows)
@@ -63,7 +65,7 @@ def run(lag, name):
     s["step_s"] = sum(x["time/step_s"] for x in train) / len(train)
     s["wall"] = wall
     s["tokens"] = last["compute/tokens"]
-    s["val"] = (rows[0].get("val/pass_rate"), last.get("val/pass_rate"))
+    s["val"] = (vals[0][1], vals[-1][1]) if vals else (None, None)
     s["lag"] = max(x.get("lag/max", 0) for x in train)
     return s
 

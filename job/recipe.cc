@@ -243,6 +243,9 @@ absl::StatusOr<Recipe> recipe_parse_yaml(const std::string& text, const std::str
                                     c.validation.scorer, "\""));
   }
   val.read("fit_c_min", &c.validation.fit_c_min);
+  val.read("background", &c.validation.background);
+  if (c.validation.background && c.device != "cpu")  // learner/background_validation.h
+    val.fail("background", "validation beside training runs on a CPU learner only (run.device: cpu)");
   if (double v = 0;
       c.validation.fit_c_min != "auto" && !(absl::SimpleAtod(c.validation.fit_c_min, &v) && v >= 0)) {
     val.fail("fit_c_min", absl::StrCat("must be auto or a compute >= 0 in device-hours, got \"",
@@ -471,7 +474,8 @@ std::string recipe_resolved_yaml(const Recipe& r) {
     << c.validation.every << YAML::Key << "samples" << YAML::Value << c.validation.samples << YAML::Key
     << "temperature" << YAML::Value << c.validation.temperature << YAML::Key << "max_tokens" << YAML::Value
     << c.validation.max_tokens << YAML::Key << "scorer" << YAML::Value << c.validation.scorer << YAML::Key
-    << "fit_c_min" << YAML::Value << c.validation.fit_c_min << YAML::EndMap;
+    << "fit_c_min" << YAML::Value << c.validation.fit_c_min << YAML::Key << "background" << YAML::Value
+    << c.validation.background << YAML::EndMap;
   e << YAML::Key << "checkpoint" << YAML::Value << YAML::BeginMap << YAML::Key << "every" << YAML::Value
     << c.checkpoint_every << YAML::Key << "keep" << YAML::Value << c.checkpoint_keep << YAML::EndMap;
   e << YAML::EndMap;

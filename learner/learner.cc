@@ -20,6 +20,7 @@
 #include "learner/rollout_proto.h"
 #include "learner/step_metrics.h"
 #include "learner/validation.h"
+#include "model/kv_cache.h"
 #include "transport/tls.h"
 
 namespace ascent {
@@ -227,7 +228,9 @@ absl::Status Learner::start_services() {
         absl::StrCat("cannot listen on ", bind, ":", port, ": ", server_->error().message()));
   }
 
-  ASCENT_ASSIGN_OR_RETURN(log_, RunLog::open(run_dir_, r_, resume_.step, o_.progress));
+  // A checkpoint taken while the validation of its own step ran marks it pending: validated again below.
+  const bool revalidate = resumed && resume_.state.value("validation_pending", false);
+  ASCENT_ASSIGN_OR_RETURN(log_, RunLog::open(run_dir_, r_, resume_.step, o_.progress, revalidate));
   const std::string host = advertised_host();
   ASCENT_RETURN_IF_ERROR(log_->write_address(
       absl::StrCat(host.find(':') != std::string::npos ? "[" + host + "]" : host, ":", server_->port())));
@@ -242,11 +245,26 @@ absl::Status Learner::start_services() {
   processes_ = o_.processes > 0 ? o_.processes : r_.run.actors + r_.run.learner_ranks;
   t_start_ = Clock::now();
 
-  if (resume_.step == 0) {
+  if (r_.run.validation.background && !data_.validation.empty()) {
+    ASCENT_ASSIGN_OR_RETURN(bg_val_, BackgroundValidation::make(m_));
+    // What would fail the first validation fails the start instead (not a step later, from its thread).
+    const int64_t k = r_.run.validation.temperature > 0 ? r_.run.validation.samples : 1;
+    ASCENT_RETURN_IF_ERROR(kv_cache_check_fits(m_.cfg, std::max(validation_decode_.slots, k),
+                                               validation_decode_.max_len,
+                                               "run.validation.samples (or generation.slots) x positions"));
+  }
+  if (revalidate) {
+    log_->info(absl::StrCat("step ", resume_.step,
+                            ": its validation was running at the checkpoint; validating the "
+                            "checkpoint's weights again"));
+  }
+  if (resume_.step == 0 || revalidate) {  // in the background, the validation's row is its own
     std::map<std::string, double> mm;
-    ASCENT_RETURN_IF_ERROR(validate(0, &mm));
-    compute_metrics(&mm);
-    ASCENT_RETURN_IF_ERROR(log_->metrics(0, mm));
+    ASCENT_RETURN_IF_ERROR(validate(resume_.step, &mm));
+    if (bg_val_ == nullptr) {
+      compute_metrics(&mm);
+      ASCENT_RETURN_IF_ERROR(log_->metrics(resume_.step, mm));
+    }
   }
   return absl::OkStatus();
 }
@@ -270,6 +288,17 @@ absl::Status Learner::run() {
       log_->info(absl::StrCat("stopped WITHOUT a checkpoint of step ", step, ": ", saved.message(),
                               "; a resume starts from the newest checkpoint that verifies"));
       result = saved;
+    }
+  }
+  if (double waited = 0; result.ok()) {
+    if (o_.stop != nullptr && *o_.stop && bg_val_ != nullptr && bg_val_->busy()) {
+      // Stopped (Ctrl-C, a scheduler): what runs is the validation of the newest checkpoint's step (every
+      // checkpoint waits for earlier ones), marked pending there; the resume validates it, nobody waits now.
+      log_->info(absl::StrCat("stopped: the validation of step ", bg_val_->step_in_flight(),
+                              " is left to the resume"));
+      bg_val_->abandon();
+    } else {
+      result = finish_validation(&waited);  // the last one, when no checkpoint waited for it
     }
   }
   endpoint_->finish();
@@ -336,6 +365,7 @@ absl::StatusOr<bool> Learner::step_once(int64_t step) {
   mm["perf/tokens_per_s"] = step_s > 0 ? static_cast<double>(count_.tokens - tokens0) / step_s : 0;
   const bool last = step + 1 == r_.run.steps;
   const ValidationConfig& vc = r_.run.validation;
+  ASCENT_RETURN_IF_ERROR(poll_validation());
   if (last || (vc.every > 0 && (step + 1) % vc.every == 0)) ASCENT_RETURN_IF_ERROR(validate(step + 1, &mm));
   compute_metrics(&mm);
   ASCENT_RETURN_IF_ERROR(log_->metrics(step + 1, mm));

@@ -6,8 +6,9 @@
 //               and collect again (assemble repeats collect + filter)
 //   optimise    hand the batch to every rank, gradient (learner/train_step.h), clip, AdamW
 //   publish     version step + 1 to the actors (WeightService)
-//   validate    every run.validation.every steps and at the end: mean@k and the live sigmoid fit
-//   checkpoint  every run.checkpoint.every steps and at the end
+//   validate    every run.validation.every steps and at the end: mean@k and the live sigmoid fit (with
+//               run.validation.background, on a copy of the weights beside the next steps)
+//   checkpoint  every run.checkpoint.every steps and at the end (after the validation in flight)
 // then the step's metrics (metrics.jsonl, TensorBoard, the progress line). The other ranks run
 // learner_follow (learner/learner_run.h).
 #pragma once
@@ -28,6 +29,7 @@
 #include "curve_fit/live_fit.h"
 #include "generation/generation_config.h"
 #include "generation/prompt_text.h"
+#include "learner/background_validation.h"
 #include "learner/curriculum.h"
 #include "learner/learner_config.h"
 #include "learner/learner_models.h"
@@ -108,7 +110,18 @@ class Learner {
   absl::StatusOr<StepGradient> optimise(int64_t step, const RolloutBatch& rb, double* grad_norm);
   void publish(int64_t step, const RolloutBatch& rb);
   void report_weight_shm();
+  // Validation of the weights after `step`: the step waits for it and its metrics go into mm (the step's
+  // row); with run.validation.background, started beside training instead (mm gets time/validation_wait_s
+  // when the one before was still in flight) and its metrics become a row of their own when it finishes.
   absl::Status validate(int64_t step, std::map<std::string, double>* mm);
+  BackgroundValidation::Job validation_job();
+  // The val/* and fit/* metrics and log lines of a finished validation; wall: the run's time (compute/
+  // wall_s) that made the validated weights.
+  void report_validation(int64_t step, const ValidationResult& v, double wall,
+                         std::map<std::string, double>* mm);
+  absl::Status report_background(BackgroundValidation::Done done);
+  absl::Status poll_validation();                    // writes the row of a finished background validation
+  absl::Status finish_validation(double* waited_s);  // waits for the one in flight and writes its row
   absl::Status start_validation_scorer();
   absl::Status checkpoint(int64_t next_step);
 
@@ -118,6 +131,7 @@ class Learner {
   std::map<std::string, double> step_metrics(int64_t step, const RolloutBatch& rb, int64_t groups_before,
                                              const StepGradient& grad, double grad_norm);
   void compute_metrics(std::map<std::string, double>* mm);
+  std::map<std::string, double> compute_now() const;  // compute/wall_s, compute/device_hours, compute/tokens
   double wall_s() const;
   void summary();
 
@@ -160,6 +174,10 @@ class Learner {
   int64_t processes_ = 1;
   double last_val_ = NAN, step_s_avg_ = 0;
   int64_t last_val_step_ = -1;
+  std::map<std::string, double> bg_compute_;  // compute_now() when the validation in flight started
+  // Last: destroyed first, so that a validation in flight stops before what it reads (the decode settings,
+  // the codec, the scorer) goes.
+  std::unique_ptr<BackgroundValidation> bg_val_;
 };
 
 }  // namespace ascent

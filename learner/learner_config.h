@@ -36,6 +36,9 @@ struct ValidationConfig {
   // The live sigmoid fit's c_min (curve_fit/fit.h): a compute in device-hours, or "auto" for ScaleRL's rule
   // (kCMinFraction x the largest compute so far). 0: every validation is fitted, as `ascent fit`'s default.
   std::string fit_c_min = "0";
+  // Validate beside training (learner/background_validation.h): on a copy of the weights, at the lowest CPU
+  // priority, one at a time; a checkpoint waits for the one in flight. false: the step waits for it.
+  bool background = false;
 };
 
 struct RunConfig {

@@ -17,11 +17,15 @@ double Learner::wall_s() const {
   return count_.wall_s + seconds_since(t_start_);
 }
 
-void Learner::compute_metrics(std::map<std::string, double>* mm) {
+std::map<std::string, double> Learner::compute_now() const {
   const double wall = wall_s();
-  (*mm)["compute/wall_s"] = wall;
-  (*mm)["compute/device_hours"] = wall * static_cast<double>(processes_) / 3600.0;
-  (*mm)["compute/tokens"] = static_cast<double>(count_.tokens);
+  return {{"compute/wall_s", wall},
+          {"compute/device_hours", wall * static_cast<double>(processes_) / 3600.0},
+          {"compute/tokens", static_cast<double>(count_.tokens)}};
+}
+
+void Learner::compute_metrics(std::map<std::string, double>* mm) {
+  for (const auto& [k, v] : compute_now()) (*mm)[k] = v;
   if (auth_) {  // calls refused for want of the run's token: counted, and each peer named in the log
     (*mm)["auth/refused"] = static_cast<double>(auth_->refused());
     for (const std::string& line : auth_->take_refusals()) log_->info("refused " + line);
@@ -44,15 +48,60 @@ absl::Status Learner::start_validation_scorer() {
       absl::StrCat(r_.file, ": run.validation.scorer: no rewards.remote entry is called \"", name, "\""));
 }
 
-absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) {
-  if (data_.validation.empty()) return absl::OkStatus();
+BackgroundValidation::Job Learner::validation_job() {
   const int64_t k = r_.run.validation.temperature > 0 ? r_.run.validation.samples : 1;
   SampleJudge judge;
   if (validation_scorer_) {
     judge = [this](const std::vector<RewardInput>& s) { return validation_scorer_->score(s); };
   }
-  ASCENT_ASSIGN_OR_RETURN(ValidationResult v, validation_run(m_, data_.validation, validation_decode_,
-                                                             validation_text_, k, r_.seed + 7919, judge));
+  return [this, k, judge](Model& m, const std::atomic<bool>& cancel) {
+    return validation_run(m, data_.validation, validation_decode_, validation_text_, k, r_.seed + 7919, judge,
+                          &cancel);
+  };
+}
+
+absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) {
+  if (data_.validation.empty()) return absl::OkStatus();
+  if (bg_val_ != nullptr) {
+    double waited = 0;
+    ASCENT_RETURN_IF_ERROR(finish_validation(&waited));
+    if (waited > 0) (*mm)["time/validation_wait_s"] = waited;
+    bg_compute_ = compute_now();  // the compute that made the weights it validates
+    return bg_val_->start(step, m_, validation_job());
+  }
+  const std::atomic<bool> never{false};
+  ASCENT_ASSIGN_OR_RETURN(ValidationResult v, validation_job()(m_, never));
+  report_validation(step, v, wall_s(), mm);
+  return absl::OkStatus();
+}
+
+absl::Status Learner::report_background(BackgroundValidation::Done done) {
+  if (!done.result.ok()) {
+    return absl::Status(done.result.status().code(), absl::StrCat("the validation of step ", done.step, ": ",
+                                                                  done.result.status().message()));
+  }
+  std::map<std::string, double> row = bg_compute_;
+  report_validation(done.step, *done.result, row["compute/wall_s"], &row);
+  return log_->validation_metrics(done.step, row);
+}
+
+absl::Status Learner::poll_validation() {
+  if (bg_val_ == nullptr) return absl::OkStatus();
+  std::optional<BackgroundValidation::Done> done = bg_val_->poll();
+  return done ? report_background(std::move(*done)) : absl::OkStatus();
+}
+
+absl::Status Learner::finish_validation(double* waited_s) {
+  *waited_s = 0;
+  if (bg_val_ == nullptr || !bg_val_->busy()) return absl::OkStatus();
+  const SteadyClock::time_point t0 = SteadyClock::now();
+  std::optional<BackgroundValidation::Done> done = bg_val_->wait();
+  *waited_s = seconds_since(t0);
+  return done ? report_background(std::move(*done)) : absl::OkStatus();
+}
+
+void Learner::report_validation(int64_t step, const ValidationResult& v, double wall,
+                                std::map<std::string, double>* mm) {
   if (v.unscored > 0) {
     (*mm)["val/unscored"] = static_cast<double>(v.unscored);
     log_->info(
@@ -64,7 +113,7 @@ absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) 
   (*mm)["val/pass_rate"] = v.pass_rate;
   (*mm)["val/samples"] = static_cast<double>(v.samples);
   (*mm)["time/validation_s"] = v.seconds;
-  const double compute = wall_s() * static_cast<double>(processes_) / 3600.0;
+  const double compute = wall * static_cast<double>(processes_) / 3600.0;
   // Loud when the run leaves its curve: a validation outside the interval the fit so far expects here.
   if (auto e = live_.expected_at(compute); e.ok()) {
     const bool off = v.pass_rate < e->lo || v.pass_rate > e->hi;
@@ -102,15 +151,26 @@ absl::Status Learner::validate(int64_t step, std::map<std::string, double>* mm) 
   log_->info(absl::StrFormat("step %d: validation pass rate %.3f on %d prompts (%.1f s)", step, v.pass_rate,
                              v.prompts, v.seconds) +
              fit_text);
-  return absl::OkStatus();
 }
 
 absl::Status Learner::checkpoint(int64_t next_step) {
+  // The run state holds every validation of an earlier step: one in flight is waited for. One of this very
+  // step runs on, and the state marks it pending: a resume from here validates the checkpoint's weights,
+  // which are the ones it validates, again (same seeds, same result), so none is repeated or lost.
+  const bool pending = bg_val_ != nullptr && bg_val_->step_in_flight() == next_step;
+  if (double waited = 0; !pending) {
+    ASCENT_RETURN_IF_ERROR(finish_validation(&waited));
+    if (waited > 0.05) {
+      log_->info(absl::StrFormat("checkpoint of step %d: waited %.1f s for the validation in flight",
+                                 next_step, waited));
+    }
+  }
   nlohmann::json st = {{"format", "ascent.run_state.v1"},
                        {"step", next_step},
                        {"hero", hero_state_to_json(hero_)},
                        {"fit_points", nlohmann::json::array()}};
   if (models_.lora) st["lora_base"] = lora_base_fingerprint(*models_.lora);  // checked on resume
+  if (pending) st["validation_pending"] = true;
   // The leases and the data order that issues them, at one moment (no lease is issued in between).
   endpoint_->leases_snapshot([&](const nlohmann::json& leases) {
     absl::MutexLock lock(&data_mu_);

@@ -21,14 +21,19 @@ namespace ascent {
 namespace fs = std::filesystem;
 
 namespace {
-// Keeps the lines of a JSONL file whose "step" is at most `step` (a resume trains the later steps again).
-absl::Status jsonl_keep_steps(const std::string& path, int64_t step) {
+// Keeps the lines of a JSONL file whose "step" is at most `step` (a resume trains the later steps again);
+// with drop_validation, not a background validation's own line of `step` (it has val/pass_rate and, unlike
+// a step's line, no groups/generated): the resume validates that step again.
+absl::Status jsonl_keep_steps(const std::string& path, int64_t step, bool drop_validation) {
   std::ifstream in(path);
   if (!in) return absl::OkStatus();  // not written before (an older run has no leases.jsonl)
   std::string line, kept;
   while (std::getline(in, line)) {
     const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded() && j.is_object() && j.value("step", int64_t{-1}) <= step) kept += line + "\n";
+    if (j.is_discarded() || !j.is_object()) continue;
+    const int64_t s = j.value("step", int64_t{-1});
+    const bool validation_line = j.contains("val/pass_rate") && !j.contains("groups/generated");
+    if (s < step || (s == step && !(drop_validation && validation_line))) kept += line + "\n";
   }
   return file_write_atomic(path, kept);
 }
@@ -39,7 +44,7 @@ double now_s() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir, const LearnerConfig& r,
-                                                     int64_t resume_step, bool progress) {
+                                                     int64_t resume_step, bool progress, bool revalidate) {
   std::unique_ptr<RunLog> owned(new RunLog());
   RunLog& l = *owned;
   l.dir_ = run_dir;
@@ -51,7 +56,8 @@ absl::StatusOr<std::unique_ptr<RunLog>> RunLog::open(const std::string& run_dir,
   const std::string mpath = run_dir + "/metrics.jsonl", lpath = run_dir + "/leases.jsonl";
   if (resume_step > 0) {
     for (const std::string& path : {mpath, lpath}) {
-      if (absl::Status st = jsonl_keep_steps(path, resume_step); !st.ok()) return st;
+      if (absl::Status st = jsonl_keep_steps(path, resume_step, revalidate && path == mpath); !st.ok())
+        return st;
     }
   }
   l.metrics_ = std::fopen(mpath.c_str(), resume_step > 0 ? "a" : "w");
@@ -78,6 +84,18 @@ absl::Status RunLog::metrics(int64_t step, const std::map<std::string, double>& 
   for (const auto& [k, v] : values) j[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
   ASCENT_RETURN_IF_ERROR(write_line(metrics_, "metrics.jsonl", step, j.dump()));
   return tb_->scalars(step, values, now_s());
+}
+
+absl::Status RunLog::validation_metrics(int64_t step, const std::map<std::string, double>& values) {
+  nlohmann::json j;
+  j["step"] = step;
+  std::map<std::string, double> tb;
+  for (const auto& [k, v] : values) {
+    j[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+    if (k.rfind("compute/", 0) != 0) tb[k] = v;
+  }
+  ASCENT_RETURN_IF_ERROR(write_line(metrics_, "metrics.jsonl", step, j.dump()));
+  return tb_->scalars(step, tb, now_s());
 }
 
 absl::Status RunLog::leases(int64_t step, const std::vector<int64_t>& leases,

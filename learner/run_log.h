@@ -22,14 +22,21 @@ namespace ascent {
 
 class RunLog {
  public:
+  // revalidate: the resumed checkpoint's validation runs again, so a line of it already written (a
+  // background validation's own line of step resume_step) is dropped too.
   static absl::StatusOr<std::unique_ptr<RunLog>> open(const std::string& run_dir, const LearnerConfig& r,
-                                                      int64_t resume_step, bool progress);
+                                                      int64_t resume_step, bool progress,
+                                                      bool revalidate = false);
   RunLog(const RunLog&) = delete;
   RunLog& operator=(const RunLog&) = delete;
   ~RunLog();
   // One line of metrics.jsonl (a non-finite value as null) and the TensorBoard scalars. DataLoss naming the
   // file when a write fails (a full disk): the caller stops the run, whose last checkpoint stays whole.
   absl::Status metrics(int64_t step, const std::map<std::string, double>& values);
+  // A background validation's own line (run.validation.background), written after later steps' lines: in
+  // TensorBoard without its compute/* keys, whose earlier step would read as a restart there (TensorBoard
+  // drops a tag's later points when a step goes back).
+  absl::Status validation_metrics(int64_t step, const std::map<std::string, double>& values);
   // One line of leases.jsonl: the prompt leases whose groups step `step` consumed (trained, filtered or
   // dropped), in lease order, and their prompt ids: the run's data audit trail (a resume cuts it back like
   // metrics.jsonl, so each lease appears once in a finished run).

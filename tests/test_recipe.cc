@@ -135,6 +135,23 @@ TEST(Recipe, TyposAndBadValuesNameTheKeyAndLine) {
   EXPECT_NE(st.message().find("recipe.yaml:4: run.validation.fit_c_min: must be auto or a compute >= 0"),
             std::string::npos)
       << st;
+  // Validation beside training: a bool, on a CPU learner only (learner/background_validation.h).
+  st = parse_error(std::string(kMinimal) + "run:\n  validation: {background: sometimes}\n");
+  EXPECT_NE(st.message().find("run.validation.background"), std::string::npos) << st;
+  st = parse_error(std::string(kMinimal) + "run:\n  device: cuda\n  validation: {background: true}\n");
+  EXPECT_NE(st.message().find("recipe.yaml:5: run.validation.background: validation beside training runs on "
+                              "a CPU learner only"),
+            std::string::npos)
+      << st;
+  {
+    auto bg = recipe_parse(std::string(kMinimal) + "run:\n  validation: {background: true}\n",
+                           "/tmp/r/recipe.yaml");
+    ASSERT_TRUE(bg.ok()) << bg.status();
+    EXPECT_TRUE(bg->run.validation.background);
+    auto again = recipe_parse(recipe_resolved_yaml(*bg), "/tmp/r/recipe.resolved.yaml");
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_TRUE(again->run.validation.background);
+  }
   st = parse_error(std::string(kMinimal) +
                    "rewards:\n  remote:\n    - {name: rg, command: python3 server.py}\n");
   EXPECT_NE(st.message().find("recipe.yaml:5: rewards.remote[0].command: must be a non-empty list"),

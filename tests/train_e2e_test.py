@@ -9,6 +9,10 @@ B. Deterministic mode (1 actor, max_lag 0, fixed seed), uninterrupted: the refer
 C. The same with kill -9 of the learner after a checkpoint, then `ascent train --resume`: the resumed run's
    metrics equal the reference's at every step (wall-clock keys aside) and its final weights are the same
    bytes: no group lost, none trained twice.
+V. Validation beside training (run.validation.background) in the deterministic mode: the same pass rate at
+   every validated step as the run whose steps wait for it, the same training metrics, each validation once,
+   in a row of its own with the compute of the step that made its weights; killed after a checkpoint taken
+   while its step's validation ran (marked pending) and resumed: that validation runs again, the same.
 D. The deterministic run with 2 learner ranks: the same loss curve as 1 rank (float summation order aside).
 D2. The same 2-rank run (ZeRO-1: each rank holds half of AdamW's moments) stopped by Ctrl-C (SIGINT to the whole
    process group, as a terminal sends it) after step 5: one checkpoint, exit code 130, no step-N.tmp left; then
@@ -56,7 +60,8 @@ def run(*args, **kw):
     return subprocess.run([ascent, *args], cwd=work, capture_output=True, text=True, **kw)
 
 
-def recipe(name, actors, ranks, lag, steps, ckpt_every, zero_variance="filter", device="cpu", algo="", model=""):
+def recipe(name, actors, ranks, lag, steps, ckpt_every, zero_variance="filter", device="cpu", algo="", model="",
+           validation="every: 0, samples: 2, temperature: 1.0"):
     path = os.path.join(work, name + ".yaml")
     with open(path, "w") as f:
         f.write(f"""name: {name}
@@ -73,7 +78,7 @@ run:
   learner_ranks: {ranks}
   device: {device}
   dir: runs
-  validation: {{every: 0, samples: 2, temperature: 1.0}}
+  validation: {{{validation}}}
   checkpoint: {{every: {ckpt_every}, keep: 5}}
 """)
     return path
@@ -239,6 +244,65 @@ wb = open(os.path.join(work, "runs", "det_kill", "checkpoints", "step-000008", "
 check("C: final weights identical to the uninterrupted run's", wa == wb)
 check("C: groups trained: every step's 4 prompts exactly once",
       res[-1]["groups/trained"] + res[-1]["groups/filtered"] == 8 * 4, res[-1])
+
+# ---- V: validation beside training, against validation in the step ----
+val_every = "every: 2, samples: 2, temperature: 1.0"
+for name, extra in (("val_sync", ""), ("val_bg", ", background: true")):
+    r = run("train", recipe(name, 1, 1, 0, 8, 3, validation=val_every + extra), "--no-progress", env=env(),
+            timeout=300)
+    check(f"V: {name} finishes", r.returncode == 0, r.stderr[-2000:])
+
+
+def validations(name):
+    """{step: pass rate} of a run's validations, and the steps validated more than once."""
+    rows = [x for x in metrics(name) if "val/pass_rate" in x]
+    seen = [x["step"] for x in rows]
+    return {x["step"]: x["val/pass_rate"] for x in rows}, sorted({s for s in seen if seen.count(s) > 1})
+
+
+def step_rows(name):
+    """The training steps' rows (every one has groups/generated; a background validation's row has not),
+    without the validation's keys."""
+    return [{k: v for k, v in x.items() if not k.startswith(("val/", "fit/"))} for x in metrics(name)
+            if x["step"] > 0 and "groups/generated" in x]
+
+
+vs, _ = validations("val_sync")
+vb, twice = validations("val_bg")
+check("V: the validation in the step validates steps 0, 2, 4, 6, 8", sorted(vs) == [0, 2, 4, 6, 8], vs)
+# (Pass rates that change over the run: a validation of the wrong weights would show.)
+check("V: the pass rate changes over the run", len(set(vs.values())) >= 3, vs)
+check("V: beside training: the same pass rate at every validated step, each once", vb == vs and not twice,
+      (vs, vb, twice))
+diff = metrics_diff(step_rows("val_sync"), step_rows("val_bg"))
+check("V: beside training: the same training metrics", len(step_rows("val_bg")) == 8 and not diff, diff[:10])
+tokens = {x["step"]: x["compute/tokens"] for x in metrics("val_bg") if "groups/generated" in x}
+vtokens = {x["step"]: x["compute/tokens"] for x in metrics("val_bg") if "val/pass_rate" in x and x["step"] > 0}
+check("V: a validation's row has the compute of the step that made its weights (not of a later one)",
+      sorted(vtokens) == [2, 4, 6, 8] and all(vtokens[s] == tokens[s] for s in vtokens), (tokens, vtokens))
+# A checkpoint every 2 steps, each taken while its own step's validation runs: marked pending in the run state,
+# and the resume validates the checkpoint's weights again (its line, if written before the kill, is replaced).
+path_vk = recipe("val_bg_kill", 1, 1, 0, 8, 2, validation=val_every + ", background: true")
+p = launch(path_vk)
+ok = wait_for_step("val_bg_kill", 5, p)
+if ok:
+    os.kill(pids("val_bg_kill")["learner"], signal.SIGKILL)
+out = finish(p, 120)
+check("V: the learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
+ckpts = os.path.join(work, "runs", "val_bg_kill", "checkpoints")
+latest = open(os.path.join(ckpts, "latest")).read().strip()
+state = json.load(open(os.path.join(ckpts, latest, "state.json")))
+check("V: the checkpoint marks its step's validation pending", state.get("validation_pending") is True,
+      (latest, sorted(state)))
+r = run("train", path_vk, "--resume", "--no-progress", env=env(), timeout=300)
+check("V: the resumed run finishes", r.returncode == 0, r.stderr[-2000:])
+check("V: the resume validates the checkpoint's weights again", "validating the checkpoint's weights again" in
+      r.stderr, r.stderr[-1500:])
+vk, twice = validations("val_bg_kill")
+check("V: killed and resumed: the same validations, each once", vk == vs and not twice, (vs, vk, twice))
+diff = metrics_diff(step_rows("val_bg"), step_rows("val_bg_kill"))
+check("V: killed and resumed: the same training metrics", len(step_rows("val_bg_kill")) == 8 and not diff,
+      diff[:10])
 
 # ---- D: 2 learner ranks against 1 on the same data ----
 path_d = recipe("det_2ranks", 1, 2, 0, 8, 0)
