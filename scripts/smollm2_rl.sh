@@ -5,11 +5,14 @@
 # which `ascent train` starts (recipes/smollm2_chain_sum.yaml). docs/real_model.md has the curves.
 #   bash scripts/smollm2_rl.sh [chain_sum|addition] [SEED]
 # chain_sum (default): recipes/smollm2_chain_sum.yaml, 30 minutes on a 2-core machine; addition: the smoke
-# test, recipes/smollm2_addition.yaml (two-digit additions, the math verifier), about 18 minutes.
+# test, recipes/smollm2_addition.yaml (two-digit additions, the math verifier), about 11 minutes.
 # Reuses what an earlier run made: the imported model in runs/smollm2-model, the data in runs/data/chain_sum,
 # reasoning-gym's virtual environment and the wheel in ~/.cache/ascent. The run itself starts afresh.
 set -euo pipefail
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}  # the same kernels on every machine (quickstart.sh)
+# OpenBLAS picks the machine's own kernels here (the quickstart pins Haswell's for bit-identical results on
+# every machine): an RL run with actors is not bit-reproducible across machines anyway (its groups depend on
+# timing), and on an AVX-512 machine Haswell's kernels made the learner's step 1.4x slower
+# (bench_shared_prefix: 2.40 s against 1.72 s) and the smoke test 14.2 minutes to step 40 instead of 10.
 task=${1:-chain_sum}
 seed=${2:-1}
 case $task in chain_sum | addition) ;; *) echo "smollm2_rl.sh: the task is chain_sum or addition, not $task" >&2; exit 2 ;; esac
