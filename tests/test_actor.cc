@@ -21,6 +21,7 @@
 #include "learner/rollout_endpoint.h"
 #include "model/dtype.h"
 #include "model_fixtures.h"
+#include "prompt_text_fixtures.h"
 #include "test_credentials.h"
 #include "transport/rollout_client.h"
 #include "transport/rollout_server.h"
@@ -43,21 +44,6 @@ std::vector<float> weights_of(const std::vector<float>& base, int64_t v) {
     p[i] = bf16_to_f32(f32_to_bf16(x));
   }
   return p;
-}
-
-PromptText tiny_text(int64_t vocab) {
-  PromptText t;
-  t.encode = [vocab](const std::string& s) -> absl::StatusOr<std::vector<int32_t>> {
-    std::vector<int32_t> ids;
-    for (unsigned char c : s) ids.push_back(static_cast<int32_t>(c % vocab));
-    return ids;
-  };
-  t.decode = [](const std::vector<int32_t>& ids) {
-    std::string s;
-    for (int32_t id : ids) s += static_cast<char>('0' + id % 10);
-    return s;
-  };
-  return t;
 }
 
 }  // namespace
@@ -118,7 +104,7 @@ TEST(ActorLoop, ThousandGroupsAgainstALearnerStandInWithChangingWeights) {
   cfg.weight_poll_s = 0.001;
   RewardsConfig rc;  // the math verifier over the decoded text
   RewardPipeline rewards(rc, nullptr);
-  Actor actor(cfg, actor_model, tiny_text(base.cfg.vocab_size), &rewards);
+  Actor actor(cfg, actor_model, digit_prompt_text(base.cfg.vocab_size), &rewards);
   absl::Status st = actor.run(address);
   learner.join();
   ASSERT_TRUE(st.ok()) << st;
@@ -242,7 +228,7 @@ TEST(ActorLoop, ARestartedActorTakesOverTheLostLeases) {
   cfg.decode.slots = 8, cfg.decode.max_len = 96, cfg.decode.max_tokens = 48;
   cfg.group_size = kGroupSize, cfg.max_lag = kMaxLag;
   Model m1 = test_model(ModelArch::kQwen3, false, 1);
-  Actor first(cfg, m1, tiny_text(base.cfg.vocab_size), nullptr);
+  Actor first(cfg, m1, digit_prompt_text(base.cfg.vocab_size), nullptr);
   std::thread killer([&] {
     while (received < 30) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     first.stop();
@@ -252,7 +238,7 @@ TEST(ActorLoop, ARestartedActorTakesOverTheLostLeases) {
   const int64_t after_first = received;
   EXPECT_LT(after_first, kN);
   Model m2 = test_model(ModelArch::kQwen3, false, 2);
-  Actor second(cfg, m2, tiny_text(base.cfg.vocab_size), nullptr);
+  Actor second(cfg, m2, digit_prompt_text(base.cfg.vocab_size), nullptr);
   absl::Status st = second.run(address);
   learner.join();
   ASSERT_TRUE(st.ok()) << st;

@@ -15,30 +15,15 @@
 #include "absl/strings/str_cat.h"
 #include "generation/generation_config.h"
 #include "model_fixtures.h"
+#include "prompt_text_fixtures.h"
 
 namespace ascent {
 namespace {
 
-// Bytes to ids (mod the vocabulary) and ids to digits: a validation whose verdicts depend on every token.
-PromptText digit_text(int64_t vocab) {
-  PromptText t;
-  t.encode = [vocab](const std::string& s) -> absl::StatusOr<std::vector<int32_t>> {
-    std::vector<int32_t> ids;
-    for (unsigned char c : s) ids.push_back(static_cast<int32_t>(c % vocab));
-    return ids;
-  };
-  t.decode = [](const std::vector<int32_t>& ids) {
-    std::string s;
-    for (int32_t id : ids) s += static_cast<char>('0' + id % 10);
-    return s;
-  };
-  return t;
-}
-
 struct Fixture {
   std::vector<PromptRecord> prompts;
   DecodeSettings cfg;
-  PromptText text = digit_text(40);
+  PromptText text = digit_prompt_text(40);
   // A sample passes when its first digit is below 5: about half, and a function of the sampled tokens.
   SampleJudge judge = [](const std::vector<RewardInput>& s) {
     std::vector<ComponentResult> out;

@@ -148,15 +148,20 @@ def env():
     return e
 
 
-def kill_and_resume(label, name, path, ref_name):
-    """kill -9 of the learner after step 5 of `path` (a checkpoint every 3 steps), then --resume: the resumed
-    run must finish with metrics equal to the uninterrupted run `ref_name`'s."""
+def kill_learner_after_step_5(label, name, path):
+    """Runs `path` and kills its learner with -9 once metrics.jsonl has step 5."""
     p = launch(path)
     ok = wait_for_step(name, 5, p)
     if ok:
         os.kill(pids(name)["learner"], signal.SIGKILL)
     out = finish(p, 120)
     check(f"{label}: the learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
+
+
+def kill_and_resume(label, name, path, ref_name):
+    """kill -9 of the learner after step 5 of `path` (a checkpoint every 3 steps), then --resume: the resumed
+    run must finish with metrics equal to the uninterrupted run `ref_name`'s."""
+    kill_learner_after_step_5(label, name, path)
     r = run("train", path, "--resume", "--no-progress", env=env(), timeout=300)
     check(f"{label}: the resumed run finishes", r.returncode == 0, r.stderr[-2000:])
     diff = metrics_diff(metrics(ref_name), metrics(name))
@@ -223,12 +228,7 @@ check("B: deterministic reference run", r.returncode == 0, r.stderr[-2000:])
 
 # ---- C: kill -9 of the learner, then --resume ----
 path_c = recipe("det_kill", 1, 1, 0, 8, 3)
-p = launch(path_c)
-ok = wait_for_step("det_kill", 5, p)
-if ok:
-    os.kill(pids("det_kill")["learner"], signal.SIGKILL)
-out = finish(p, 120)
-check("C: the learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
+kill_learner_after_step_5("C", "det_kill", path_c)
 latest = open(os.path.join(work, "runs", "det_kill", "checkpoints", "latest")).read().strip()
 # (The kill lands after step 5 is seen; step 6 and its checkpoint may have finished by then on a fast run.)
 check("C: a checkpoint from before the kill", latest in ("step-000003", "step-000006"), latest)
@@ -283,12 +283,7 @@ check("V: a validation's row has the compute of the step that made its weights (
 # A checkpoint every 2 steps, each taken while its own step's validation runs: marked pending in the run state,
 # and the resume validates the checkpoint's weights again (its line, if written before the kill, is replaced).
 path_vk = recipe("val_bg_kill", 1, 1, 0, 8, 2, validation=val_every + ", background: true")
-p = launch(path_vk)
-ok = wait_for_step("val_bg_kill", 5, p)
-if ok:
-    os.kill(pids("val_bg_kill")["learner"], signal.SIGKILL)
-out = finish(p, 120)
-check("V: the learner was killed mid-run", ok and p.returncode != 0, out[-2000:])
+kill_learner_after_step_5("V", "val_bg_kill", path_vk)
 ckpts = os.path.join(work, "runs", "val_bg_kill", "checkpoints")
 latest = open(os.path.join(ckpts, "latest")).read().strip()
 state = json.load(open(os.path.join(ckpts, latest, "state.json")))
