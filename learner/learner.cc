@@ -20,7 +20,6 @@
 #include "learner/rollout_proto.h"
 #include "learner/step_metrics.h"
 #include "learner/validation.h"
-#include "model/kv_cache.h"
 #include "transport/tls.h"
 
 namespace ascent {
@@ -248,10 +247,7 @@ absl::Status Learner::start_services() {
   if (r_.run.validation.background && !data_.validation.empty()) {
     ASCENT_ASSIGN_OR_RETURN(bg_val_, BackgroundValidation::make(m_));
     // What would fail the first validation fails the start instead (not a step later, from its thread).
-    const int64_t k = r_.run.validation.temperature > 0 ? r_.run.validation.samples : 1;
-    ASCENT_RETURN_IF_ERROR(kv_cache_check_fits(m_.cfg, std::max(validation_decode_.slots, k),
-                                               validation_decode_.max_len,
-                                               "run.validation.samples (or generation.slots) x positions"));
+    ASCENT_RETURN_IF_ERROR(validation_check_fits(m_.cfg, validation_decode_, validation_k()));
   }
   if (revalidate) {
     log_->info(absl::StrCat("step ", resume_.step,

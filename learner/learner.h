@@ -114,6 +114,7 @@ class Learner {
   // row); with run.validation.background, started beside training instead (mm gets time/validation_wait_s
   // when the one before was still in flight) and its metrics become a row of their own when it finishes.
   absl::Status validate(int64_t step, std::map<std::string, double>* mm);
+  int64_t validation_k() const;  // samples per held-out prompt (k of mean@k)
   BackgroundValidation::Job validation_job();
   // The val/* and fit/* metrics and log lines of a finished validation; wall: the run's time (compute/
   // wall_s) that made the validated weights.

@@ -48,8 +48,12 @@ absl::Status Learner::start_validation_scorer() {
       absl::StrCat(r_.file, ": run.validation.scorer: no rewards.remote entry is called \"", name, "\""));
 }
 
+int64_t Learner::validation_k() const {
+  return r_.run.validation.temperature > 0 ? r_.run.validation.samples : 1;  // greedy: one sample is all
+}
+
 BackgroundValidation::Job Learner::validation_job() {
-  const int64_t k = r_.run.validation.temperature > 0 ? r_.run.validation.samples : 1;
+  const int64_t k = validation_k();
   SampleJudge judge;
   if (validation_scorer_) {
     judge = [this](const std::vector<RewardInput>& s) { return validation_scorer_->score(s); };

@@ -78,23 +78,23 @@ RunLog::~RunLog() {
   if (log_) std::fclose(log_);
 }
 
-absl::Status RunLog::metrics(int64_t step, const std::map<std::string, double>& values) {
+absl::Status RunLog::metrics_line(int64_t step, const std::map<std::string, double>& values) {
   nlohmann::json j;
   j["step"] = step;
   for (const auto& [k, v] : values) j[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-  ASCENT_RETURN_IF_ERROR(write_line(metrics_, "metrics.jsonl", step, j.dump()));
+  return write_line(metrics_, "metrics.jsonl", step, j.dump());
+}
+
+absl::Status RunLog::metrics(int64_t step, const std::map<std::string, double>& values) {
+  ASCENT_RETURN_IF_ERROR(metrics_line(step, values));
   return tb_->scalars(step, values, now_s());
 }
 
 absl::Status RunLog::validation_metrics(int64_t step, const std::map<std::string, double>& values) {
-  nlohmann::json j;
-  j["step"] = step;
+  ASCENT_RETURN_IF_ERROR(metrics_line(step, values));
   std::map<std::string, double> tb;
-  for (const auto& [k, v] : values) {
-    j[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+  for (const auto& [k, v] : values)
     if (k.rfind("compute/", 0) != 0) tb[k] = v;
-  }
-  ASCENT_RETURN_IF_ERROR(write_line(metrics_, "metrics.jsonl", step, j.dump()));
   return tb_->scalars(step, tb, now_s());
 }
 

@@ -51,6 +51,7 @@ class RunLog {
   RunLog() = default;
   std::string dir_;
   absl::Status write_line(std::FILE* f, const char* name, int64_t step, const std::string& line);
+  absl::Status metrics_line(int64_t step, const std::map<std::string, double>& values);  // metrics.jsonl only
   std::FILE* metrics_ = nullptr;
   std::FILE* leases_ = nullptr;
   std::FILE* log_ = nullptr;

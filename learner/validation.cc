@@ -9,14 +9,18 @@
 
 namespace ascent {
 
+absl::Status validation_check_fits(const ModelConfig& m, const DecodeSettings& cfg, int64_t k) {
+  return kv_cache_check_fits(m, std::max(cfg.slots, k), cfg.max_len,
+                             "run.validation.samples (or generation.slots) x positions");
+}
+
 absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<PromptRecord>& prompts,
                                                 const DecodeSettings& cfg, const PromptText& text, int64_t k,
                                                 uint64_t seed, const SampleJudge& judge,
                                                 const std::atomic<bool>* cancel) {
   const auto t0 = std::chrono::steady_clock::now();
   ValidationResult out;
-  ASCENT_RETURN_IF_ERROR(kv_cache_check_fits(m.cfg, std::max(cfg.slots, k), cfg.max_len,
-                                             "run.validation.samples (or generation.slots) x positions"));
+  ASCENT_RETURN_IF_ERROR(validation_check_fits(m.cfg, cfg, k));
   ContinuousBatcher cb(m, std::max(cfg.slots, k), cfg.max_len, text.token_bytes);
   for (size_t i = 0; i < prompts.size(); ++i) {
     auto ids = text.encode(prompts[i].text);

@@ -30,6 +30,11 @@ struct ValidationResult {
 // when ok and value >= 1.
 using SampleJudge = std::function<std::vector<ComponentResult>(const std::vector<RewardInput>&)>;
 
+// Whether a validation of k samples per prompt under cfg fits m's KV cache (InvalidArgument naming
+// run.validation.samples otherwise): validation_run's first check, also asked before a validation starts on
+// another thread.
+absl::Status validation_check_fits(const ModelConfig& m, const DecodeSettings& cfg, int64_t k);
+
 // cfg: the engine's size and every request's settings (the recipe's generation section); k per prompt;
 // judge: empty = the math verifier. cancel (may be null), checked before each decode step: once set, the
 // validation stops with a Cancelled error (a learner ending on an error does not wait for it).
