@@ -1,5 +1,6 @@
 #include "core/json_file.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,25 +20,28 @@ const nlohmann::json& json_get(const nlohmann::json& j, const char* key) {
   return it == j.end() ? kNull : *it;
 }
 
-bool json_depth_ok(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
+JsonNesting json_nesting(std::string_view text) {
+  JsonNesting n;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (in_string) {
+    if (n.in_string) {
       if (c == '\\')
         ++i;
       else if (c == '"')
-        in_string = false;
+        n.in_string = false;
     } else if (c == '"') {
-      in_string = true;
+      n.in_string = true;
     } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
+      n.max_depth = std::max(n.max_depth, ++n.open);
     } else if (c == ']' || c == '}') {
-      --depth;
+      --n.open;
     }
   }
-  return true;
+  return n;
+}
+
+bool json_depth_ok(std::string_view text, int max_depth) {
+  return json_nesting(text).max_depth <= max_depth;
 }
 
 absl::StatusOr<nlohmann::json> json_file_read_object(const std::string& file) {

@@ -22,8 +22,14 @@ const nlohmann::json& json_get(const nlohmann::json& j, const char* key);
 // How deep any JSON that ascent reads may nest: far above every real file (tokenizer.json nests 5 levels), and
 // low enough that nlohmann's recursive dump() and comparisons cannot run out of stack (100k levels did).
 inline constexpr int kJsonMaxDepth = 128;
-// Whether `text` nests arrays and objects at most `max_depth` deep (strings and escapes skipped); a scan
-// without recursion, run before parsing.
+// How `text` nests arrays and objects (strings and escapes skipped), by a scan without recursion, run before
+// parsing: the deepest level, the levels still open at the end, and whether it ends inside a string.
+struct JsonNesting {
+  int max_depth = 0, open = 0;
+  bool in_string = false;
+};
+JsonNesting json_nesting(std::string_view text);
+// Whether `text` nests arrays and objects at most `max_depth` deep.
 bool json_depth_ok(std::string_view text, int max_depth = kJsonMaxDepth);
 
 }  // namespace ascent

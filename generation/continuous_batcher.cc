@@ -39,6 +39,11 @@ absl::Status ContinuousBatcher::submit(GenRequest req) {
                      ": interruption needs 1 <= min <= max <= max_tokens, forced "
                      "tokens and a solution budget"));
   }
+  const ToolUse& tu = req.tools;
+  if (tu.hook != nullptr && (tu.max_turns < 1 || tu.max_total_tokens < 0 || ic.enabled)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request ", req.id, ": tool use needs max_turns >= 1, max_total_tokens >= 0 and no interruption"));
+  }
   const int64_t total =
       req.max_tokens + (ic.enabled ? static_cast<int64_t>(ic.forced.size()) + ic.solution_tokens : 0);
   if (req.max_tokens < 1 || static_cast<int64_t>(req.prompt.size()) + total > max_len_) {
@@ -76,7 +81,66 @@ bool ContinuousBatcher::hits_stop_string(Slot& s, int32_t token) {
   return hit;
 }
 
+void ContinuousBatcher::finish(Slot& s, const char* reason, std::vector<GenSequence>& finished) {
+  s.seq.finish_reason = reason;
+  finished.push_back(std::move(s.seq));
+  s.busy = false;
+  s.waiting = false;
+  --running_;
+}
+
+bool ContinuousBatcher::start_tool_wait(int64_t k, Slot& s) {
+  const ToolUse& tu = s.req->tools;
+  if (tu.hook == nullptr || s.seq.turns >= tu.max_turns) return false;
+  const int64_t ticket = next_ticket_++;
+  if (!tu.hook->turn_ended(ticket, s.seq, s.phase_start)) return false;
+  s.waiting = true;
+  tickets_[ticket] = k;
+  return true;
+}
+
+void ContinuousBatcher::resume_tool_waits(std::vector<GenSequence>& finished) {
+  std::vector<ToolHook*> hooks;
+  for (const auto& [ticket, k] : tickets_) {
+    ToolHook* h = slots_[static_cast<size_t>(k)].req->tools.hook;
+    if (std::find(hooks.begin(), hooks.end(), h) == hooks.end()) hooks.push_back(h);
+  }
+  for (ToolHook* h : hooks) {
+    for (ToolResume& r : h->poll()) {
+      auto it = tickets_.find(r.ticket);
+      if (it == tickets_.end()) continue;  // not ours (or already answered)
+      Slot& s = slots_[static_cast<size_t>(it->second)];
+      tickets_.erase(it);
+      if (r.tokens.empty()) {
+        finish(s, "stop", finished);
+        continue;
+      }
+      // Room for the appended tokens and at least one sampled token, in the slot and in the total budget.
+      const int64_t have = static_cast<int64_t>(s.seq.tokens.size());
+      int64_t room = max_len_ - static_cast<int64_t>(s.seq.prompt.size());
+      if (s.req->tools.max_total_tokens > 0) room = std::min(room, s.req->tools.max_total_tokens);
+      if (have + static_cast<int64_t>(r.tokens.size()) + 1 > room) {
+        finish(s, "length", finished);
+        continue;
+      }
+      for (int32_t t : r.tokens) {
+        s.seq.tokens.push_back(t);
+        s.seq.logprobs.push_back(0.0f);
+        s.seq.versions.push_back(version_);
+        s.seq.forced.push_back(1);
+      }
+      s.waiting = false;
+      ++s.seq.turns;
+      s.phase_start = static_cast<int64_t>(s.seq.tokens.size());
+      s.max_tokens = std::min(s.req->max_tokens, room - s.phase_start);
+      s.text_tail.clear();
+    }
+  }
+}
+
 absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
+  std::vector<GenSequence> finished;
+  if (!tickets_.empty()) resume_tool_waits(finished);
   // Admit whole requests (all n completions) in arrival order while slots are free.
   while (!paused_ && !queue_.empty()) {
     const int64_t free = static_cast<int64_t>(
@@ -118,7 +182,7 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
   std::vector<int64_t> rows;  // the slot each segment's logits belong to
   for (int64_t k = 0; k < static_cast<int64_t>(slots_.size()); ++k) {
     Slot& s = slots_[static_cast<size_t>(k)];
-    if (!s.busy) continue;
+    if (!s.busy || s.waiting) continue;
     if (s.fresh) {
       if (s.group_leader >= 0) continue;  // prefilled through its leader
       const int64_t P = static_cast<int64_t>(s.seq.prompt.size());
@@ -132,9 +196,13 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
     }
     rows.push_back(k);
   }
-  std::vector<GenSequence> finished;
   last_step_tokens_ = static_cast<int64_t>(b.tokens.size());
-  if (rows.empty()) return finished;
+  if (rows.empty()) {
+    // Every running sequence waits for a tool: wait for an answer instead of spinning.
+    if (!tickets_.empty() && finished.empty())
+      slots_[static_cast<size_t>(tickets_.begin()->second)].req->tools.hook->wait(10);
+    return finished;
+  }
   const int64_t V = m_.cfg.vocab_size;
   logits_.resize(rows.size() * static_cast<size_t>(V));
   ASCENT_RETURN_IF_ERROR(model_forward_last_logits(m_, b, cache_, logits_.data()));
@@ -165,12 +233,8 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
       s.max_tokens = ic.solution_tokens;
       return;
     }
-    if (stop || in_phase >= s.max_tokens) {
-      s.seq.finish_reason = stop ? "stop" : "length";
-      finished.push_back(std::move(s.seq));
-      s.busy = false;
-      --running_;
-    }
+    if (stop && start_tool_wait(&s - slots_.data(), s)) return;
+    if (stop || in_phase >= s.max_tokens) finish(s, stop ? "stop" : "length", finished);
   };
   for (size_t r = 0; r < rows.size(); ++r) {
     Slot& s = slots_[static_cast<size_t>(rows[r])];

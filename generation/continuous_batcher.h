@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,42 @@ struct InterruptConfig {
   int64_t solution_tokens = 0;
 };
 
+struct GenSequence;
+
+// Multi-turn tool use (docs/agentic.md). When an assistant turn ends (a stop id or a stop string), the batcher
+// hands the sequence to the hook, which parses the turn for tool calls. If it took a call, the sequence waits in
+// its slot (its KV cache kept, no model input, the other sequences decode on) while the hook runs the tools off
+// the decode thread; poll() then gives the tokens to append: the rest of the chat template's glue after the
+// end-of-turn token, the rendered tool results and the next assistant header. They are appended as they are
+// (forced: log-prob 0, no loss) after the end-of-turn token, so turn N+1 extends exactly the tokens of turn N,
+// and decoding resumes in the same slot with a fresh per-turn budget.
+struct ToolResume {
+  int64_t ticket = 0;
+  std::vector<int32_t> tokens;  // appended as forced tokens; empty: the completion ends here ("stop")
+};
+
+class ToolHook {
+ public:
+  virtual ~ToolHook() = default;
+  // The turn seq.tokens[turn_start, end) ended (its end-of-turn token last). True: the hook took tool calls and
+  // will answer `ticket` through poll(); false: the turn is an answer and the completion ends. Runs on the
+  // decode thread: it must not wait for a tool.
+  virtual bool turn_ended(int64_t ticket, const GenSequence& seq, int64_t turn_start) = 0;
+  // The answers ready now, in any order; never blocks.
+  virtual std::vector<ToolResume> poll() = 0;
+  // Blocks until an answer is ready or `ms` milliseconds pass (the batcher calls it when every running
+  // sequence waits for a tool).
+  virtual void wait(int ms) = 0;
+};
+
+struct ToolUse {
+  ToolHook* hook = nullptr;  // null: single-turn completions
+  int64_t max_turns = 1;     // assistant turns per completion (1: no tool calls)
+  // Completion tokens in all (sampled and appended); a resume that would pass it ends the completion
+  // ("length") without the tool result. 0: the request's slot length bounds it.
+  int64_t max_total_tokens = 0;
+};
+
 struct GenRequest {
   int64_t id = 0;
   std::vector<int32_t> prompt;
@@ -49,6 +86,7 @@ struct GenRequest {
   // last token kept (as with stop ids). Needs the batcher's token_text.
   std::vector<std::string> stop_strings;
   InterruptConfig interrupt;  // max_tokens then bounds the thinking phase (budget <= max_tokens)
+  ToolUse tools;              // max_tokens then bounds each assistant turn; not with interruption
 };
 
 struct GenSequence {
@@ -56,9 +94,11 @@ struct GenSequence {
   std::vector<int32_t> prompt, tokens;
   std::vector<float> logprobs;
   std::vector<int64_t> versions;  // the policy version that sampled each token (forced: the current one)
-  std::vector<uint8_t> forced;    // 1: appended by forced interruption (no loss, log-prob 0), 0: sampled
-  int64_t think_budget = -1;      // the drawn interruption budget (-1: no interruption configured)
+  // 1: appended, not sampled (forced interruption, tool results and template glue: no loss, log-prob 0)
+  std::vector<uint8_t> forced;
+  int64_t think_budget = -1;  // the drawn interruption budget (-1: no interruption configured)
   bool interrupted = false;
+  int64_t turns = 1;          // assistant turns (tool use: one more after each tool result)
   std::string finish_reason;  // "stop" or "length"
 };
 
@@ -74,7 +114,8 @@ class ContinuousBatcher {
   // Admits what fits, runs one model call, samples; returns the sequences that finished in this step.
   absl::StatusOr<std::vector<GenSequence>> step();
   bool idle() const { return queue_.empty() && running_ == 0; }
-  int64_t running() const { return running_; }
+  int64_t running() const { return running_; }  // including those waiting for a tool
+  int64_t waiting_for_tools() const { return static_cast<int64_t>(tickets_.size()); }
   int64_t queued() const { return static_cast<int64_t>(queue_.size()); }
   // Tokens the last step fed to the model: prompts admitted + one per decoding sequence (+ forced tokens).
   int64_t last_step_tokens() const { return last_step_tokens_; }
@@ -98,8 +139,14 @@ class ContinuousBatcher {
     int64_t fed = 0;            // completion tokens already in the KV cache
     int64_t group_leader = -1;  // the slot whose prefill this one copies (n > 1)
     std::string text_tail;      // the last bytes of the sampled text, enough to find a stop string
+    bool waiting = false;       // for a tool (ToolHook)
   };
   bool hits_stop_string(Slot& s, int32_t token);
+  // At the end of a turn: whether the hook took tool calls (the slot then waits for its ticket).
+  bool start_tool_wait(int64_t k, Slot& s);
+  // Appends the tool answers ready now and resumes their sequences; those that end go to `finished`.
+  void resume_tool_waits(std::vector<GenSequence>& finished);
+  void finish(Slot& s, const char* reason, std::vector<GenSequence>& finished);
   Model& m_;
   std::function<std::string(int32_t)> token_text_;
   KvCache cache_;
@@ -109,6 +156,8 @@ class ContinuousBatcher {
   int64_t running_ = 0, version_ = 0, max_len_ = 0, last_step_tokens_ = 0;
   bool paused_ = false;
   std::vector<float> logits_;
+  std::map<int64_t, int64_t> tickets_;  // a waiting sequence's ticket -> its slot
+  int64_t next_ticket_ = 0;
 };
 
 }  // namespace ascent
