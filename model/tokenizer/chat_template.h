@@ -39,6 +39,7 @@ class ChatTemplate {
   absl::StatusOr<std::string> render_json(const nlohmann::ordered_json& messages,
                                           const ChatOptions& opt) const;
   const std::string& source() const { return source_; }
+  const std::string& jinja() const { return jinja_; }  // the template's text
 
  private:
   std::string jinja_, source_;
