@@ -17,7 +17,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS = [
     ["core"],
-    ["model", "proto", "curve_fit", "include"],
+    ["model", "proto", "curve_fit", "include", "tools"],
     ["transport", "generation", "collective", "rewards"],
     ["actor", "learner"],
     ["job"],
