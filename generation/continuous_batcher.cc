@@ -111,6 +111,7 @@ void ContinuousBatcher::resume_tool_waits(std::vector<GenSequence>& finished) {
       if (it == tickets_.end()) continue;  // not ours (or already answered)
       Slot& s = slots_[static_cast<size_t>(it->second)];
       tickets_.erase(it);
+      s.seq.tool_calls += r.calls;
       if (r.tokens.empty()) {
         finish(s, "stop", finished);
         continue;

@@ -50,6 +50,7 @@ struct GenSequence;
 struct ToolResume {
   int64_t ticket = 0;
   std::vector<int32_t> tokens;  // appended as forced tokens; empty: the completion ends here ("stop")
+  int64_t calls = 0;            // tool calls the turn made (added to GenSequence::tool_calls)
 };
 
 class ToolHook {
@@ -99,6 +100,7 @@ struct GenSequence {
   int64_t think_budget = -1;  // the drawn interruption budget (-1: no interruption configured)
   bool interrupted = false;
   int64_t turns = 1;          // assistant turns (tool use: one more after each tool result)
+  int64_t tool_calls = 0;     // tool calls answered (a malformed call counts as one)
   std::string finish_reason;  // "stop" or "length"
 };
 

@@ -1,0 +1,186 @@
+// The actor's tool hook (generation/tool_session.h) on Qwen3's real tokenizer and chat template: a calculator
+// call's result comes back as the template's tool block; an answer is not a call; malformed calls, unknown tools,
+// the call budget, a throwing tool, a tool past its deadline and an oversized output each come back as an error
+// or a cut result the model reads, counted by kind, without blocking the decode thread.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "generation/tool_session.h"
+#include "model/tokenizer/hf_tokenizer.h"
+#include "tools/calculator.h"
+
+namespace ascent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::ordered_json;
+
+std::string fixture(const std::string& rel) {
+  return std::string(ASCENT_SOURCE_DIR) + "/tests/fixtures/" + rel;
+}
+
+class SleepyTool : public Tool {
+ public:
+  std::string name() const override { return "sleepy"; }
+  json schema() const override { return {{"type", "function"}, {"function", {{"name", "sleepy"}}}}; }
+  ToolOutput run(const json&, ToolDeadline) const override {  // ignores its deadline
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    return tool_ok("late");
+  }
+};
+
+class ThrowingTool : public Tool {
+ public:
+  std::string name() const override { return "thrower"; }
+  json schema() const override { return {{"type", "function"}, {"function", {{"name", "thrower"}}}}; }
+  ToolOutput run(const json&, ToolDeadline) const override { throw std::runtime_error("boom"); }
+};
+
+class WordyTool : public Tool {
+ public:
+  std::string name() const override { return "wordy"; }
+  json schema() const override { return {{"type", "function"}, {"function", {{"name", "wordy"}}}}; }
+  ToolOutput run(const json&, ToolDeadline) const override { return tool_ok(std::string(10000, 'w')); }
+};
+
+class ToolSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tok_ = *HfTokenizer::load(fixture("tokenizer/qwen3/tokenizer.json"));
+    tmpl_ = std::make_unique<ChatTemplate>(*ChatTemplate::load(fixture("tokenizer/qwen3")));
+    eot_ = tok_->token_id("<|im_end|>");
+    ASSERT_GE(eot_, 0);
+  }
+  std::unique_ptr<ToolSession> session(ToolSessionConfig cfg = {}) {
+    ChatOptions opt;
+    opt.tools = json::array({Calculator().schema()});
+    std::vector<std::shared_ptr<const Tool>> tools = {
+        std::make_shared<Calculator>(), std::make_shared<SleepyTool>(), std::make_shared<ThrowingTool>(),
+        std::make_shared<WordyTool>()};
+    return std::make_unique<ToolSession>(
+        cfg, tools, tmpl_.get(), opt, std::vector<std::string>{"<|im_end|>"},
+        [this](const std::vector<int32_t>& ids) { return tok_->decode(ids); },
+        [this](const std::string& t) { return tok_->encode(t); });
+  }
+  // A turn as the model would have sampled it, after a 3-token prompt, ending in <|im_end|>.
+  GenSequence turn(const std::string& text, int64_t calls_before = 0) {
+    GenSequence s;
+    s.prompt = {1, 2, 3};
+    s.tokens = *tok_->encode(text);
+    s.tokens.push_back(eot_);
+    s.tool_calls = calls_before;
+    return s;
+  }
+  // Polls until the ticket is answered (at most 10 s); returns the glue's text.
+  std::string answer(ToolSession& ts, int64_t ticket, ToolResume* got = nullptr) {
+    const auto until = Clock::now() + std::chrono::seconds(10);
+    while (Clock::now() < until) {
+      for (ToolResume& r : ts.poll()) {
+        EXPECT_EQ(r.ticket, ticket);
+        if (got) *got = r;
+        return tok_->decode(r.tokens);
+      }
+      ts.wait(50);
+    }
+    ADD_FAILURE() << "ticket " << ticket << " never answered";
+    return "";
+  }
+  std::unique_ptr<HfTokenizer> tok_;
+  std::unique_ptr<ChatTemplate> tmpl_;
+  int32_t eot_ = -1;
+};
+
+std::string call(const std::string& name, const std::string& args) {
+  return "<tool_call>\n{\"name\": \"" + name + "\", \"arguments\": " + args + "}\n</tool_call>";
+}
+
+TEST_F(ToolSessionTest, ACalculatorCallComesBackAsTheTemplatesToolBlock) {
+  auto ts = session();
+  ASSERT_TRUE(
+      ts->turn_ended(7, turn("Let me compute.\n" + call("calculator", R"({"expression": "12*7"})")), 0));
+  ToolResume r;
+  EXPECT_EQ(answer(*ts, 7, &r),
+            "\n<|im_start|>user\n<tool_response>\n84\n</tool_response><|im_end|>\n<|im_start|>assistant\n");
+  EXPECT_EQ(r.calls, 1);
+  const ToolStats st = ts->stats();
+  EXPECT_EQ(st.turns, 1);
+  EXPECT_EQ(st.calls, 1);
+  EXPECT_EQ(st.ok, 1);
+  EXPECT_TRUE(st.errors.empty());
+}
+
+TEST_F(ToolSessionTest, TwoCallsInOneTurnAndAnAnswerThatIsNoCall) {
+  auto ts = session();
+  EXPECT_FALSE(ts->turn_ended(1, turn("The answer is 84."), 0));
+  ASSERT_TRUE(ts->turn_ended(2,
+                             turn(call("calculator", R"({"expression": "1+1"})") + "\n" +
+                                  call("calculator", R"({"expression": "2^10"})")),
+                             0));
+  const std::string g = answer(*ts, 2);
+  EXPECT_NE(g.find("<tool_response>\n2\n</tool_response>\n<tool_response>\n1024\n</tool_response>"),
+            std::string::npos)
+      << g;
+  EXPECT_EQ(ts->stats().calls, 2);
+}
+
+TEST_F(ToolSessionTest, BadCallsAreErrorsTheModelReads) {
+  auto ts = session(ToolSessionConfig{ToolCallFormat::kHermes, 3, 10.0, 2000, 2});
+  struct Case {
+    std::string text;
+    int64_t calls_before;
+    const char* kind;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {"<tool_call>\n{\"name\": calculator}\n</tool_call>", 0, kToolErrorMalformed,
+       "error: tool call 1: not a JSON object"},
+      {"<tool_call>\n{\"name\": \"calculator\", \"argu", 0, kToolErrorTruncated,
+       "error: tool call 1: <tool_call> without"},
+      {call("search", "{}"), 0, kToolErrorUnknownTool,
+       "error: no tool \"search\"; the tools: calculator, sleepy"},
+      {call("calculator", R"({"expr": "1"})"), 0, kToolErrorBadArguments, "error: calculator: give"},
+      {call("calculator", R"({"expression": "1/0"})"), 0, kToolErrorFailed, "error: division by zero"},
+      {call("thrower", "{}"), 0, kToolErrorFailed, "error: thrower failed: boom"},
+      {call("calculator", R"({"expression": "1"})"), 3, kToolErrorLimit,
+       "error: at most 3 tool calls per answer"},
+  };
+  std::map<std::string, int64_t> kinds;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    ++kinds[c.kind];
+    ASSERT_TRUE(ts->turn_ended(static_cast<int64_t>(i), turn(c.text, c.calls_before), 0)) << c.text;
+    const std::string g = answer(*ts, static_cast<int64_t>(i));
+    EXPECT_NE(g.find(std::string("<tool_response>\n") + c.says), std::string::npos) << c.text << "\n" << g;
+  }
+  EXPECT_EQ(ts->stats().errors, kinds);
+  EXPECT_EQ(ts->stats().calls, static_cast<int64_t>(cases.size()));
+  EXPECT_EQ(ts->stats().ok, 0);
+}
+
+TEST_F(ToolSessionTest, ASlowToolIsATimeoutAndTheDecodeThreadNeverWaitsForIt) {
+  auto ts = session(ToolSessionConfig{ToolCallFormat::kHermes, 8, 0.2, 2000, 2});
+  ASSERT_TRUE(ts->turn_ended(5, turn(call("sleepy", "{}")), 0));
+  // poll() returns at once while the tool sleeps (no answer yet)...
+  EXPECT_TRUE(ts->poll().empty());
+  // ...and the call is answered with a timeout once its deadline passes, not with the tool's late "late".
+  const std::string g = answer(*ts, 5);
+  EXPECT_NE(g.find("error: the tool call took longer than 0.2 s"), std::string::npos) << g;
+  // The late answer is dropped: nothing more arrives and the timeout is counted once.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  EXPECT_TRUE(ts->poll().empty());
+  EXPECT_EQ(ts->stats().errors[kToolErrorTimeout], 1);
+  EXPECT_EQ(ts->stats().calls, 1);
+}
+
+TEST_F(ToolSessionTest, ALongOutputIsCutWithANote) {
+  auto ts = session(ToolSessionConfig{ToolCallFormat::kHermes, 8, 10.0, 100, 1});
+  ASSERT_TRUE(ts->turn_ended(9, turn(call("wordy", "{}")), 0));
+  const std::string g = answer(*ts, 9);
+  EXPECT_NE(g.find(std::string(100, 'w') + "\n[output cut: 10000 bytes in all]"), std::string::npos) << g;
+  EXPECT_EQ(g.find(std::string(101, 'w')), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ascent
