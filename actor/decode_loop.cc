@@ -24,6 +24,11 @@ DecodeLoop::DecodeLoop(ActorShared& shared, const ActorConfig& cfg, Model& model
 }
 
 absl::Status DecodeLoop::run() {
+  if (text_.tool_session && !tools_) {  // made here: the session uses the codec on this (the decode) thread
+    absl::StatusOr<std::unique_ptr<ToolHook>> ts = text_.tool_session(cfg_.decode);
+    if (!ts.ok()) return ts.status();
+    tools_ = *std::move(ts);
+  }
   while (!shared_.done()) {
     {
       absl::MutexLock lock(&shared_.mu);
@@ -83,6 +88,7 @@ absl::Status DecodeLoop::admit(int64_t version) {
           absl::StrCat("lease ", p.lease(), " (prompt ", p.prompt_id(), "): ", tokens.status().message()));
     }
     GenRequest req = decode_settings_request(cfg_.decode, p.lease(), *tokens, cfg_.group_size, p.seed());
+    req.tools.hook = tools_.get();
     if (absl::Status st = batcher_.submit(std::move(req)); !st.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("lease ", p.lease(), ": ", st.message()));
     }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -51,6 +52,7 @@ class DecodeLoop {
   LearnerClient& client_;
   WeightFetcher& weights_;
   ContinuousBatcher batcher_;
+  std::unique_ptr<ToolHook> tools_;          // the recipe's tools: section (null: single-turn)
   std::deque<rollout::v1::Prompt> pending_;  // leased, not yet submitted
   std::map<int64_t, Open> open_;             // by lease
   int64_t leased_ = 0;

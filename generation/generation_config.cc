@@ -87,8 +87,20 @@ absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, c
     }
     c.interrupt.end_think_id = (*end)[0];
   }
+  c.tools = g.tools;
+  if (g.tools.on() && g.interrupt) {
+    return absl::InvalidArgumentError("tools: multi-turn tool use excludes generation.interruption");
+  }
+  if (g.tools.on() && g.tmpl != "chat") {
+    return absl::InvalidArgumentError(
+        "tools: need generation.template: chat (the chat template lists the tools and renders their "
+        "results)");
+  }
   const int64_t completion =
-      g.max_tokens + (g.interrupt ? static_cast<int64_t>(c.interrupt.forced.size()) + g.solution_tokens : 0);
+      g.tools.on()
+          ? g.tools.total_tokens(g.max_tokens)
+          : g.max_tokens +
+                (g.interrupt ? static_cast<int64_t>(c.interrupt.forced.size()) + g.solution_tokens : 0);
   c.max_len = g.max_len > 0 ? g.max_len : g.prompt_max_tokens + completion;
   if (c.max_len > m.cfg.max_position_embeddings && m.cfg.max_position_embeddings > 0) {
     return absl::InvalidArgumentError(
@@ -112,6 +124,10 @@ GenRequest decode_settings_request(const DecodeSettings& s, int64_t id, std::vec
   r.stop_ids = s.stop_ids;
   r.stop_strings = s.stop_strings;
   r.interrupt = s.interrupt;
+  if (s.tools.on()) {
+    r.tools.max_turns = s.tools.max_turns;
+    r.tools.max_total_tokens = s.tools.total_tokens(s.max_tokens);
+  }
   return r;
 }
 

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "generation/continuous_batcher.h"
 #include "generation/sampler.h"
+#include "generation/tool_config.h"
 #include "model/model.h"
 #include "model/tokenizer/text_codec.h"
 #include "yaml-cpp/yaml.h"
@@ -42,6 +43,7 @@ struct GenerationConfig {
   int64_t interrupt_min = 0, interrupt_max = 0, solution_tokens = 256;
   std::string interrupt_text =
       "\n\nOkay, time is up. Let me stop thinking and formulate a final answer now.\n</think>\n\n";
+  ToolsConfig tools;  // the recipe's top-level `tools:` section (generation/tool_config.h)
 };
 
 absl::StatusOr<GenerationConfig> generation_config_parse(const YAML::Node& node, const std::string& file);
@@ -55,6 +57,7 @@ struct DecodeSettings {
   InterruptConfig interrupt;
   std::vector<int32_t> stop_ids;
   std::vector<std::string> stop_strings;
+  ToolsConfig tools;  // on(): requests get max_turns and a total budget; the caller sets the hook
 };
 
 // The recipe's section for model m: the model's eos ids become stop ids, the interruption text is encoded

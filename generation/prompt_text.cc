@@ -3,12 +3,20 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "generation/tool_session.h"
 
 namespace ascent {
 
 PromptText prompt_text_make(TextCodec* codec, const GenerationConfig& g) {
   PromptText t;
-  t.encode = [codec, g](const std::string& prompt) -> absl::StatusOr<std::vector<int32_t>> {
+  // With tools, the chat template lists them for the model (an unknown name fails every prompt, loudly).
+  absl::StatusOr<std::vector<std::shared_ptr<const Tool>>> tools = tools_make(g.tools);
+  nlohmann::ordered_json schemas;
+  if (g.tools.on() && tools.ok()) schemas = tools_schemas(*tools);
+  const absl::Status tools_status = tools.status();
+  t.encode = [codec, g, schemas,
+              tools_status](const std::string& prompt) -> absl::StatusOr<std::vector<int32_t>> {
+    if (!tools_status.ok()) return tools_status;
     absl::StatusOr<std::vector<int32_t>> ids;
     if (g.tmpl == "chat") {
       std::vector<ChatMessage> msgs;
@@ -16,6 +24,7 @@ PromptText prompt_text_make(TextCodec* codec, const GenerationConfig& g) {
       msgs.push_back({"user", prompt, std::nullopt});
       ChatOptions opt;
       if (!g.thinking) opt.enable_thinking = false;
+      opt.tools = schemas;
       ids = codec->encode_chat(msgs, opt);
     } else {
       ids = codec->encode(render_prompt_template(g.tmpl, prompt));
@@ -33,6 +42,13 @@ PromptText prompt_text_make(TextCodec* codec, const GenerationConfig& g) {
     t.token_bytes = [codec](int32_t id) { return codec->hf()->token_bytes(id); };
   } else {
     t.token_bytes = [codec](int32_t id) { return codec->decode({id}); };
+  }
+  if (g.tools.on()) {
+    t.tool_session = [codec, g](const DecodeSettings& s) -> absl::StatusOr<std::unique_ptr<ToolHook>> {
+      absl::StatusOr<std::unique_ptr<ToolSession>> ts = tool_session_make(g, s, codec);
+      if (!ts.ok()) return ts.status();
+      return std::unique_ptr<ToolHook>(*std::move(ts));
+    };
   }
   return t;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ struct PromptText {
   std::function<absl::StatusOr<std::vector<int32_t>>(const std::string& text)> encode_plain;  // no template
   std::function<std::string(const std::vector<int32_t>&)> decode;
   std::function<std::string(int32_t)> token_bytes;  // may be null
+  // With the recipe's `tools:` on: a tool session for one decode loop under settings `s` (its requests'
+  // hook); null otherwise. Call it on the thread that decodes (the session uses the codec there).
+  std::function<absl::StatusOr<std::unique_ptr<ToolHook>>(const DecodeSettings& s)> tool_session;
 };
 
 // The codec must outlive the result.

@@ -194,4 +194,34 @@ ToolStats ToolSession::stats() const {
   return stats_;
 }
 
+absl::StatusOr<std::unique_ptr<ToolSession>> tool_session_make(const GenerationConfig& g,
+                                                               const DecodeSettings& s, TextCodec* codec) {
+  if (!g.tools.on()) return std::unique_ptr<ToolSession>();
+  absl::StatusOr<std::vector<std::shared_ptr<const Tool>>> tools = tools_make(g.tools);
+  if (!tools.ok()) return tools.status();
+  absl::StatusOr<const ChatTemplate*> tmpl = codec->chat_template();
+  if (!tmpl.ok()) return tmpl.status();
+  ToolSessionConfig cfg;
+  absl::StatusOr<ToolCallFormat> format = g.tools.format == "auto" ? tool_call_format_detect((*tmpl)->jinja())
+                                                                   : tool_call_format_parse(g.tools.format);
+  if (!format.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tools.format: ", format.status().message(), "; give hermes or llama3_json"));
+  }
+  cfg.format = *format;
+  cfg.max_calls = g.tools.max_calls;
+  cfg.call_timeout_s = g.tools.call_timeout_s;
+  cfg.max_output_chars = g.tools.max_output_chars;
+  cfg.threads = static_cast<int>(g.tools.threads);
+  ChatOptions opt;
+  opt.tools = tools_schemas(*tools);
+  if (!g.thinking) opt.enable_thinking = false;
+  std::vector<std::string> ends;
+  for (int32_t id : s.stop_ids) ends.push_back(codec->decode({id}));
+  return std::make_unique<ToolSession>(
+      cfg, *std::move(tools), *tmpl, std::move(opt), std::move(ends),
+      [codec](const std::vector<int32_t>& ids) { return codec->decode(ids); },
+      [codec](const std::string& t) { return codec->encode(t); });
+}
+
 }  // namespace ascent

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "generation/continuous_batcher.h"
+#include "generation/generation_config.h"
 #include "generation/tool_calls.h"
 #include "generation/tool_glue.h"
 #include "tools/tool.h"
@@ -93,5 +94,12 @@ class ToolSession : public ToolHook {
   bool stop_ = false;
   std::vector<std::thread> workers_;
 };
+
+// The session of one decode loop (an actor's or validation's) under the recipe's `tools:` section; null when
+// tools are off. The format is the recipe's or read from the model's chat template (an error when the template
+// shows none); the end-of-turn texts are the stop ids'. The codec must outlive the session and be used on the
+// decode thread only.
+absl::StatusOr<std::unique_ptr<ToolSession>> tool_session_make(const GenerationConfig& g,
+                                                               const DecodeSettings& s, TextCodec* codec);
 
 }  // namespace ascent

@@ -267,10 +267,14 @@ absl::StatusOr<Recipe> recipe_parse_yaml(const std::string& text, const std::str
   top.read_raw("generation");
   top.read_raw("algorithm");
   top.read_raw("rewards");
+  top.read_raw("tools");
   if (absl::Status st = top.finish(); !st.ok()) return st;
   auto gen = generation_config_parse(child(root, "generation"), name);
   if (!gen.ok()) return gen.status();
   r.generation = *gen;
+  auto tools = tools_config_parse(child(root, "tools"), name);
+  if (!tools.ok()) return tools.status();
+  r.generation.tools = *tools;
   auto algo = algo_config_parse(child(root, "algorithm"), name);
   if (!algo.ok()) return algo.status();
   r.algorithm = *algo;
@@ -342,6 +346,16 @@ std::string recipe_resolved_yaml(const Recipe& r) {
     << YAML::Value << g.interrupt_max << YAML::Key << "solution_tokens" << YAML::Value << g.solution_tokens
     << YAML::Key << "text" << YAML::Value << YAML::DoubleQuoted << g.interrupt_text << YAML::EndMap;
   e << YAML::EndMap;
+  if (g.tools.on()) {
+    const ToolsConfig& t = g.tools;
+    e << YAML::Key << "tools" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "enabled" << YAML::Value << YAML::Flow << t.enabled;
+    e << YAML::Key << "format" << YAML::Value << t.format << YAML::Key << "max_turns" << YAML::Value
+      << t.max_turns << YAML::Key << "max_calls" << YAML::Value << t.max_calls << YAML::Key
+      << "call_timeout_s" << YAML::Value << t.call_timeout_s << YAML::Key << "max_output_chars" << YAML::Value
+      << t.max_output_chars << YAML::Key << "max_total_tokens" << YAML::Value << t.max_total_tokens
+      << YAML::Key << "threads" << YAML::Value << t.threads << YAML::EndMap;
+  }
 
   const AlgoConfig& a = r.algorithm;
   static const char* kLoss[] = {"cispo", "ppo_clip", "gspo"};

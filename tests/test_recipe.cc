@@ -295,3 +295,47 @@ TEST(Recipe, LoraErrorsNameLineAndKey) {
 }
 
 }  // namespace ascent
+
+namespace ascent {
+
+// The tools: section (generation/tool_config.h): parses, round-trips through the resolved recipe, and its
+// typos and bad values name the line and key; tools with interruption or without the chat template are
+// refused when the decode settings are made.
+TEST(Recipe, ToolsSectionParsesRoundTripsAndNamesItsErrors) {
+  auto r = recipe_parse(std::string(kMinimal) +
+                            "generation: {template: chat}\n"
+                            "tools:\n  enabled: [calculator]\n  format: hermes\n  max_turns: 3\n"
+                            "  call_timeout_s: 2.5\n  max_total_tokens: 900\n",
+                        "/tmp/r/recipe.yaml");
+  ASSERT_TRUE(r.ok()) << r.status();
+  const ToolsConfig& t = r->generation.tools;
+  EXPECT_TRUE(t.on());
+  EXPECT_EQ(t.enabled, std::vector<std::string>{"calculator"});
+  EXPECT_EQ(t.format, "hermes");
+  EXPECT_EQ(t.max_turns, 3);
+  EXPECT_EQ(t.call_timeout_s, 2.5);
+  EXPECT_EQ(t.total_tokens(100), 900);
+  auto again = recipe_parse(recipe_resolved_yaml(*r), "/tmp/r/recipe.resolved.yaml");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->generation.tools.enabled, t.enabled);
+  EXPECT_EQ(again->generation.tools.max_turns, 3);
+  EXPECT_EQ(again->generation.tools.max_total_tokens, 900);
+  // Off by default; without max_total_tokens a slot holds max_turns x (max_tokens + 256).
+  auto plain = recipe_parse(kMinimal, "/tmp/r/recipe.yaml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->generation.tools.on());
+  EXPECT_EQ(ToolsConfig{}.total_tokens(100), 4 * 356);
+
+  absl::Status st = parse_error(std::string(kMinimal) + "tools:\n  enabled: [calculator, shell]\n");
+  EXPECT_NE(st.message().find("recipe.yaml:4: tools.enabled: unknown tool \"shell\" (built in: calculator)"),
+            std::string::npos)
+      << st;
+  st = parse_error(std::string(kMinimal) + "tools:\n  enabled: [calculator]\n  format: xml\n");
+  EXPECT_NE(st.message().find("recipe.yaml:5: tools.format"), std::string::npos) << st;
+  st = parse_error(std::string(kMinimal) + "tools:\n  max_turn: 3\n");
+  EXPECT_NE(st.message().find("recipe.yaml:4: tools.max_turn"), std::string::npos) << st;
+  st = parse_error(std::string(kMinimal) + "tools:\n  max_turns: 0\n");
+  EXPECT_NE(st.message().find("tools.max_turns"), std::string::npos) << st;
+}
+
+}  // namespace ascent

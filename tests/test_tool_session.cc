@@ -184,3 +184,50 @@ TEST_F(ToolSessionTest, ALongOutputIsCutWithANote) {
 
 }  // namespace
 }  // namespace ascent
+
+namespace ascent {
+namespace {
+
+// tool_session_make: the recipe's tools: section turned into a session for a model directory: the format read
+// from its chat template, the tools listed; none when tools are off; a template that shows no tool-call format
+// needs the recipe to name one.
+TEST(ToolSessionMake, FromTheRecipeAndTheModelDirectory) {
+  auto codec = TextCodec::for_model_dir(fixture("tokenizer/qwen3"));
+  ASSERT_TRUE(codec.ok()) << codec.status();
+  GenerationConfig g;
+  g.tmpl = "chat";
+  DecodeSettings s;
+  s.stop_ids = {(*codec)->hf()->token_id("<|im_end|>")};
+  auto none = tool_session_make(g, s, codec->get());
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, nullptr);
+  g.tools.enabled = {"calculator"};
+  auto ts = tool_session_make(g, s, codec->get());
+  ASSERT_TRUE(ts.ok()) << ts.status();
+  ASSERT_NE(*ts, nullptr);
+  GenSequence seq;
+  seq.prompt = {1};
+  seq.tokens = *(*codec)->encode(call("calculator", R"({"expression": "6*7"})"));
+  seq.tokens.push_back(s.stop_ids[0]);
+  ASSERT_TRUE((*ts)->turn_ended(1, seq, 0));
+  std::vector<ToolResume> got;
+  for (int i = 0; i < 200 && got.empty(); ++i) {
+    (*ts)->wait(50);
+    got = (*ts)->poll();
+  }
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE((*codec)->decode(got[0].tokens).find("<tool_response>\n42\n</tool_response>"), std::string::npos);
+
+  auto smol = TextCodec::for_model_dir(fixture("chat_templates/smollm2"));
+  ASSERT_TRUE(smol.ok()) << smol.status();
+  auto bad = tool_session_make(g, s, smol->get());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("tools.format: the chat template shows no tool-call format"),
+            std::string::npos)
+      << bad.status();
+  g.tools.format = "hermes";
+  EXPECT_TRUE(tool_session_make(g, s, smol->get()).ok());
+}
+
+}  // namespace
+}  // namespace ascent

@@ -26,14 +26,20 @@ std::string TextCodec::decode(const std::vector<int32_t>& ids) const {
   return hf_ ? hf_->decode(ids) : byte_tokenizer_decode(ids);
 }
 
-absl::StatusOr<std::vector<int32_t>> TextCodec::encode_chat(const std::vector<ChatMessage>& messages,
-                                                            const ChatOptions& opt) {
+absl::StatusOr<const ChatTemplate*> TextCodec::chat_template() {
   if (!chat_) {
     absl::StatusOr<ChatTemplate> t = ChatTemplate::load(dir_);
     if (!t.ok()) return t.status();
     chat_ = std::move(*t);
   }
-  absl::StatusOr<std::string> text = chat_->render(messages, opt);
+  return &*chat_;
+}
+
+absl::StatusOr<std::vector<int32_t>> TextCodec::encode_chat(const std::vector<ChatMessage>& messages,
+                                                            const ChatOptions& opt) {
+  absl::StatusOr<const ChatTemplate*> chat = chat_template();
+  if (!chat.ok()) return chat.status();
+  absl::StatusOr<std::string> text = (*chat)->render(messages, opt);
   if (!text.ok()) return text.status();
   return encode(*text);
 }

@@ -23,6 +23,8 @@ class TextCodec {
   // directory has none or the template refuses the conversation.
   absl::StatusOr<std::vector<int32_t>> encode_chat(const std::vector<ChatMessage>& messages,
                                                    const ChatOptions& opt);
+  // The directory's chat template, read once (it lives as long as the codec).
+  absl::StatusOr<const ChatTemplate*> chat_template();
   bool is_hf() const { return hf_ != nullptr; }
   const HfTokenizer* hf() const { return hf_.get(); }
 

@@ -1,0 +1,71 @@
+#include "generation/tool_config.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/status.h"
+#include "core/yaml_reader.h"
+#include "tools/calculator.h"
+
+namespace ascent {
+
+int64_t ToolsConfig::total_tokens(int64_t max_tokens) const {
+  return max_total_tokens > 0 ? max_total_tokens : max_turns * (max_tokens + 256);
+}
+
+std::vector<std::string> builtin_tool_names() {
+  return {"calculator"};
+}
+
+absl::StatusOr<ToolsConfig> tools_config_parse(const YAML::Node& node, const std::string& file) {
+  ToolsConfig t;
+  YamlReader r(node, file, "tools");
+  YAML::Node en = r.read_raw("enabled");
+  if (en && !en.IsNull()) {
+    if (!en.IsSequence()) {
+      r.fail("enabled", "must be a list of tool names");
+    } else {
+      for (const auto& n : en) {
+        const std::vector<std::string> known = builtin_tool_names();
+        const std::string name = n.IsScalar() ? n.as<std::string>() : "";
+        if (std::find(known.begin(), known.end(), name) == known.end()) {
+          r.fail("enabled",
+                 absl::StrCat("unknown tool \"", name, "\" (built in: ", absl::StrJoin(known, ", "), ")"));
+          break;
+        }
+        t.enabled.push_back(name);
+      }
+    }
+  }
+  r.read("format", &t.format, {"auto", "hermes", "llama3_json"});
+  r.read("max_turns", &t.max_turns, 1, 64);
+  r.read("max_calls", &t.max_calls, 1, 1024);
+  r.read("call_timeout_s", &t.call_timeout_s, 0.001, 3600.0);
+  r.read("max_output_chars", &t.max_output_chars, 1, int64_t{1} << 20);
+  r.read("max_total_tokens", &t.max_total_tokens, 0, int64_t{1} << 21);
+  r.read("threads", &t.threads, 1, 64);
+  ASCENT_RETURN_IF_ERROR(r.finish());
+  return t;
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const Tool>>> tools_make(const ToolsConfig& t) {
+  std::vector<std::shared_ptr<const Tool>> out;
+  for (const std::string& name : t.enabled) {
+    if (name == "calculator") {
+      out.push_back(std::make_shared<Calculator>());
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("tools.enabled: unknown tool \"", name, "\" (built in: ",
+                                                     absl::StrJoin(builtin_tool_names(), ", "), ")"));
+    }
+  }
+  return out;
+}
+
+nlohmann::ordered_json tools_schemas(const std::vector<std::shared_ptr<const Tool>>& tools) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+  for (const auto& t : tools) a.push_back(t->schema());
+  return a;
+}
+
+}  // namespace ascent
