@@ -146,6 +146,11 @@ OutgoingGroup DecodeLoop::group_make(Open& o) {
     c->mutable_versions()->Add(d.versions.begin(), d.versions.end());
     for (uint8_t f : d.forced) c->add_forced(f);
     c->set_finish_reason(d.finish_reason);
+    if (tools_) {
+      c->set_turns(static_cast<int32_t>(d.turns));
+      c->set_tool_calls(static_cast<int32_t>(d.tool_calls));
+      for (const auto& [kind, n] : d.tool_errors) (*c->mutable_tool_errors())[kind] = static_cast<int32_t>(n);
+    }
     out.inputs.push_back(
         {o.prompt.text(), text_.decode(d.tokens), o.prompt.answer(), o.prompt.metadata_json()});
   }

@@ -112,6 +112,7 @@ void ContinuousBatcher::resume_tool_waits(std::vector<GenSequence>& finished) {
       Slot& s = slots_[static_cast<size_t>(it->second)];
       tickets_.erase(it);
       s.seq.tool_calls += r.calls;
+      for (const std::string& kind : r.errors) ++s.seq.tool_errors[kind];
       if (r.tokens.empty()) {
         finish(s, "stop", finished);
         continue;

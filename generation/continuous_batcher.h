@@ -49,8 +49,9 @@ struct GenSequence;
 // and decoding resumes in the same slot with a fresh per-turn budget.
 struct ToolResume {
   int64_t ticket = 0;
-  std::vector<int32_t> tokens;  // appended as forced tokens; empty: the completion ends here ("stop")
-  int64_t calls = 0;            // tool calls the turn made (added to GenSequence::tool_calls)
+  std::vector<int32_t> tokens;      // appended as forced tokens; empty: the completion ends here ("stop")
+  int64_t calls = 0;                // tool calls the turn made (added to GenSequence::tool_calls)
+  std::vector<std::string> errors;  // the error kind of each failed call
 };
 
 class ToolHook {
@@ -99,9 +100,10 @@ struct GenSequence {
   std::vector<uint8_t> forced;
   int64_t think_budget = -1;  // the drawn interruption budget (-1: no interruption configured)
   bool interrupted = false;
-  int64_t turns = 1;          // assistant turns (tool use: one more after each tool result)
-  int64_t tool_calls = 0;     // tool calls answered (a malformed call counts as one)
-  std::string finish_reason;  // "stop" or "length"
+  int64_t turns = 1;                           // assistant turns (tool use: one more after each tool result)
+  int64_t tool_calls = 0;                      // tool calls answered (a malformed call counts as one)
+  std::map<std::string, int64_t> tool_errors;  // failed calls by error kind
+  std::string finish_reason;                   // "stop" or "length"
 };
 
 class ContinuousBatcher {

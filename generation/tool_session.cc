@@ -107,7 +107,10 @@ ToolSession::Done ToolSession::answer(const Job& job) {
     d.ticket = -1;
     return d;
   }
-  for (const ToolOutput& o : outs) count(o);
+  for (const ToolOutput& o : outs) {
+    count(o);
+    if (!o.ok) d.errors.push_back(o.error_kind);
+  }
   ++stats_.turns;
   if (glue.ok()) {
     d.ok = true;
@@ -170,11 +173,11 @@ std::vector<ToolResume> ToolSession::poll() {
         absl::StrCat("the tool call took longer than ", cfg_.call_timeout_s, " s and was stopped"));
     absl::StatusOr<std::string> glue =
         tool_glue_text(*tmpl_, turn_ends_, {}, {{"", model_text(o, cfg_.max_output_chars)}}, opt_);
-    ready.push_back(Done{ticket, glue.ok() ? *glue : "", glue.ok(), 1});
+    ready.push_back(Done{ticket, glue.ok() ? *glue : "", glue.ok(), 1, {kToolErrorTimeout}});
   }
   std::vector<ToolResume> out;
   for (const Done& d : ready) {
-    ToolResume r{d.ticket, {}, d.calls};
+    ToolResume r{d.ticket, {}, d.calls, d.errors};
     if (d.ok) {
       absl::StatusOr<std::vector<int32_t>> ids = encode_(d.glue);
       if (ids.ok()) r.tokens = *std::move(ids);

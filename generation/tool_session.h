@@ -71,6 +71,7 @@ class ToolSession : public ToolHook {
     std::string glue;  // the text to encode ("" with ok false: end the completion)
     bool ok = false;
     int64_t calls = 0;
+    std::vector<std::string> errors;  // kinds of the failed calls
   };
   void work();
   Done answer(const Job& job);

@@ -28,7 +28,10 @@ double overlong_shaping_reward(int64_t len, int64_t max_tokens, int64_t cache_to
 void apply_overlong_shaping(RolloutBatch* batch, int64_t max_tokens, int64_t cache_tokens) {
   for (auto& g : batch->groups) {
     for (auto& c : g.completions) {
-      c.reward += overlong_shaping_reward(static_cast<int64_t>(c.tokens.size()), max_tokens, cache_tokens);
+      // |y| counts the policy's own tokens: not tool output, template glue or forced interruption text.
+      int64_t len = static_cast<int64_t>(c.tokens.size());
+      for (uint8_t m : c.loss_mask) len -= m == 0;
+      c.reward += overlong_shaping_reward(len, max_tokens, cache_tokens);
     }
   }
 }

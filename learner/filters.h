@@ -2,7 +2,8 @@
 //  - Zero-variance filtering (ScaleRL): drop every prompt whose G final rewards (after overlong shaping) are
 //    all equal; the batch is not refilled. DAPO's dynamic sampling refills it instead: the learner hands out
 //    new leases of the same step for the dropped groups (Learner::assemble, learner/learner.h).
-//  - Soft overlong shaping (DAPO, GRPO-TCR): reward += R_len(|y|).
+//  - Soft overlong shaping (DAPO, GRPO-TCR): reward += R_len(|y|), |y| the completion's sampled tokens (those
+//    with loss: tool output, template glue and forced interruption text do not count).
 //  - Overlong filtering (truncated completions get zero loss weight) lives in AggregationConfig.
 #pragma once
 

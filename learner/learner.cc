@@ -400,6 +400,7 @@ void Learner::receive(int timeout_ms) {
   lim.max_completions = r_.algorithm.group_size;
   lim.max_sequence_tokens = m_.cfg.max_position_embeddings;
   lim.max_version = endpoint_->version();
+  lim.max_turns = r_.generation.tools.on() ? r_.generation.tools.max_turns : 1;
   absl::Status valid = rollout_group_validate(g, lim);
   if (valid.ok() && g.step() != step) {
     valid = absl::InvalidArgumentError(absl::StrCat("lease ", g.lease(), ": the group says step ", g.step(),

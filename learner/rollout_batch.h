@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct Rollout {
   double reward = 0.0;             // final scalar reward (after shaping)
   bool correct = false;            // verifier outcome, for pass rates (No-Positive-Resampling)
   bool truncated = false;          // hit the generation limit
+  // Multi-turn tool use (0 without tools): assistant turns, tool calls answered, failed calls by kind.
+  int64_t turns = 0, tool_calls = 0;
+  std::map<std::string, int64_t> tool_errors;
 };
 
 struct PromptGroup {

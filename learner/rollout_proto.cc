@@ -22,6 +22,35 @@ absl::Status tokens_check(const google::protobuf::RepeatedField<int32_t>& t, int
   return absl::OkStatus();
 }
 
+// Tool-use counts: turns within the recipe's max_turns, at most one call per token, failed calls by kinds of
+// short names that add up to no more than the calls.
+absl::Status tools_check(const rv1::Completion& c, const GroupLimits& lim, const std::string& what) {
+  if (c.turns() < 0 || c.turns() > lim.max_turns) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", c.turns(), " turns (at most ", lim.max_turns, ")"));
+  }
+  if (c.tool_calls() < 0 || c.tool_calls() > c.tokens_size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", c.tool_calls(), " tool calls in ", c.tokens_size(), " tokens"));
+  }
+  if (c.tool_errors_size() > 16) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", c.tool_errors_size(), " tool error kinds"));
+  }
+  int64_t failed = 0;
+  for (const auto& [kind, n] : c.tool_errors()) {
+    if (kind.empty() || kind.size() > 32 || n < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": a tool error kind of ", kind.size(), " bytes, count ", n));
+    }
+    failed += n;
+  }
+  if (failed > c.tool_calls()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", failed, " failed tool calls of ", c.tool_calls()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status completion_check(const rv1::Completion& c, const GroupLimits& lim, int64_t prompt_tokens,
                               const std::string& what) {
   const int64_t vocab = lim.vocab_size;
@@ -53,7 +82,7 @@ absl::Status completion_check(const rv1::Completion& c, const GroupLimits& lim, 
   if (c.reward_ok() && !std::isfinite(c.reward())) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": reward ", c.reward()));
   }
-  return absl::OkStatus();
+  return tools_check(c, lim, what);
 }
 
 }  // namespace
@@ -113,6 +142,9 @@ PromptGroup prompt_group_from_proto(const rv1::Group& g, int64_t* dropped) {
     x.reward = c.reward();
     x.correct = c.correct();
     x.truncated = c.finish_reason() == "length";
+    x.turns = c.turns();
+    x.tool_calls = c.tool_calls();
+    for (const auto& [kind, n] : c.tool_errors()) x.tool_errors[kind] = n;
     pg.completions.push_back(std::move(x));
   }
   return pg;

@@ -18,12 +18,13 @@ struct GroupLimits {
   int64_t max_sequence_tokens = INT64_MAX;  // prompt + completion: the model's max_position_embeddings
   int64_t max_version = INT64_MAX;          // the learner's published version: no token from a later one
   int64_t max_prompt_id_bytes = 1024;
+  int64_t max_turns = 1;  // tools.max_turns with the recipe's tools on (generation/tool_config.h)
 };
 
 // The learner's edge check of a group from an actor, before anything of it is used: a prompt and
 // completions of tokens inside the vocabulary [0, vocab_size), one log-prob (finite, <= 0) and one weights
 // version (in [0, max_version]) per completion token, forced flags absent or one per token, finite rewards and
-// HERO sigma; at most max_completions completions, each with its prompt at most max_sequence_tokens long; a
+// HERO sigma, tool-use counts in range (turns <= max_turns, calls <= tokens, failed <= calls); at most max_completions completions, each with its prompt at most max_sequence_tokens long; a
 // prompt id of at most max_prompt_id_bytes. Counts are checked before the contents, so a huge group costs no
 // more than its size check. InvalidArgument naming the completion and the field otherwise.
 absl::Status rollout_group_validate(const rollout::v1::Group& g, const GroupLimits& limits);

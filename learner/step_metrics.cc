@@ -6,6 +6,34 @@
 
 namespace ascent {
 
+namespace {
+
+// Multi-turn tool use (docs/agentic.md), when the batch's completions report turns (the recipe's tools on):
+// turns and tool calls per completion, the share of calls that succeeded, failed calls by kind, and the
+// tokens masked from the loss (tool output and template glue) per completion.
+void tool_metrics(const RolloutBatch& b, std::map<std::string, double>& m) {
+  int64_t completions = 0, turns = 0, calls = 0, failed = 0, masked = 0;
+  std::map<std::string, int64_t> errors;
+  for (const auto& g : b.groups) {
+    for (const auto& c : g.completions) {
+      ++completions;
+      turns += c.turns;
+      calls += c.tool_calls;
+      for (const auto& [kind, n] : c.tool_errors) errors[kind] += n, failed += n;
+      for (uint8_t x : c.loss_mask) masked += x == 0;
+    }
+  }
+  if (turns == 0 || completions == 0) return;
+  const double n = static_cast<double>(completions);
+  m["turns/mean"] = static_cast<double>(turns) / n;
+  m["tools/calls_per_completion"] = static_cast<double>(calls) / n;
+  m["tools/success_rate"] = calls ? static_cast<double>(calls - failed) / static_cast<double>(calls) : 0.0;
+  for (const auto& [kind, k] : errors) m["tools/errors/" + kind] = static_cast<double>(k);
+  m["tokens/masked"] = static_cast<double>(masked) / n;
+}
+
+}  // namespace
+
 std::map<std::string, double> step_metrics_compute(const StepMetricsInput& in) {
   std::map<std::string, double> m;
   if (in.loss) {
@@ -59,6 +87,7 @@ std::map<std::string, double> step_metrics_compute(const StepMetricsInput& in) {
     m["lag/min"] = tokens ? static_cast<double>(lag_min) : 0.0;
     m["lag/mean"] = tokens ? lag_sum / static_cast<double>(tokens) : 0.0;
     m["lag/max"] = tokens ? static_cast<double>(lag_max) : 0.0;
+    tool_metrics(*in.batch, m);
   }
   if (in.entropy && !in.entropy->empty()) {
     double s = 0.0;

@@ -31,6 +31,19 @@ TEST(Filters, OverlongShapingByHand) {
   apply_overlong_shaping(&b, 20, 4);
   EXPECT_EQ(b.groups[0].completions[0].reward, 1.0 - 0.25);
   EXPECT_EQ(b.groups[0].completions[1].reward, 1.0);
+  // Masked tokens (a tool's output) are not the policy's length: 19 tokens of which 4 masked are 15 <= 16.
+  RolloutBatch t;
+  t.groups = {scored_group("b", 10)};
+  Rollout& c = t.groups[0].completions[0];
+  c.tokens.assign(19, 1);
+  c.loss_mask.assign(19, 1);
+  for (int i = 5; i < 9; ++i) c.loss_mask[static_cast<size_t>(i)] = 0;
+  apply_overlong_shaping(&t, 20, 4);
+  EXPECT_EQ(c.reward, 1.0);
+  c.loss_mask[5] = 1;  // two of them sampled after all: 17 > 16, (16 - 17) / 4 = -0.25
+  c.loss_mask[6] = 1;
+  apply_overlong_shaping(&t, 20, 4);
+  EXPECT_EQ(c.reward, 1.0 - 0.25);
 }
 
 }  // namespace

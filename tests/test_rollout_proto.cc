@@ -41,6 +41,38 @@ std::string error_of(const rv1::Group& g) {
   return std::string(st.message());
 }
 
+// Tool-use counts: within the recipe's max_turns, calls no more than tokens, failed calls no more than calls,
+// short kind names; and they reach the learner's Rollout.
+TEST(RolloutGroupValidate, ToolCountsInRangeAndCarried) {
+  GroupLimits lim;
+  lim.vocab_size = kVocab, lim.max_turns = 3;
+  rv1::Group g = good_group();
+  rv1::Completion* c = g.mutable_completions(0);
+  c->set_turns(2), c->set_tool_calls(2);
+  (*c->mutable_tool_errors())["timeout"] = 1;
+  ASSERT_TRUE(rollout_group_validate(g, lim).ok()) << rollout_group_validate(g, lim);
+  const PromptGroup pg = prompt_group_from_proto(g, nullptr);
+  EXPECT_EQ(pg.completions[0].turns, 2);
+  EXPECT_EQ(pg.completions[0].tool_calls, 2);
+  EXPECT_EQ(pg.completions[0].tool_errors.at("timeout"), 1);
+  const auto refused = [&](void (*corrupt)(rv1::Completion*), const char* says) {
+    rv1::Group bad = g;
+    corrupt(bad.mutable_completions(0));
+    const absl::Status st = rollout_group_validate(bad, lim);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << says;
+    EXPECT_NE(st.message().find(says), std::string::npos) << st;
+  };
+  refused([](rv1::Completion* x) { x->set_turns(4); }, "lease 7 completion 0: 4 turns (at most 3)");
+  refused([](rv1::Completion* x) { x->set_turns(-1); }, "-1 turns");
+  refused([](rv1::Completion* x) { x->set_tool_calls(3); }, "3 tool calls in 2 tokens");
+  refused([](rv1::Completion* x) { (*x->mutable_tool_errors())["failed"] = 2; }, "3 failed tool calls of 2");
+  refused([](rv1::Completion* x) { (*x->mutable_tool_errors())["timeout"] = -1; }, "count -1");
+  refused([](rv1::Completion* x) { (*x->mutable_tool_errors())[std::string(40, 'k')] = 0; },
+          "kind of 40 bytes");
+  // Without tools (the default limits) a completion is one turn.
+  EXPECT_FALSE(rollout_group_validate(g, kVocab).ok());
+}
+
 TEST(RolloutGroupValidate, AWellFormedGroupPasses) {
   EXPECT_TRUE(rollout_group_validate(good_group(), kVocab).ok());
   rv1::Group no_forced = good_group();

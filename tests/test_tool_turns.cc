@@ -41,7 +41,7 @@ class ScriptedHook : public ToolHook {
     std::vector<ToolResume> out;
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (it->polls_left-- <= 0) {
-        out.push_back({it->ticket, it->tokens});
+        out.push_back({it->ticket, it->tokens, 1, {}});
         it = pending_.erase(it);
       } else {
         ++it;
@@ -149,6 +149,7 @@ TEST(ToolTurns, EqualATurnByTurnReplayFromFreshForwards) {
         ASSERT_EQ(s.tokens, want.tokens) << "request " << r.id << "/" << i;
         EXPECT_EQ(s.forced, want.forced);
         EXPECT_EQ(s.turns, want.turns);
+        EXPECT_EQ(s.tool_calls, s.turns - 1);  // the scripted hook answers one call per turn
         EXPECT_EQ(s.finish_reason, want.finish_reason);
         for (size_t t = 0; t < s.tokens.size(); ++t) {
           EXPECT_NEAR(s.logprobs[t], want.logprobs[t], 2e-5) << r.id << "/" << i << " token " << t;
