@@ -7,6 +7,7 @@
 #include "core/status.h"
 #include "core/yaml_reader.h"
 #include "tools/calculator.h"
+#include "tools/python_sandbox.h"
 
 namespace ascent {
 
@@ -15,7 +16,7 @@ int64_t ToolsConfig::total_tokens(int64_t max_tokens) const {
 }
 
 std::vector<std::string> builtin_tool_names() {
-  return {"calculator"};
+  return {"calculator", "python"};
 }
 
 absl::StatusOr<ToolsConfig> tools_config_parse(const YAML::Node& node, const std::string& file) {
@@ -54,6 +55,10 @@ absl::StatusOr<std::vector<std::shared_ptr<const Tool>>> tools_make(const ToolsC
   for (const std::string& name : t.enabled) {
     if (name == "calculator") {
       out.push_back(std::make_shared<Calculator>());
+    } else if (name == "python") {
+      absl::StatusOr<std::unique_ptr<PythonSandbox>> py = PythonSandbox::create();
+      if (!py.ok()) return py.status();
+      out.push_back(std::shared_ptr<const Tool>(*std::move(py)));
     } else {
       return absl::InvalidArgumentError(absl::StrCat("tools.enabled: unknown tool \"", name, "\" (built in: ",
                                                      absl::StrJoin(builtin_tool_names(), ", "), ")"));

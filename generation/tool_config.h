@@ -1,7 +1,7 @@
 // The recipe's `tools:` section (docs/agentic.md; keys in docs/recipes.md): multi-turn rollouts in which the
 // policy calls tools in its own format and reads their results before it goes on.
 //   tools:
-//     enabled: [calculator]  # built-in tools by name; absent or empty: single-turn completions
+//     enabled: [calculator]  # built-in tools by name (calculator, python); absent or empty: single-turn
 //     format: auto           # auto (read from the chat template) | hermes | llama3_json
 //     max_turns: 4           # assistant turns per completion (a tool result starts the next)
 //     max_calls: 8           # tool calls per completion; more get an error result
@@ -36,7 +36,7 @@ struct ToolsConfig {
   int64_t total_tokens(int64_t max_tokens) const;
 };
 
-// The built-in tools' names ("calculator").
+// The built-in tools' names ("calculator", "python").
 std::vector<std::string> builtin_tool_names();
 
 absl::StatusOr<ToolsConfig> tools_config_parse(const YAML::Node& node, const std::string& file);
