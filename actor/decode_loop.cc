@@ -24,8 +24,8 @@ DecodeLoop::DecodeLoop(ActorShared& shared, const ActorConfig& cfg, Model& model
 }
 
 absl::Status DecodeLoop::run() {
-  if (text_.tool_session && !tools_) {  // made here: the session uses the codec on this (the decode) thread
-    absl::StatusOr<std::unique_ptr<ToolHook>> ts = text_.tool_session(cfg_.decode);
+  if (!tools_) {  // made here: a tool session uses the codec on this (the decode) thread
+    absl::StatusOr<std::unique_ptr<ToolHook>> ts = tool_hook_make(text_, cfg_.decode);
     if (!ts.ok()) return ts.status();
     tools_ = *std::move(ts);
   }

@@ -81,6 +81,15 @@ bool ContinuousBatcher::hits_stop_string(Slot& s, int32_t token) {
   return hit;
 }
 
+void ContinuousBatcher::append_forced(Slot& s, const std::vector<int32_t>& tokens) {
+  for (int32_t t : tokens) {
+    s.seq.tokens.push_back(t);
+    s.seq.logprobs.push_back(0.0f);
+    s.seq.versions.push_back(version_);
+    s.seq.forced.push_back(1);
+  }
+}
+
 void ContinuousBatcher::finish(Slot& s, const char* reason, std::vector<GenSequence>& finished) {
   s.seq.finish_reason = reason;
   finished.push_back(std::move(s.seq));
@@ -125,12 +134,7 @@ void ContinuousBatcher::resume_tool_waits(std::vector<GenSequence>& finished) {
         finish(s, "length", finished);
         continue;
       }
-      for (int32_t t : r.tokens) {
-        s.seq.tokens.push_back(t);
-        s.seq.logprobs.push_back(0.0f);
-        s.seq.versions.push_back(version_);
-        s.seq.forced.push_back(1);
-      }
+      append_forced(s, r.tokens);
       s.waiting = false;
       ++s.seq.turns;
       s.phase_start = static_cast<int64_t>(s.seq.tokens.size());
@@ -217,17 +221,12 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
     s.seq.forced.push_back(0);
     const InterruptConfig& ic = s.req->interrupt;
     const int64_t in_phase = static_cast<int64_t>(s.seq.tokens.size()) - s.phase_start;
-    const bool stop =
-        std::find(s.req->stop_ids.begin(), s.req->stop_ids.end(), smp.token) != s.req->stop_ids.end() ||
-        hits_stop_string(s, smp.token);
+    const bool end_of_turn =
+        std::find(s.req->stop_ids.begin(), s.req->stop_ids.end(), smp.token) != s.req->stop_ids.end();
+    const bool stop = end_of_turn || hits_stop_string(s, smp.token);
     if (!stop && ic.enabled && !s.solving && (smp.token == ic.end_think_id || in_phase >= s.max_tokens)) {
       if (smp.token != ic.end_think_id) {  // out of thinking budget: append the interruption text
-        for (int32_t t : ic.forced) {
-          s.seq.tokens.push_back(t);
-          s.seq.logprobs.push_back(0.0f);
-          s.seq.versions.push_back(version_);
-          s.seq.forced.push_back(1);
-        }
+        append_forced(s, ic.forced);
         s.seq.interrupted = true;
       }
       s.solving = true;
@@ -235,7 +234,8 @@ absl::StatusOr<std::vector<GenSequence>> ContinuousBatcher::step() {
       s.max_tokens = ic.solution_tokens;
       return;
     }
-    if (stop && start_tool_wait(&s - slots_.data(), s)) return;
+    // Only an end-of-turn token ends a turn that may call tools (a stop string ends the completion).
+    if (end_of_turn && start_tool_wait(&s - slots_.data(), s)) return;
     if (stop || in_phase >= s.max_tokens) finish(s, stop ? "stop" : "length", finished);
   };
   for (size_t r = 0; r < rows.size(); ++r) {

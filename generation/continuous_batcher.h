@@ -40,7 +40,7 @@ struct InterruptConfig {
 
 struct GenSequence;
 
-// Multi-turn tool use (docs/agentic.md). When an assistant turn ends (a stop id or a stop string), the batcher
+// Multi-turn tool use (docs/agentic.md). When an assistant turn ends (a stop id: the end-of-turn token), the batcher
 // hands the sequence to the hook, which parses the turn for tool calls. If it took a call, the sequence waits in
 // its slot (its KV cache kept, no model input, the other sequences decode on) while the hook runs the tools off
 // the decode thread; poll() then gives the tokens to append: the rest of the chat template's glue after the
@@ -151,6 +151,8 @@ class ContinuousBatcher {
   // Appends the tool answers ready now and resumes their sequences; those that end go to `finished`.
   void resume_tool_waits(std::vector<GenSequence>& finished);
   void finish(Slot& s, const char* reason, std::vector<GenSequence>& finished);
+  // Appends tokens that were not sampled (log-prob 0, the current version, forced = 1).
+  void append_forced(Slot& s, const std::vector<int32_t>& tokens);
   Model& m_;
   std::function<std::string(int32_t)> token_text_;
   KvCache cache_;

@@ -91,6 +91,11 @@ absl::StatusOr<DecodeSettings> decode_settings_make(const GenerationConfig& g, c
   if (g.tools.on() && g.interrupt) {
     return absl::InvalidArgumentError("tools: multi-turn tool use excludes generation.interruption");
   }
+  if (g.tools.on() && g.tools.max_total_tokens > 0 && g.tools.max_total_tokens < g.max_tokens) {
+    return absl::InvalidArgumentError(absl::StrCat("tools.max_total_tokens (", g.tools.max_total_tokens,
+                                                   ") must be 0 or >= generation.max_tokens (", g.max_tokens,
+                                                   "), the first turn's budget"));
+  }
   if (g.tools.on() && g.tmpl != "chat") {
     return absl::InvalidArgumentError(
         "tools: need generation.template: chat (the chat template lists the tools and renders their "

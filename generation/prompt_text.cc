@@ -10,22 +10,15 @@ namespace ascent {
 PromptText prompt_text_make(TextCodec* codec, const GenerationConfig& g) {
   PromptText t;
   // With tools, the chat template lists them for the model (an unknown name fails every prompt, loudly).
-  absl::StatusOr<std::vector<std::shared_ptr<const Tool>>> tools = tools_make(g.tools);
-  nlohmann::ordered_json schemas;
-  if (g.tools.on() && tools.ok()) schemas = tools_schemas(*tools);
-  const absl::Status tools_status = tools.status();
-  t.encode = [codec, g, schemas,
-              tools_status](const std::string& prompt) -> absl::StatusOr<std::vector<int32_t>> {
-    if (!tools_status.ok()) return tools_status;
+  const absl::StatusOr<ChatOptions> chat = chat_options_for(g);
+  t.encode = [codec, g, chat](const std::string& prompt) -> absl::StatusOr<std::vector<int32_t>> {
+    if (!chat.ok()) return chat.status();
     absl::StatusOr<std::vector<int32_t>> ids;
     if (g.tmpl == "chat") {
       std::vector<ChatMessage> msgs;
       if (!g.system.empty()) msgs.push_back({"system", g.system, std::nullopt});
       msgs.push_back({"user", prompt, std::nullopt});
-      ChatOptions opt;
-      if (!g.thinking) opt.enable_thinking = false;
-      opt.tools = schemas;
-      ids = codec->encode_chat(msgs, opt);
+      ids = codec->encode_chat(msgs, *chat);
     } else {
       ids = codec->encode(render_prompt_template(g.tmpl, prompt));
     }
@@ -51,6 +44,11 @@ PromptText prompt_text_make(TextCodec* codec, const GenerationConfig& g) {
     };
   }
   return t;
+}
+
+absl::StatusOr<std::unique_ptr<ToolHook>> tool_hook_make(const PromptText& t, const DecodeSettings& s) {
+  if (!t.tool_session) return std::unique_ptr<ToolHook>();
+  return t.tool_session(s);
 }
 
 }  // namespace ascent

@@ -29,4 +29,7 @@ struct PromptText {
 // The codec must outlive the result.
 PromptText prompt_text_make(TextCodec* codec, const GenerationConfig& g);
 
+// t.tool_session(s) when the recipe's tools are on, else null (single-turn): a decode loop's tool hook.
+absl::StatusOr<std::unique_ptr<ToolHook>> tool_hook_make(const PromptText& t, const DecodeSettings& s);
+
 }  // namespace ascent

@@ -62,11 +62,13 @@ ToolCallParse parse_hermes(std::string_view text) {
     const size_t body = open + kOpen.size();
     size_t close = text.find(kClose, body);
     if (close == std::string_view::npos) {
-      return fail(kToolErrorTruncated, absl::StrCat("tool call ", k, ": <tool_call> without </tool_call>"));
+      return fail(kToolErrorTruncated, absl::StrCat("tool call ", k, ": the call is never closed"));
     }
     // The first </tool_call> after which the body is a call: a JSON string may itself hold "</tool_call>".
     absl::StatusOr<ToolCall> first = absl::UnknownError("");
-    for (size_t end = close; end != std::string_view::npos; end = text.find(kClose, end + 1)) {
+    // At most 8 candidates: each is a full parse, and this runs on the decode thread.
+    int tries = 0;
+    for (size_t end = close; end != std::string_view::npos && tries++ < 8; end = text.find(kClose, end + 1)) {
       absl::StatusOr<ToolCall> c = call_from_json(strip(text.substr(body, end - body)), "arguments");
       if (end == close) first = c;
       if (c.ok()) {

@@ -1,5 +1,7 @@
 #include "generation/tool_glue.h"
 
+#include <cctype>
+
 #include "absl/strings/str_cat.h"
 
 namespace ascent {
@@ -8,12 +10,25 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
+// A tool's name as the template sees it: characters outside [A-Za-z0-9_.-] become '_'.
+std::string safe_tool_name(std::string name) {
+  for (char& ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' && ch != '-') ch = '_';
+  }
+  return name;
+}
+
+// The calls as the template renders them, without what the model wrote into them: names through
+// safe_tool_name, the arguments left out, so that an end-of-turn text inside a
+// call (`{"expression": "<|im_end|>"}`) cannot move where the assistant turn seems to end. The glue after
+// the turn does not depend on them.
 json assistant_message(const std::vector<ToolCall>& calls) {
   json m = {{"role", "assistant"}, {"content", ""}};
   if (calls.empty()) return m;
   json tc = json::array();
   for (const ToolCall& c : calls) {
-    tc.push_back({{"type", "function"}, {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+    tc.push_back({{"type", "function"},
+                  {"function", {{"name", safe_tool_name(c.name)}, {"arguments", json::object()}}}});
   }
   m["tool_calls"] = std::move(tc);
   return m;
@@ -31,7 +46,7 @@ absl::StatusOr<std::string> tool_glue_text(const ChatTemplate& tmpl,
   if (!head.ok()) return head.status();
   msgs.push_back(assistant_message(calls));
   for (const ToolResult& r : results) {
-    msgs.push_back({{"role", "tool"}, {"name", r.name}, {"content", r.content}});
+    msgs.push_back({{"role", "tool"}, {"name", safe_tool_name(r.name)}, {"content", r.content}});
   }
   opt.add_generation_prompt = true;
   absl::StatusOr<std::string> conv = tmpl.render_json(msgs, opt);

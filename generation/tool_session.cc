@@ -13,9 +13,21 @@ Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-// What the model reads: the output (valid UTF-8, cut at max_chars with a note) or "error: " and the message.
-std::string model_text(const ToolOutput& o, int64_t max_chars) {
-  std::string t = utf8_lossy(o.text);
+// `t` with every reserved text broken after its first byte by U+200B (zero-width space).
+std::string defuse(std::string t, const std::vector<std::string>& reserved) {
+  for (const std::string& r : reserved) {
+    if (r.size() < 2) continue;
+    for (size_t at = t.find(r); at != std::string::npos; at = t.find(r, at + r.size() + 3)) {
+      t.insert(at + 1, "\u200b");
+    }
+  }
+  return t;
+}
+
+// What the model reads: the output (valid UTF-8, reserved texts defused, cut at max_chars with a note) or
+// "error: " and the message.
+std::string model_text(const ToolOutput& o, int64_t max_chars, const std::vector<std::string>& reserved) {
+  std::string t = defuse(utf8_lossy(o.text), reserved);
   if (static_cast<int64_t>(t.size()) > max_chars) {
     const size_t all = t.size();
     t.resize(utf8_complete_prefix(t.substr(0, static_cast<size_t>(max_chars))));
@@ -92,11 +104,12 @@ ToolSession::Done ToolSession::answer(const Job& job) {
   std::vector<ToolOutput> outs;
   if (job.calls.empty()) {  // a malformed or truncated turn
     outs.push_back(tool_error(job.parse.error_kind.c_str(), job.parse.error));
-    results.push_back({"", model_text(outs.back(), cfg_.max_output_chars)});
+    results.push_back({"", model_text(outs.back(), cfg_.max_output_chars, cfg_.reserved_texts)});
   }
   for (size_t i = 0; i < job.calls.size(); ++i) {
     outs.push_back(run_call(job.calls[i], job.calls_before + static_cast<int64_t>(i)));
-    results.push_back({job.calls[i].name, model_text(outs.back(), cfg_.max_output_chars)});
+    results.push_back(
+        {job.calls[i].name, model_text(outs.back(), cfg_.max_output_chars, cfg_.reserved_texts)});
   }
   Done d;
   d.ticket = job.ticket;
@@ -138,6 +151,9 @@ void ToolSession::work() {
       if (stop_) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
+      // Answered with a timeout while it queued: its tools do not run at all.
+      auto d = deadlines_.find(job.ticket);
+      if (d == deadlines_.end() || d->second <= Clock::now()) continue;
     }
     Done d = answer(job);
     if (d.ticket < 0) continue;
@@ -171,8 +187,8 @@ std::vector<ToolResume> ToolSession::poll() {
     const ToolOutput o = tool_error(
         kToolErrorTimeout,
         absl::StrCat("the tool call took longer than ", cfg_.call_timeout_s, " s and was stopped"));
-    absl::StatusOr<std::string> glue =
-        tool_glue_text(*tmpl_, turn_ends_, {}, {{"", model_text(o, cfg_.max_output_chars)}}, opt_);
+    absl::StatusOr<std::string> glue = tool_glue_text(
+        *tmpl_, turn_ends_, {}, {{"", model_text(o, cfg_.max_output_chars, cfg_.reserved_texts)}}, opt_);
     ready.push_back(Done{ticket, glue.ok() ? *glue : "", glue.ok(), 1, {kToolErrorTimeout}});
   }
   std::vector<ToolResume> out;
@@ -197,6 +213,16 @@ ToolStats ToolSession::stats() const {
   return stats_;
 }
 
+absl::StatusOr<ChatOptions> chat_options_for(const GenerationConfig& g) {
+  ChatOptions opt;
+  if (!g.thinking) opt.enable_thinking = false;
+  if (!g.tools.on()) return opt;
+  absl::StatusOr<std::vector<std::shared_ptr<const Tool>>> tools = tools_make(g.tools);
+  if (!tools.ok()) return tools.status();
+  opt.tools = tools_schemas(*tools);
+  return opt;
+}
+
 absl::StatusOr<std::unique_ptr<ToolSession>> tool_session_make(const GenerationConfig& g,
                                                                const DecodeSettings& s, TextCodec* codec) {
   if (!g.tools.on()) return std::unique_ptr<ToolSession>();
@@ -216,13 +242,13 @@ absl::StatusOr<std::unique_ptr<ToolSession>> tool_session_make(const GenerationC
   cfg.call_timeout_s = g.tools.call_timeout_s;
   cfg.max_output_chars = g.tools.max_output_chars;
   cfg.threads = static_cast<int>(g.tools.threads);
-  ChatOptions opt;
-  opt.tools = tools_schemas(*tools);
-  if (!g.thinking) opt.enable_thinking = false;
+  if (codec->is_hf()) cfg.reserved_texts = codec->hf()->added_token_texts();
+  absl::StatusOr<ChatOptions> opt = chat_options_for(g);
+  if (!opt.ok()) return opt.status();
   std::vector<std::string> ends;
   for (int32_t id : s.stop_ids) ends.push_back(codec->decode({id}));
   return std::make_unique<ToolSession>(
-      cfg, *std::move(tools), *tmpl, std::move(opt), std::move(ends),
+      cfg, *std::move(tools), *tmpl, *std::move(opt), std::move(ends),
       [codec](const std::vector<int32_t>& ids) { return codec->decode(ids); },
       [codec](const std::string& t) { return codec->encode(t); });
 }

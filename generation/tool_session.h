@@ -35,6 +35,10 @@ struct ToolSessionConfig {
   double call_timeout_s = 10.0;     // per call (the turn's calls run one after another)
   int64_t max_output_chars = 2000;  // a longer result is cut, with a note the model reads
   int threads = 2;                  // workers
+  // Texts the tokenizer turns into control tokens (its added tokens: <|im_end|>, <tool_call>, ...): broken up
+  // by a zero-width space wherever a tool's output or an error message holds them, so that nothing a program
+  // prints or a model writes becomes a turn marker in the glue.
+  std::vector<std::string> reserved_texts;
 };
 
 struct ToolStats {
@@ -95,6 +99,10 @@ class ToolSession : public ToolHook {
   bool stop_ = false;
   std::vector<std::thread> workers_;
 };
+
+// The chat options of the recipe's prompts and of its tool results (they must match): enable_thinking from
+// generation.thinking, and with tools on their schemas as `tools`. Errors: tools_make's.
+absl::StatusOr<ChatOptions> chat_options_for(const GenerationConfig& g);
 
 // The session of one decode loop (an actor's or validation's) under the recipe's `tools:` section; null when
 // tools are off. The format is the recipe's or read from the model's chat template (an error when the template

@@ -1,6 +1,7 @@
 #include "learner/rollout_proto.h"
 
 #include <cmath>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -22,8 +23,8 @@ absl::Status tokens_check(const google::protobuf::RepeatedField<int32_t>& t, int
   return absl::OkStatus();
 }
 
-// Tool-use counts: turns within the recipe's max_turns, at most one call per token, failed calls by kinds of
-// short names that add up to no more than the calls.
+// Tool-use counts: turns within the recipe's max_turns, at most one call per token, failed calls by the known
+// kinds (tools/tool.h, generation/tool_calls.h), adding up to no more than the calls.
 absl::Status tools_check(const rv1::Completion& c, const GroupLimits& lim, const std::string& what) {
   if (c.turns() < 0 || c.turns() > lim.max_turns) {
     return absl::InvalidArgumentError(
@@ -33,14 +34,13 @@ absl::Status tools_check(const rv1::Completion& c, const GroupLimits& lim, const
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": ", c.tool_calls(), " tool calls in ", c.tokens_size(), " tokens"));
   }
-  if (c.tool_errors_size() > 16) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", c.tool_errors_size(), " tool error kinds"));
-  }
   int64_t failed = 0;
+  static const std::set<std::string> kKinds = {"malformed", "truncated", "unknown_tool", "bad_arguments",
+                                               "failed",    "limit",     "timeout",      "output_limit"};
   for (const auto& [kind, n] : c.tool_errors()) {
-    if (kind.empty() || kind.size() > 32 || n < 0) {
+    if (!kKinds.count(kind) || n < 0) {  // a closed set: an actor cannot invent metric names
       return absl::InvalidArgumentError(
-          absl::StrCat(what, ": a tool error kind of ", kind.size(), " bytes, count ", n));
+          absl::StrCat(what, ": tool error kind \"", kind.substr(0, 32), "\" count ", n));
     }
     failed += n;
   }

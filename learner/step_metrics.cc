@@ -27,7 +27,7 @@ void tool_metrics(const RolloutBatch& b, std::map<std::string, double>& m) {
   const double n = static_cast<double>(completions);
   m["turns/mean"] = static_cast<double>(turns) / n;
   m["tools/calls_per_completion"] = static_cast<double>(calls) / n;
-  m["tools/success_rate"] = calls ? static_cast<double>(calls - failed) / static_cast<double>(calls) : 0.0;
+  if (calls > 0) m["tools/success_rate"] = static_cast<double>(calls - failed) / static_cast<double>(calls);
   for (const auto& [kind, k] : errors) m["tools/errors/" + kind] = static_cast<double>(k);
   m["tokens/masked"] = static_cast<double>(masked) / n;
 }

@@ -22,12 +22,8 @@ absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<Prom
   ValidationResult out;
   ASCENT_RETURN_IF_ERROR(validation_check_fits(m.cfg, cfg, k));
   ContinuousBatcher cb(m, std::max(cfg.slots, k), cfg.max_len, text.token_bytes);
-  std::unique_ptr<ToolHook> tools;  // multi-turn tool use, as the actors generate
-  if (text.tool_session) {
-    absl::StatusOr<std::unique_ptr<ToolHook>> ts = text.tool_session(cfg);
-    if (!ts.ok()) return ts.status();
-    tools = *std::move(ts);
-  }
+  absl::StatusOr<std::unique_ptr<ToolHook>> tools = tool_hook_make(text, cfg);  // as the actors generate
+  if (!tools.ok()) return tools.status();
   for (size_t i = 0; i < prompts.size(); ++i) {
     auto ids = text.encode(prompts[i].text);
     if (!ids.ok()) {
@@ -35,7 +31,7 @@ absl::StatusOr<ValidationResult> validation_run(Model& m, const std::vector<Prom
           absl::StrCat("validation prompt ", prompts[i].id, ": ", ids.status().message()));
     }
     GenRequest r = decode_settings_request(cfg, static_cast<int64_t>(i), std::move(*ids), k, seed + i);
-    r.tools.hook = tools.get();
+    r.tools.hook = tools->get();
     if (absl::Status st = cb.submit(std::move(r)); !st.ok()) return st;
   }
   std::vector<RewardInput> samples;

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "core/ginac_lock.h"
 #include "rewards/latex_normalize.h"
 #include "rewards/latex_parse.h"
 #include "rewards/math_equiv.h"
@@ -37,6 +38,7 @@ bool is_word_answer(const std::string& s) {
 
 VerifyResult math_verify_answers(const std::string& gold_raw, const std::string& answer_raw,
                                  const VerifyOptions& opt) {
+  absl::MutexLock lock(&ginac_mutex());  // GiNaC's global objects: one thread at a time (core/ginac_lock.h)
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<int64_t>(opt.timeout_s * 1e6));
   VerifyResult r;

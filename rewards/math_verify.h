@@ -1,8 +1,8 @@
 // The math verifier: is a completion's final answer equivalent to the gold answer? (docs/algorithms.md
 // section 7). Extract (math_extract) -> normalise (latex_normalize) -> parse (latex_parse) -> compare
 // (math_equiv), with an exact string match first. Every call has a time limit and returns its verdict with a
-// reason string. Each call has its own symbol table. GiNaC keeps reference-counted global objects, so calls
-// are run from one thread per process (the reward worker runs them; parallelism comes from worker processes).
+// reason string. Each call has its own symbol table. GiNaC keeps reference-counted global objects, so a call
+// holds the process's GiNaC lock (core/ginac_lock.h; parallelism comes from worker processes).
 #pragma once
 
 #include <string>

@@ -67,10 +67,11 @@ TEST(RolloutGroupValidate, ToolCountsInRangeAndCarried) {
   refused([](rv1::Completion* x) { x->set_tool_calls(3); }, "3 tool calls in 2 tokens");
   refused([](rv1::Completion* x) { (*x->mutable_tool_errors())["failed"] = 2; }, "3 failed tool calls of 2");
   refused([](rv1::Completion* x) { (*x->mutable_tool_errors())["timeout"] = -1; }, "count -1");
-  refused([](rv1::Completion* x) { (*x->mutable_tool_errors())[std::string(40, 'k')] = 0; },
-          "kind of 40 bytes");
+  refused([](rv1::Completion* x) { (*x->mutable_tool_errors())["new_metric"] = 0; },
+          "tool error kind \"new_metric\"");
   // Without tools (the default limits) a completion is one turn.
-  EXPECT_FALSE(rollout_group_validate(g, kVocab).ok());
+  const absl::Status st = rollout_group_validate(g, kVocab);
+  EXPECT_NE(st.message().find("2 turns (at most 1)"), std::string::npos) << st;
 }
 
 TEST(RolloutGroupValidate, AWellFormedGroupPasses) {

@@ -229,6 +229,33 @@ TEST(ToolTurns, LimitsEndACompletion) {
   EXPECT_GE(cut, 1);
 }
 
+// Only the end-of-turn token ends a turn that may call tools: a stop string ends the completion, the hook
+// is never asked.
+TEST(ToolTurns, AStopStringEndsTheCompletionWithoutAskingTheHook) {
+  Model m = test_model(ModelArch::kQwen2, false, 81);
+  ScriptedHook hook([](int64_t) { return 0; }, true);
+  ContinuousBatcher cb(m, 8, 128, [](int32_t t) { return "|" + std::to_string(t) + "|"; });
+  GenRequest r = tool_request(0, 8, 21, &hook);
+  r.stop_ids.clear();
+  r.max_tokens = 30;
+  r.stop_strings = {"|9|"};
+  ASSERT_TRUE(cb.submit(r).ok());
+  int on_nine = 0;
+  while (!cb.idle()) {
+    absl::StatusOr<std::vector<GenSequence>> fin = cb.step();
+    ASSERT_TRUE(fin.ok());
+    for (const GenSequence& s : *fin) {
+      EXPECT_EQ(s.turns, 1);
+      if (s.tokens.back() == 9) {
+        ++on_nine;
+        EXPECT_EQ(s.finish_reason, "stop");
+      }
+    }
+  }
+  EXPECT_GE(on_nine, 1) << "no completion met the stop string: the check means nothing";
+  EXPECT_EQ(hook.turns_seen, 0);
+}
+
 TEST(ToolTurns, AnEmptyAnswerEndsTheCompletionAndBadSettingsAreRefused) {
   Model m = test_model(ModelArch::kQwen2, false, 71);
   class Ender : public ScriptedHook {
@@ -241,10 +268,18 @@ TEST(ToolTurns, AnEmptyAnswerEndsTheCompletionAndBadSettingsAreRefused) {
     }
   } ender;
   const Done d = run(m, {tool_request(0, 6, 9, &ender)}, {0}, 6);
+  int asked = 0, stopped = 0;
   for (const auto& [key, s] : d) {
     EXPECT_EQ(s.turns, 1);
-    EXPECT_EQ(s.finish_reason == "stop" || s.finish_reason == "length", true);
+    stopped += s.finish_reason == "stop";
+    // A call answered with no tokens ends the completion there, as a stop, with the call counted.
+    if (s.finish_reason == "stop" && s.tokens.back() != kAnswer) {
+      ++asked;
+      EXPECT_EQ(s.tool_calls, 1);
+    }
   }
+  EXPECT_EQ(ender.turns_seen, stopped);  // every end-of-turn token asked the hook once
+  EXPECT_GE(asked, 1);
   ContinuousBatcher cb(m, 4, 128);
   GenRequest bad = tool_request(1, 1, 1, &ender);
   bad.tools.max_turns = 0;

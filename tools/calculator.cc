@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "core/ginac_lock.h"
 #include "ginac/ginac.h"
 
 namespace ascent {
@@ -151,6 +152,7 @@ ToolOutput calculator_evaluate(const std::string& expression) {
     return tool_error(kToolErrorFailed,
                       absl::StrCat("the expression is longer than ", kMaxChars, " characters"));
   }
+  absl::MutexLock lock(&ginac_mutex());  // GiNaC's global objects: one thread at a time (core/ginac_lock.h)
   try {
     return tool_ok(print(Parser(expression).parse()));
   } catch (const CalcError& e) {

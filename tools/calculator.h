@@ -6,6 +6,7 @@
 // The answer: an integer in full; otherwise the value to 12 significant digits. Bounded so that no call can
 // take the actor's time or memory: an expression of at most 256 characters nesting at most 32 parentheses,
 // integer exponents of magnitude at most 4096 and results of at most 1,000 digits (kToolErrorFailed beyond).
+// Thread-safe: it holds the process's GiNaC lock (core/ginac_lock.h), as the math verifier does.
 // Errors (ok = false): bad_arguments (no "expression" string), failed (syntax with its position, division by
 // zero, a too-large result).
 #pragma once

@@ -109,6 +109,12 @@ int32_t HfTokenizer::token_id(const std::string& token) const {
   return bpe_->token_id(token);
 }
 
+std::vector<std::string> HfTokenizer::added_token_texts() const {
+  std::vector<std::string> out;
+  for (const AddedToken& a : added_) out.push_back(a.content);
+  return out;
+}
+
 bool HfTokenizer::is_special(int32_t id) const {
   auto it = added_by_id_.find(id);
   return it != added_by_id_.end() && added_[it->second].special;

@@ -42,6 +42,8 @@ class HfTokenizer {
   int32_t token_id(const std::string& token) const;  // -1 when absent (checks added tokens too)
   int64_t vocab_size() const { return static_cast<int64_t>(id_to_token_.size()); }
   bool is_special(int32_t id) const;
+  // The contents of the added tokens (<|im_end|>, <tool_call>, ...): text that encode() turns into those ids.
+  std::vector<std::string> added_token_texts() const;
 
  private:
   HfTokenizer() = default;
