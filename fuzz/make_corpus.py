@@ -130,6 +130,17 @@ for i, (c, g) in enumerate([("The answer is \\boxed{\\frac{1}{2}}", "0.5"), ("so
                             ("\\boxed{\\pi/2}", "90^\\circ"), ("\\boxed{[0, \\infty)}", "x \\geq 0")]):
     put("fuzz_math_verify", f"pair_{i}.txt", c + "\0" + g)
 
+# Tool calls in both formats, with calculator expressions (fuzz_tool_calls).
+for i, t in enumerate([
+        '<tool_call>\n{"name": "calculator", "arguments": {"expression": "(12+3)*7/2"}}\n</tool_call>',
+        'Let me check.\n<tool_call>{"name": "calculator", "arguments": "{\\"expression\\": \\"2^10\\"}"}</tool_call>'
+        '<tool_call>{"name": "python", "arguments": {"code": "print(1)"}}</tool_call>',
+        '<|python_tag|>{"name": "calculator", "parameters": {"expression": "0.1+0.2"}}',
+        '{"name": "calculator", "parameters": {"expression": "-3^2 / (4 - 4)"}}',
+        '<tool_call>{"name": "calculator", "arguments": {"expression": "1+',
+        '99999999999999999999*99999999999999999999']):
+    put("fuzz_tool_calls", f"call_{i}.txt", t)
+
 # Groups and train batches in protobuf's binary form, from the text form through protoc.
 group = """incarnation: "actor-0/1" seq: 3 lease: 7 prompt: [1, 2, 3] step: 2 prompt_id: "p7"
 completions { tokens: [4, 5] logprobs: [-0.5, -1.25] versions: [2, 2] reward: 1 reward_ok: true

@@ -14,7 +14,7 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DASCENT_CUDA=OFF -
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   targets=(fuzz_recipe fuzz_model_config fuzz_safetensors fuzz_gguf fuzz_tokenizer_load fuzz_tokenizer_encode
-           fuzz_math_verify fuzz_rollout_group fuzz_prompt_data fuzz_chat_template)
+           fuzz_math_verify fuzz_rollout_group fuzz_prompt_data fuzz_chat_template fuzz_tool_calls)
 fi
 # (The test binaries run at build time too: gtest_discover_tests lists their cases.)
 export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0"

@@ -13,7 +13,8 @@ cd "$root"
 suites=("$@")
 if ((${#suites[@]} == 0)); then
   suites=(test_threads test_rollout_channel test_weight_transfer test_weight_shm test_transport_security
-          test_remote_reward test_actor test_learner_engine test_background_validation)
+          test_remote_reward test_actor test_learner_engine test_background_validation test_tool_session
+          test_tool_turns)
 fi
 # (The suites also run at build time: gtest_discover_tests lists their cases.)
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$root/tests/tsan.supp"
