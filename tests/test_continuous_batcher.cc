@@ -9,6 +9,7 @@
 
 #include "generation/continuous_batcher.h"
 #include "generation/generate.h"
+#include "tests/batcher_fixtures.h"
 #include "tests/model_fixtures.h"
 
 namespace ascent {
@@ -25,24 +26,9 @@ GenRequest request(int64_t id, int64_t prompt_len, int64_t n, int64_t max_tokens
   return r;
 }
 
-// Runs requests through the batcher, submitting request k before step `arrive[k]`; returns the finished
-// sequences by (request id, index).
 std::map<std::pair<int64_t, int64_t>, GenSequence> run(Model& m, const std::vector<GenRequest>& reqs,
                                                        const std::vector<int>& arrive, int64_t slots) {
-  ContinuousBatcher cb(m, slots, 64);
-  std::map<std::pair<int64_t, int64_t>, GenSequence> out;
-  for (int stepno = 0; stepno < 1000; ++stepno) {
-    for (size_t k = 0; k < reqs.size(); ++k) {
-      if (arrive[k] == stepno) {
-        EXPECT_TRUE(cb.submit(reqs[k]).ok());
-      }
-    }
-    absl::StatusOr<std::vector<GenSequence>> fin = cb.step();
-    EXPECT_TRUE(fin.ok()) << fin.status();
-    for (GenSequence& s : *fin) out[{s.request_id, s.index}] = std::move(s);
-    if (cb.idle() && stepno > *std::max_element(arrive.begin(), arrive.end())) break;
-  }
-  return out;
+  return batcher_run(m, reqs, arrive, slots, 64, 1000);
 }
 
 TEST(ContinuousBatcher, SameTokensAndLogprobsAsGeneratingEachRequestAlone) {

@@ -9,6 +9,7 @@
 
 #include "generation/continuous_batcher.h"
 #include "generation/sampler.h"
+#include "tests/batcher_fixtures.h"
 #include "tests/model_fixtures.h"
 
 namespace ascent {
@@ -75,23 +76,10 @@ GenRequest tool_request(int64_t id, int64_t n, uint64_t seed, ToolHook* hook, in
   return r;
 }
 
-using Done = std::map<std::pair<int64_t, int64_t>, GenSequence>;
+using Done = BatcherDone;
 
 Done run(Model& m, const std::vector<GenRequest>& reqs, const std::vector<int>& arrive, int64_t slots) {
-  ContinuousBatcher cb(m, slots, 128);
-  Done out;
-  for (int stepno = 0; stepno < 5000; ++stepno) {
-    for (size_t k = 0; k < reqs.size(); ++k) {
-      if (arrive[k] == stepno) {
-        EXPECT_TRUE(cb.submit(reqs[k]).ok());
-      }
-    }
-    absl::StatusOr<std::vector<GenSequence>> fin = cb.step();
-    EXPECT_TRUE(fin.ok()) << fin.status();
-    for (GenSequence& s : *fin) out[{s.request_id, s.index}] = std::move(s);
-    if (cb.idle() && stepno > *std::max_element(arrive.begin(), arrive.end())) break;
-  }
-  return out;
+  return batcher_run(m, reqs, arrive, slots, 128, 5000);
 }
 
 // The replay: completion `index` of `r` token by token, each from a fresh forward pass over everything before
