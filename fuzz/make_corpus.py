@@ -25,7 +25,7 @@ def read(path):
 
 
 # Recipes: the shipped ones, and one with every section.
-for r in ("quickstart.yaml", "grpo_tcr.yaml", "hero.yaml", "quickstart_lora.yaml"):
+for r in ("quickstart.yaml", "grpo_tcr.yaml", "hero.yaml", "quickstart_lora.yaml", "agent_tcr.yaml"):
     put("fuzz_recipe", r, read(os.path.join("recipes", r)))
 
 # config.json of each family.

@@ -63,6 +63,18 @@ TEST(Recipe, GrpoTcrAndHeroRecipesHoldThePublishedSettings) {
   EXPECT_EQ(t->optimizer.schedule.lr, 1e-6);
   EXPECT_EQ(t->algorithm.group_size, 16);
   EXPECT_EQ(t->optimizer.grad_clip, 1.0);
+  // The agent recipe: the same maths with the Python tool, a total budget of L_max.
+  auto a = recipe_load(recipes_dir() + "agent_tcr.yaml");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->algorithm.loss.kind, LossKind::kPpoClip);
+  EXPECT_EQ(a->algorithm.loss.clip_eps_high, 0.28);
+  EXPECT_EQ(a->algorithm.aggregation.mode, AggregationMode::kToken);
+  EXPECT_TRUE(a->algorithm.overlong_shaping);
+  EXPECT_EQ(a->optimizer.schedule.lr, 1e-6);
+  EXPECT_EQ(a->generation.tools.enabled, std::vector<std::string>{"python"});
+  EXPECT_EQ(a->generation.tools.format, "auto");
+  EXPECT_EQ(a->generation.tools.total_tokens(a->generation.max_tokens), 20480);
+  EXPECT_EQ(a->generation.tmpl, "chat");
   auto h = recipe_load(recipes_dir() + "hero.yaml");
   ASSERT_TRUE(h.ok()) << h.status();
   ASSERT_TRUE(h->rewards.hero.has_value());
