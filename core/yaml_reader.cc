@@ -185,4 +185,29 @@ absl::Status yaml_load_file(const std::string& path, YAML::Node* out) {
   return absl::OkStatus();
 }
 
+nlohmann::json yaml_to_json(const YAML::Node& n, bool top) {
+  if (!n.IsDefined() || n.IsNull()) return top ? nlohmann::json::object() : nlohmann::json(nullptr);
+  if (n.IsMap()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (auto it = n.begin(); it != n.end(); ++it)
+      j[it->first.as<std::string>()] = yaml_to_json(it->second, false);
+    return j;
+  }
+  if (n.IsSequence()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& e : n) j.push_back(yaml_to_json(e, false));
+    return j;
+  }
+  const std::string& s = n.Scalar();
+  if (n.Tag() != "!") {  // unquoted scalars may be numbers or booleans
+    bool b;
+    int64_t i;
+    double d;
+    if (YAML::convert<bool>::decode(n, b) && (s == "true" || s == "false")) return b;
+    if (YAML::convert<int64_t>::decode(n, i)) return i;
+    if (YAML::convert<double>::decode(n, d)) return d;
+  }
+  return s;
+}
+
 }  // namespace ascent

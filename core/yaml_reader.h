@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "nlohmann/json.hpp"
 #include "yaml-cpp/yaml.h"
 
 namespace ascent {
@@ -59,5 +60,9 @@ class YamlReader {
 // Parses a YAML file or string; syntax errors carry file:line.
 absl::Status yaml_load_file(const std::string& path, YAML::Node* out);
 absl::Status yaml_load_string(const std::string& text, const std::string& name, YAML::Node* out);
+
+// Free-form YAML (a plugin's config, a tool's JSON schema) as JSON: scalars become bool, integer, number,
+// else string (quoted scalars stay strings). `top`: an absent or null node is {}; a null inside stays null.
+nlohmann::json yaml_to_json(const YAML::Node& n, bool top = true);
 
 }  // namespace ascent

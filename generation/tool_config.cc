@@ -1,6 +1,7 @@
 #include "generation/tool_config.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -18,6 +19,46 @@ int64_t ToolsConfig::total_tokens(int64_t max_tokens) const {
 std::vector<std::string> builtin_tool_names() {
   return {"calculator", "python"};
 }
+
+namespace {
+
+// One of tools.commands: a name no other tool has, a non-empty command (a relative program path is relative
+// to the recipe's directory), an optional description and JSON-schema parameters (a map).
+void commands_parse(YamlReader& c, const std::string& file, ToolsConfig* t) {
+  CommandToolSpec s;
+  c.read("name", &s.name);
+  c.read("description", &s.description);
+  const std::vector<std::string> builtin = builtin_tool_names();
+  if (s.name.empty() ||
+      s.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+          std::string::npos) {
+    c.fail("name", "must be a non-empty name of letters, digits, '_', '.', '-'");
+  } else if (std::find(builtin.begin(), builtin.end(), s.name) != builtin.end() ||
+             std::any_of(t->commands.begin(), t->commands.end(),
+                         [&](const auto& o) { return o.name == s.name; })) {
+    c.fail("name", absl::StrCat("\"", s.name, "\" is already a tool's name"));
+  }
+  const YAML::Node cmd = c.read_raw("command");
+  if (!cmd.IsSequence() || cmd.size() == 0) {
+    c.fail("command", "must be a non-empty list of strings (the program and its arguments)");
+  } else {
+    for (const auto& a : cmd) s.argv.push_back(a.IsScalar() ? a.as<std::string>() : "");
+    const std::filesystem::path prog(s.argv[0]);
+    if (s.argv[0].find('/') != std::string::npos && prog.is_relative()) {
+      s.argv[0] =
+          (std::filesystem::absolute(std::filesystem::path(file).parent_path()) / prog).lexically_normal();
+    }
+  }
+  const YAML::Node params = c.read_raw("parameters");
+  if (params.IsDefined() && !params.IsNull() && !params.IsMap()) {
+    c.fail("parameters", "must be a JSON schema (a map)");
+  } else {
+    s.parameters = nlohmann::ordered_json::parse(yaml_to_json(params).dump());
+  }
+  t->commands.push_back(std::move(s));
+}
+
+}  // namespace
 
 absl::StatusOr<ToolsConfig> tools_config_parse(const YAML::Node& node, const std::string& file) {
   ToolsConfig t;
@@ -39,6 +80,7 @@ absl::StatusOr<ToolsConfig> tools_config_parse(const YAML::Node& node, const std
       }
     }
   }
+  for (YamlReader* c : r.section_list("commands")) commands_parse(*c, file, &t);
   r.read("format", &t.format, {"auto", "hermes", "llama3_json"});
   r.read("max_turns", &t.max_turns, 1, 64);
   r.read("max_calls", &t.max_calls, 1, 1024);
@@ -64,6 +106,7 @@ absl::StatusOr<std::vector<std::shared_ptr<const Tool>>> tools_make(const ToolsC
                                                      absl::StrJoin(builtin_tool_names(), ", "), ")"));
     }
   }
+  for (const CommandToolSpec& c : t.commands) out.push_back(std::make_shared<CommandTool>(c));
   return out;
 }
 

@@ -1,7 +1,10 @@
 // The recipe's `tools:` section (docs/agentic.md; keys in docs/recipes.md): multi-turn rollouts in which the
 // policy calls tools in its own format and reads their results before it goes on.
 //   tools:
-//     enabled: [calculator]  # built-in tools by name (calculator, python); absent or empty: single-turn
+//     enabled: [calculator]  # built-in tools by name (calculator, python)
+//     commands:              # the user's own tools: a program per call, the arguments as JSON on its stdin
+//       - {name: lookup, command: [python3, tools/lookup.py], description: "...", parameters: {type: object}}
+//                            # no tools at all: single-turn completions
 //     format: auto           # auto (read from the chat template) | hermes | llama3_json
 //     max_turns: 4           # assistant turns per completion (a tool result starts the next)
 //     max_calls: 8           # tool calls per completion; more get an error result
@@ -20,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
+#include "tools/command_tool.h"
 #include "tools/tool.h"
 #include "yaml-cpp/yaml.h"
 
@@ -27,11 +31,12 @@ namespace ascent {
 
 struct ToolsConfig {
   std::vector<std::string> enabled;
+  std::vector<CommandToolSpec> commands;  // the user's own tools (tools/command_tool.h)
   std::string format = "auto";
   int64_t max_turns = 4, max_calls = 8, max_output_chars = 2000, max_total_tokens = 0;
   double call_timeout_s = 10.0;
   int64_t threads = 2;
-  bool on() const { return !enabled.empty(); }
+  bool on() const { return !enabled.empty() || !commands.empty(); }
   // Completion tokens a slot must hold: max_total_tokens, or max_turns x (max_tokens + 256).
   int64_t total_tokens(int64_t max_tokens) const;
 };

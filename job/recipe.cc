@@ -350,6 +350,16 @@ std::string recipe_resolved_yaml(const Recipe& r) {
     const ToolsConfig& t = g.tools;
     e << YAML::Key << "tools" << YAML::Value << YAML::BeginMap;
     e << YAML::Key << "enabled" << YAML::Value << YAML::Flow << t.enabled;
+    if (!t.commands.empty()) {
+      e << YAML::Key << "commands" << YAML::Value << YAML::BeginSeq;
+      for (const CommandToolSpec& c : t.commands) {
+        e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name << YAML::Key << "command"
+          << YAML::Value << YAML::Flow << c.argv << YAML::Key << "description" << YAML::Value
+          << YAML::DoubleQuoted << c.description << YAML::Key << "parameters" << YAML::Value
+          << YAML::Load(c.parameters.dump()) << YAML::EndMap;
+      }
+      e << YAML::EndSeq;
+    }
     e << YAML::Key << "format" << YAML::Value << t.format << YAML::Key << "max_turns" << YAML::Value
       << t.max_turns << YAML::Key << "max_calls" << YAML::Value << t.max_calls << YAML::Key
       << "call_timeout_s" << YAML::Value << t.call_timeout_s << YAML::Key << "max_output_chars" << YAML::Value

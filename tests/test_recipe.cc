@@ -338,7 +338,38 @@ TEST(Recipe, ToolsSectionParsesRoundTripsAndNamesItsErrors) {
   EXPECT_FALSE(plain->generation.tools.on());
   EXPECT_EQ(ToolsConfig{}.total_tokens(100), 4 * 356);
 
-  absl::Status st = parse_error(std::string(kMinimal) + "tools:\n  enabled: [calculator, shell]\n");
+  // The user's own tools: a program per call; a relative program path is the recipe's directory's.
+  auto c =
+      recipe_parse(std::string(kMinimal) +
+                       "generation: {template: chat}\n"
+                       "tools:\n  commands:\n    - name: lookup\n      command: [./bin/lookup.py, --fast]\n"
+                       "      description: finds a word\n"
+                       "      parameters: {type: object, properties: {word: {type: string}}}\n",
+                   "/tmp/r/recipe.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->generation.tools.commands.size(), 1u);
+  const CommandToolSpec& spec = c->generation.tools.commands[0];
+  EXPECT_TRUE(c->generation.tools.on());
+  EXPECT_EQ(spec.argv, (std::vector<std::string>{"/tmp/r/bin/lookup.py", "--fast"}));
+  EXPECT_EQ(spec.parameters["properties"]["word"]["type"], "string");
+  auto c2 = recipe_parse(recipe_resolved_yaml(*c), "/tmp/r/recipe.resolved.yaml");
+  ASSERT_TRUE(c2.ok()) << c2.status() << recipe_resolved_yaml(*c);
+  EXPECT_EQ(c2->generation.tools.commands[0].argv, spec.argv);
+  EXPECT_EQ(c2->generation.tools.commands[0].parameters, spec.parameters);
+  EXPECT_EQ(c2->generation.tools.commands[0].description, "finds a word");
+  absl::Status st =
+      parse_error(std::string(kMinimal) + "tools:\n  commands:\n    - {name: python, command: [x]}\n");
+  EXPECT_NE(st.message().find("tools.commands[0].name: \"python\" is already a tool's name"),
+            std::string::npos)
+      << st;
+  st = parse_error(std::string(kMinimal) + "tools:\n  commands:\n    - {name: a, command: []}\n");
+  EXPECT_NE(st.message().find("tools.commands[0].command: must be a non-empty list"), std::string::npos)
+      << st;
+  st = parse_error(std::string(kMinimal) +
+                   "tools:\n  commands:\n    - {name: a, command: [x], parameters: [1]}\n");
+  EXPECT_NE(st.message().find("tools.commands[0].parameters: must be a JSON schema"), std::string::npos)
+      << st;
+  st = parse_error(std::string(kMinimal) + "tools:\n  enabled: [calculator, shell]\n");
   EXPECT_NE(st.message().find(
                 "recipe.yaml:4: tools.enabled: unknown tool \"shell\" (built in: calculator, python)"),
             std::string::npos)

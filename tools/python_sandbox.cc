@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "tools/child_output.h"
 
 namespace ascent {
 
@@ -96,11 +96,6 @@ bool write_file(const std::string& path, const std::string& text) {
   const bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   close(fd);
   return ok;
-}
-
-std::string exit_text(int status) {
-  if (WIFEXITED(status)) return absl::StrCat("exit code ", WEXITSTATUS(status));
-  return absl::StrCat("killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
 }
 
 }  // namespace
@@ -210,50 +205,14 @@ ToolOutput PythonSandbox::run_code(const std::string& code, ToolDeadline deadlin
     (void)!write(sync[1], "g", 1);
     close(sync[1]);
   }
-  // Read its output until it ends, passes the cap, or the deadline comes.
-  std::string output;
-  bool timed_out = false, too_long = false;
-  char buf[16384];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd pf{out[0], POLLIN, 0};
-    const int r = poll(&pf, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
-    if (r < 0 && errno != EINTR) break;
-    if (r <= 0) continue;
-    const ssize_t n = read(out[0], buf, sizeof buf);
-    if (n <= 0) break;  // EOF: it and everything it started are gone
-    output.append(buf, static_cast<size_t>(n));
-    if (static_cast<int64_t>(output.size()) > limits_.max_output_bytes) {
-      too_long = true;
-      break;
-    }
-  }
-  if (timed_out || too_long) kill(pid, SIGKILL);  // PID 1 of its namespace: the kernel kills the rest
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  close(out[0]);
+  // PID 1 of its namespace: killing it (deadline, output cap) makes the kernel kill the rest.
+  ChildOutcome o = child_collect(pid, pid, out[0], deadline, limits_.max_output_bytes);
   munmap(stack, kStack);
-  if (timed_out) {
-    return tool_error(kToolErrorTimeout,
-                      "the program ran past its deadline and was stopped; its output so far:\n" + output);
+  if (WIFEXITED(o.status) && WEXITSTATUS(o.status) == kSetupFailed &&
+      o.output.rfind("ascent sandbox:", 0) == 0) {
+    return tool_error(kToolErrorFailed, o.output);
   }
-  if (too_long) {
-    output.resize(static_cast<size_t>(limits_.max_output_bytes));
-    return tool_error(kToolErrorOutputLimit,
-                      absl::StrCat("the program printed more than ", limits_.max_output_bytes,
-                                   " bytes and was stopped; the first of them:\n", output));
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return tool_ok(output);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == kSetupFailed && output.rfind("ascent sandbox:", 0) == 0) {
-    return tool_error(kToolErrorFailed, output);
-  }
-  return tool_error(kToolErrorFailed, output + (output.empty() || output.back() == '\n' ? "" : "\n") + "[" +
-                                          exit_text(status) + "]");
+  return child_tool_output(std::move(o), limits_.max_output_bytes);
 }
 
 }  // namespace ascent

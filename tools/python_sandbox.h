@@ -24,8 +24,6 @@
 
 namespace ascent {
 
-inline constexpr const char* kToolErrorOutputLimit = "output_limit";
-
 struct SandboxLimits {
   double cpu_seconds = 10;                    // RLIMIT_CPU (the wall deadline is the call's)
   int64_t memory_bytes = int64_t{512} << 20;  // RLIMIT_AS

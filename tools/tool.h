@@ -18,6 +18,7 @@ inline constexpr const char* kToolErrorBadArguments = "bad_arguments";  // missi
 inline constexpr const char* kToolErrorFailed = "failed";               // the tool ran and refused or failed
 inline constexpr const char* kToolErrorTimeout = "timeout";             // past the per-call deadline
 inline constexpr const char* kToolErrorLimit = "limit";                 // over the completion's call budget
+inline constexpr const char* kToolErrorOutputLimit = "output_limit";    // a program printed too much: stopped
 
 struct ToolOutput {
   bool ok = false;
