@@ -67,12 +67,23 @@ TEST(CommandTool, FailuresAreErrorsOfTheirKind) {
   EXPECT_NE(o.text.find("more than 1000 bytes"), std::string::npos);
 }
 
+TEST(CommandTool, ArgumentsTooLongAreRefusedNotCut) {
+  const ToolOutput o = sh("cat > /dev/null; echo read").run({{"x", std::string(4 << 20, 'x')}}, in_s(30));
+  EXPECT_EQ(o.error_kind, kToolErrorBadArguments) << o.text.substr(0, 200);
+  EXPECT_NE(o.text.find("too long"), std::string::npos);
+}
+
 TEST(CommandTool, AHangIsStoppedWithEverythingItStarted) {
   const ToolOutput o = sh("sleep 4321 & echo started; sleep 4321").run({}, in_s(1.0));
   EXPECT_EQ(o.error_kind, kToolErrorTimeout) << o.text;
   EXPECT_NE(o.text.find("started"), std::string::npos);
   for (int i = 0; i < 50 && processes_with("sleep 4321") > 0; ++i) usleep(100000);
   EXPECT_EQ(processes_with("sleep 4321"), 0);
+  // Closing its output and sleeping on does not outlast the deadline.
+  const ToolOutput quiet = sh("exec >&- 2>&-; sleep 4322").run({}, in_s(1.0));
+  EXPECT_EQ(quiet.error_kind, kToolErrorTimeout) << quiet.text;
+  for (int i = 0; i < 50 && processes_with("sleep 4322") > 0; ++i) usleep(100000);
+  EXPECT_EQ(processes_with("sleep 4322"), 0);
 }
 
 }  // namespace

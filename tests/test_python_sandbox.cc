@@ -66,9 +66,12 @@ TEST_F(Sandbox, RunsAProgramAndReturnsWhatItPrints) {
 }
 
 TEST_F(Sandbox, AnEndlessLoopIsStoppedAtTheDeadline) {
-  const ToolOutput o = sb_->run_code("print('start', flush=True)\nwhile True: pass", in_s(1.0));
+  ToolOutput o = sb_->run_code("print('start', flush=True)\nwhile True: pass", in_s(3.0));
   EXPECT_EQ(o.error_kind, kToolErrorTimeout) << o.text;
   EXPECT_NE(o.text.find("start"), std::string::npos) << o.text;
+  // Closing its output and sleeping (no CPU time spent) does not outlast the deadline either.
+  o = sb_->run_code("import os, time\nos.close(1)\nos.close(2)\ntime.sleep(1e9)", in_s(2.0));
+  EXPECT_EQ(o.error_kind, kToolErrorTimeout) << o.text;
 }
 
 TEST_F(Sandbox, AForkBombDiesWithItsSandbox) {
@@ -122,7 +125,8 @@ TEST_F(Sandbox, NoNetworkEvenToThisMachine) {
 }
 
 TEST_F(Sandbox, TheCallersFilesAreNotThere) {
-  const std::string secret = std::filesystem::temp_directory_path() / "ascent_sandbox_secret.txt";
+  const std::string secret =
+      std::filesystem::temp_directory_path() / ("ascent_sandbox_secret_" + std::to_string(getpid()) + ".txt");
   std::ofstream(secret) << "the run's token";
   for (const std::string& path : {secret, std::string("/etc/passwd"), std::string("/proc/1/environ"),
                                   std::string("../../etc/hostname")}) {
@@ -130,6 +134,15 @@ TEST_F(Sandbox, TheCallersFilesAreNotThere) {
     EXPECT_EQ(o.error_kind, kToolErrorFailed) << path << ": " << o.text;
     EXPECT_NE(o.text.find("FileNotFoundError"), std::string::npos) << path << ": " << o.text;
   }
+  // The classic chroot escape (chroot into a subdirectory, climb, chroot to "."): no capability allows it.
+  const ToolOutput esc = sb_->run_code(
+      "import os\nos.mkdir('x')\nos.chroot('x')\nos.chdir('../' * 20)\nos.chroot('.')\n"
+      "print(open('" +
+          secret + "').read())",
+      in_s(30));
+  EXPECT_EQ(esc.error_kind, kToolErrorFailed) << esc.text;
+  EXPECT_NE(esc.text.find("PermissionError"), std::string::npos) << esc.text;
+  EXPECT_EQ(esc.text.find("the run's token"), std::string::npos) << esc.text;
   // Its own directory is writable, and gone at the next call.
   EXPECT_EQ(sb_->run_code("open('a.txt','w').write('x')\nprint(open('a.txt').read())", in_s(30)).text, "x\n");
   EXPECT_EQ(sb_->run_code("import os\nprint(os.listdir('.'))", in_s(30)).text, "[]\n");

@@ -2,6 +2,8 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,11 +38,38 @@ ChildOutcome child_collect(pid_t pid, pid_t kill_target, int fd, ToolDeadline de
       break;
     }
   }
-  if (o.timed_out || o.too_long) kill(kill_target, SIGKILL);
+  // Its output ended: it may still run (it closed its output and sleeps). Wait for it up to the deadline.
+  while (!o.timed_out && !o.too_long) {
+    const pid_t r = waitpid(pid, &o.status, WNOHANG);
+    if (r == pid) {
+      close(fd);
+      return o;
+    }
+    if (r < 0 && errno != EINTR) {
+      o.status = -1;  // cannot be reaped (ECHILD): not a success
+      close(fd);
+      return o;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      o.timed_out = true;
+      break;
+    }
+    usleep(2000);
+  }
+  kill(kill_target, SIGKILL);
+  if (kill_target != pid) kill(pid, SIGKILL);
   while (waitpid(pid, &o.status, 0) < 0 && errno == EINTR) {
   }
   close(fd);
   return o;
+}
+
+void child_close_from_3() {
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+  rlimit r{};
+  const int top =
+      getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < 65536 ? static_cast<int>(r.rlim_cur) : 65536;
+  for (int fd = 3; fd < top; ++fd) close(fd);
 }
 
 ToolOutput child_tool_output(ChildOutcome o, int64_t max_bytes) {
@@ -54,7 +83,7 @@ ToolOutput child_tool_output(ChildOutcome o, int64_t max_bytes) {
                       absl::StrCat("the program printed more than ", max_bytes,
                                    " bytes and was stopped; the first of them:\n", o.output));
   }
-  if (WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0) return tool_ok(o.output);
+  if (o.status != -1 && WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0) return tool_ok(o.output);
   const std::string how = WIFEXITED(o.status) ? absl::StrCat("exit code ", WEXITSTATUS(o.status))
                                               : absl::StrCat("killed by signal ", WTERMSIG(o.status), " (",
                                                              strsignal(WTERMSIG(o.status)), ")");

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,22 +39,30 @@ ToolOutput CommandTool::run(const nlohmann::ordered_json& arguments, ToolDeadlin
   if (pid == 0) {  // only async-signal-safe calls until exec
     setsid();
     if (dup2(in[1], 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0) _exit(127);
-    syscall(SYS_close_range, 3U, ~0U, 0U);
+    child_close_from_3();
     execvp(argv[0], argv.data());
     const char* msg = "ascent tool: cannot run the command\n";
     (void)!write(2, msg, std::strlen(msg));
     _exit(127);
   }
   close(in[1]), close(out[1]);
+  if (pid > 0) setpgid(pid, pid);  // its own group from here, even before its setsid: the kill reaches it
   if (pid < 0) {
     close(in[0]), close(out[0]);
     return tool_error(kToolErrorFailed, absl::StrCat(spec_.name, ": fork: ", strerror(errno)));
   }
-  // The arguments fit the socket's buffer (a turn's text); what does not go in at once is cut off.
-  (void)!send(in[0], input.data(), input.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  // The arguments go in at once (a turn's text fits the socket's buffer); arguments that do not are refused
+  // rather than cut. A program that exits without reading them is no error.
+  const ssize_t sent = send(in[0], input.data(), input.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   close(in[0]);
-  return child_tool_output(child_collect(pid, -pid, out[0], deadline, spec_.max_output_bytes),
-                           spec_.max_output_bytes);
+  const bool refused = sent >= 0 && static_cast<size_t>(sent) < input.size();
+  ChildOutcome o = child_collect(pid, -pid, out[0], refused ? std::chrono::steady_clock::now() : deadline,
+                                 spec_.max_output_bytes);
+  if (refused) {
+    return tool_error(kToolErrorBadArguments, absl::StrCat(spec_.name, ": arguments of ", input.size(),
+                                                           " bytes are too long for the tool"));
+  }
+  return child_tool_output(std::move(o), spec_.max_output_bytes);
 }
 
 }  // namespace ascent

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -47,25 +48,51 @@ struct ChildArgs {
   char* const* envp;
 };
 
+// Between clone and exec only async-signal-safe calls: the message and errno's number, no strerror.
 [[noreturn]] void child_fail(const char* what) {
+  const int e = errno;
+  char num[16];
+  int n = 0;
+  for (int v = e > 0 ? e : 0; n == 0 || v > 0; v /= 10) num[n++] = static_cast<char>('0' + v % 10);
   const char* head = "ascent sandbox: ";
   (void)!write(2, head, std::strlen(head));
   (void)!write(2, what, std::strlen(what));
-  const char* err = std::strerror(errno);  // not async-signal-safe in theory; glibc's is a table lookup
-  (void)!write(2, ": ", 2);
-  (void)!write(2, err, std::strlen(err));
+  (void)!write(2, ": errno ", 8);
+  while (n > 0) (void)!write(2, &num[--n], 1);
   _exit(kSetupFailed);
+}
+
+// No capabilities after exec, also as root of a user namespace (which would otherwise get them all back,
+// CAP_SYS_CHROOT included, and could chroot out of its root). Before the uid change (it needs CAP_SETPCAP):
+// the bounding set emptied and root given no special treatment at exec (SECBIT_NOROOT, locked).
+bool limit_capabilities() {
+  for (int c = 0; c <= 63; ++c) {
+    if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL) return false;
+  }
+  constexpr unsigned long kNoRoot = 1UL << 0, kNoRootLocked = 1UL << 1;
+  return prctl(PR_SET_SECUREBITS, kNoRoot | kNoRootLocked, 0, 0, 0) == 0;
+}
+
+// After it: the current sets cleared (the uid change already did as root; in a user namespace it is this).
+bool clear_capabilities() {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  return syscall(SYS_capset, &hdr, data) == 0;
 }
 
 int child_main(void* p) {
   const ChildArgs* a = static_cast<const ChildArgs*>(p);
-  if (a->user_ns) {  // wait until the parent has written the uid and gid maps
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // at once, and again after the uid change below (which clears it)
+  if (a->user_ns) {                  // wait until the parent has written the uid and gid maps
     char c;
     if (read(a->sync_fd, &c, 1) != 1) _exit(kSetupFailed);
   }
   if (dup2(a->in_fd, 0) < 0 || dup2(a->out_fd, 1) < 0 || dup2(a->out_fd, 2) < 0) _exit(kSetupFailed);
-  syscall(SYS_close_range, 3U, ~0U, 0U);
+  child_close_from_3();
   setsid();
+  // Out of memory, the kernel kills the sandbox first, not the actor.
+  const int adj = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (adj >= 0) (void)!write(adj, "1000", 4), close(adj);
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) child_fail("mount / private");
   for (const auto& [src, dst] : a->binds) {
     if (mount(src.c_str(), dst.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) child_fail("bind mount");
@@ -81,11 +108,16 @@ int child_main(void* p) {
   for (const auto& [res, lim] : a->limits) {
     if (setrlimit(res, &lim) != 0) child_fail("setrlimit");
   }
-  if (a->drop_root && (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0)) {
+  if (!limit_capabilities()) child_fail("limit capabilities");
+  // Raw system calls: glibc's setuid family would synchronise with the parent's threads, absent here.
+  if (a->drop_root &&
+      (syscall(SYS_setgroups, 0, nullptr) != 0 || syscall(SYS_setresgid, kNobody, kNobody, kNobody) != 0 ||
+       syscall(SYS_setresuid, kNobody, kNobody, kNobody) != 0)) {
     child_fail("drop to nobody");
   }
+  if (!clear_capabilities()) child_fail("clear capabilities");
   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);  // after setuid, which clears it
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // after the uid change, which clears it
   execve("/usr/bin/python3", a->argv, a->envp);
   child_fail("execve /usr/bin/python3");
 }

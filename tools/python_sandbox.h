@@ -5,11 +5,12 @@
 //   - Linux namespaces (clone(2)): its own PID namespace (the program is PID 1: when it dies or is killed,
 //     everything it started dies with it), network (no interface but a down loopback), mount, IPC and UTS.
 //     Run as root, the process then drops to uid/gid 65534 (nobody); otherwise a user namespace maps the
-//     caller's uid to root inside it.
+//     caller's uid to root inside it. Either way it execs with no capabilities (bounding set emptied,
+//     SECBIT_NOROOT locked), so that root of a user namespace cannot chroot back out.
 //   - its own root (chroot): the host's /usr read-only (the interpreter and its library) and a private tmpfs
 //     at /work (its working directory) and /tmp; no /etc, /home, /proc or run directory.
 //   - rlimits: CPU seconds, address space, processes (as nobody), file size, open files, no core dumps;
-//     PR_SET_NO_NEW_PRIVS, and PR_SET_PDEATHSIG so that it dies with the actor.
+//     PR_SET_NO_NEW_PRIVS, oom_score_adj 1000, and PR_SET_PDEATHSIG so that it dies with the actor.
 //   - killed (SIGKILL to its PID 1) at the call's deadline or once its output passes max_output_bytes.
 // Error kinds: bad_arguments (no "code" string, or longer than 64 KiB), timeout, output_limit, failed (a
 // non-zero exit, e.g. a traceback or MemoryError, or a signal), and failed when the sandbox cannot be
