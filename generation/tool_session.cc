@@ -213,14 +213,19 @@ ToolStats ToolSession::stats() const {
   return stats_;
 }
 
-absl::StatusOr<ChatOptions> chat_options_for(const GenerationConfig& g) {
+ChatOptions chat_options_with(const GenerationConfig& g,
+                              const std::vector<std::shared_ptr<const Tool>>& tools) {
   ChatOptions opt;
   if (!g.thinking) opt.enable_thinking = false;
-  if (!g.tools.on()) return opt;
+  if (g.tools.on()) opt.tools = tools_schemas(tools);
+  return opt;
+}
+
+absl::StatusOr<ChatOptions> chat_options_for(const GenerationConfig& g) {
+  if (!g.tools.on()) return chat_options_with(g, {});
   absl::StatusOr<std::vector<std::shared_ptr<const Tool>>> tools = tools_make(g.tools);
   if (!tools.ok()) return tools.status();
-  opt.tools = tools_schemas(*tools);
-  return opt;
+  return chat_options_with(g, *tools);
 }
 
 absl::StatusOr<std::unique_ptr<ToolSession>> tool_session_make(const GenerationConfig& g,
@@ -243,12 +248,11 @@ absl::StatusOr<std::unique_ptr<ToolSession>> tool_session_make(const GenerationC
   cfg.max_output_chars = g.tools.max_output_chars;
   cfg.threads = static_cast<int>(g.tools.threads);
   if (codec->is_hf()) cfg.reserved_texts = codec->hf()->added_token_texts();
-  absl::StatusOr<ChatOptions> opt = chat_options_for(g);
-  if (!opt.ok()) return opt.status();
+  ChatOptions opt = chat_options_with(g, *tools);  // the tools made above, not a second set
   std::vector<std::string> ends;
   for (int32_t id : s.stop_ids) ends.push_back(codec->decode({id}));
   return std::make_unique<ToolSession>(
-      cfg, *std::move(tools), *tmpl, *std::move(opt), std::move(ends),
+      cfg, *std::move(tools), *tmpl, std::move(opt), std::move(ends),
       [codec](const std::vector<int32_t>& ids) { return codec->decode(ids); },
       [codec](const std::string& t) { return codec->encode(t); });
 }

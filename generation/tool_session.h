@@ -103,6 +103,9 @@ class ToolSession : public ToolHook {
 // The chat options of the recipe's prompts and of its tool results (they must match): enable_thinking from
 // generation.thinking, and with tools on their schemas as `tools`. Errors: tools_make's.
 absl::StatusOr<ChatOptions> chat_options_for(const GenerationConfig& g);
+// The same with the tools already made (their schemas).
+ChatOptions chat_options_with(const GenerationConfig& g,
+                              const std::vector<std::shared_ptr<const Tool>>& tools);
 
 // The session of one decode loop (an actor's or validation's) under the recipe's `tools:` section; null when
 // tools are off. The format is the recipe's or read from the model's chat template (an error when the template
